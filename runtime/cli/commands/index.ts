@@ -1,0 +1,7 @@
+import type { RegisterCommand } from '../cli-context.js';
+
+/**
+ * Every `edgemu` subcommand, in help order. One line per command module; the module adds
+ * its subcommand(s) and imports its heavy dependencies lazily inside the action.
+ */
+export const commands: readonly RegisterCommand[] = [];
