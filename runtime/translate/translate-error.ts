@@ -1,0 +1,28 @@
+import { EdgemuError } from '../errors.js';
+
+/**
+ * Stable codes of the translation errors. Callers (the agent, the CLI, tests) branch on these,
+ * never on message text.
+ * - `TRANSLATE_INVALID_ENV_NAME`: an environment variable name Kubernetes refuses.
+ * - `TRANSLATE_NAME_COLLISION`: two manifest names map to the same Kubernetes object name.
+ * - `TRANSLATE_INVALID_CONTEXT`: the translation context (device id, hub host, …) is unusable.
+ * - `TRANSLATE_UNREPRESENTABLE_CONNECTION_STRING`: an id contains `;`, which a connection string cannot carry.
+ */
+export type TranslateErrorCode =
+  | 'TRANSLATE_INVALID_ENV_NAME'
+  | 'TRANSLATE_NAME_COLLISION'
+  | 'TRANSLATE_INVALID_CONTEXT'
+  | 'TRANSLATE_UNREPRESENTABLE_CONNECTION_STRING';
+
+/** A manifest or context that cannot be turned into Kubernetes objects without changing its meaning. */
+export class TranslateError extends EdgemuError {
+  declare readonly code: TranslateErrorCode;
+
+  constructor(code: TranslateErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, message, details === undefined ? {} : { details });
+  }
+
+  override get name(): string {
+    return 'TranslateError';
+  }
+}
