@@ -1,0 +1,218 @@
+import type { BinaryOp, ConditionNode } from './route-ast.js';
+import { BUILTINS, TWIN_CHANGE_INCLUDES, callBuiltin, type RuntimeValue } from './route-functions.js';
+import type { RoutingMessage } from './routing-message.js';
+
+/**
+ * Evaluates a parsed route condition against a message the way edgeHub does
+ * (`Routing.Core/query/ConditionVisitor.cs`, `Bool.cs`): three-valued logic where an undefined
+ * operand (missing property, wrong dynamic type, body not JSON) propagates, `AND`/`OR` follow
+ * SQL-style rules, and the route matches only when the result is exactly `true`. Never throws;
+ * an absent condition is `true`.
+ */
+export function evaluateCondition(condition: ConditionNode | undefined, message: RoutingMessage): boolean {
+  if (condition === undefined) return true;
+  try {
+    return evaluate(condition, new EvalContext(message)) === true;
+  } catch {
+    /* c8 ignore next -- defensive: evaluation has no throwing paths, but a route must never crash the hub */
+    return false;
+  }
+}
+
+/** Content types and encodings under which `$body` queries work (`Routing.Core/Message.cs`, `Constants.cs`). */
+const JSON_CONTENT_TYPE = 'application/json';
+const BODY_ENCODINGS = new Set(['utf-8', 'utf-16', 'utf-32']);
+const NO_BODY: unique symbol = Symbol('no body');
+
+class EvalContext {
+  private body: unknown = undefined;
+  private bodyParsed = false;
+
+  constructor(readonly message: RoutingMessage) {}
+
+  /** The JSON body, parsed once per message; `NO_BODY` if the content type/encoding forbid it or parsing fails. */
+  json(): unknown {
+    if (!this.bodyParsed) {
+      this.bodyParsed = true;
+      this.body = parseBody(this.message);
+    }
+    return this.body;
+  }
+}
+
+function parseBody(message: RoutingMessage): unknown {
+  const sys = message.systemProperties;
+  const ct = sys.contentType?.toLowerCase();
+  const ce = sys.contentEncoding?.toLowerCase();
+  if (ct !== JSON_CONTENT_TYPE || ce === undefined || !BODY_ENCODINGS.has(ce)) return NO_BODY;
+  try {
+    return JSON.parse(decode(message.body, ce));
+  } catch {
+    return NO_BODY;
+  }
+}
+
+function decode(bytes: Uint8Array, encoding: string): string {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (encoding === 'utf-8') return buf.toString('utf8');
+  // .NET Encoding.Unicode / UTF32 are little-endian.
+  if (encoding === 'utf-16') return buf.toString('utf16le');
+  let out = '';
+  for (let i = 0; i + 3 < buf.length; i += 4) out += String.fromCodePoint(buf.readUInt32LE(i));
+  return out;
+}
+
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+/** System property names as written after `$`; `cid` is edgeHub's internal alias of correlationId. */
+const SYS_ALIASES: Readonly<Record<string, string>> = { cid: 'correlationId' };
+
+function systemProperty(ctx: EvalContext, name: string): RuntimeValue {
+  const sys = ctx.message.systemProperties;
+  const key = hasOwn(sys, name) ? name : SYS_ALIASES[name];
+  return key !== undefined && hasOwn(sys, key) ? sys[key] : undefined;
+}
+
+/** JSON value at a path; objects and arrays are not values in conditions (undefined). */
+function bodyValue(ctx: EvalContext, path: readonly (string | number)[]): RuntimeValue {
+  let v: unknown = ctx.json();
+  if (v === NO_BODY) return undefined;
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    if (typeof seg === 'number') {
+      if (!Array.isArray(v)) return undefined;
+      v = v[seg];
+    } else {
+      if (Array.isArray(v) || !hasOwn(v, seg)) return undefined;
+      v = (v as Record<string, unknown>)[seg];
+    }
+  }
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  return undefined;
+}
+
+/** Three-valued boolean view of a value: anything but a boolean is undefined (`Bool.cs` conversions). */
+const asBool = (v: RuntimeValue): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
+
+function evaluate(node: ConditionNode, ctx: EvalContext): RuntimeValue {
+  switch (node.kind) {
+    case 'literal':
+      return node.value;
+    case 'appProperty': {
+      const props = ctx.message.properties;
+      return hasOwn(props, node.name) ? props[node.name] : undefined;
+    }
+    case 'sysProperty': {
+      // `$name`: an application property literally named `$name` takes precedence.
+      const props = ctx.message.properties;
+      const literal = `$${node.name}`;
+      if (!node.escaped && hasOwn(props, literal)) return props[literal];
+      return systemProperty(ctx, node.name);
+    }
+    case 'bodyQuery': {
+      const props = ctx.message.properties;
+      if (!node.escaped && hasOwn(props, node.text)) return props[node.text];
+      return bodyValue(ctx, node.path);
+    }
+    case 'unary': {
+      const v = evaluate(node.operand, ctx);
+      if (node.op === '-') return typeof v === 'number' ? -v : undefined;
+      const b = asBool(v);
+      return b === undefined ? undefined : !b;
+    }
+    case 'binary':
+      return evaluateBinary(node.op, node.left, node.right, ctx);
+    case 'call': {
+      if (node.name === TWIN_CHANGE_INCLUDES) return twinChangeIncludes(ctx, node.rawArgs);
+      const fn = BUILTINS[node.name];
+      if (fn === undefined) return undefined;
+      const args = node.args.map((a) => evaluate(a, ctx));
+      return callBuiltin(fn, args);
+    }
+  }
+}
+
+function evaluateBinary(op: BinaryOp, leftNode: ConditionNode, rightNode: ConditionNode, ctx: EvalContext): RuntimeValue {
+  if (op === 'AND') {
+    // Bool.operator&: false wins over undefined.
+    const l = asBool(evaluate(leftNode, ctx));
+    if (l === false) return false;
+    const r = asBool(evaluate(rightNode, ctx));
+    if (r === false) return false;
+    return l === undefined || r === undefined ? undefined : true;
+  }
+  if (op === 'OR') {
+    // Bool.operator|: true wins over undefined.
+    const l = asBool(evaluate(leftNode, ctx));
+    if (l === true) return true;
+    const r = asBool(evaluate(rightNode, ctx));
+    if (r === true) return true;
+    return l === undefined || r === undefined ? undefined : false;
+  }
+  const left = evaluate(leftNode, ctx);
+  if (op === '??') return left !== undefined ? left : evaluate(rightNode, ctx);
+  const right = evaluate(rightNode, ctx);
+  if (left === undefined || right === undefined) return undefined;
+  switch (op) {
+    case '*':
+    case '/':
+    case '%':
+    case '+':
+    case '-': {
+      if (typeof left !== 'number' || typeof right !== 'number') return undefined;
+      const r = op === '*' ? left * right : op === '/' ? left / right : op === '%' ? left % right : op === '+' ? left + right : left - right;
+      return Number.isFinite(r) ? r : undefined;
+    }
+    case '||':
+      return typeof left === 'string' && typeof right === 'string' ? left + right : undefined;
+    default:
+      return compare(op, left, right);
+  }
+}
+
+/** Comparison of same-typed values (ordinal for strings, false < true); mixed types are undefined. */
+function compare(op: BinaryOp, left: RuntimeValue, right: RuntimeValue): RuntimeValue {
+  if (left === null || right === null) {
+    if (left !== right) return undefined;
+    return op === '=' ? true : op === '!=' ? false : undefined;
+  }
+  if (typeof left !== typeof right) return undefined;
+  const l = left as string | number | boolean;
+  const r = right as string | number | boolean;
+  switch (op) {
+    case '=':
+      return l === r;
+    case '!=':
+      return l !== r;
+    case '<':
+      return l < r;
+    case '<=':
+      return l <= r;
+    case '>':
+      return l > r;
+    case '>=':
+      return l >= r;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * `twin_change_includes(properties.reported.x)`: true when the twin-change notification body
+ * (a JSON patch `{ "properties": { "reported": {...} } }`) contains that path.
+ */
+function twinChangeIncludes(ctx: EvalContext, path: string): boolean | undefined {
+  let v: unknown = ctx.json();
+  if (v === NO_BODY) {
+    try {
+      v = JSON.parse(Buffer.from(ctx.message.body).toString('utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+  for (const seg of path.split('.')) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v) || !hasOwn(v, seg)) return false;
+    v = (v as Record<string, unknown>)[seg];
+  }
+  return true;
+}
