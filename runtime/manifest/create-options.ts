@@ -1,0 +1,136 @@
+import type { CreateOptions } from './model.js';
+
+/** At most 100 chunks (`Agent.Docker/Constants.cs TwinValueMaxChunks = 100`). */
+export const MAX_CREATE_OPTIONS_CHUNKS = 100;
+
+const CHUNK_KEY = /^createoptions(\d*)$/i;
+
+export type JoinedCreateOptions =
+  | { ok: true; raw: string; value: CreateOptions; chunkKeys: string[] }
+  | { ok: false; key: string; message: string };
+
+/**
+ * Joins and parses a module's createOptions the way the agent reads them
+ * (`edge-util JsonEx.ChunkedProperty`, `DockerConfig.GetCreateOptions`): collect every
+ * `createOptions[NN]` key, sort ordinally, require `createOptions` then `createOptions01`,
+ * `createOptions02`, … with no gap, concatenate, and parse the result as a Docker
+ * `ContainerCreate` JSON object. Empty, blank and `"null"` mean "no options" (`{}`).
+ * Errors name the chunk key to edit. Never throws.
+ */
+export function joinCreateOptions(settings: Record<string, unknown>): JoinedCreateOptions {
+  const keys = Object.keys(settings)
+    .filter((k) => CHUNK_KEY.test(k))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (keys.length === 0) return { ok: true, raw: '', value: {}, chunkKeys: [] };
+  if (keys.length > MAX_CREATE_OPTIONS_CHUNKS) {
+    return { ok: false, key: keys[MAX_CREATE_OPTIONS_CHUNKS]!, message: `createOptions has ${keys.length} chunks; at most ${MAX_CREATE_OPTIONS_CHUNKS} are allowed` };
+  }
+  const pieces: string[] = [];
+  for (const [i, key] of keys.entries()) {
+    const suffix = CHUNK_KEY.exec(key)![1]!;
+    const expected = i === 0 ? '' : String(i).padStart(2, '0');
+    if (suffix !== expected) {
+      const want = `createOptions${expected}`;
+      const message =
+        i === 0
+          ? `createOptions chunk "${key}" has no preceding "createOptions": chunks start at "createOptions", then "createOptions01", "createOptions02", …`
+          : `createOptions chunks must be contiguous: expected "${want}" after "${keys[i - 1]}" but found "${key}"`;
+      return { ok: false, key, message };
+    }
+    const piece = settings[key];
+    if (typeof piece !== 'string') return { ok: false, key, message: `createOptions chunk "${key}" must be a string` };
+    pieces.push(piece);
+  }
+  const raw = pieces.join('');
+  const trimmed = raw.trim();
+  if (trimmed === '' || trimmed === 'null') return { ok: true, raw, value: {}, chunkKeys: keys };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    const at = /at position (\d+)/.exec(detail);
+    let key = keys[keys.length - 1]!;
+    let where = '';
+    if (at) {
+      // map the position in the joined text back to the chunk that holds it
+      let offset = Number(at[1]);
+      for (const [i, piece] of pieces.entries()) {
+        if (offset < piece.length || i === pieces.length - 1) {
+          key = keys[i]!;
+          where = ` (in chunk "${key}" at character ${offset})`;
+          break;
+        }
+        offset -= piece.length;
+      }
+    }
+    const joined = keys.length > 1 ? ` (joined from ${keys.join(', ')})` : '';
+    return { ok: false, key, message: `createOptions${joined} is not valid JSON: ${detail}${where}` };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return { ok: false, key: keys[0]!, message: `createOptions must be a JSON object (a Docker ContainerCreate body such as {"HostConfig":{…}}), got ${Array.isArray(parsed) ? 'an array' : typeof parsed}` };
+  }
+  return { ok: true, raw, value: parsed as CreateOptions, chunkKeys: keys };
+}
+
+/** A problem in the shape of parsed createOptions, with a pointer relative to the createOptions object. */
+export interface CreateOptionsProblem {
+  /** JSON pointer inside the parsed createOptions (e.g. `/HostConfig/Binds/0`). */
+  at: string;
+  message: string;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/**
+ * Checks the parts of a Docker `ContainerCreate` body that edgemu translates to Kubernetes
+ * (Docker Engine API `ContainerConfig`/`HostConfig` types): Env `["K=V"]`, Cmd/Entrypoint,
+ * ExposedPorts `{"80/tcp":{}}`, Labels, HostConfig.Binds `["src:dst[:mode]"]`,
+ * HostConfig.PortBindings `{"80/tcp":[{"HostPort":"8080"}]}`. Docker itself rejects
+ * these shapes, so a manifest carrying them could never have run.
+ */
+export function checkCreateOptionsShape(options: CreateOptions): CreateOptionsProblem[] {
+  const problems: CreateOptionsProblem[] = [];
+  const portKey = /^\d{1,5}(\/(tcp|udp|sctp))?$/;
+  if (options.Env !== undefined) {
+    if (!isStringArray(options.Env)) problems.push({ at: '/Env', message: 'Env must be an array of "NAME=value" strings' });
+    else options.Env.forEach((e, i) => {
+      if (!/^[^=]+=/.test(e) && !/^[^=]+$/.test(e)) problems.push({ at: `/Env/${i}`, message: `Env entry ${JSON.stringify(e)} must look like "NAME=value"` });
+    });
+  }
+  for (const key of ['Cmd', 'Entrypoint'] as const) {
+    const v = options[key];
+    if (v !== undefined && v !== null && typeof v !== 'string' && !isStringArray(v)) problems.push({ at: `/${key}`, message: `${key} must be a string or an array of strings` });
+  }
+  if (options.Labels !== undefined && options.Labels !== null) {
+    if (!isObject(options.Labels) || !Object.values(options.Labels).every((v) => typeof v === 'string')) problems.push({ at: '/Labels', message: 'Labels must be an object of string values' });
+  }
+  if (options.ExposedPorts !== undefined && options.ExposedPorts !== null) {
+    if (!isObject(options.ExposedPorts)) problems.push({ at: '/ExposedPorts', message: 'ExposedPorts must be an object such as {"8080/tcp": {}}' });
+    else for (const k of Object.keys(options.ExposedPorts)) if (!portKey.test(k)) problems.push({ at: `/ExposedPorts/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: `exposed port ${JSON.stringify(k)} must look like "8080/tcp"` });
+  }
+  const host = options.HostConfig;
+  if (host !== undefined && host !== null) {
+    if (!isObject(host)) problems.push({ at: '/HostConfig', message: 'HostConfig must be an object' });
+    else {
+      if (host.Binds !== undefined && host.Binds !== null) {
+        if (!isStringArray(host.Binds)) problems.push({ at: '/HostConfig/Binds', message: 'Binds must be an array of "source:target[:options]" strings' });
+        else host.Binds.forEach((b, i) => {
+          if (!/^[^:]+:\/[^:]*(:[a-zA-Z,]+)?$/.test(b)) problems.push({ at: `/HostConfig/Binds/${i}`, message: `bind ${JSON.stringify(b)} must look like "source:/container/path[:ro]"` });
+        });
+      }
+      if (host.PortBindings !== undefined && host.PortBindings !== null) {
+        if (!isObject(host.PortBindings)) problems.push({ at: '/HostConfig/PortBindings', message: 'PortBindings must be an object such as {"8080/tcp": [{"HostPort": "8080"}]}' });
+        else for (const [k, v] of Object.entries(host.PortBindings)) {
+          const at = `/HostConfig/PortBindings/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+          if (!portKey.test(k)) problems.push({ at, message: `port ${JSON.stringify(k)} must look like "8080/tcp"` });
+          else if (v !== null && (!Array.isArray(v) || !v.every((b) => isObject(b) && (b.HostPort === undefined || (typeof b.HostPort === 'string' && /^\d{0,5}(-\d{1,5})?$/.test(b.HostPort))) && (b.HostIp === undefined || typeof b.HostIp === 'string')))) {
+            problems.push({ at, message: 'port bindings must be an array like [{"HostPort": "8080"}] (HostPort is a string of digits)' });
+          }
+        }
+      }
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,12 @@
+/**
+ * The manifest area's public API: validate IoT Edge deployment manifests and the
+ * `$edgeAgent`/`$edgeHub` desired sections, and get back the normalized model (model.ts).
+ */
+export * from './model.js';
+export { validateManifest } from './validate-manifest.js';
+export { parseManifestText, parseJsonText } from './parse-manifest-text.js';
+export { validateEdgeAgentDesired } from './validate-edge-agent-desired.js';
+export { validateEdgeHubDesired, DEFAULT_STORE_AND_FORWARD_TTL_SECS } from './validate-edge-hub-desired.js';
+export { joinCreateOptions, MAX_CREATE_OPTIONS_CHUNKS } from './create-options.js';
+export { parseImageReference, type ImageReference } from './image-reference.js';
+export { toK8sName, toLabelValue } from './k8s-name.js';

@@ -1,0 +1,64 @@
+import { pointer } from './json-pointer.js';
+
+/** Limits IoT Hub enforces on twins (iot-hub-devguide-device-twins; edgeHub `ReportedPropertiesValidator.cs`). */
+export const TWIN_SECTION_MAX_BYTES = 32 * 1024;
+export const TWIN_KEY_MAX_BYTES = 1024;
+export const TWIN_STRING_MAX_BYTES = 4 * 1024;
+export const TWIN_MAX_DEPTH = 10;
+/** Integers in twins are limited to −2^52 … 2^52−1. */
+const INT_MIN = -(2 ** 52);
+const INT_MAX = 2 ** 52 - 1;
+
+export interface TwinProblem {
+  path: string;
+  message: string;
+}
+
+/**
+ * Checks one twin section (e.g. a module's desired properties) against IoT Hub's twin rules:
+ * keys at most 1 KB UTF-8 without control characters, `.`, `$`, `#` or whitespace; objects
+ * nested at most 10 levels; string values at most 4 KB; integers within ±2^52; the whole
+ * section at most 32 KB. `base` is the pointer of the section. Never throws.
+ */
+export function checkTwinSection(section: Record<string, unknown>, base: string, label: string): TwinProblem[] {
+  const problems: TwinProblem[] = [];
+  const size = Buffer.byteLength(JSON.stringify(section), 'utf8');
+  if (size > TWIN_SECTION_MAX_BYTES) {
+    problems.push({ path: base, message: `the desired properties of ${label} are ${size} bytes; IoT Hub allows at most ${TWIN_SECTION_MAX_BYTES} bytes (32 KB) per twin section` });
+  }
+  walk(section, base, 1, problems);
+  return problems;
+}
+
+function walk(node: Record<string, unknown> | unknown[], path: string, depth: number, problems: TwinProblem[]): void {
+  const entries: [string | number, unknown][] = Array.isArray(node) ? node.map((v, i) => [i, v]) : Object.entries(node);
+  for (const [key, value] of entries) {
+    const here = pointer(path, key);
+    if (typeof key === 'string') {
+      const keyProblem = twinKeyProblem(key);
+      if (keyProblem) problems.push({ path: here, message: keyProblem });
+    }
+    if (typeof value === 'string' && Buffer.byteLength(value, 'utf8') > TWIN_STRING_MAX_BYTES) {
+      problems.push({ path: here, message: `string value is ${Buffer.byteLength(value, 'utf8')} bytes; twin string values may be at most ${TWIN_STRING_MAX_BYTES} bytes (split createOptions into createOptions01, createOptions02, … chunks)` });
+    } else if (typeof value === 'number' && Number.isInteger(value) && (value < INT_MIN || value > INT_MAX)) {
+      problems.push({ path: here, message: `integer ${value} is outside the twin range −2^52 … 2^52−1` });
+    } else if (value !== null && typeof value === 'object') {
+      if (!Array.isArray(value) && depth > TWIN_MAX_DEPTH) {
+        problems.push({ path: here, message: `objects are nested deeper than ${TWIN_MAX_DEPTH} levels; IoT Hub allows a twin depth of at most ${TWIN_MAX_DEPTH}` });
+        continue;
+      }
+      walk(value as Record<string, unknown>, here, Array.isArray(value) ? depth : depth + 1, problems);
+    }
+  }
+}
+
+/** Why `key` is not a legal twin property name, or undefined when it is. */
+export function twinKeyProblem(key: string): string | undefined {
+  if (key.length === 0) return 'twin property names may not be empty';
+  if (Buffer.byteLength(key, 'utf8') > TWIN_KEY_MAX_BYTES) return `twin property name is longer than ${TWIN_KEY_MAX_BYTES} bytes`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(key)) return `twin property name ${JSON.stringify(key)} contains a control character`;
+  const bad = /[.$#\s]/.exec(key);
+  if (bad) return `twin property name ${JSON.stringify(key)} contains ${JSON.stringify(bad[0])}; IoT Hub does not allow ".", "$", "#" or whitespace in twin keys`;
+  return undefined;
+}

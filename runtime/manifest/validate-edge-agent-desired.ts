@@ -1,0 +1,179 @@
+import {
+  DEFAULT_IMAGE_PULL_POLICY,
+  DEFAULT_RESTART_POLICY,
+  DEFAULT_STARTUP_ORDER,
+  type EdgeAgentConfig,
+  type ImagePullPolicy,
+  type ModuleSpec,
+  type RegistryCredential,
+  type RestartPolicy,
+  type DesiredStatus,
+  type ValidationResult,
+} from './model.js';
+import { IssueCollector } from './issue-collector.js';
+import { pointer } from './json-pointer.js';
+import { checkAgentSchemaVersion } from './schema-version.js';
+import { agentSchemaIssues } from './compiled-schemas.js';
+import { checkCreateOptionsShape, joinCreateOptions } from './create-options.js';
+import { parseImageReference } from './image-reference.js';
+import { toK8sName } from './k8s-name.js';
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Twin metadata the hub adds to a desired section; not part of the deployment. */
+const TWIN_METADATA_KEYS = ['$version', '$metadata'];
+
+/**
+ * Validates `$edgeAgent` desired properties as read from the twin (the agent's input) and
+ * returns the normalized model. Twin metadata (`$version`, `$metadata`) is ignored.
+ * Status: 417 when empty, 412 for an unsupported schemaVersion, 400 for anything else.
+ * Paths are JSON pointers relative to the desired object.
+ */
+export function validateEdgeAgentDesired(desired: unknown): ValidationResult<EdgeAgentConfig> {
+  const issues = new IssueCollector();
+  const section = isObject(desired) ? withoutTwinMetadata(desired) : desired;
+  const build = checkEdgeAgentDesired(section, '', issues);
+  return issues.result(() => build!());
+}
+
+export function withoutTwinMetadata(desired: Json): Json {
+  if (!TWIN_METADATA_KEYS.some((k) => k in desired)) return desired;
+  const copy: Json = {};
+  for (const [k, v] of Object.entries(desired)) if (!TWIN_METADATA_KEYS.includes(k)) copy[k] = v;
+  return copy;
+}
+
+/** Module names IoT Edge reserves for its system modules (they share one module set with user modules). */
+const SYSTEM_MODULES = ['edgeAgent', 'edgeHub'] as const;
+
+/**
+ * Records every problem of a `$edgeAgent` desired section into `issues` (pointers below
+ * `base`) and returns a builder for the normalized model, valid to call only when no issue
+ * was recorded. Never throws.
+ */
+export function checkEdgeAgentDesired(desired: unknown, base: string, issues: IssueCollector): (() => EdgeAgentConfig) | undefined {
+  // EdgeAgentConnection: no desired content at all ⇒ ConfigEmptyError (417)
+  if (desired === undefined || desired === null || (isObject(desired) && Object.keys(desired).length === 0)) {
+    issues.add(417, base, 'the $edgeAgent desired properties are empty: a deployment needs schemaVersion, runtime and systemModules');
+    return undefined;
+  }
+  if (!isObject(desired)) {
+    issues.add(400, base, `the $edgeAgent desired properties must be a JSON object, got ${Array.isArray(desired) ? 'an array' : typeof desired}`);
+    return undefined;
+  }
+  const before = issues.count;
+  const version = checkAgentSchemaVersion(desired.schemaVersion);
+  if (!version.ok) issues.add(412, pointer(base, 'schemaVersion'), version.message);
+  // schema 1.1 is strict; 1.0 (and unknown versions, already a 412) use the tolerant schema
+  const schemaKey = version.ok && version.version.minor === 1 ? '1.1' : '1.0';
+  for (const issue of agentSchemaIssues(desired, schemaKey, base)) issues.add(400, issue.path, issue.message);
+
+  const systemModules = isObject(desired.systemModules) ? desired.systemModules : {};
+  const modules = isObject(desired.modules) ? desired.modules : {};
+  for (const name of SYSTEM_MODULES) {
+    const module = systemModules[name];
+    if (isObject(module)) checkModule(name, module, pointer(base, 'systemModules', name), issues);
+  }
+  for (const [name, module] of Object.entries(modules)) {
+    if (isObject(module)) checkModule(name, module, pointer(base, 'modules', name), issues);
+  }
+
+  // K8s-only rule (KubernetesPlanner: InvalidIdentityException): names must stay unique once sanitized.
+  const byK8sName = new Map<string, string>();
+  for (const name of SYSTEM_MODULES) byK8sName.set(toK8sName(name), name);
+  for (const name of Object.keys(modules)) {
+    const path = pointer(base, 'modules', name);
+    if ((SYSTEM_MODULES as readonly string[]).includes(name)) {
+      issues.add(400, path, `"${name}" is a system module: configure it under systemModules, not modules`);
+      continue;
+    }
+    const k8s = toK8sName(name);
+    const other = byK8sName.get(k8s);
+    if (other !== undefined) {
+      issues.add(400, path, `module name "${name}" collides with "${other}": both become "${k8s}" as a Kubernetes name; rename one of them`);
+    } else byK8sName.set(k8s, name);
+  }
+
+  if (issues.count > before) return undefined;
+  return () => normalize(desired);
+}
+
+/** K8s env var names (`validation.IsEnvVarName`: C_IDENTIFIER plus `-` and `.`), minus `.` which twin keys forbid. */
+const ENV_NAME = /^[-_a-zA-Z][-_a-zA-Z0-9]*$/;
+
+function checkModule(name: string, module: Json, path: string, issues: IssueCollector): void {
+  const settings = module.settings;
+  if (isObject(settings)) {
+    if (typeof settings.image === 'string' && settings.image.length > 0) {
+      const image = parseImageReference(settings.image);
+      if (!image.ok) issues.add(400, pointer(path, 'settings', 'image'), `module "${name}": ${image.message}`);
+      else if (image.value.registry === '$upstream') issues.warn(`module "${name}" pulls through $upstream (nested edge); edgemu pulls images directly`);
+    }
+    const joined = joinCreateOptions(settings);
+    if (!joined.ok) issues.add(400, pointer(path, 'settings', joined.key), `module "${name}": ${joined.message}`);
+    else {
+      for (const problem of checkCreateOptionsShape(joined.value)) {
+        issues.add(400, pointer(path, 'settings', joined.chunkKeys[0]!), `module "${name}": createOptions${problem.at}: ${problem.message}`);
+      }
+    }
+  }
+  if (isObject(module.env)) {
+    for (const [envName, entry] of Object.entries(module.env)) {
+      if (!ENV_NAME.test(envName)) {
+        issues.add(400, pointer(path, 'env', envName), `module "${name}": env name ${JSON.stringify(envName)} is not valid: use letters, digits, "_" and "-", not starting with a digit`);
+      } else if (isObject(entry) && entry.value === null) {
+        issues.add(400, pointer(path, 'env', envName, 'value'), `module "${name}": env ${envName} needs a value (a string, number or boolean)`);
+      }
+    }
+  }
+}
+
+function normalizeModule(name: string, m: Json, defaults: { restartPolicy: RestartPolicy; startupOrder: number; status?: DesiredStatus }): ModuleSpec {
+  const settings = m.settings as Json;
+  const joined = joinCreateOptions(settings);
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries((m.env as Json | undefined) ?? {})) env[k] = String((v as Json).value);
+  const image = parseImageReference(settings.image as string);
+  return {
+    name,
+    type: 'docker',
+    version: typeof m.version === 'string' ? m.version : '',
+    status: defaults.status ?? (m.status as DesiredStatus),
+    restartPolicy: defaults.status ? defaults.restartPolicy : ((m.restartPolicy as RestartPolicy | undefined) ?? defaults.restartPolicy),
+    imagePullPolicy: (m.imagePullPolicy as ImagePullPolicy | undefined) ?? DEFAULT_IMAGE_PULL_POLICY,
+    startupOrder: defaults.status ? defaults.startupOrder : ((m.startupOrder as number | undefined) ?? defaults.startupOrder),
+    image: image.ok ? image.value.normalized : (settings.image as string),
+    createOptions: joined.ok ? joined.value : {},
+    createOptionsRaw: joined.ok ? joined.raw : '',
+    env,
+  };
+}
+
+function normalize(d: Json): EdgeAgentConfig {
+  const runtime = d.runtime as Json;
+  const rs = runtime.settings as Json;
+  const credentials: RegistryCredential[] = Object.entries((rs.registryCredentials as Json | undefined) ?? {})
+    .map(([name, c]) => ({ name, address: (c as Json).address as string, username: (c as Json).username as string, password: (c as Json).password as string }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sys = d.systemModules as Json;
+  const modules = (d.modules as Json | undefined) ?? {};
+  return {
+    schemaVersion: d.schemaVersion as string,
+    runtime: {
+      type: 'docker',
+      minDockerVersion: typeof rs.minDockerVersion === 'string' ? rs.minDockerVersion : undefined,
+      loggingOptions: typeof rs.loggingOptions === 'string' ? rs.loggingOptions : '',
+      registryCredentials: credentials,
+    },
+    systemModules: {
+      // EdgeAgentDockerModule: always running, restart always, startupOrder 0
+      edgeAgent: normalizeModule('edgeAgent', sys.edgeAgent as Json, { status: 'running', restartPolicy: 'always', startupOrder: 0 }),
+      // EdgeHubDockerModule: restartPolicy defaults to always; edgeHub starts with the runtime (order 0)
+      edgeHub: normalizeModule('edgeHub', sys.edgeHub as Json, { restartPolicy: 'always', startupOrder: 0 }),
+    },
+    modules: Object.keys(modules)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((name) => normalizeModule(name, modules[name] as Json, { restartPolicy: DEFAULT_RESTART_POLICY, startupOrder: DEFAULT_STARTUP_ORDER })),
+  };
+}

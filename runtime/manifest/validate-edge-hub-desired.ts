@@ -1,0 +1,96 @@
+import { DEFAULT_ROUTE_PRIORITY, type EdgeHubConfig, type RouteSpec, type ValidationResult } from './model.js';
+import { IssueCollector } from './issue-collector.js';
+import { pointer } from './json-pointer.js';
+import { checkHubSchemaVersion } from './schema-version.js';
+import { hubSchemaIssues, type HubSchemaMinor } from './compiled-schemas.js';
+import { withoutTwinMetadata } from './validate-edge-agent-desired.js';
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `storeAndForwardConfiguration.timeToLiveSecs` when the manifest gives none (typical manifests use 7200). */
+export const DEFAULT_STORE_AND_FORWARD_TTL_SECS = 7200;
+
+/**
+ * Validates `$edgeHub` desired properties as read from the twin (the router's input) and
+ * returns the normalized config. edgeHub reports only 200 or 400 (`EdgeHubConnection`), so
+ * every problem here, including an unsupported schemaVersion, is a 400. Twin metadata
+ * (`$version`, `$metadata`) is ignored. Paths are relative to the desired object.
+ */
+export function validateEdgeHubDesired(desired: unknown): ValidationResult<EdgeHubConfig> {
+  const issues = new IssueCollector();
+  const section = isObject(desired) ? withoutTwinMetadata(desired) : desired;
+  const build = checkEdgeHubDesired(section, '', issues);
+  return issues.result(() => build!());
+}
+
+/**
+ * Records every problem of a `$edgeHub` desired section below `base` and returns a builder
+ * for the normalized config (call it only when nothing was recorded). Never throws.
+ */
+export function checkEdgeHubDesired(desired: unknown, base: string, issues: IssueCollector): (() => EdgeHubConfig) | undefined {
+  if (!isObject(desired)) {
+    const what = desired === undefined ? 'missing' : Array.isArray(desired) ? 'an array' : desired === null ? 'null' : typeof desired;
+    issues.add(400, base, `the $edgeHub desired properties must be a JSON object with schemaVersion and routes, got ${what}`);
+    return undefined;
+  }
+  const before = issues.count;
+  const version = checkHubSchemaVersion(desired.schemaVersion);
+  if (!version.ok) issues.add(400, pointer(base, 'schemaVersion'), version.message);
+  const minor = (version.ok ? version.version.minor : 1) as HubSchemaMinor;
+  for (const issue of hubSchemaIssues(desired, minor, base)) issues.add(400, issue.path, issue.message);
+
+  if (isObject(desired.routes)) {
+    for (const [name, value] of Object.entries(desired.routes)) {
+      const text = typeof value === 'string' ? value : isObject(value) && typeof value.route === 'string' ? value.route : undefined;
+      if (text === undefined) continue;
+      const path = typeof value === 'string' ? pointer(base, 'routes', name) : pointer(base, 'routes', name, 'route');
+      // edgeHub 1.0 skips blank string routes (EdgeHubDesiredProperties_1_0); report it, it is never what was meant
+      if (text.trim() === '') {
+        if (typeof value === 'string') issues.warn(`route "${name}" is blank and is ignored`);
+        else issues.add(400, path, `route "${name}" is empty: write "FROM <source> [WHERE <condition>] INTO <sink>"`);
+        continue;
+      }
+      const problem = routeShapeProblem(text);
+      if (problem) issues.add(400, path, `route "${name}": ${problem}`);
+    }
+  }
+  if (issues.count > before) return undefined;
+  return () => normalize(desired);
+}
+
+/**
+ * Until the full route grammar is wired in: a route must read `[SELECT *] FROM … INTO …`
+ * (Route.g4). Returns a message naming the character position, or undefined.
+ */
+function routeShapeProblem(text: string): string | undefined {
+  const from = /^\s*(SELECT\s+\*\s+)?FROM\s+\S/i.exec(text);
+  if (!from) return `expected "FROM <source>" at position ${/^\s*/.exec(text)![0].length}`;
+  if (!/\sINTO\s+\S/i.test(text)) return `expected "INTO <sink>" at position ${text.length}`;
+  return undefined;
+}
+
+function normalize(d: Json): EdgeHubConfig {
+  const routes: RouteSpec[] = [];
+  for (const [name, value] of Object.entries((d.routes as Json | undefined) ?? {})) {
+    if (typeof value === 'string') {
+      if (value.trim() === '') continue;
+      routes.push({ name, route: value, priority: DEFAULT_ROUTE_PRIORITY, timeToLiveSecs: 0 });
+    } else {
+      const r = value as Json;
+      routes.push({
+        name,
+        route: r.route as string,
+        priority: typeof r.priority === 'number' ? r.priority : DEFAULT_ROUTE_PRIORITY,
+        timeToLiveSecs: typeof r.timeToLiveSecs === 'number' ? r.timeToLiveSecs : 0,
+      });
+    }
+  }
+  routes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sf = isObject(d.storeAndForwardConfiguration) ? d.storeAndForwardConfiguration : {};
+  return {
+    schemaVersion: d.schemaVersion as string,
+    routes,
+    storeAndForwardTimeToLiveSecs: typeof sf.timeToLiveSecs === 'number' ? sf.timeToLiveSecs : DEFAULT_STORE_AND_FORWARD_TTL_SECS,
+  };
+}

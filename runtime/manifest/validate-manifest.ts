@@ -1,0 +1,134 @@
+import type { Deployment, EdgeAgentConfig, EdgeHubConfig, ValidationResult } from './model.js';
+import { IssueCollector } from './issue-collector.js';
+import { pointer } from './json-pointer.js';
+import { checkEdgeAgentDesired } from './validate-edge-agent-desired.js';
+import { checkEdgeHubDesired } from './validate-edge-hub-desired.js';
+import { checkTwinSection } from './twin-rules.js';
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const DESIRED = 'properties.desired';
+/** modulesContent keys other than `$edgeAgent`/`$edgeHub` ([SS] azure-iot-edge-deployment-1.0.json). */
+const MODULE_TWIN_KEY = /^[a-zA-Z0-9_-]+$/;
+/** IoT Hub's limit for at-scale deployments; larger single-device manifests are unusual. */
+const MAX_MODULES_HINT = 50;
+
+/**
+ * Validates a whole deployment manifest as submitted (a parsed JSON value) and returns the
+ * normalized `Deployment`. Accepts `{modulesContent}`, the `{content: {modulesContent}}`
+ * wrapper and legacy `moduleContent` (with a warning), as `az iot edge set-modules` does
+ * (`hub.py _process_config_content`). Every issue's path points into the submitted document.
+ * Status precedence 417 > 412 > 400. Never throws.
+ */
+export function validateManifest(doc: unknown): ValidationResult<Deployment> {
+  const issues = new IssueCollector();
+  if (!isObject(doc)) {
+    issues.add(400, '', `a deployment manifest must be a JSON object with a "modulesContent" property, got ${describe(doc)}`);
+    return issues.result<Deployment>(() => undefined as never);
+  }
+  let base = '';
+  let root: Json = doc;
+  if (!('modulesContent' in doc) && !('moduleContent' in doc) && 'content' in doc) {
+    if (!isObject(doc.content)) {
+      issues.add(400, '/content', `"content" must be an object holding "modulesContent", got ${describe(doc.content)}`);
+      return issues.result<Deployment>(() => undefined as never);
+    }
+    base = '/content';
+    root = doc.content;
+  }
+  let contentKey = 'modulesContent';
+  if (!('modulesContent' in root) && 'moduleContent' in root) {
+    contentKey = 'moduleContent';
+    issues.warn('"moduleContent" is deprecated; rename it to "modulesContent"');
+  } else if ('modulesContent' in root && 'moduleContent' in root) {
+    issues.warn('both "modulesContent" and "moduleContent" are present; "moduleContent" is ignored');
+  }
+  const contentPath = pointer(base, contentKey);
+  const content = root[contentKey];
+  if (content === undefined) {
+    // no $edgeAgent content at all ⇒ ConfigEmptyError (417)
+    issues.add(417, contentPath, 'required property "modulesContent" is missing: a deployment manifest is {"modulesContent": {"$edgeAgent": …, "$edgeHub": …}}');
+    return issues.result<Deployment>(() => undefined as never);
+  }
+  if (!isObject(content)) {
+    issues.add(400, contentPath, `"${contentKey}" must be an object keyed by module ($edgeAgent, $edgeHub, …), got ${describe(content)}`);
+    return issues.result<Deployment>(() => undefined as never);
+  }
+
+  const desiredOf = (key: string, missingStatus: 400 | 417): { value: unknown; path: string } => {
+    const path = pointer(contentPath, key);
+    const entry = content[key];
+    if (entry === undefined) {
+      issues.add(missingStatus, path, `required property "${key}" is missing: add {"${DESIRED}": {…}} for ${key}`);
+      return { value: null, path };
+    }
+    if (!isObject(entry)) {
+      issues.add(400, path, `"${key}" must be an object with a "${DESIRED}" property, got ${describe(entry)}`);
+      return { value: null, path };
+    }
+    for (const k of Object.keys(entry)) {
+      if (k !== DESIRED) issues.add(400, pointer(path, k), `unknown property "${k}": a deployment only sets "${DESIRED}" of ${key}`);
+    }
+    const desiredPath = pointer(path, DESIRED);
+    if (!(DESIRED in entry)) {
+      issues.add(missingStatus, desiredPath, `required property "${DESIRED}" of ${key} is missing`);
+      return { value: null, path: desiredPath };
+    }
+    return { value: entry[DESIRED], path: desiredPath };
+  };
+
+  const agent = desiredOf('$edgeAgent', 417);
+  const buildAgent = agent.value === null ? undefined : checkEdgeAgentDesired(agent.value, agent.path, issues);
+  const hub = desiredOf('$edgeHub', 400);
+  const buildHub = hub.value === null ? undefined : checkEdgeHubDesired(hub.value, hub.path, issues);
+
+  const moduleTwins: Record<string, Json> = {};
+  for (const key of Object.keys(content)) {
+    if (key === '$edgeAgent' || key === '$edgeHub') continue;
+    if (!MODULE_TWIN_KEY.test(key)) {
+      issues.add(400, pointer(contentPath, key), `module twin name ${JSON.stringify(key)} is not allowed: use letters, digits, "_" and "-" (only $edgeAgent and $edgeHub may start with "$")`);
+      continue;
+    }
+    const twin = desiredOf(key, 400);
+    if (twin.value === null) continue;
+    if (!isObject(twin.value)) {
+      issues.add(400, twin.path, `the desired properties of ${key} must be a JSON object, got ${describe(twin.value)}`);
+      continue;
+    }
+    moduleTwins[key] = twin.value;
+  }
+
+  // IoT Hub's twin rules hold for every twin the deployment writes, system twins included.
+  const sections: [string, unknown, string][] = [
+    ['$edgeAgent', agent.value, agent.path],
+    ['$edgeHub', hub.value, hub.path],
+    ...Object.keys(moduleTwins).map((k): [string, unknown, string] => [k, moduleTwins[k], pointer(contentPath, k, DESIRED)]),
+  ];
+  for (const [label, value, path] of sections) {
+    if (!isObject(value)) continue;
+    for (const p of checkTwinSection(value, path, label)) issues.add(400, p.path, p.message);
+  }
+
+  // Cross-checks that are legal but almost always a mistake.
+  const agentModules = isObject(agent.value) && isObject(agent.value.modules) ? Object.keys(agent.value.modules) : [];
+  for (const name of Object.keys(moduleTwins)) {
+    if (!agentModules.includes(name)) issues.warn(`module twin "${name}" has desired properties but no module "${name}" is deployed by $edgeAgent`);
+  }
+  if (agentModules.length > MAX_MODULES_HINT) issues.warn(`${agentModules.length} modules: IoT Hub limits deployments to ${MAX_MODULES_HINT} modules`);
+
+  return issues.result<Deployment>(() => {
+    const edgeAgent: EdgeAgentConfig = buildAgent!();
+    const edgeHub: EdgeHubConfig = buildHub!();
+    const modulesContent: Deployment['modulesContent'] = {};
+    for (const [k, v] of Object.entries(content)) modulesContent[k] = v as { [DESIRED]: Json };
+    return { edgeAgent, edgeHub, moduleTwins, modulesContent };
+  });
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value === 'string' ? 'a string' : typeof value === 'number' ? 'a number' : typeof value === 'boolean' ? 'a boolean' : typeof value}`;
+}
