@@ -1,0 +1,179 @@
+import type { Logger } from 'pino';
+import { isoTime, type Clock } from '../clock.js';
+import { describeError } from '../errors.js';
+import type { EdgeAgentConfig } from '../manifest/model.js';
+import { moduleSetOf } from './module-set.js';
+import { EnvironmentUnavailableError, OrderedRetryPlanRunner, PlanExecutionError } from './plan-runner.js';
+import { planReconcile } from './planner.js';
+import type { ConfigSource, Environment, Reporter, ValidateAgentDesired } from './ports.js';
+import { applyReportedPatch, buildReportedState, diffReported, type DeploymentStatus, type JsonObject, type ReportInput } from './reported-state.js';
+import { DEFAULT_RESTART_POLICY_OPTIONS, type RestartPolicyOptions } from './restart-policy.js';
+import type { CurrentState } from './runtime-info.js';
+
+export interface AgentOptions {
+  configSource: ConfigSource;
+  environment: Environment;
+  reporter: Reporter;
+  validate: ValidateAgentDesired;
+  clock: Clock;
+  logger: Logger;
+  restartPolicy?: RestartPolicyOptions;
+  /** Cool-off of failing plan commands (IoT Edge's 10 s × 2ⁿ ≤ 300 s by default). */
+  commandCoolOff?: RestartPolicyOptions;
+  version?: ReportInput['version'];
+  platform?: ReportInput['platform'];
+}
+
+/** What one pass tells the loop: when to run again without a new trigger. */
+export interface PassResult {
+  status: DeploymentStatus;
+  /** Commands the plan had (0 = nothing to do). */
+  planLength: number;
+  requeueAfterMs?: number;
+}
+
+/**
+ * The edge agent's reconcile pass (IoT Edge `Agent.Core/Agent.cs ReconcileAsync`). Each pass:
+ * 1. reads desired (twin) and current (cluster) state separately, catching each failure on its
+ *    own, because a broken deployment must not stop the agent from reporting what it can read;
+ * 2. validates desired: 400/412/417 are reported and change nothing (the last good deployment
+ *    keeps running);
+ * 3. diffs and plans (pure), runs the plan (ordered, with per-command back-off);
+ * 4. ALWAYS reports, sending only the difference from the last accepted report.
+ * Errors that mean "the environment is unreachable" are reported as 500 and then rethrown so the
+ * loop backs off.
+ */
+export class Agent {
+  private readonly runner: OrderedRetryPlanRunner;
+  private lastGoodConfig: EdgeAgentConfig | undefined;
+  private lastReported: JsonObject | undefined;
+  private reportedLoaded = false;
+  private readonly startTimeUtc: string;
+
+  constructor(private readonly options: AgentOptions) {
+    this.runner = new OrderedRetryPlanRunner({
+      clock: options.clock,
+      logger: options.logger,
+      ...(options.commandCoolOff ? { coolOff: options.commandCoolOff } : {}),
+    });
+    this.startTimeUtc = isoTime(options.clock);
+  }
+
+  /** The last reported object as the agent believes the twin holds it. */
+  get reported(): JsonObject | undefined {
+    return this.lastReported;
+  }
+
+  async reconcileOnce(signal: AbortSignal): Promise<PassResult> {
+    const { logger } = this.options;
+    const [desiredResult, currentResult] = await Promise.allSettled([
+      this.options.configSource.getDesired(signal),
+      this.options.environment.readCurrent(signal),
+    ]);
+    let current: CurrentState | undefined = currentResult.status === 'fulfilled' ? currentResult.value : undefined;
+    let status: DeploymentStatus;
+    let lastDesiredVersion: number | undefined;
+    let planLength = 0;
+    let requeueAfterMs: number | undefined;
+    let rethrow: unknown;
+
+    if (desiredResult.status === 'rejected') {
+      status = { code: 500, description: `cannot read the deployment: ${describeError(desiredResult.reason)}` };
+      rethrow = desiredResult.reason;
+    } else {
+      lastDesiredVersion = desiredResult.value.version;
+      const validation = this.options.validate(desiredResult.value.desired);
+      if (validation.status !== 200) {
+        status = { code: validation.status, description: describeValidation(validation.status, validation.errors) };
+        logger.warn({ code: validation.status, desiredVersion: lastDesiredVersion }, 'desired deployment rejected; cluster left as it is');
+      } else {
+        const config = validation.value;
+        this.lastGoodConfig = config;
+        if (!current) {
+          status = { code: 500, description: `cannot read the cluster: ${describeError(currentResult.status === 'rejected' ? currentResult.reason : undefined)}` };
+          rethrow = currentResult.status === 'rejected' ? currentResult.reason : undefined;
+        } else {
+          const plan = planReconcile(
+            { desired: moduleSetOf(config.modules), current, restartPolicy: this.options.restartPolicy ?? DEFAULT_RESTART_POLICY_OPTIONS },
+            this.options.environment.commandFactory(config),
+          );
+          planLength = plan.length;
+          if (plan.length === 0) status = { code: 200, description: '' };
+          else {
+            logger.info({ desiredVersion: lastDesiredVersion, commands: plan.map((c) => c.describe()) }, 'executing plan');
+            try {
+              await this.runner.execute(String(lastDesiredVersion ?? ''), plan, signal);
+              status = { code: 200, description: '' };
+            } catch (error) {
+              if (signal.aborted) throw error;
+              status = { code: 500, description: describeError(error) };
+              if (error instanceof PlanExecutionError) {
+                const next = this.runner.nextRetryAtMs();
+                if (next !== undefined) requeueAfterMs = Math.max(0, next - this.options.clock.now());
+              } else rethrow = error;
+            }
+            // Report what the plan produced, not what existed before it.
+            try {
+              current = await this.options.environment.readCurrent(signal);
+            } catch (error) {
+              if (signal.aborted) throw error;
+              if (!(error instanceof EnvironmentUnavailableError)) logger.warn({ err: describeError(error) }, 'cannot re-read the cluster after the plan');
+              current = undefined;
+            }
+          }
+        }
+      }
+    }
+
+    await this.report({ status, lastDesiredVersion, current }, signal);
+    if (rethrow !== undefined) throw rethrow;
+    return { status, planLength, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
+  }
+
+  private async report(
+    pass: { status: DeploymentStatus; lastDesiredVersion: number | undefined; current: CurrentState | undefined },
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { logger } = this.options;
+    if (!this.reportedLoaded) {
+      try {
+        this.lastReported = await this.options.reporter.readReported(signal);
+        this.reportedLoaded = true;
+      } catch (error) {
+        logger.warn({ err: describeError(error) }, 'cannot read the reported properties; will retry');
+        return;
+      }
+    }
+    const next = buildReportedState({
+      config: this.lastGoodConfig,
+      lastDesiredVersion: pass.lastDesiredVersion,
+      status: pass.status,
+      current: pass.current,
+      agentStartTimeUtc: this.startTimeUtc,
+      version: this.options.version ?? { version: '0.1.0', build: 'edgemu', commit: '' },
+      platform: this.options.platform ?? { os: process.platform, architecture: process.arch, version: process.version },
+      restartPolicy: this.options.restartPolicy ?? DEFAULT_RESTART_POLICY_OPTIONS,
+    });
+    // Unknown current state: keep the modules last reported rather than erasing them.
+    if (!pass.current && this.lastReported && this.lastReported.modules !== undefined) next.modules = this.lastReported.modules;
+    const patch = diffReported(this.lastReported, next);
+    if (!patch) return;
+    try {
+      await this.options.reporter.report(patch, signal);
+      this.lastReported = applyReportedPatch(this.lastReported, patch);
+      logger.debug({ keys: Object.keys(patch) }, 'reported');
+    } catch (error) {
+      // The hub may simply be away; the cache is unchanged so the next pass sends the same difference.
+      logger.warn({ err: describeError(error) }, 'reporting failed; will retry on the next pass');
+    }
+  }
+}
+
+function describeValidation(code: number, errors: ReadonlyArray<{ path: string; message: string }>): string {
+  const head = code === 417 ? 'Agent configuration is empty.' : code === 412 ? 'Agent configuration schema version is not supported.' : 'Agent configuration format is invalid.';
+  const detail = errors
+    .slice(0, 5)
+    .map((e) => `${e.path || '/'}: ${e.message}`)
+    .join('; ');
+  return detail ? `${head} ${detail}${errors.length > 5 ? ` (and ${errors.length - 5} more)` : ''}` : head;
+}

@@ -1,0 +1,147 @@
+import type { RestartPolicy } from '../manifest/model.js';
+import type { AgentStopRecord, CurrentModule, ModuleRuntimeInfo, RuntimeStatus } from './runtime-info.js';
+
+/**
+ * IoT Edge's restart figures (`Agent.Service/appsettings_agent.json`, `RestartPolicyManager.cs`,
+ * iotedge-protocol.md §4): 20 restarts before `failed`, cool-off 10 s × 2ⁿ capped at 300 s.
+ */
+export interface RestartPolicyOptions {
+  maxRestartCount: number;
+  coolOffTimeUnitMs: number;
+  maxCoolOffMs: number;
+}
+
+export const DEFAULT_RESTART_POLICY_OPTIONS: RestartPolicyOptions = Object.freeze({
+  maxRestartCount: 20,
+  coolOffTimeUnitMs: 10_000,
+  maxCoolOffMs: 300_000,
+});
+
+/**
+ * Cool-off before restart number n+1 when n restarts happened: `min(unit × 2ⁿ, max)`
+ * (10, 20, 40, 80, 160, 300, 300 … s). Used for agent-side retries (plan commands).
+ */
+export function coolOffMs(restartCount: number, options: RestartPolicyOptions = DEFAULT_RESTART_POLICY_OPTIONS): number {
+  const n = Math.max(0, Math.min(restartCount, 30));
+  return Math.min(options.coolOffTimeUnitMs * 2 ** n, options.maxCoolOffMs);
+}
+
+/**
+ * True when the cool-off since `lastExitMs` is over. A clock that went backwards (elapsed ≤ 0
+ * although time passed the other way) restarts at once, as `RestartPolicyManager.ShouldRestart`
+ * guards against a negative elapsed time.
+ */
+export function isCoolOffOver(restartCount: number, lastExitMs: number, nowMs: number, options: RestartPolicyOptions = DEFAULT_RESTART_POLICY_OPTIONS): boolean {
+  const elapsed = nowMs - lastExitMs;
+  if (elapsed < 0) return true;
+  return elapsed >= coolOffMs(restartCount, options);
+}
+
+/**
+ * Whether the policy restarts a module whose container ended with this raw status
+ * (`RestartPolicyManager.ShouldRestart`): `always` restarts clean and failed exits,
+ * `on-failure` and `on-unhealthy` only failed ones (and unhealthy ones for `on-unhealthy`),
+ * `never` nothing.
+ */
+export function policyRestarts(policy: RestartPolicy, raw: RuntimeStatus): boolean {
+  switch (policy) {
+    case 'always':
+      return raw === 'stopped' || raw === 'failed' || raw === 'backoff' || raw === 'unhealthy';
+    case 'on-failure':
+      return raw === 'failed' || raw === 'backoff';
+    case 'on-unhealthy':
+      return raw === 'failed' || raw === 'backoff' || raw === 'unhealthy';
+    case 'never':
+      return false;
+  }
+}
+
+/**
+ * The reported status after applying the restart policy to a module whose desired status is
+ * `running` (`ComputeModuleStatusFromRestartPolicy`): a module that will be restarted is
+ * `backoff`, one past the restart budget is `failed`, anything else keeps its raw status.
+ */
+export function computeStatusFromRestartPolicy(
+  raw: RuntimeStatus,
+  policy: RestartPolicy,
+  restartCount: number,
+  options: RestartPolicyOptions = DEFAULT_RESTART_POLICY_OPTIONS,
+): RuntimeStatus {
+  if (raw === 'running' || raw === 'unknown') return raw;
+  if (!policyRestarts(policy, raw)) return raw;
+  return restartCount >= options.maxRestartCount ? 'failed' : 'backoff';
+}
+
+/**
+ * What the agent must do about a module Kubernetes keeps restarting on its own (Deployment
+ * pods always restart): a module under `never` that has exited is scaled to 0 and its exit
+ * reported; a module past `maxRestartCount` restarts is scaled to 0 and reported `failed`.
+ * Returns the record to store with the stop, or undefined when Kubernetes may carry on.
+ */
+export function agentStopDecision(
+  module: CurrentModule,
+  options: RestartPolicyOptions = DEFAULT_RESTART_POLICY_OPTIONS,
+): AgentStopRecord | undefined {
+  const { spec, runtime } = module;
+  if (spec.status !== 'running' || module.replicas === 0 || module.agentStop || !runtime || !runtime.hasExited) return undefined;
+  if (spec.restartPolicy === 'never') {
+    return {
+      runtimeStatus: runtime.exitCode === 0 ? 'stopped' : 'failed',
+      statusDescription: `Module exited with code ${runtime.exitCode}; restartPolicy never leaves it stopped`,
+      exitCode: runtime.exitCode,
+      lastExitTimeUtc: runtime.lastExitTimeUtc,
+      restartCount: runtime.restartCount,
+    };
+  }
+  if (runtime.restartCount >= options.maxRestartCount && runtime.runtimeStatus !== 'running') {
+    return {
+      runtimeStatus: 'failed',
+      statusDescription: `Module failed after ${runtime.restartCount} restarts (maxRestartCount ${options.maxRestartCount})`,
+      exitCode: runtime.exitCode,
+      lastExitTimeUtc: runtime.lastExitTimeUtc,
+      restartCount: runtime.restartCount,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * The runtime info to report for a module: the agent's stop record when it stopped the module
+ * on purpose, a plain `stopped` for a module stopped by its desired status, otherwise the
+ * pod's facts with the restart policy applied (only when the desired status is `running`,
+ * as IoT Edge reports raw status for modules desired `stopped`).
+ */
+export function effectiveRuntimeInfo(module: CurrentModule, options: RestartPolicyOptions = DEFAULT_RESTART_POLICY_OPTIONS): ModuleRuntimeInfo {
+  const { spec, runtime, agentStop } = module;
+  if (agentStop) {
+    return {
+      runtimeStatus: agentStop.runtimeStatus,
+      statusDescription: agentStop.statusDescription,
+      exitCode: agentStop.exitCode,
+      lastStartTimeUtc: runtime?.lastStartTimeUtc ?? '0001-01-01T00:00:00Z',
+      lastExitTimeUtc: agentStop.lastExitTimeUtc,
+      restartCount: agentStop.restartCount,
+      lastRestartTimeUtc: runtime?.lastRestartTimeUtc ?? '0001-01-01T00:00:00Z',
+      image: runtime?.image ?? spec.image,
+      hasExited: true,
+      ready: false,
+    };
+  }
+  if (!runtime) {
+    const stoppedOnPurpose = spec.status === 'stopped' || module.replicas === 0;
+    return {
+      runtimeStatus: stoppedOnPurpose ? 'stopped' : 'unknown',
+      statusDescription: stoppedOnPurpose ? 'Module stopped (desired status stopped)' : 'Unable to get pod status',
+      exitCode: 0,
+      lastStartTimeUtc: '0001-01-01T00:00:00Z',
+      lastExitTimeUtc: '0001-01-01T00:00:00Z',
+      restartCount: 0,
+      lastRestartTimeUtc: '0001-01-01T00:00:00Z',
+      image: spec.image,
+      hasExited: false,
+      ready: false,
+    };
+  }
+  if (spec.status !== 'running') return runtime;
+  return { ...runtime, runtimeStatus: computeStatusFromRestartPolicy(runtime.runtimeStatus, spec.restartPolicy, runtime.restartCount, options) };
+}

@@ -1,0 +1,68 @@
+import type { ModuleSpec } from '../manifest/model.js';
+import type { ModuleSet } from './module-set.js';
+
+/**
+ * `runtimeStatus` spellings as IoT Edge reports them (`Agent.Core/IModule.cs ModuleStatus`,
+ * iotedge-protocol.md §3.2). `unhealthy` is defined but, as in IoT Edge, nothing produces it.
+ */
+export type RuntimeStatus = 'running' | 'backoff' | 'unhealthy' | 'stopped' | 'failed' | 'unknown';
+
+/** What IoT Edge writes for a time it does not know (`DateTime.MinValue`, §3.1). */
+export const UNKNOWN_TIME = '0001-01-01T00:00:00Z';
+
+/**
+ * Observed runtime facts about one module, read from its pod (or remembered by the agent when
+ * it stopped the module on purpose). Feeds both the restart decisions and the reported state.
+ */
+export interface ModuleRuntimeInfo {
+  runtimeStatus: RuntimeStatus;
+  statusDescription: string;
+  exitCode: number;
+  lastStartTimeUtc: string;
+  lastExitTimeUtc: string;
+  restartCount: number;
+  lastRestartTimeUtc: string;
+  /** The image the pod runs (`containerStatus.image`), `unknown:unknown` if not known (§6.11). */
+  image: string;
+  /** True when the container has terminated at least once (state or lastState terminated). */
+  hasExited: boolean;
+  /** Pod Ready condition is True. */
+  ready: boolean;
+}
+
+/**
+ * Why the agent itself scaled a module to 0 although its desired status is `running`
+ * (restart policy `never`, or the restart budget was exhausted). Stored on the module's
+ * Deployment so it survives an agent restart, and reported instead of a missing pod.
+ */
+export interface AgentStopRecord {
+  runtimeStatus: 'stopped' | 'failed';
+  statusDescription: string;
+  exitCode: number;
+  lastExitTimeUtc: string;
+  restartCount: number;
+}
+
+/** One module as it currently exists in the environment. */
+export interface CurrentModule {
+  /** The module spec it was last applied with (its `status` is the desired status it was applied for). */
+  spec: ModuleSpec;
+  /** Replicas the workload currently asks for (0 = scaled down). */
+  replicas: number;
+  /** Present when the agent stopped the module because of its restart policy. */
+  agentStop?: AgentStopRecord;
+  /** Runtime facts from the newest pod; undefined when no pod exists. */
+  runtime?: ModuleRuntimeInfo;
+}
+
+/** The current state an Environment reads: every module it manages for one device. */
+export interface CurrentState {
+  modules: ReadonlyMap<string, CurrentModule>;
+}
+
+/** The ModuleSet (specs only) of a current state, for diffing against desired. */
+export function currentModuleSet(state: CurrentState): ModuleSet {
+  const out = new Map<string, ModuleSpec>();
+  for (const [name, m] of state.modules) out.set(name, m.spec);
+  return out;
+}

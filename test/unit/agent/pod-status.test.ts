@@ -1,0 +1,81 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { moduleRuntimeInfo, podRuntimeInfo } from '../../../runtime/agent/pod-status.js';
+
+const T0 = '2026-01-01T00:00:00.000Z';
+const T1 = '2026-01-01T00:00:10.000Z';
+
+function pod(phase: string | undefined, container?: Record<string, unknown>, extra: Partial<V1Pod> = {}): V1Pod {
+  return {
+    metadata: { name: 'p', creationTimestamp: new Date(T0) },
+    ...(phase === undefined
+      ? {}
+      : { status: { phase, conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: container ? [{ name: 'mod', image: 'example/m:1.0', imageID: '', ready: true, restartCount: 0, ...container }] : [] } }),
+    ...extra,
+  } as V1Pod;
+}
+
+describe('podRuntimeInfo (PodExtensions.ConvertToRuntime)', () => {
+  it.each([
+    ['Running', { state: { running: { startedAt: new Date(T0) } } }, 'running', /Started at/],
+    ['Running', { state: { waiting: { reason: 'CrashLoopBackOff' } } }, 'backoff', /Back-off reason: CrashLoopBackOff/],
+    ['Running', { state: { terminated: { exitCode: 2, reason: 'Error' } } }, 'failed', /Failed reason: Error/],
+    ['Running', { state: { terminated: { exitCode: 0, reason: 'Completed' } } }, 'stopped', /Stopped reason: Completed/],
+    ['Running', undefined, 'failed', /unknown container status/],
+    ['Pending', { state: { waiting: { reason: 'ContainerCreating' } } }, 'backoff', /ContainerCreating/],
+    ['Pending', { state: { running: {} } }, 'backoff', /starting/],
+    ['Pending', { state: { terminated: { exitCode: 1 } } }, 'failed', /terminated/],
+    ['Succeeded', { state: { terminated: { exitCode: 0 } } }, 'stopped', /Stopped/],
+    ['Failed', { state: { terminated: { exitCode: 1, reason: 'Error' } } }, 'failed', /Failed|Error/],
+    ['Unknown', { state: {} }, 'unknown', /Unknown/],
+    [undefined, undefined, 'unknown', /Unable to get pod status/],
+  ])('maps phase %s with container %j to %s', (phase, container, status, description) => {
+    const info = podRuntimeInfo(pod(phase, container as Record<string, unknown> | undefined), 'mod');
+    expect(info.runtimeStatus).toBe(status);
+    expect(info.statusDescription).toMatch(description);
+  });
+
+  it('takes exit code, times and restart count from a crash-looping container', () => {
+    const info = podRuntimeInfo(
+      pod('Running', {
+        restartCount: 3,
+        state: { waiting: { reason: 'CrashLoopBackOff' } },
+        lastState: { terminated: { exitCode: 137, startedAt: new Date(T0), finishedAt: new Date(T1) } },
+      }),
+      'mod',
+    );
+    expect(info).toMatchObject({
+      runtimeStatus: 'backoff',
+      exitCode: 137,
+      restartCount: 3,
+      lastStartTimeUtc: T0,
+      lastExitTimeUtc: T1,
+      lastRestartTimeUtc: T1,
+      hasExited: true,
+      image: 'example/m:1.0',
+    });
+  });
+
+  it('reports unknown times and image when the pod has no status', () => {
+    expect(podRuntimeInfo(pod(undefined), 'mod')).toMatchObject({ lastStartTimeUtc: '0001-01-01T00:00:00Z', image: 'unknown:unknown', hasExited: false });
+  });
+});
+
+describe('moduleRuntimeInfo', () => {
+  it('prefers the newest pod that is not being deleted', () => {
+    const old = pod('Running', { image: 'example/m:1.0', state: { running: {} } }, { metadata: { name: 'old', creationTimestamp: new Date(T0) } });
+    const fresh = pod('Pending', { image: 'example/m:2.0', state: { waiting: { reason: 'ContainerCreating' } } }, { metadata: { name: 'new', creationTimestamp: new Date(T1) } });
+    const dying = pod('Running', { image: 'example/m:3.0', state: { running: {} } }, { metadata: { name: 'dying', creationTimestamp: new Date('2026-01-02T00:00:00Z'), deletionTimestamp: new Date(T1) } });
+    expect(moduleRuntimeInfo([old, dying, fresh], 'mod')).toMatchObject({ image: 'example/m:2.0', runtimeStatus: 'backoff' });
+  });
+
+  it('counts replaced failed pods as restarts', () => {
+    const failed = pod('Failed', { state: { terminated: { exitCode: 4, finishedAt: new Date(T0) } } }, { metadata: { name: 'f', creationTimestamp: new Date(T0) } });
+    const fresh = pod('Running', { state: { running: { startedAt: new Date(T1) } } }, { metadata: { name: 'n', creationTimestamp: new Date(T1) } });
+    expect(moduleRuntimeInfo([failed, fresh], 'mod')).toMatchObject({ runtimeStatus: 'running', restartCount: 1, exitCode: 4, lastExitTimeUtc: T0, hasExited: true });
+  });
+
+  it('is undefined without pods', () => {
+    expect(moduleRuntimeInfo([], 'mod')).toBeUndefined();
+  });
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import {
+  agentStopDecision,
+  computeStatusFromRestartPolicy,
+  coolOffMs,
+  effectiveRuntimeInfo,
+  isCoolOffOver,
+} from '../../../runtime/agent/restart-policy.js';
+import type { RestartPolicy } from '../../../runtime/manifest/model.js';
+import type { RuntimeStatus } from '../../../runtime/agent/runtime-info.js';
+import { runtime, spec } from './helpers.js';
+
+describe('restart policy', () => {
+  it.each([
+    [0, 10_000],
+    [1, 20_000],
+    [2, 40_000],
+    [3, 80_000],
+    [4, 160_000],
+    [5, 300_000],
+    [6, 300_000],
+    [50, 300_000],
+  ])('cools off %i restarts for %i ms (10 s × 2ⁿ capped at 300 s)', (n, ms) => {
+    expect(coolOffMs(n)).toBe(ms);
+  });
+
+  it('restarts at once when the clock went backwards', () => {
+    expect(isCoolOffOver(3, 10_000, 5_000)).toBe(true);
+  });
+
+  it('waits out the cool-off measured from the last exit', () => {
+    expect(isCoolOffOver(1, 0, 19_999)).toBe(false);
+    expect(isCoolOffOver(1, 0, 20_000)).toBe(true);
+  });
+
+  const table: Array<[RestartPolicy, RuntimeStatus, number, RuntimeStatus]> = [
+    ['never', 'stopped', 0, 'stopped'],
+    ['never', 'failed', 0, 'failed'],
+    ['on-failure', 'stopped', 0, 'stopped'],
+    ['on-failure', 'failed', 0, 'backoff'],
+    ['on-unhealthy', 'stopped', 0, 'stopped'],
+    ['on-unhealthy', 'failed', 3, 'backoff'],
+    ['always', 'stopped', 0, 'backoff'],
+    ['always', 'failed', 19, 'backoff'],
+    ['always', 'failed', 20, 'failed'],
+    ['always', 'backoff', 25, 'failed'],
+    ['always', 'running', 25, 'running'],
+    ['on-failure', 'unknown', 0, 'unknown'],
+  ];
+  it.each(table)('under %s a %s module with %i restarts is reported %s', (policy, raw, count, expected) => {
+    expect(computeStatusFromRestartPolicy(raw, policy, count)).toBe(expected);
+  });
+
+  it('stops a module under never once it has exited, keeping its exit code', () => {
+    const decision = agentStopDecision({
+      spec: spec('a', { restartPolicy: 'never' }),
+      replicas: 1,
+      runtime: runtime({ runtimeStatus: 'backoff', hasExited: true, exitCode: 3, lastExitTimeUtc: '2026-01-01T00:00:05.000Z' }),
+    });
+    expect(decision).toMatchObject({ runtimeStatus: 'failed', exitCode: 3, lastExitTimeUtc: '2026-01-01T00:00:05.000Z' });
+  });
+
+  it('reports a clean exit under never as stopped', () => {
+    const decision = agentStopDecision({ spec: spec('a', { restartPolicy: 'never' }), replicas: 1, runtime: runtime({ runtimeStatus: 'stopped', hasExited: true }) });
+    expect(decision?.runtimeStatus).toBe('stopped');
+  });
+
+  it('leaves a crash-looping module to Kubernetes until the restart budget is spent', () => {
+    const m = { spec: spec('a'), replicas: 1, runtime: runtime({ runtimeStatus: 'backoff' as const, hasExited: true, exitCode: 1, restartCount: 19 }) };
+    expect(agentStopDecision(m)).toBeUndefined();
+    expect(agentStopDecision({ ...m, runtime: { ...m.runtime, restartCount: 20 } })).toMatchObject({ runtimeStatus: 'failed' });
+  });
+
+  it('does not stop a module that is running again after restarts', () => {
+    expect(agentStopDecision({ spec: spec('a'), replicas: 1, runtime: runtime({ hasExited: true, restartCount: 25 }) })).toBeUndefined();
+  });
+
+  it('reports the stop record of a module the agent stopped', () => {
+    const info = effectiveRuntimeInfo({
+      spec: spec('a', { restartPolicy: 'never' }),
+      replicas: 0,
+      agentStop: { runtimeStatus: 'failed', statusDescription: 'x', exitCode: 2, lastExitTimeUtc: 't', restartCount: 0 },
+    });
+    expect(info).toMatchObject({ runtimeStatus: 'failed', exitCode: 2, lastExitTimeUtc: 't' });
+  });
+
+  it('reports a module without a pod as stopped when it is desired stopped, unknown otherwise', () => {
+    expect(effectiveRuntimeInfo({ spec: spec('a', { status: 'stopped' }), replicas: 0 }).runtimeStatus).toBe('stopped');
+    expect(effectiveRuntimeInfo({ spec: spec('a'), replicas: 1 }).runtimeStatus).toBe('unknown');
+  });
+
+  it('applies the policy only to modules desired running', () => {
+    const failed = runtime({ runtimeStatus: 'failed', hasExited: true, exitCode: 1 });
+    expect(effectiveRuntimeInfo({ spec: spec('a'), replicas: 1, runtime: failed }).runtimeStatus).toBe('backoff');
+    expect(effectiveRuntimeInfo({ spec: spec('a', { status: 'stopped' }), replicas: 1, runtime: failed }).runtimeStatus).toBe('failed');
+  });
+});
