@@ -1,7 +1,12 @@
 import type { RegisterCommand } from '../cli-context.js';
+import { registerIdentity } from './identity.js';
+import { registerConnectionString } from './connection-string.js';
 
 /**
  * Every `edgemu` subcommand, in help order. One line per command module; the module adds
  * its subcommand(s) and imports its heavy dependencies lazily inside the action.
  */
-export const commands: readonly RegisterCommand[] = [];
+export const commands: readonly RegisterCommand[] = [
+  registerIdentity,
+  registerConnectionString,
+];

@@ -1,0 +1,28 @@
+/**
+ * The embedded IoT Hub (issue 4). Usable without a running hub: `openHubStore` gives the
+ * identity registry, twins, telemetry and C2D queues of a state dir. `startHub` runs the
+ * MQTT-over-TLS side that the unmodified Azure IoT device SDKs connect to.
+ */
+export { HubError, type HubErrorCode } from './errors.js';
+export { openHubStore, type HubStore, type HubStoreOptions } from './store/hub-store.js';
+export type { Identity, ServicePolicy, IdentityRegistry } from './store/identity-registry.js';
+export type { Twin, TwinSectionView, DeviceTwinView, DesiredChange, ReportedChange, WriteOptions, TwinStore } from './store/twin-store.js';
+export type { HubMessage, StoredMessage, MessageFilter, MessageStore } from './store/message-store.js';
+export type { C2dMessage, C2dSend, C2dQueue } from './store/c2d-queue.js';
+export { MAX_C2D_QUEUE_DEPTH } from './store/c2d-queue.js';
+export { clientIdOf, parseClientId, isValidId, SYSTEM_MODULE_IDS, type IdentityRef } from './identity-id.js';
+export { createSasToken, parseSasToken, verifySasSignature, signSas, type SasToken, type SasCheck } from './sas.js';
+export {
+  parseConnectionString,
+  formatDeviceConnectionString,
+  formatServiceConnectionString,
+  DEFAULT_MQTTS_PORT,
+  DEFAULT_HTTPS_PORT,
+  type ConnectionStringFields,
+} from './connection-string.js';
+export { resolveHubAddress, deviceConnectionString, serviceConnectionString, type HubAddress } from './hub-address.js';
+export { readDiscovery, DISCOVERY_FILE, type HubDiscovery } from './discovery.js';
+export { applyMergePatch, diffToMergePatch, etagOf, type JsonObject, type JsonValue, type MetadataNode } from './twin-patch.js';
+export { checkTwinPatch, checkSectionSize } from './twin-rules.js';
+export { parsePropertyBag, encodePropertyBag, SYSTEM_PROPERTY_NAMES, type PropertyBag } from './property-bag.js';
+export { createGroupCommit, type GroupCommit } from './group-commit.js';

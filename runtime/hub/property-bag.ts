@@ -1,0 +1,65 @@
+/**
+ * The MQTT property bag IoT Hub appends to message topics (iotedge-protocol §7.4,
+ * sdk-wire-traces §2.4): a URL query string where `$.`-prefixed names are system properties
+ * (`$.mid` messageId, `$.cid` correlationId, `$.on` output name, …) and all others are
+ * application properties. A value-less key (`key`) means null, `key=` the empty string.
+ */
+export interface PropertyBag {
+  /** System properties by wire name without the `$.` prefix (`mid`, `cid`, `ct`, `on`, …). */
+  system: Record<string, string>;
+  /** Application properties. */
+  app: Record<string, string>;
+}
+
+/** Wire names of the system properties the SDKs and edgeHub know (for readable names in stores/APIs). */
+export const SYSTEM_PROPERTY_NAMES: Readonly<Record<string, string>> = {
+  mid: 'messageId',
+  cid: 'correlationId',
+  uid: 'userId',
+  to: 'to',
+  ct: 'contentType',
+  ce: 'contentEncoding',
+  exp: 'expiryTimeUtc',
+  on: 'outputName',
+  cdid: 'connectionDeviceId',
+  cmid: 'connectionModuleId',
+  schema: 'messageSchema',
+  ctime: 'creationTimeUtc',
+  ifid: 'interfaceId',
+  sub: 'componentName',
+};
+
+/**
+ * Parses a property bag; undefined when a name or value is not valid percent-encoding.
+ * A leading `?` and a trailing `/` are tolerated (both occur on the wire).
+ */
+export function parsePropertyBag(text: string): PropertyBag | undefined {
+  let s = text;
+  if (s.startsWith('?')) s = s.slice(1);
+  if (s.endsWith('/')) s = s.slice(0, -1);
+  const bag: PropertyBag = { system: {}, app: {} };
+  if (s === '') return bag;
+  for (const pair of s.split('&')) {
+    if (pair === '') continue;
+    const i = pair.indexOf('=');
+    let name: string;
+    let value: string;
+    try {
+      name = decodeURIComponent(i < 0 ? pair : pair.slice(0, i));
+      value = i < 0 ? '' : decodeURIComponent(pair.slice(i + 1));
+    } catch {
+      return undefined;
+    }
+    if (name.startsWith('$.')) bag.system[name.slice(2)] = value;
+    else bag.app[name] = value;
+  }
+  return bag;
+}
+
+/** Encodes a property bag for a hub→client topic (system properties first, as the SDK writes them). */
+export function encodePropertyBag(bag: PropertyBag): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(bag.system)) parts.push(`${encodeURIComponent(`$.${k}`)}=${encodeURIComponent(v)}`);
+  for (const [k, v] of Object.entries(bag.app)) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
+  return parts.join('&');
+}

@@ -1,0 +1,71 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Shared access signatures as IoT Hub defines them (iotedge-protocol.md §7.2):
+ * `SharedAccessSignature sr=<urlenc resourceUri>&sig=<urlenc base64 HMAC>&se=<epoch s>[&skn=<policy>]`,
+ * signed over `urlencode(resourceUri) + "\n" + se` with the base64-decoded key.
+ */
+export interface SasToken {
+  /** The resource URI, decoded (e.g. `localhost:8883/devices/dev1`). */
+  resourceUri: string;
+  /** Signature as base64 (decoded from the URL encoding). */
+  signature: string;
+  /** Expiry in seconds since the epoch. */
+  expiry: number;
+  /** Policy name for hub-level tokens (`iothubowner`); absent for device/module keys. */
+  keyName?: string | undefined;
+}
+
+/** Node's strict URI component encoding as the Azure SDKs apply it (also escapes `!'()*`). */
+export const encodeUriComponentStrict = (s: string): string =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** HMAC-SHA256 of `urlencode(resourceUri)\nexpiry` with the base64 key, base64-encoded. */
+export function signSas(resourceUri: string, key: string, expiry: number): string {
+  return createHmac('sha256', Buffer.from(key, 'base64'))
+    .update(`${encodeUriComponentStrict(resourceUri)}\n${expiry}`)
+    .digest('base64');
+}
+
+/** Builds a SAS token string, as the SDKs do (tests and the CLI use it to speak to the hub). */
+export function createSasToken(resourceUri: string, key: string, expiry: number, keyName?: string): string {
+  const sig = signSas(resourceUri, key, expiry);
+  const skn = keyName ? `&skn=${encodeUriComponentStrict(keyName)}` : '';
+  return `SharedAccessSignature sr=${encodeUriComponentStrict(resourceUri)}&sig=${encodeUriComponentStrict(sig)}&se=${expiry}${skn}`;
+}
+
+/** Parses a SAS token string; undefined when it is not one (key order is not significant). */
+export function parseSasToken(text: string): SasToken | undefined {
+  const prefix = 'SharedAccessSignature ';
+  if (!text.startsWith(prefix)) return undefined;
+  const fields = new Map<string, string>();
+  for (const kv of text.slice(prefix.length).split('&')) {
+    const i = kv.indexOf('=');
+    if (i <= 0) return undefined;
+    try {
+      fields.set(kv.slice(0, i), decodeURIComponent(kv.slice(i + 1)));
+    } catch {
+      return undefined;
+    }
+  }
+  const sr = fields.get('sr');
+  const sig = fields.get('sig');
+  const se = fields.get('se');
+  if (sr === undefined || sig === undefined || se === undefined || !/^\d+$/.test(se)) return undefined;
+  return { resourceUri: sr, signature: sig, expiry: Number(se), keyName: fields.get('skn') };
+}
+
+/** Why a token was refused; `ok` when it is valid for the given key at the given time. */
+export type SasCheck = { ok: true } | { ok: false; reason: 'malformed' | 'expired' | 'bad-signature' };
+
+/**
+ * Verifies a parsed token's signature against one key and its expiry against `nowMs`.
+ * The resource URI check (which identity, which host) is the caller's (see `auth.ts`).
+ */
+export function verifySasSignature(token: SasToken, key: string, nowMs: number): SasCheck {
+  if (token.expiry * 1000 <= nowMs) return { ok: false, reason: 'expired' };
+  const expected = Buffer.from(signSas(token.resourceUri, key, token.expiry), 'base64');
+  const given = Buffer.from(token.signature, 'base64');
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad-signature' };
+  return { ok: true };
+}

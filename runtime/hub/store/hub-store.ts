@@ -1,0 +1,72 @@
+import type { Logger } from '../../log/create-logger.js';
+import { systemClock, type Clock } from '../../clock.js';
+import { openDb, TxRunner, type Db } from './sqlite-db.js';
+import { IdentityRegistry } from './identity-registry.js';
+import { TwinStore } from './twin-store.js';
+import { MessageStore } from './message-store.js';
+import { C2dQueue } from './c2d-queue.js';
+
+export interface HubStoreOptions {
+  stateDir: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** Bound of the telemetry store (oldest dropped first); default 100,000 messages. */
+  maxMessages?: number;
+}
+
+/**
+ * Everything the hub persists, usable without a running hub: the CLI (`identity`,
+ * `connection-string`), the service API and tests open the same SQLite file. Several
+ * processes may open it at once (WAL + busy timeout).
+ */
+export interface HubStore {
+  readonly stateDir: string;
+  readonly identities: IdentityRegistry;
+  readonly twins: TwinStore;
+  readonly messages: MessageStore;
+  readonly c2d: C2dQueue;
+  /** Runs `fn` in one transaction; change events fire after the commit. */
+  transaction<T>(fn: () => T): T;
+  /** The raw database, for adapters in other areas (e.g. routing's queues) that keep their tables next to the hub's. */
+  readonly db: Db;
+  close(): void;
+}
+
+/** Opens the hub store in `stateDir` (created and migrated when needed). */
+export function openHubStore(options: HubStoreOptions): HubStore {
+  const clock = options.clock ?? systemClock;
+  const db = openDb(options.stateDir);
+  const tx = new TxRunner(db);
+  const onListenerError = (error: unknown) => options.logger?.error({ err: error }, 'a hub store listener failed');
+  // eslint-disable-next-line prefer-const
+  let twins: TwinStore;
+  // eslint-disable-next-line prefer-const
+  let c2d: C2dQueue;
+  const identities = new IdentityRegistry(db, tx, clock, {
+    created: (ref) => twins.create(ref),
+    deleted: (deviceId, moduleId) => {
+      twins.remove(deviceId, moduleId);
+      if (!moduleId) c2d.removeDevice(deviceId);
+    },
+  });
+  twins = new TwinStore(db, tx, clock, onListenerError);
+  c2d = new C2dQueue(db, tx, clock, onListenerError);
+  const messages = new MessageStore(db, tx, options.maxMessages ?? 100_000, onListenerError);
+  identities.servicePolicy();
+  let closed = false;
+  return {
+    stateDir: options.stateDir,
+    identities,
+    twins,
+    messages,
+    c2d,
+    db,
+    transaction: (fn) => tx.run(fn),
+    close() {
+      if (closed) return;
+      closed = true;
+      messages.flush();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The hub's SQLite schema. One file `hub.db` in the state dir holds everything the hub
+ * acknowledges (identities, twins, telemetry, queued C2D), so an acknowledged write survives
+ * a SIGKILL: WAL mode commits are durable against process death before the ack is sent.
+ * `user_version` numbers the schema; migrations are applied in order on open.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE identities (
+    device_id TEXT NOT NULL,
+    module_id TEXT NOT NULL DEFAULT '',
+    is_edge INTEGER NOT NULL DEFAULT 0,
+    primary_key TEXT NOT NULL,
+    secondary_key TEXT NOT NULL,
+    managed_by TEXT,
+    generation_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (device_id, module_id)
+  );
+  CREATE TABLE twins (
+    device_id TEXT NOT NULL,
+    module_id TEXT NOT NULL DEFAULT '',
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (device_id, module_id)
+  );
+  CREATE TABLE messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    endpoint TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    module_id TEXT,
+    output_name TEXT,
+    enqueued_at TEXT NOT NULL,
+    system_props TEXT NOT NULL,
+    app_props TEXT NOT NULL,
+    body BLOB NOT NULL
+  );
+  CREATE INDEX messages_endpoint ON messages (endpoint, seq);
+  CREATE TABLE c2d (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    device_id TEXT NOT NULL,
+    enqueued_at TEXT NOT NULL,
+    expires_at INTEGER,
+    system_props TEXT NOT NULL,
+    app_props TEXT NOT NULL,
+    body BLOB NOT NULL,
+    delivery_count INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX c2d_device ON c2d (device_id, seq);
+  `,
+];

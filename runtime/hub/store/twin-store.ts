@@ -1,0 +1,287 @@
+import { HubError } from '../errors.js';
+import type { IdentityRef } from '../identity-id.js';
+import {
+  applyMergePatch,
+  applyPatchMetadata,
+  diffToMergePatch,
+  emptyMetadata,
+  etagOf,
+  type JsonObject,
+  type MetadataNode,
+} from '../twin-patch.js';
+import { checkSectionSize, checkTwinPatch, type TwinRuleViolation } from '../twin-rules.js';
+import type { Db, TxRunner } from './sqlite-db.js';
+import { Listeners } from './listeners.js';
+import type { Clock } from '../../clock.js';
+
+/** What is stored per twin. */
+interface TwinDoc {
+  tags: JsonObject;
+  desired: JsonObject;
+  desiredVersion: number;
+  desiredMeta: MetadataNode;
+  reported: JsonObject;
+  reportedVersion: number;
+  reportedMeta: MetadataNode;
+}
+
+/** A twin as the IoT Hub service API returns it (`GET /twins/{id}[/modules/{mid}]`). */
+export interface Twin {
+  deviceId: string;
+  moduleId?: string;
+  etag: string;
+  version: number;
+  status: 'enabled';
+  connectionState: 'Connected' | 'Disconnected';
+  tags: JsonObject;
+  properties: {
+    desired: TwinSectionView;
+    reported: TwinSectionView;
+  };
+}
+
+/** A twin section as the service sees it: the properties plus `$metadata` and `$version`. */
+export interface TwinSectionView {
+  [key: string]: unknown;
+  $metadata: MetadataNode;
+  $version: number;
+}
+
+/** The twin document a device or module gets over MQTT (`$iothub/twin/GET`, iotedge-protocol §7.5). */
+export interface DeviceTwinView {
+  desired: JsonObject & { $version: number };
+  reported: JsonObject & { $version: number };
+}
+
+/** A desired-properties change: the merge patch and the new desired `$version`. */
+export interface DesiredChange {
+  ref: IdentityRef;
+  patch: JsonObject;
+  version: number;
+}
+
+/** A reported-properties change: the merge patch and the new reported `$version`. */
+export interface ReportedChange {
+  ref: IdentityRef;
+  patch: JsonObject;
+  version: number;
+}
+
+/** Options of service-side writes: `ifMatch` is the ETag precondition (`*` or absent = any). */
+export interface WriteOptions {
+  ifMatch?: string | undefined;
+}
+
+const key = (ref: IdentityRef) => [ref.deviceId, ref.moduleId ?? ''] as const;
+
+/**
+ * Twins of devices and modules, persisted in SQLite, with IoT Hub's semantics: merge-patch
+ * with `null` removing keys, `$version` per section, `$metadata`, tags, an ETag per twin
+ * version, and the key/depth/size rules. Listeners hear about desired and reported changes
+ * after commit — the hub pushes desired patches to connected clients from here, so every
+ * writer (service API, deploy, tests) goes through one code path.
+ */
+export class TwinStore {
+  readonly desiredChanges: Listeners<DesiredChange>;
+  readonly reportedChanges: Listeners<ReportedChange>;
+  /** Set by a running hub so service reads show `connectionState`. */
+  connectionState: (ref: IdentityRef) => 'Connected' | 'Disconnected' = () => 'Disconnected';
+  private readonly stmt;
+
+  constructor(
+    db: Db,
+    private readonly tx: TxRunner,
+    private readonly clock: Clock,
+    onListenerError: (error: unknown) => void,
+  ) {
+    this.desiredChanges = new Listeners(onListenerError);
+    this.reportedChanges = new Listeners(onListenerError);
+    this.stmt = {
+      get: db.prepare<[string, string], { version: number; doc: string }>('SELECT version, doc FROM twins WHERE device_id = ? AND module_id = ?'),
+      insert: db.prepare('INSERT OR IGNORE INTO twins (device_id, module_id, version, doc) VALUES (?, ?, ?, ?)'),
+      update: db.prepare('UPDATE twins SET version = ?, doc = ? WHERE device_id = ? AND module_id = ?'),
+      deleteOne: db.prepare('DELETE FROM twins WHERE device_id = ? AND module_id = ?'),
+      deleteDevice: db.prepare('DELETE FROM twins WHERE device_id = ?'),
+    };
+  }
+
+  /** Subscribes to desired changes (after commit); returns an unsubscribe function. */
+  onDesiredChanged(listener: (change: DesiredChange) => void): () => void {
+    return this.desiredChanges.add(listener);
+  }
+
+  /** Subscribes to reported changes (after commit); returns an unsubscribe function. */
+  onReportedChanged(listener: (change: ReportedChange) => void): () => void {
+    return this.reportedChanges.add(listener);
+  }
+
+  /** Creates the empty twin of a new identity (registry hook). */
+  create(ref: IdentityRef): void {
+    const now = this.now();
+    const doc: TwinDoc = {
+      tags: {},
+      desired: {},
+      desiredVersion: 1,
+      desiredMeta: emptyMetadata(now, 1),
+      reported: {},
+      reportedVersion: 1,
+      reportedMeta: emptyMetadata(now),
+    };
+    this.stmt.insert.run(...key(ref), 1, JSON.stringify(doc));
+  }
+
+  /** Removes one module twin, or every twin of a device (registry hook). */
+  remove(deviceId: string, moduleId: string | undefined): void {
+    if (moduleId) this.stmt.deleteOne.run(deviceId, moduleId);
+    else this.stmt.deleteDevice.run(deviceId);
+  }
+
+  /** The service view of a twin; undefined when the identity does not exist. */
+  get(ref: IdentityRef): Twin | undefined {
+    const loaded = this.load(ref);
+    return loaded ? this.toTwin(ref, loaded.version, loaded.doc) : undefined;
+  }
+
+  /** The device/module view (`{desired, reported}` with `$version`); undefined when missing. */
+  getDeviceView(ref: IdentityRef): DeviceTwinView | undefined {
+    const loaded = this.load(ref);
+    if (!loaded) return undefined;
+    const { doc } = loaded;
+    return { desired: { ...doc.desired, $version: doc.desiredVersion }, reported: { ...doc.reported, $version: doc.reportedVersion } };
+  }
+
+  /**
+   * Applies a reported patch from the device/module itself. Throws HUB_INVALID_TWIN (400)
+   * when the patch breaks IoT Hub's rules; returns the new reported `$version`.
+   */
+  patchReported(ref: IdentityRef, patch: unknown): { version: number } {
+    assertValid(checkTwinPatch(patch));
+    return this.tx.run(() => {
+      const { version, doc } = this.mustLoad(ref);
+      const reported = applyMergePatch(doc.reported, patch as JsonObject);
+      assertValid(checkSectionSize(reported, 'reported'));
+      const next: TwinDoc = {
+        ...doc,
+        reported,
+        reportedVersion: doc.reportedVersion + 1,
+        reportedMeta: applyPatchMetadata(doc.reportedMeta, patch as JsonObject, this.now()),
+      };
+      this.save(ref, version + 1, next);
+      const change: ReportedChange = { ref, patch: patch as JsonObject, version: next.reportedVersion };
+      this.tx.afterCommit(() => this.reportedChanges.emit(change));
+      return { version: next.reportedVersion };
+    });
+  }
+
+  /** Merges a desired patch (service side). Throws HUB_INVALID_TWIN / HUB_PRECONDITION_FAILED. */
+  patchDesired(ref: IdentityRef, patch: unknown, options: WriteOptions = {}): Twin {
+    return this.update(ref, { properties: { desired: patch } }, options);
+  }
+
+  /**
+   * Replaces the whole desired section (applyConfigurationContent, PUT twin). Connected
+   * clients receive the difference as a merge patch (removed keys as `null`).
+   */
+  replaceDesired(ref: IdentityRef, desired: unknown, options: WriteOptions = {}): Twin {
+    assertValid(checkTwinPatch(desired));
+    return this.tx.run(() => {
+      const { doc } = this.mustLoad(ref);
+      const patch = diffToMergePatch(doc.desired, desired as JsonObject);
+      return this.update(ref, { properties: { desired: patch } }, options, true);
+    });
+  }
+
+  /**
+   * The service PATCH of a twin: `tags` and `properties.desired` are merge patches
+   * (iotedge-protocol §8.2). Reported properties cannot be written by the service.
+   */
+  update(ref: IdentityRef, body: { tags?: unknown; properties?: { desired?: unknown } }, options: WriteOptions = {}, alwaysBump = false): Twin {
+    const tags = body.tags;
+    const desired = body.properties?.desired;
+    if (tags !== undefined) assertValid(checkTwinPatch(tags));
+    if (desired !== undefined) assertValid(checkTwinPatch(desired));
+    return this.tx.run(() => {
+      const { version, doc } = this.mustLoad(ref);
+      checkEtag(options.ifMatch, version);
+      const now = this.now();
+      let next: TwinDoc = doc;
+      if (tags !== undefined) {
+        next = { ...next, tags: applyMergePatch(next.tags, tags as JsonObject) };
+        assertValid(checkSectionSize(next.tags, 'tags'));
+      }
+      let change: DesiredChange | undefined;
+      if (desired !== undefined && (alwaysBump || Object.keys(desired as JsonObject).length > 0)) {
+        const desiredVersion = next.desiredVersion + 1;
+        const merged = applyMergePatch(next.desired, desired as JsonObject);
+        assertValid(checkSectionSize(merged, 'desired'));
+        next = {
+          ...next,
+          desired: merged,
+          desiredVersion,
+          desiredMeta: applyPatchMetadata(next.desiredMeta, desired as JsonObject, now, desiredVersion),
+        };
+        change = { ref, patch: desired as JsonObject, version: desiredVersion };
+      }
+      this.save(ref, version + 1, next);
+      if (change) {
+        const c = change;
+        this.tx.afterCommit(() => this.desiredChanges.emit(c));
+      }
+      return this.toTwin(ref, version + 1, next);
+    });
+  }
+
+  private load(ref: IdentityRef): { version: number; doc: TwinDoc } | undefined {
+    const row = this.stmt.get.get(...key(ref));
+    return row ? { version: row.version, doc: JSON.parse(row.doc) as TwinDoc } : undefined;
+  }
+
+  private mustLoad(ref: IdentityRef): { version: number; doc: TwinDoc } {
+    const loaded = this.load(ref);
+    if (loaded) return loaded;
+    throw ref.moduleId
+      ? new HubError('HUB_MODULE_NOT_FOUND', `module ${ref.deviceId}/${ref.moduleId} does not exist`)
+      : new HubError('HUB_DEVICE_NOT_FOUND', `device ${ref.deviceId} does not exist`);
+  }
+
+  private save(ref: IdentityRef, version: number, doc: TwinDoc): void {
+    this.stmt.update.run(version, JSON.stringify(doc), ...key(ref));
+  }
+
+  private toTwin(ref: IdentityRef, version: number, doc: TwinDoc): Twin {
+    return {
+      deviceId: ref.deviceId,
+      ...(ref.moduleId ? { moduleId: ref.moduleId } : {}),
+      etag: etagOf(version),
+      version,
+      status: 'enabled',
+      connectionState: this.connectionState(ref),
+      tags: doc.tags,
+      properties: {
+        desired: { ...doc.desired, $metadata: doc.desiredMeta, $version: doc.desiredVersion },
+        reported: { ...doc.reported, $metadata: doc.reportedMeta, $version: doc.reportedVersion },
+      },
+    };
+  }
+
+  private now(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+}
+
+function assertValid(issues: TwinRuleViolation[]): void {
+  if (issues.length > 0) {
+    const text = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    throw new HubError('HUB_INVALID_TWIN', `invalid twin document: ${text}`, { details: { issues } });
+  }
+}
+
+/** `If-Match` per IoT Hub: absent or `*` matches anything; otherwise the (optionally quoted) ETag must equal the current one. */
+function checkEtag(ifMatch: string | undefined, version: number): void {
+  if (ifMatch === undefined || ifMatch === '*' || ifMatch === '"*"') return;
+  const given = ifMatch.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  if (given !== etagOf(version)) {
+    throw new HubError('HUB_PRECONDITION_FAILED', `twin ETag ${ifMatch} does not match the current ${etagOf(version)}`);
+  }
+}
+
