@@ -10,3 +10,14 @@ export { validateEdgeHubDesired, DEFAULT_STORE_AND_FORWARD_TTL_SECS } from './va
 export { joinCreateOptions, MAX_CREATE_OPTIONS_CHUNKS } from './create-options.js';
 export { parseImageReference, type ImageReference } from './image-reference.js';
 export { toK8sName, toLabelValue } from './k8s-name.js';
+export {
+  readManifestFile,
+  validateManifestFile,
+  loadDeploymentFile,
+  decodeManifestBytes,
+  ManifestFileError,
+  ManifestInvalidError,
+  MAX_MANIFEST_BYTES,
+  type FileValidationReport,
+  type ManifestFileErrorCode,
+} from './manifest-file.js';

@@ -4,6 +4,8 @@ import { pointer } from './json-pointer.js';
 import { checkHubSchemaVersion } from './schema-version.js';
 import { hubSchemaIssues, type HubSchemaMinor } from './compiled-schemas.js';
 import { withoutTwinMetadata } from './validate-edge-agent-desired.js';
+import { parseRoute } from '../routing/route-parser.js';
+import type { ParsedRoute } from '../routing/route-ast.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -28,7 +30,12 @@ export function validateEdgeHubDesired(desired: unknown): ValidationResult<EdgeH
  * Records every problem of a `$edgeHub` desired section below `base` and returns a builder
  * for the normalized config (call it only when nothing was recorded). Never throws.
  */
-export function checkEdgeHubDesired(desired: unknown, base: string, issues: IssueCollector): (() => EdgeHubConfig) | undefined {
+export function checkEdgeHubDesired(
+  desired: unknown,
+  base: string,
+  issues: IssueCollector,
+  parsedRoutes?: Map<string, ParsedRoute>,
+): (() => EdgeHubConfig) | undefined {
   if (!isObject(desired)) {
     const what = desired === undefined ? 'missing' : Array.isArray(desired) ? 'an array' : desired === null ? 'null' : typeof desired;
     issues.add(400, base, `the $edgeHub desired properties must be a JSON object with schemaVersion and routes, got ${what}`);
@@ -51,23 +58,22 @@ export function checkEdgeHubDesired(desired: unknown, base: string, issues: Issu
         else issues.add(400, path, `route "${name}" is empty: write "FROM <source> [WHERE <condition>] INTO <sink>"`);
         continue;
       }
-      const problem = routeShapeProblem(text);
-      if (problem) issues.add(400, path, `route "${name}": ${problem}`);
+      // the route grammar of edgeHub (Route.g4 / Condition.g4), with the position of the first error
+      const parsed = parseRoute(text);
+      if (!parsed.ok) issues.add(400, path, `route "${name}" is not valid at character ${parsed.error.position}: ${parsed.error.message}${excerpt(text, parsed.error.position)}`);
+      else parsedRoutes?.set(name, parsed.route);
     }
   }
   if (issues.count > before) return undefined;
   return () => normalize(desired);
 }
 
-/**
- * Until the full route grammar is wired in: a route must read `[SELECT *] FROM … INTO …`
- * (Route.g4). Returns a message naming the character position, or undefined.
- */
-function routeShapeProblem(text: string): string | undefined {
-  const from = /^\s*(SELECT\s+\*\s+)?FROM\s+\S/i.exec(text);
-  if (!from) return `expected "FROM <source>" at position ${/^\s*/.exec(text)![0].length}`;
-  if (!/\sINTO\s+\S/i.test(text)) return `expected "INTO <sink>" at position ${text.length}`;
-  return undefined;
+/** A short view of the route around `position`, e.g. ` (near "…WHERE temp > ▸INTO $upstream")`. */
+function excerpt(text: string, position: number): string {
+  if (text.length <= 1) return '';
+  const start = Math.max(0, position - 30);
+  const end = Math.min(text.length, position + 30);
+  return ` (near "${start > 0 ? '…' : ''}${text.slice(start, position)}▸${text.slice(position, end)}${end < text.length ? '…' : ''}")`;
 }
 
 function normalize(d: Json): EdgeHubConfig {

@@ -4,6 +4,7 @@ import { pointer } from './json-pointer.js';
 import { checkEdgeAgentDesired } from './validate-edge-agent-desired.js';
 import { checkEdgeHubDesired } from './validate-edge-hub-desired.js';
 import { checkTwinSection } from './twin-rules.js';
+import type { ParsedRoute } from '../routing/route-ast.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -81,7 +82,8 @@ export function validateManifest(doc: unknown): ValidationResult<Deployment> {
   const agent = desiredOf('$edgeAgent', 417);
   const buildAgent = agent.value === null ? undefined : checkEdgeAgentDesired(agent.value, agent.path, issues);
   const hub = desiredOf('$edgeHub', 400);
-  const buildHub = hub.value === null ? undefined : checkEdgeHubDesired(hub.value, hub.path, issues);
+  const parsedRoutes = new Map<string, ParsedRoute>();
+  const buildHub = hub.value === null ? undefined : checkEdgeHubDesired(hub.value, hub.path, issues, parsedRoutes);
 
   const moduleTwins: Record<string, Json> = {};
   for (const key of Object.keys(content)) {
@@ -114,6 +116,17 @@ export function validateManifest(doc: unknown): ValidationResult<Deployment> {
   const agentModules = isObject(agent.value) && isObject(agent.value.modules) ? Object.keys(agent.value.modules) : [];
   for (const name of Object.keys(moduleTwins)) {
     if (!agentModules.includes(name)) issues.warn(`module twin "${name}" has desired properties but no module "${name}" is deployed by $edgeAgent`);
+  }
+  for (const [name, route] of parsedRoutes) {
+    // BrokeredEndpoint delivers to <device>/<moduleId>: module ids are case-sensitive
+    if (route.sink.kind === 'moduleInput' && !agentModules.includes(route.sink.moduleId)) {
+      issues.warn(`route "${name}" delivers to module "${route.sink.moduleId}", which this deployment does not run; its messages wait in the queue until their TTL`);
+    }
+    // source matching is a case-insensitive prefix match (CustomMessageSource.cs)
+    const from = /^\/messages\/modules\/([^/*]+)/i.exec(route.source)?.[1];
+    if (from !== undefined && !agentModules.some((m) => m.toLowerCase() === from.toLowerCase())) {
+      issues.warn(`route "${name}" reads from module "${from}", which this deployment does not run`);
+    }
   }
   if (agentModules.length > MAX_MODULES_HINT) issues.warn(`${agentModules.length} modules: IoT Hub limits deployments to ${MAX_MODULES_HINT} modules`);
 

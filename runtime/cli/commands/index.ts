@@ -1,4 +1,5 @@
 import type { RegisterCommand } from '../cli-context.js';
+import { registerValidate } from './validate.js';
 import { registerIdentity } from './identity.js';
 import { registerConnectionString } from './connection-string.js';
 
@@ -7,6 +8,7 @@ import { registerConnectionString } from './connection-string.js';
  * its subcommand(s) and imports its heavy dependencies lazily inside the action.
  */
 export const commands: readonly RegisterCommand[] = [
+  registerValidate,
   registerIdentity,
   registerConnectionString,
 ];
