@@ -1,0 +1,12 @@
+/**
+ * The translate area's public API: the pure mapping from a validated IoT Edge deployment to
+ * Kubernetes objects, the label/annotation contract the agent selects by, and the module
+ * environment that `edgemu module run/env` reuses.
+ */
+export * from './labels.js';
+export * from './module-environment.js';
+export * from './translate-error.js';
+export * from './translate-deployment.js';
+export { mapCreateOptions, isQualifiedKey, HUB_CA_FILE, HUB_CA_MOUNT_PATH, HUB_CA_VOLUME, NODE_PORT_RANGE, type MappedCreateOptions } from './map-create-options.js';
+export { renderObjects, type RenderFormat } from './render-objects.js';
+export { canonicalJson, specHash } from './spec-hash.js';

@@ -1,0 +1,415 @@
+import type {
+  V1ConfigMap,
+  V1Container,
+  V1Deployment,
+  V1EnvVar,
+  V1LocalObjectReference,
+  V1Namespace,
+  V1PersistentVolumeClaim,
+  V1PodSpec,
+  V1Secret,
+  V1Service,
+  V1ServiceAccount,
+  V1Volume,
+} from '@kubernetes/client-node';
+import { toK8sName } from '../manifest/k8s-name.js';
+import { parseImageReference } from '../manifest/image-reference.js';
+import type { EdgeAgentConfig, ModuleSpec, RegistryCredential } from '../manifest/model.js';
+import {
+  ANNOTATION_DEVICE_ID,
+  ANNOTATION_MODULE_NAME,
+  ANNOTATION_MODULE_VERSION,
+  ANNOTATION_PLACEHOLDER,
+  ANNOTATION_REGISTRY_CREDENTIAL,
+  ANNOTATION_RESTART_POLICY,
+  ANNOTATION_SPEC_HASH,
+  ANNOTATION_STARTUP_ORDER,
+  ANNOTATION_VOLUME_NAME,
+  deviceLabels,
+  deviceNamespace,
+  moduleLabels,
+} from './labels.js';
+import { HUB_CA_FILE, HUB_CA_MOUNT_PATH, HUB_CA_VOLUME, mapCreateOptions } from './map-create-options.js';
+import { escapeKubernetesExpansion, moduleConnectionString, moduleEnvironment, toContainerEnv } from './module-environment.js';
+import { specHash } from './spec-hash.js';
+import { TranslateError } from './translate-error.js';
+
+/**
+ * The whole mapping from a validated `$edgeAgent` configuration to the Kubernetes objects of
+ * one edge device (issue 7; IoT Edge's retired Kubernetes mode, iotedge-protocol.md §6, with its
+ * known flaws fixed). Pure: no I/O, same input → deeply equal output with the same key order.
+ * The agent applies the objects with server-side apply (field manager `edgemu`, labels.ts).
+ */
+
+/** A module identity's secret material, as the hub's registry holds it. */
+export interface ModuleIdentity {
+  /** The primary key (base64); edgemu builds the connection string from it. */
+  sharedAccessKey?: string | undefined;
+  /** A ready connection string; used as given (wins over `sharedAccessKey`). */
+  connectionString?: string | undefined;
+  /** `IOTEDGE_MODULEGENERATIONID`. */
+  generationId?: string | undefined;
+}
+
+export interface TranslateContext {
+  /** The edge device id as registered in the hub. */
+  deviceId: string;
+  /** The IoT Hub host name identities belong to (`HostName=` of connection strings). */
+  iotHubHostName: string;
+  /** How pods reach edgemu's hub: `host` or `host:port` (must be in the hub certificate's names). */
+  gatewayHostName: string;
+  /** The hub CA PEM modules must trust; `undefined` writes a marked placeholder and warns. */
+  hubCaPem: string | undefined;
+  /** Module identities by module name; a module without one gets a marked placeholder Secret and a warning. */
+  identities?: Readonly<Record<string, ModuleIdentity>> | undefined;
+  /** `RuntimeLogLevel` for modules that do not set it. */
+  logLevel?: string | undefined;
+  /** `IOTEDGE_APIVERSION`. */
+  apiVersion?: string | undefined;
+  /** `IOTEDGE_WORKLOADURI`, only if a workload API is served to pods. */
+  workloadUri?: string | undefined;
+  /** PVCs for Docker named volumes: size (default `1Gi`), access modes (default `[ReadWriteOnce]`), storage class (default: the cluster's). */
+  storage?: { size?: string; accessModes?: string[]; storageClassName?: string } | undefined;
+}
+
+export type TranslatedObject = V1Namespace | V1ConfigMap | V1Secret | V1PersistentVolumeClaim | V1ServiceAccount | V1Service | V1Deployment;
+
+/** Everything one module owns; the agent plans these per startupOrder group. */
+export interface ModuleTranslation {
+  /** The module name as in the manifest. */
+  name: string;
+  /** Its Kubernetes name (Deployment, Service, ServiceAccount, container). */
+  k8sName: string;
+  startupOrder: number;
+  status: ModuleSpec['status'];
+  /** The `edgemu.io/spec-hash` annotation value: changes with anything but the desired status. */
+  specHash: string;
+  /** ServiceAccount, identity Secret, Service (when ports exist), Deployment — in apply order. */
+  objects: TranslatedObject[];
+  deployment: V1Deployment;
+  warnings: string[];
+}
+
+export interface DeviceTranslation {
+  namespace: string;
+  /** Namespace, hub CA ConfigMap, registry Secrets, PVCs — shared by the device's modules. */
+  deviceObjects: TranslatedObject[];
+  /** User modules, by startupOrder then name (edgeAgent and edgeHub run inside edgemu: no workloads). */
+  modules: ModuleTranslation[];
+  /** Every object in apply order: device objects, then each module's. */
+  objects: TranslatedObject[];
+  /** Every warning (module warnings are prefixed with `module <name>:`). */
+  warnings: string[];
+}
+
+/** Name of a module's identity Secret; its key {@link IDENTITY_SECRET_KEY} holds the connection string. */
+export const identitySecretName = (moduleName: string): string => `edgemu-identity-${toK8sName(moduleName)}`;
+export const IDENTITY_SECRET_KEY = 'connectionString';
+/** The ConfigMap holding the hub CA (key {@link HUB_CA_FILE}). */
+export const HUB_CA_CONFIG_MAP = 'edgemu-hub-ca';
+/** Name of the pull Secret for a `registryCredentials` entry. */
+export const registrySecretName = (credentialName: string): string => `edgemu-registry-${toK8sName(credentialName, 47)}`;
+
+/** What a Secret holds when the module's key is unknown; the hub refuses it, the pod still starts. */
+export const PLACEHOLDER_KEY = 'EDGEMU-PLACEHOLDER-create-the-module-identity-and-translate-again';
+export const PLACEHOLDER_CA = '# edgemu placeholder: no hub CA was available when these objects were made.\n';
+
+const SYSTEM_MODULES = new Set(['edgeAgent', 'edgeHub', '$edgeAgent', '$edgeHub']);
+const ordinal = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const sortKeys = (o: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => ordinal(a, b)));
+const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
+
+/** Translates one device's `$edgeAgent` configuration into Kubernetes objects. */
+export function translateDeployment(config: EdgeAgentConfig, context: TranslateContext): DeviceTranslation {
+  for (const key of ['deviceId', 'iotHubHostName', 'gatewayHostName'] as const) {
+    if (typeof context[key] !== 'string' || context[key].trim() === '') {
+      throw new TranslateError('TRANSLATE_INVALID_CONTEXT', `the translation needs a non-empty ${key}`, { field: key });
+    }
+  }
+  const warnings: string[] = [];
+  const namespace = deviceNamespace(context.deviceId);
+
+  const modules = config.modules.filter((m) => {
+    if (!SYSTEM_MODULES.has(m.name)) return true;
+    warnings.push(`module ${m.name}: ${m.name} is emulated inside edgemu and gets no workload`);
+    return false;
+  });
+  assertUnique(modules.map((m) => [m.name, toK8sName(m.name)]), 'module');
+
+  const registry = registrySecrets(config.runtime.registryCredentials, context, namespace);
+  const translated = modules.map((m) => translateModule(m, context, namespace, registry.credentials));
+  const sortedModules = [...translated].sort((a, b) => a.startupOrder - b.startupOrder || ordinal(a.name, b.name));
+
+  // Named volumes are shared by name across modules, as Docker volumes are: one PVC each.
+  const volumeNames = [...new Set(translated.flatMap((t) => t.namedVolumes))].sort(ordinal);
+  assertUnique(volumeNames.map((v) => [v, toK8sName(v)]), 'volume');
+  const pvcs: V1PersistentVolumeClaim[] = volumeNames.map((v) => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: toK8sName(v), namespace, labels: deviceLabels(context.deviceId), annotations: { [ANNOTATION_VOLUME_NAME]: v } },
+    spec: {
+      accessModes: context.storage?.accessModes ?? ['ReadWriteOnce'],
+      resources: { requests: { storage: context.storage?.size ?? '1Gi' } },
+      ...(context.storage?.storageClassName === undefined ? {} : { storageClassName: context.storage.storageClassName }),
+    },
+  }));
+
+  if (context.hubCaPem === undefined) warnings.push(`no hub CA was given: ConfigMap ${HUB_CA_CONFIG_MAP} holds a placeholder and modules cannot verify the hub's TLS certificate`);
+  const caConfigMap: V1ConfigMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: HUB_CA_CONFIG_MAP,
+      namespace,
+      labels: deviceLabels(context.deviceId),
+      ...(context.hubCaPem === undefined ? { annotations: { [ANNOTATION_PLACEHOLDER]: 'true' } } : {}),
+    },
+    data: { [HUB_CA_FILE]: context.hubCaPem ?? PLACEHOLDER_CA },
+  };
+  const ns: V1Namespace = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: namespace, labels: deviceLabels(context.deviceId), annotations: { [ANNOTATION_DEVICE_ID]: context.deviceId } },
+  };
+
+  const deviceObjects: TranslatedObject[] = [ns, caConfigMap, ...registry.secrets, ...pvcs];
+  const moduleResults: ModuleTranslation[] = sortedModules.map(({ namedVolumes: _n, ...rest }) => rest);
+  for (const m of moduleResults) warnings.push(...m.warnings.map((w) => `module ${m.name}: ${w}`));
+  return { namespace, deviceObjects, modules: moduleResults, objects: [...deviceObjects, ...moduleResults.flatMap((m) => m.objects)], warnings };
+}
+
+function assertUnique(pairs: [string, string][], what: string): void {
+  const seen = new Map<string, string>();
+  for (const [original, name] of pairs) {
+    const other = seen.get(name);
+    if (other !== undefined && other !== original) {
+      throw new TranslateError('TRANSLATE_NAME_COLLISION', `${what}s ${JSON.stringify(other)} and ${JSON.stringify(original)} both map to the Kubernetes name ${JSON.stringify(name)}`, {
+        kind: what,
+        names: [other, original],
+        k8sName: name,
+      });
+    }
+    seen.set(name, original);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registry credentials (iotedge-protocol.md §6.7): one `kubernetes.io/dockerconfigjson` Secret per
+// credential; a pod references the ones whose address prefixes its image, as the Docker-mode
+// agent picks credentials by image prefix.
+
+interface RegistryRef {
+  secretName: string;
+  /** Normalized address: no scheme, no trailing `/`, Docker Hub spelled `docker.io`. */
+  address: string;
+}
+
+function registrySecrets(creds: readonly RegistryCredential[], context: TranslateContext, namespace: string): { secrets: V1Secret[]; credentials: RegistryRef[] } {
+  const sorted = [...creds].sort((a, b) => ordinal(a.name, b.name));
+  assertUnique(sorted.map((c) => [c.name, registrySecretName(c.name)]), 'registry credential');
+  const secrets = sorted.map(
+    (c): V1Secret => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: registrySecretName(c.name), namespace, labels: deviceLabels(context.deviceId), annotations: { [ANNOTATION_REGISTRY_CREDENTIAL]: c.name } },
+      type: 'kubernetes.io/dockerconfigjson',
+      // `data`, not `stringData`: stringData is write-only and does not round-trip through server-side apply.
+      data: { '.dockerconfigjson': b64(JSON.stringify({ auths: { [c.address]: { username: c.username, password: c.password, auth: b64(`${c.username}:${c.password}`) } } })) },
+    }),
+  );
+  return { secrets, credentials: sorted.map((c) => ({ secretName: registrySecretName(c.name), address: normalizeRegistryAddress(c.address) })) };
+}
+
+/** `https://myreg.azurecr.io/` → `myreg.azurecr.io`; Docker Hub's many spellings → `docker.io`. */
+export function normalizeRegistryAddress(address: string): string {
+  const a = address.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '').toLowerCase();
+  if (/^(index\.|registry-1\.)?docker\.io(\/v1)?$/.test(a)) return 'docker.io';
+  return a;
+}
+
+/** The image's full name with its registry (`docker.io` when none is written). */
+function imageLocation(image: string): string {
+  const parsed = parseImageReference(image);
+  if (!parsed.ok) return image.toLowerCase();
+  return `${(parsed.value.registry ?? 'docker.io').toLowerCase()}/${parsed.value.repository}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface ModuleResult extends ModuleTranslation {
+  namedVolumes: string[];
+}
+
+function translateModule(module: ModuleSpec, context: TranslateContext, namespace: string, registries: RegistryRef[]): ModuleResult {
+  const warnings: string[] = [];
+  const name = toK8sName(module.name);
+  const labels = moduleLabels(context.deviceId, module.name);
+  const mapped = mapCreateOptions(module.createOptions, (w) => warnings.push(w));
+
+  // Identity: the module's own connection string, in a Secret, never inline in the pod spec.
+  const identity = context.identities?.[module.name];
+  let connectionString: string;
+  let placeholder = false;
+  if (identity?.connectionString !== undefined) connectionString = identity.connectionString;
+  else {
+    placeholder = identity?.sharedAccessKey === undefined;
+    if (placeholder) warnings.push(`no identity key is known for this module; Secret ${identitySecretName(module.name)} holds a placeholder key the hub will refuse`);
+    connectionString = moduleConnectionString({
+      hostName: context.iotHubHostName,
+      deviceId: context.deviceId,
+      moduleId: module.name,
+      sharedAccessKey: identity?.sharedAccessKey ?? PLACEHOLDER_KEY,
+      gatewayHostName: context.gatewayHostName,
+    });
+  }
+  const env = moduleEnvironment({
+    deviceId: context.deviceId,
+    moduleId: module.name,
+    iotHubHostName: context.iotHubHostName,
+    gatewayHostName: context.gatewayHostName,
+    generationId: identity?.generationId,
+    apiVersion: context.apiVersion,
+    logLevel: context.logLevel,
+    workloadUri: context.workloadUri,
+    manifestEnv: module.env,
+    createOptionsEnv: mapped.env,
+    connectionString: { secretKeyRef: { name: identitySecretName(module.name), key: IDENTITY_SECRET_KEY } },
+    caCertificateFile: `${HUB_CA_MOUNT_PATH}/${HUB_CA_FILE}`,
+  });
+  warnings.push(...env.warnings.map((w) => w.replace(/^module [^:]*: /, '')));
+
+  const image = withDefaultTag(module.image);
+  const location = imageLocation(image);
+  const pullSecrets: V1LocalObjectReference[] = registries.filter((r) => location === r.address || location.startsWith(`${r.address}/`)).map((r) => ({ name: r.secretName }));
+
+  const container: V1Container = {
+    name,
+    image,
+    // IoT Edge `imagePullPolicy` (§1.2): on-create pulls when the image is missing; never never pulls.
+    imagePullPolicy: module.imagePullPolicy === 'never' ? 'Never' : 'IfNotPresent',
+    ...(mapped.command === undefined ? {} : { command: mapped.command.map(escapeKubernetesExpansion) }),
+    ...(mapped.args === undefined ? {} : { args: mapped.args.map(escapeKubernetesExpansion) }),
+    ...(mapped.workingDir === undefined ? {} : { workingDir: mapped.workingDir }),
+    env: toContainerEnv(env.vars, module.name) as V1EnvVar[],
+    ...(mapped.containerPorts.length === 0 ? {} : { ports: mapped.containerPorts }),
+    volumeMounts: [{ name: HUB_CA_VOLUME, mountPath: HUB_CA_MOUNT_PATH, readOnly: true }, ...mapped.volumeMounts],
+    ...(mapped.resources === undefined ? {} : { resources: mapped.resources }),
+    ...(mapped.securityContext === undefined ? {} : { securityContext: mapped.securityContext }),
+    ...(mapped.livenessProbe === undefined ? {} : { livenessProbe: mapped.livenessProbe }),
+    ...(mapped.tty === undefined ? {} : { tty: mapped.tty }),
+    ...(mapped.stdin === undefined ? {} : { stdin: mapped.stdin }),
+  };
+  const volumes: V1Volume[] = [{ name: HUB_CA_VOLUME, configMap: { name: HUB_CA_CONFIG_MAP } }, ...mapped.volumes];
+  const podSpec: V1PodSpec = {
+    serviceAccountName: name,
+    // Modules talk to the hub, not to the Kubernetes API; Docker has no service links either.
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    ...(mapped.hostNetwork === true ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
+    ...(mapped.hostIPC === true ? { hostIPC: true } : {}),
+    ...(mapped.hostPID === true ? { hostPID: true } : {}),
+    ...(mapped.hostname === undefined ? {} : { hostname: mapped.hostname }),
+    ...(mapped.hostAliases === undefined ? {} : { hostAliases: mapped.hostAliases }),
+    ...(mapped.nodeSelector === undefined ? {} : { nodeSelector: mapped.nodeSelector }),
+    ...(mapped.podSecurityContext === undefined ? {} : { securityContext: mapped.podSecurityContext }),
+    ...(mapped.terminationGracePeriodSeconds === undefined ? {} : { terminationGracePeriodSeconds: mapped.terminationGracePeriodSeconds }),
+    ...(pullSecrets.length === 0 ? {} : { imagePullSecrets: pullSecrets }),
+    containers: [container],
+    volumes,
+  };
+
+  const moduleAnnotations = (): Record<string, string> => ({ [ANNOTATION_MODULE_NAME]: module.name });
+  const serviceAccount: V1ServiceAccount = {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name, namespace, labels, annotations: moduleAnnotations() },
+    automountServiceAccountToken: false,
+  };
+  const identitySecret: V1Secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: identitySecretName(module.name), namespace, labels, annotations: { ...moduleAnnotations(), ...(placeholder ? { [ANNOTATION_PLACEHOLDER]: 'true' } : {}) } },
+    type: 'Opaque',
+    data: { [IDENTITY_SECRET_KEY]: b64(connectionString) },
+  };
+  const service: V1Service | undefined =
+    mapped.servicePorts.length === 0
+      ? undefined
+      : {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name, namespace, labels, annotations: moduleAnnotations() },
+          spec: {
+            type: mapped.serviceType ?? 'ClusterIP',
+            selector: labels,
+            ports: mapped.serviceType === 'ClusterIP' ? mapped.servicePorts.map(({ nodePort: _np, ...p }) => p) : mapped.servicePorts,
+            ...(mapped.loadBalancerIP === undefined ? {} : { loadBalancerIP: mapped.loadBalancerIP }),
+          },
+        };
+  const deployment: V1Deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name,
+      namespace,
+      labels,
+      annotations: sortKeys({
+        ...moduleAnnotations(),
+        [ANNOTATION_MODULE_VERSION]: module.version,
+        [ANNOTATION_RESTART_POLICY]: module.restartPolicy,
+        [ANNOTATION_STARTUP_ORDER]: String(module.startupOrder),
+      }),
+    },
+    spec: {
+      // desired status (§1.2): running → 1 replica, stopped → 0 (IoT Edge K8s mode did the same).
+      replicas: module.status === 'running' ? 1 : 0,
+      selector: { matchLabels: labels },
+      // Recreate by default: a module identity must not be connected twice (the hub drops the
+      // older MQTT session), and IoT Edge also stops the old container before starting the new.
+      strategy: mapped.strategy ?? { type: 'Recreate' },
+      template: {
+        metadata: {
+          labels: sortKeys({ ...mapped.podLabels, ...labels }),
+          annotations: sortKeys({ ...mapped.podAnnotations, ...moduleAnnotations() }),
+        },
+        spec: podSpec,
+      },
+    },
+  };
+
+  // The hash covers every object's content except replicas (a status-only change must not
+  // look like an update) and includes the CA, which modules read only at start.
+  const hash = specHash({
+    serviceAccount,
+    identitySecret,
+    service,
+    deployment: { ...deployment, spec: { ...deployment.spec, replicas: undefined } },
+    ca: context.hubCaPem ?? null,
+  });
+  for (const o of [serviceAccount, identitySecret, service, deployment]) {
+    if (o?.metadata !== undefined) o.metadata.annotations = sortKeys({ ...o.metadata.annotations, [ANNOTATION_SPEC_HASH]: hash });
+  }
+  // On the pod template too, so a changed Secret or CA rolls the pod (env is read at start).
+  deployment.spec!.template.metadata!.annotations = sortKeys({ ...deployment.spec!.template.metadata!.annotations, [ANNOTATION_SPEC_HASH]: hash });
+
+  const objects: TranslatedObject[] = [serviceAccount, identitySecret, ...(service === undefined ? [] : [service]), deployment];
+  return {
+    name: module.name,
+    k8sName: name,
+    startupOrder: module.startupOrder,
+    status: module.status,
+    specHash: hash,
+    objects,
+    deployment,
+    warnings,
+    namedVolumes: mapped.namedVolumes,
+  };
+}
+
+/** IoT Edge appends `:latest` to an image with neither tag nor digest (`DockerConfig.ValidateAndGetImage`). */
+export function withDefaultTag(image: string): string {
+  const parsed = parseImageReference(image);
+  if (parsed.ok) return parsed.value.normalized;
+  const lastSlash = image.lastIndexOf('/');
+  return image.includes('@') || image.indexOf(':', lastSlash + 1) >= 0 ? image : `${image}:latest`;
+}
