@@ -112,8 +112,20 @@ export function validateManifest(doc: unknown): ValidationResult<Deployment> {
     for (const p of checkTwinSection(value, path, label)) issues.add(400, p.path, p.message);
   }
 
-  // Cross-checks that are legal but almost always a mistake.
-  const agentModules = isObject(agent.value) && isObject(agent.value.modules) ? Object.keys(agent.value.modules) : [];
+  // Cross-checks (only when $edgeAgent lists modules: with an empty or missing section these would be noise)
+  const agentModules = isObject(agent.value) && isObject(agent.value.modules) ? Object.keys(agent.value.modules) : undefined;
+  if (agentModules) crossCheck(agentModules, moduleTwins, parsedRoutes, issues);
+
+  return issues.result<Deployment>(() => {
+    const edgeAgent: EdgeAgentConfig = buildAgent!();
+    const edgeHub: EdgeHubConfig = buildHub!();
+    const modulesContent: Deployment['modulesContent'] = {};
+    for (const [k, v] of Object.entries(content)) modulesContent[k] = v as { [DESIRED]: Json };
+    return { edgeAgent, edgeHub, moduleTwins, modulesContent };
+  });
+}
+
+function crossCheck(agentModules: string[], moduleTwins: Record<string, Json>, parsedRoutes: Map<string, ParsedRoute>, issues: IssueCollector): void {
   for (const name of Object.keys(moduleTwins)) {
     if (!agentModules.includes(name)) issues.warn(`module twin "${name}" has desired properties but no module "${name}" is deployed by $edgeAgent`);
   }
@@ -129,14 +141,6 @@ export function validateManifest(doc: unknown): ValidationResult<Deployment> {
     }
   }
   if (agentModules.length > MAX_MODULES_HINT) issues.warn(`${agentModules.length} modules: IoT Hub limits deployments to ${MAX_MODULES_HINT} modules`);
-
-  return issues.result<Deployment>(() => {
-    const edgeAgent: EdgeAgentConfig = buildAgent!();
-    const edgeHub: EdgeHubConfig = buildHub!();
-    const modulesContent: Deployment['modulesContent'] = {};
-    for (const [k, v] of Object.entries(content)) modulesContent[k] = v as { [DESIRED]: Json };
-    return { edgeAgent, edgeHub, moduleTwins, modulesContent };
-  });
 }
 
 function describe(value: unknown): string {
