@@ -15,6 +15,18 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // One local control plane per run (test/helpers/k8s-global-setup.ts; EDGEMU_TEST_KUBECONFIG
+        // uses an existing cluster instead). Files share it, one at a time: 2-core CI.
+        test: {
+          name: 'k8s',
+          include: ['test/k8s/**/*.test.ts'],
+          globalSetup: ['test/helpers/k8s-global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Builds the local control plane from the Go module proxy (k8s-control-plane.md §1, §2, §4).
 # usage: build-binaries.sh COMPONENT OUT_DIR VERSION [STAGING_VERSION]
-#   COMPONENT: k8s | etcd | kwok
+#   COMPONENT: k8s | etcd | kwok | kwok-stages
+#   kwok-stages copies upstream's stage YAML (reference §4.3) out of the sigs.k8s.io/kwok module
+#   (no compiling): node/fast, node/heartbeat-with-lease and pod/fast, flattened as a__b__c.yaml.
+# Called by runtime/cluster/ensure-binaries.ts, which verifies the result and writes a stamp.
+# Go's own errors go to stderr unchanged so the caller can show them.
 # Each component gets its own throwaway main module so MVS cannot move one's dependencies
 # through another's replaces (k8s-control-plane.md §1 "Gotchas").
 set -euo pipefail
@@ -53,6 +57,16 @@ case "$comp" in
     go mod tidy
     step "compiling kwok"
     go build -ldflags="-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$ver" -o "$out.partial/kwok" sigs.k8s.io/kwok/cmd/kwok
+    ;;
+  kwok-stages)
+    step "downloading sigs.k8s.io/kwok@$ver (stage files only)"
+    dir=$(go mod download -json "sigs.k8s.io/kwok@$ver" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+    [ -n "$dir" ] && [ -d "$dir/kustomize/stage" ] || { echo "sigs.k8s.io/kwok@$ver has no kustomize/stage directory" >&2; exit 1; }
+    for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+      pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+      cp "$dir/kustomize/stage/$f" "$out.partial/${f//\//__}"
+    done
+    chmod -R u+w "$out.partial"
     ;;
   *) echo "unknown component $comp" >&2; exit 2 ;;
 esac

@@ -1,0 +1,31 @@
+import { EdgemuError } from '../errors.js';
+
+/**
+ * Failures of the cluster area. Each has a stable `code` so the CLI, the test helpers and the
+ * agent can branch on it (house rule: never on message text).
+ */
+export type ClusterErrorCode =
+  | 'BINARY_BUILD_FAILED'
+  | 'BINARY_MISSING'
+  | 'BINARY_CORRUPT'
+  | 'GO_MISSING'
+  | 'TOOL_MISSING'
+  | 'PORT_IN_USE'
+  | 'CLUSTER_START_FAILED'
+  | 'CLUSTER_NOT_FOUND'
+  | 'CLUSTER_BUSY'
+  | 'KIND_UNAVAILABLE'
+  | 'KIND_FAILED'
+  | 'KUBECONFIG_INVALID';
+
+export class ClusterError extends EdgemuError {
+  declare readonly code: ClusterErrorCode;
+
+  constructor(code: ClusterErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(code, message, options);
+  }
+
+  override get name(): string {
+    return 'ClusterError';
+  }
+}

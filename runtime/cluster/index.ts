@@ -1,0 +1,23 @@
+// Public API of the cluster area (issue 3): binaries, local clusters, kind, kubeconfig helpers.
+export { ClusterError, type ClusterErrorCode } from './cluster-errors.js';
+export { cacheRoot, componentDir } from './cache-dir.js';
+export { DEFAULT_VERSIONS, FALLBACK_KUBERNETES, type ControlPlaneVersions, type ComponentName } from './versions.js';
+export { ensureBinaries, type BinaryProgress, type ControlPlaneBinaries, type EnsureBinariesOptions, type EnsureResult } from './ensure-binaries.js';
+export {
+  startLocalCluster,
+  stopLocalCluster,
+  killLocalClusterSync,
+  checkHealth,
+  readClusterState,
+  clusterDir,
+  DEFAULT_CLUSTER_NAME,
+  type LocalClusterState,
+  type LocalClusterHealth,
+  type StartLocalClusterOptions,
+  type StartResult,
+  type StopResult,
+  type ClusterProcess,
+} from './local-cluster.js';
+export { SIMULATE_LABEL, EXIT_CODE_ANNOTATION, SIMULATE_MODES, type SimulateMode } from './kwok-config.js';
+export { loadKubeConfig, resolveKubeTarget, addKubeOptions, type KubeTarget } from './kube-config.js';
+export { freePort, isPortFree } from './free-port.js';

@@ -1,0 +1,41 @@
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Opt-in failure simulation for pods on a local (KWOK) cluster: put the label on a pod (or a
+ * Deployment's pod template) to make its containers crash or the pod fail. Implemented by the
+ * stages in runtime/cluster/stages/edgemu-simulate.yaml.
+ */
+export const SIMULATE_LABEL = 'edgemu.io/simulate';
+/** Pod annotation: the exit code a simulated crash or failure reports (integer, default 1). */
+export const EXIT_CODE_ANNOTATION = 'edgemu.io/exit-code';
+export type SimulateMode = 'crash-loop' | 'crash-once' | 'fail';
+export const SIMULATE_MODES: readonly SimulateMode[] = ['crash-loop', 'crash-once', 'fail'];
+
+/** edgemu's own stage file, shipped in the repo next to this module. */
+export const EDGEMU_STAGE_FILE = fileURLToPath(new URL('./stages/edgemu-simulate.yaml', import.meta.url));
+
+/**
+ * The `--config` file for `kwok`: every Stage document (reference §4.3: v0.8.0 has no built-in
+ * stages and exits with "no stages found" without them). Options stay on the command line: a
+ * KwokConfiguration document here would zero the defaults it does not set (an empty `options`
+ * makes kwok exit with "node leases parallelism must be greater than 0").
+ */
+export function renderKwokConfig(stageTexts: readonly string[]): string {
+  const docs = stageTexts.map((t) => t.replace(/^---\s*\n/, '').trimEnd()).filter((t) => t !== '');
+  return `${docs.join('\n---\n')}\n`;
+}
+
+/** A fake Node KWOK manages (reference §4.6, untainted: plain pods schedule on it). */
+export function fakeNode(name: string): Record<string, unknown> {
+  const resources = { cpu: '32', memory: '256Gi', pods: '110' };
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' },
+      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' },
+    },
+    status: { allocatable: resources, capacity: resources, phase: 'Running' },
+  };
+}

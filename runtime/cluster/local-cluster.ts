@@ -1,0 +1,424 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Logger } from '../log/create-logger.js';
+import { ClusterError } from './cluster-errors.js';
+import { clusterPaths, controlPlaneCommands, isPortInUseLog, renderKubeconfig, type ClusterPaths, type ComponentCommand, type ComponentId, type ControlPlanePorts } from './control-plane-commands.js';
+import { acquireLock } from './dir-lock.js';
+import { ensureBinaries, type ControlPlaneBinaries, type EnsureBinariesOptions } from './ensure-binaries.js';
+import { freePort, isPortFree } from './free-port.js';
+import { httpCall, type AdminTls } from './kube-http.js';
+import { EDGEMU_STAGE_FILE, fakeNode, renderKwokConfig } from './kwok-config.js';
+import { generatePki } from './pki.js';
+import { isAlive, isOurProcess, residentBytes, signalGroup } from './process-tree.js';
+
+export const DEFAULT_CLUSTER_NAME = 'edgemu';
+/** Names become directory names and kubeconfig context names (`edgemu-<name>`). */
+const NAME_RULE = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
+
+/** One process the cluster started, as recorded in cluster.json (the pid file). */
+export interface ClusterProcess {
+  id: ComponentId | 'watchdog';
+  pid: number;
+  /** argv[0], checked against /proc before any signal (pid reuse). */
+  binary: string;
+  log?: string;
+}
+
+/** cluster.json: everything `down` and `status` need, written once the cluster is ready. */
+export interface LocalClusterState {
+  name: string;
+  provider: 'local';
+  dir: string;
+  kubeconfig: string;
+  context: string;
+  server: string;
+  ports: ControlPlanePorts;
+  processes: ClusterProcess[];
+  nodes: string[];
+  startedAt: string;
+  versions: ControlPlaneBinaries['versions'];
+}
+
+export interface StartLocalClusterOptions {
+  name?: string;
+  /** The cluster's directory; default `clusterDir(stateDir, name)`. */
+  dir?: string;
+  /** Root of per-cluster dirs when `dir` is not given: `<stateDir>/clusters/<name>`. */
+  stateDir?: string;
+  /** Already ensured binaries; otherwise `ensureBinaries(ensure)` runs first. */
+  binaries?: ControlPlaneBinaries;
+  ensure?: EnsureBinariesOptions;
+  logger?: Logger;
+  /** Human progress lines ("starting etcd", "apiserver ready after 6.1 s"). */
+  onProgress?: (message: string) => void;
+  signal?: AbortSignal;
+  /** Readiness deadline per attempt; default 120 s (reference §5). */
+  timeoutMs?: number;
+  /** Port picker (tests inject a taken port to exercise the retry). */
+  pickPort?: () => Promise<number>;
+  /** Attempts with fresh ports when a child reports "address already in use". Default 3. */
+  maxAttempts?: number;
+  /** Number of fake KWOK nodes. Default 1. */
+  nodes?: number;
+  /**
+   * Stop the cluster when this process exits, however it exits (even SIGKILL): a tiny detached
+   * watchdog polls the pid. Used by the test global setup and foreground commands.
+   */
+  ownerPid?: number;
+}
+
+export interface StartResult {
+  state: LocalClusterState;
+  /** false when a healthy cluster of that name was already running (idempotent `up`). */
+  started: boolean;
+  elapsedMs: number;
+}
+
+/** The directory of one named local cluster under a state dir. */
+export function clusterDir(stateDir: string, name: string = DEFAULT_CLUSTER_NAME): string {
+  assertClusterName(name);
+  return resolve(stateDir, 'clusters', name);
+}
+
+export function assertClusterName(name: string): void {
+  if (!NAME_RULE.test(name)) {
+    throw new ClusterError('CLUSTER_START_FAILED', `invalid cluster name "${name}": use 1-40 lowercase letters, digits and '-', starting and ending with a letter or digit`);
+  }
+}
+
+/**
+ * Starts a local control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
+ * KWOK) in the background and resolves once a node is Ready and the `default` ServiceAccount
+ * exists. Idempotent: a healthy running cluster of the same name is returned as is. Every child
+ * runs in its own process group with its pid recorded in cluster.json, so `stopLocalCluster`
+ * stops exactly what was started. A failure or abort stops whatever this call started.
+ */
+export async function startLocalCluster(options: StartLocalClusterOptions = {}): Promise<StartResult> {
+  const started = Date.now();
+  const name = options.name ?? DEFAULT_CLUSTER_NAME;
+  assertClusterName(name);
+  const dir = resolve(options.dir ?? clusterDir(options.stateDir ?? '.edgemu', name));
+  const progress = options.onProgress ?? (() => undefined);
+  await mkdir(resolve(dir, '..'), { recursive: true });
+  const lock = await acquireLock(`${dir}.lock`, options.signal);
+  try {
+    const existing = await readClusterState(dir);
+    if (existing !== undefined) {
+      const health = await checkHealth(existing);
+      if (health.healthy) {
+        progress(`cluster "${name}" is already running (${existing.server})`);
+        return { state: existing, started: false, elapsedMs: Date.now() - started };
+      }
+      progress(`cluster "${name}" is not healthy (${health.problems.join('; ')}); restarting it`);
+      await stopProcesses(existing.processes, options.logger);
+    }
+    await rm(dir, { recursive: true, force: true });
+
+    const binaries = options.binaries ?? (await ensureBinaries({ ...options.ensure, ...(options.signal ? { signal: options.signal } : {}) })).binaries;
+    const maxAttempts = options.maxAttempts ?? 3;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const state = await startAttempt(name, dir, binaries, options, progress);
+        return { state, started: true, elapsedMs: Date.now() - started };
+      } catch (error) {
+        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+        if (error instanceof PortRace && attempt < maxAttempts) {
+          progress(`${error.component} could not bind its port (${error.message}); retrying with new ports (attempt ${attempt + 1}/${maxAttempts})`);
+          continue;
+        }
+        if (error instanceof PortRace) {
+          throw new ClusterError('PORT_IN_USE', `${error.component} could not bind its port after ${maxAttempts} attempts: ${error.message}`, { details: { log: error.log } });
+        }
+        throw error;
+      }
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+class PortRace extends Error {
+  constructor(
+    readonly component: ComponentId,
+    message: string,
+    readonly log: string,
+  ) {
+    super(message);
+  }
+}
+
+async function startAttempt(name: string, dir: string, binaries: ControlPlaneBinaries, options: StartLocalClusterOptions, progress: (m: string) => void): Promise<LocalClusterState> {
+  const paths = clusterPaths(dir);
+  const pick = options.pickPort ?? (() => freePort());
+  const ports = await pickDistinctPorts(pick);
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const deadline = Date.now() + timeoutMs;
+  const signal = options.signal;
+  const context = `edgemu-${name}`;
+  const server = `https://127.0.0.1:${ports.apiServer}`;
+  const tls: AdminTls = { ca: '', cert: '', key: '' };
+
+  await mkdir(paths.logs, { recursive: true });
+  await mkdir(paths.etcdData, { recursive: true, mode: 0o700 });
+  await generatePki({ caCert: paths.caCert, caKey: paths.caKey, adminCert: paths.adminCert, adminKey: paths.adminKey });
+  tls.ca = readFileSync(paths.caCert, 'utf8');
+  tls.cert = readFileSync(paths.adminCert, 'utf8');
+  tls.key = readFileSync(paths.adminKey, 'utf8');
+  await writeFile(paths.kubeconfig, renderKubeconfig({ server, caCert: paths.caCert, clientCert: paths.adminCert, clientKey: paths.adminKey, contextName: context }), { mode: 0o600 });
+  const stageTexts = await Promise.all([...binaries.kwokStageFiles, EDGEMU_STAGE_FILE].map((f) => readFile(f, 'utf8')));
+  await writeFile(paths.kwokConfig, renderKwokConfig(stageTexts));
+
+  const commands = new Map(controlPlaneCommands(binaries, paths, ports).map((c) => [c.id, c] as const));
+  const running: ClusterProcess[] = [];
+  // Ctrl-C (or the process exiting) while starting must not leave children behind
+  const onExit = () => killNow(running);
+  process.once('exit', onExit);
+  const waitUntil = (what: string, probe: () => Promise<boolean>) => waitFor(what, probe, { deadline, signal, running, paths, timeoutMs });
+  try {
+    const spawnOne = (id: ComponentId) => {
+      const command = commands.get(id)!;
+      running.push(spawnDetached(command, join(paths.logs, `${id}.log`)));
+      options.logger?.debug({ component: id, pid: running.at(-1)?.pid, args: command.args }, 'started');
+    };
+    progress(`starting etcd on 127.0.0.1:${ports.etcdClient}`);
+    spawnOne('etcd');
+    await waitUntil('etcd /health', async () => {
+      const r = await httpCall(`http://127.0.0.1:${ports.etcdClient}/health`, { timeoutMs: 2000 });
+      return r.status === 200 && r.body.includes('"true"');
+    });
+    progress(`starting kube-apiserver on ${server}`);
+    spawnOne('kube-apiserver');
+    await waitUntil('kube-apiserver /readyz', async () => (await httpCall(`${server}/readyz`, { tls, timeoutMs: 3000 })).status === 200);
+    progress('apiserver ready; starting kube-controller-manager, kube-scheduler and kwok');
+    spawnOne('kube-controller-manager');
+    spawnOne('kube-scheduler');
+    spawnOne('kwok');
+    const nodes = Array.from({ length: options.nodes ?? 1 }, (_, i) => `kwok-node-${i}`);
+    for (const node of nodes) {
+      const r = await httpCall(`${server}/api/v1/nodes`, { method: 'POST', body: fakeNode(node), tls });
+      if (r.status !== 201 && r.status !== 409) throw new ClusterError('CLUSTER_START_FAILED', `creating node ${node} failed: HTTP ${r.status} ${r.body.slice(0, 300)}`);
+    }
+    await waitUntil(`node ${nodes.join(', ')} Ready`, async () => {
+      for (const node of nodes) {
+        const r = await httpCall(`${server}/api/v1/nodes/${node}`, { tls });
+        if (r.status !== 200) return false;
+        const conditions = (JSON.parse(r.body) as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? [];
+        if (!conditions.some((c) => c.type === 'Ready' && c.status === 'True')) return false;
+      }
+      return true;
+    });
+    await waitUntil('default ServiceAccount', async () => (await httpCall(`${server}/api/v1/namespaces/default/serviceaccounts/default`, { tls })).status === 200);
+    await waitUntil('kube-scheduler /healthz', async () => (await httpCall(`https://127.0.0.1:${ports.scheduler}/healthz`, { insecure: true })).status === 200);
+    if (options.ownerPid !== undefined) running.push(spawnWatchdog(options.ownerPid, running, dir));
+    const state: LocalClusterState = {
+      name,
+      provider: 'local',
+      dir,
+      kubeconfig: paths.kubeconfig,
+      context,
+      server,
+      ports,
+      processes: running,
+      nodes,
+      startedAt: new Date().toISOString(),
+      versions: binaries.versions,
+    };
+    await writeFile(paths.state, `${JSON.stringify(state, null, 2)}\n`);
+    progress(`cluster "${name}" ready: ${server}, kubeconfig ${paths.kubeconfig}`);
+    return state;
+  } catch (error) {
+    await stopProcesses(running, options.logger);
+    throw error;
+  } finally {
+    process.removeListener('exit', onExit);
+  }
+}
+
+async function pickDistinctPorts(pick: () => Promise<number>): Promise<ControlPlanePorts> {
+  const seen = new Set<number>();
+  const next = async () => {
+    for (let i = 0; i < 20; i++) {
+      const port = await pick();
+      if (!seen.has(port)) {
+        seen.add(port);
+        return port;
+      }
+    }
+    throw new ClusterError('PORT_IN_USE', 'could not find distinct free ports on 127.0.0.1');
+  };
+  return { etcdClient: await next(), etcdPeer: await next(), apiServer: await next(), controllerManager: await next(), scheduler: await next() };
+}
+
+function spawnDetached(command: ComponentCommand, logPath: string): ClusterProcess {
+  const fd = openSync(logPath, 'a');
+  try {
+    // detached = own process group: a terminal Ctrl-C does not hit it, and `down` can signal
+    // the whole group; stdio goes to the log file so the child survives our exit
+    const child = spawn(command.binary, command.args, { detached: true, stdio: ['ignore', fd, fd] });
+    if (child.pid === undefined) throw new ClusterError('CLUSTER_START_FAILED', `could not start ${command.binary}`);
+    child.on('error', () => undefined);
+    child.unref();
+    return { id: command.id, pid: child.pid, binary: command.binary, log: logPath };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A detached shell that stops the cluster's process groups once `ownerPid` is gone. */
+function spawnWatchdog(ownerPid: number, processes: readonly ClusterProcess[], dir: string): ClusterProcess {
+  const groups = processes.map((p) => `-${p.pid}`).join(' ');
+  const script = `while kill -0 ${ownerPid} 2>/dev/null; do sleep 1; done; kill -TERM ${groups} 2>/dev/null; sleep 5; kill -KILL ${groups} 2>/dev/null; rm -rf '${dir.replaceAll("'", "'\\''")}'`;
+  const child = spawn('/bin/sh', ['-c', script], { detached: true, stdio: 'ignore' });
+  child.on('error', () => undefined);
+  child.unref();
+  return { id: 'watchdog', pid: child.pid ?? -1, binary: '/bin/sh' };
+}
+
+async function waitFor(
+  what: string,
+  probe: () => Promise<boolean>,
+  ctx: { deadline: number; signal: AbortSignal | undefined; running: readonly ClusterProcess[]; paths: ClusterPaths; timeoutMs: number },
+): Promise<void> {
+  let lastError = '';
+  for (;;) {
+    if (ctx.signal?.aborted) throw new ClusterError('CLUSTER_START_FAILED', `cluster start interrupted while waiting for ${what}`, { cause: ctx.signal.reason });
+    for (const p of ctx.running) {
+      if (!isAlive(p.pid) || !isOurProcess(p.pid, p.binary)) {
+        const log = p.log !== undefined && existsSync(p.log) ? readFileSync(p.log, 'utf8') : '';
+        const tail = log.trim().split('\n').slice(-15).join('\n');
+        if (isPortInUseLog(log) && p.id !== 'watchdog') throw new PortRace(p.id, lastLine(log), tail);
+        throw new ClusterError('CLUSTER_START_FAILED', `${p.id} exited while waiting for ${what}; last log lines (${p.log ?? 'no log'}):\n${tail}`, { details: { component: p.id, log: tail } });
+      }
+    }
+    try {
+      if (await probe()) return;
+    } catch (error) {
+      lastError = (error as Error).message;
+    }
+    if (Date.now() > ctx.deadline) {
+      throw new ClusterError('CLUSTER_START_FAILED', `timed out after ${Math.round(ctx.timeoutMs / 1000)} s waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}; logs in ${ctx.paths.logs}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const lastLine = (text: string): string =>
+  text
+    .trim()
+    .split('\n')
+    .filter((l) => isPortInUseLog(l))
+    .at(-1)
+    ?.trim()
+    .slice(0, 300) ?? '';
+
+/** SIGKILL every recorded group synchronously (usable from an `exit` handler). */
+function killNow(processes: readonly ClusterProcess[]): void {
+  for (const p of processes) if (isOurProcess(p.pid, p.binary)) signalGroup(p.pid, 'SIGKILL');
+}
+
+/**
+ * Stops processes in reverse start order: SIGTERM to each process group, up to 10 s grace,
+ * then SIGKILL (reference §3.6). Only processes that still run the recorded binary are touched.
+ */
+export async function stopProcesses(processes: readonly ClusterProcess[], logger?: Logger): Promise<void> {
+  const ours = [...processes].reverse().filter((p) => isOurProcess(p.pid, p.binary));
+  for (const p of ours) {
+    logger?.debug({ component: p.id, pid: p.pid }, 'stopping');
+    signalGroup(p.pid, 'SIGTERM');
+  }
+  const graceUntil = Date.now() + 10_000;
+  while (ours.some((p) => isOurProcess(p.pid, p.binary)) && Date.now() < graceUntil) await new Promise((r) => setTimeout(r, 100));
+  for (const p of ours) if (isOurProcess(p.pid, p.binary)) signalGroup(p.pid, 'SIGKILL');
+  const killUntil = Date.now() + 5000;
+  while (ours.some((p) => isOurProcess(p.pid, p.binary)) && Date.now() < killUntil) await new Promise((r) => setTimeout(r, 100));
+}
+
+export async function readClusterState(dir: string): Promise<LocalClusterState | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as LocalClusterState;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LocalClusterHealth {
+  healthy: boolean;
+  problems: string[];
+  processes: (ClusterProcess & { running: boolean; rssBytes?: number })[];
+}
+
+/** Is every recorded process alive and does the apiserver answer /readyz? */
+export async function checkHealth(state: LocalClusterState): Promise<LocalClusterHealth> {
+  const problems: string[] = [];
+  const processes = state.processes.map((p) => {
+    const running = isOurProcess(p.pid, p.binary);
+    if (!running) problems.push(`${p.id} (pid ${p.pid}) is not running`);
+    const rss = running ? residentBytes(p.pid) : undefined;
+    return { ...p, running, ...(rss === undefined ? {} : { rssBytes: rss }) };
+  });
+  if (problems.length === 0) {
+    try {
+      const tls: AdminTls = { ca: readFileSync(join(state.dir, 'pki', 'ca.crt'), 'utf8'), cert: readFileSync(join(state.dir, 'pki', 'admin.crt'), 'utf8'), key: readFileSync(join(state.dir, 'pki', 'admin.key'), 'utf8') };
+      const r = await httpCall(`${state.server}/readyz`, { tls, timeoutMs: 5000 });
+      if (r.status !== 200) problems.push(`apiserver /readyz answered ${r.status}`);
+    } catch (error) {
+      problems.push(`apiserver unreachable: ${(error as Error).message}`);
+    }
+  }
+  return { healthy: problems.length === 0, problems, processes };
+}
+
+export interface StopResult {
+  /** false when no cluster of that name was recorded. */
+  found: boolean;
+  stopped: ClusterProcess[];
+  /** Ports still bound after stopping (should be empty). */
+  portsStillBound: number[];
+}
+
+/**
+ * Stops a local cluster recorded in `dir` (every process group it started, by pid), waits for
+ * its ports to be released, and removes its directory. Safe to call twice.
+ */
+export async function stopLocalCluster(dir: string, options: { logger?: Logger } = {}): Promise<StopResult> {
+  const absolute = resolve(dir);
+  const lock = await acquireLock(`${absolute}.lock`);
+  try {
+    const state = await readClusterState(absolute);
+    if (state === undefined) {
+      await rm(absolute, { recursive: true, force: true });
+      return { found: false, stopped: [], portsStillBound: [] };
+    }
+    const stopped = state.processes.filter((p) => isOurProcess(p.pid, p.binary));
+    await stopProcesses(state.processes, options.logger);
+    const ports = Object.values(state.ports);
+    const until = Date.now() + 5000;
+    let bound: number[] = [];
+    for (;;) {
+      bound = [];
+      for (const port of ports) if (!(await isPortFree(port))) bound.push(port);
+      if (bound.length === 0 || Date.now() > until) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await rm(absolute, { recursive: true, force: true });
+    return { found: true, stopped, portsStillBound: bound };
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * Synchronous last-resort stop for `exit` handlers (test teardown after a crash, Ctrl-C):
+ * SIGKILLs every recorded group and removes the directory.
+ */
+export function killLocalClusterSync(dir: string): void {
+  try {
+    const state = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as LocalClusterState;
+    killNow(state.processes);
+  } catch {
+    // nothing recorded
+  }
+  rmSync(dir, { recursive: true, force: true });
+}

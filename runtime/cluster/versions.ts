@@ -1,0 +1,69 @@
+/**
+ * The pinned control-plane versions (k8s-control-plane.md §0). The cache directory is keyed by
+ * these, so changing one builds the new version next to the old one instead of overwriting it.
+ */
+export interface ControlPlaneVersions {
+  /** k8s.io/kubernetes tag: kube-apiserver, kube-controller-manager, kube-scheduler. */
+  kubernetes: string;
+  /** The staging modules' tag that matches `kubernetes` exactly (v1.37.2 ↔ v0.37.2). */
+  kubernetesStaging: string;
+  /** go.etcd.io/etcd/server/v3 tag. */
+  etcd: string;
+  /** sigs.k8s.io/kwok tag (the `kwok` controller and its upstream stage files). */
+  kwok: string;
+}
+
+export const DEFAULT_VERSIONS: ControlPlaneVersions = {
+  kubernetes: 'v1.37.2',
+  kubernetesStaging: 'v0.37.2',
+  etcd: 'v3.7.3',
+  kwok: 'v0.8.0',
+};
+
+/** Fallback named in the issue, for machines where v1.37.2 cannot be built. */
+export const FALLBACK_KUBERNETES = { kubernetes: 'v1.36.3', kubernetesStaging: 'v0.36.3' } as const;
+
+/** A cache component: one build-binaries.sh invocation producing one version-keyed directory. */
+export type ComponentName = 'k8s' | 'etcd' | 'kwok' | 'kwok-stages';
+
+export interface ComponentSpec {
+  component: ComponentName;
+  version: string;
+  /** Extra argument for the build script (the staging version for k8s). */
+  extra?: string;
+  /** Files the directory must contain. */
+  files: readonly string[];
+  /**
+   * For executables: the substring `<file> --version` must print (proves the binary runs and
+   * is the version the directory claims to hold).
+   */
+  versionText?: (file: string) => string;
+}
+
+/** The cache components for a version set, in build order (cheap ones first). */
+export function componentSpecs(v: ControlPlaneVersions): ComponentSpec[] {
+  return [
+    { component: 'etcd', version: v.etcd, files: ['etcd'], versionText: () => `etcd Version: ${v.etcd.replace(/^v/, '')}` },
+    { component: 'kwok', version: v.kwok, files: ['kwok'], versionText: () => `kwok version ${v.kwok}` },
+    { component: 'kwok-stages', version: v.kwok, files: KWOK_UPSTREAM_STAGE_FILES.map((f) => f.replaceAll('/', '__')) },
+    {
+      component: 'k8s',
+      version: v.kubernetes,
+      extra: v.kubernetesStaging,
+      files: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'],
+      versionText: () => `Kubernetes ${v.kubernetes}`,
+    },
+  ];
+}
+
+/**
+ * Upstream KWOK stage files copied out of the module at build time (reference §4.3: v0.8.0 has
+ * no built-in stages; these are the "fast" set plus the chaos stage for failed pods).
+ */
+export const KWOK_UPSTREAM_STAGE_FILES: readonly string[] = [
+  'node/fast/node-initialize.yaml',
+  'node/heartbeat-with-lease/node-heartbeat-with-lease.yaml',
+  'pod/fast/pod-ready.yaml',
+  'pod/fast/pod-complete.yaml',
+  'pod/fast/pod-delete.yaml',
+];

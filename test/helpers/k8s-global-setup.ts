@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { ensureBinaries } from '../../runtime/cluster/ensure-binaries.js';
+import { killLocalClusterSync, startLocalCluster, stopLocalCluster } from '../../runtime/cluster/local-cluster.js';
+
+/**
+ * Global setup of the `k8s` vitest project: ONE local control plane per test run (etcd,
+ * kube-apiserver, controller-manager, scheduler, KWOK), shared by every test file through
+ * `inject('edgemuKubeconfig')` (read it with test/helpers/k8s.ts). With EDGEMU_TEST_KUBECONFIG set,
+ * that cluster is used instead and nothing is started.
+ *
+ * No leftovers: the returned teardown stops every process and deletes the temp dir; an `exit`
+ * hook SIGKILLs the process groups if vitest dies without teardown; and a detached watchdog
+ * stops them even when vitest is SIGKILLed (ownerPid).
+ */
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const external = process.env.EDGEMU_TEST_KUBECONFIG;
+  if (external !== undefined && external !== '') {
+    project.provide('edgemuKubeconfig', external);
+    return undefined;
+  }
+  const log = (message: string) => process.stderr.write(`[k8s setup] ${message}\n`);
+  const root = mkdtempSync(join(tmpdir(), 'edgemu-k8s-test-'));
+  const dir = join(root, 'cluster');
+  const onExit = () => {
+    killLocalClusterSync(dir);
+    rmSync(root, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+  try {
+    const { binaries } = await ensureBinaries({
+      onProgress: (p) => {
+        if (p.kind === 'step') log(`${p.component}: ${p.message}`);
+      },
+    });
+    const result = await startLocalCluster({ name: 'edgemu-test', dir, binaries, ownerPid: process.pid, onProgress: log });
+    log(`local cluster ready in ${(result.elapsedMs / 1000).toFixed(1)} s (${result.state.server})`);
+    project.provide('edgemuKubeconfig', result.state.kubeconfig);
+  } catch (error) {
+    onExit();
+    process.removeListener('exit', onExit);
+    throw error;
+  }
+  return async () => {
+    await stopLocalCluster(dir);
+    rmSync(root, { recursive: true, force: true });
+    process.removeListener('exit', onExit);
+  };
+}
