@@ -1,0 +1,111 @@
+/**
+ * The service API's request routing table: IoT Hub's REST paths (iotedge-protocol.md §8,
+ * the azure-iothub SDK's `registry.ts`/`device_method.ts`) plus edgemu's telemetry and C2D
+ * endpoints. Pure: a method and a raw path in, a route name and decoded parameters out.
+ */
+
+export type RouteName =
+  | 'listDevices'
+  | 'getDevice'
+  | 'putDevice'
+  | 'deleteDevice'
+  | 'listModules'
+  | 'getModule'
+  | 'putModule'
+  | 'deleteModule'
+  | 'applyConfigurationContent'
+  | 'sendC2d'
+  | 'getTwin'
+  | 'patchTwin'
+  | 'replaceTwin'
+  | 'getModuleTwin'
+  | 'patchModuleTwin'
+  | 'replaceModuleTwin'
+  | 'invokeDeviceMethod'
+  | 'invokeModuleMethod'
+  | 'recentEvents'
+  | 'streamEvents';
+
+export type HttpMethod = 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
+
+export interface RouteParams {
+  deviceId?: string;
+  moduleId?: string;
+}
+
+interface RouteEntry {
+  /** Path segments; `:deviceId` and `:moduleId` capture one (URL-decoded) segment. */
+  pattern: readonly string[];
+  methods: Partial<Record<HttpMethod, RouteName>>;
+}
+
+const TABLE: readonly RouteEntry[] = [
+  { pattern: ['devices'], methods: { GET: 'listDevices' } },
+  { pattern: ['devices', ':deviceId'], methods: { GET: 'getDevice', PUT: 'putDevice', DELETE: 'deleteDevice' } },
+  { pattern: ['devices', ':deviceId', 'modules'], methods: { GET: 'listModules' } },
+  { pattern: ['devices', ':deviceId', 'modules', ':moduleId'], methods: { GET: 'getModule', PUT: 'putModule', DELETE: 'deleteModule' } },
+  // POST /devices/{id}/applyConfigurationContent (iotedge-protocol.md §8.1)
+  { pattern: ['devices', ':deviceId', 'applyConfigurationContent'], methods: { POST: 'applyConfigurationContent' } },
+  // C2D send: IoT Hub does this over AMQP; edgemu offers it over HTTPS on the device's bound queue path.
+  { pattern: ['devices', ':deviceId', 'messages', 'deviceBound'], methods: { POST: 'sendC2d' } },
+  { pattern: ['twins', ':deviceId'], methods: { GET: 'getTwin', PATCH: 'patchTwin', PUT: 'replaceTwin' } },
+  { pattern: ['twins', ':deviceId', 'modules', ':moduleId'], methods: { GET: 'getModuleTwin', PATCH: 'patchModuleTwin', PUT: 'replaceModuleTwin' } },
+  { pattern: ['twins', ':deviceId', 'methods'], methods: { POST: 'invokeDeviceMethod' } },
+  { pattern: ['twins', ':deviceId', 'modules', ':moduleId', 'methods'], methods: { POST: 'invokeModuleMethod' } },
+  // Telemetry (edgemu's own): recent messages as JSON, and a server-sent-events stream.
+  { pattern: ['messages', 'events'], methods: { GET: 'recentEvents' } },
+  { pattern: ['messages', 'events', 'stream'], methods: { GET: 'streamEvents' } },
+];
+
+export type RouteMatch =
+  | { kind: 'match'; route: RouteName; params: RouteParams }
+  | { kind: 'method-not-allowed'; allowed: HttpMethod[] }
+  | { kind: 'not-found' }
+  | { kind: 'bad-path'; reason: string };
+
+/** The longest id IoT Hub accepts for a device or module (128 characters). */
+const MAX_ID_LENGTH = 128;
+
+/**
+ * Matches `method` + `pathname` (without the query string) against the table. Segments are
+ * percent-decoded once (`%24edgeAgent` → `$edgeAgent`); malformed escapes, empty ids and
+ * over-long ids are `bad-path`. Path segment comparison is case-insensitive for the fixed
+ * words (IoT Hub routes case-insensitively) and exact for ids.
+ */
+export function matchRoute(method: string, pathname: string): RouteMatch {
+  const raw = pathname.replace(/^\/+/, '').replace(/\/+$/, '');
+  const segments = raw === '' ? [] : raw.split('/');
+  let pathMatched: RouteEntry | undefined;
+  let params: RouteParams = {};
+  for (const entry of TABLE) {
+    if (entry.pattern.length !== segments.length) continue;
+    const captured: RouteParams = {};
+    let ok = true;
+    for (let i = 0; i < entry.pattern.length && ok; i++) {
+      const want = entry.pattern[i]!;
+      const got = segments[i]!;
+      if (want.startsWith(':')) {
+        let decoded: string;
+        try {
+          decoded = decodeURIComponent(got);
+        } catch {
+          return { kind: 'bad-path', reason: `the path segment '${got}' is not valid percent-encoding` };
+        }
+        if (decoded === '') return { kind: 'bad-path', reason: 'an id in the path is empty' };
+        if (decoded.length > MAX_ID_LENGTH) return { kind: 'bad-path', reason: `an id in the path is longer than ${MAX_ID_LENGTH} characters` };
+        captured[want.slice(1) as keyof RouteParams] = decoded;
+      } else if (want.toLowerCase() !== got.toLowerCase()) {
+        ok = false;
+      }
+    }
+    if (!ok) continue;
+    // Patterns of equal length differ in at least one literal word, so the first match is the only one.
+    pathMatched = entry;
+    params = captured;
+    break;
+  }
+  if (!pathMatched) return { kind: 'not-found' };
+  const route = pathMatched.methods[method.toUpperCase() as HttpMethod];
+  if (!route) return { kind: 'method-not-allowed', allowed: Object.keys(pathMatched.methods) as HttpMethod[] };
+  return { kind: 'match', route, params };
+}

@@ -1,0 +1,105 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { parseSasToken, verifySasSignature } from '../hub/sas.js';
+import { apiErrors } from './service-api-error.js';
+
+/**
+ * IoT Hub's shared-access-policy permissions (learn.microsoft.com "Control access to IoT Hub
+ * using SAS": RegistryRead, RegistryReadWrite, ServiceConnect, DeviceConnect).
+ */
+export type Permission = 'RegistryRead' | 'RegistryWrite' | 'ServiceConnect';
+
+/** The permissions of IoT Hub's built-in policies; a policy not listed here grants nothing. */
+export const POLICY_PERMISSIONS: Readonly<Record<string, readonly Permission[]>> = {
+  iothubowner: ['RegistryRead', 'RegistryWrite', 'ServiceConnect'],
+  service: ['ServiceConnect'],
+  registryRead: ['RegistryRead'],
+  registryReadWrite: ['RegistryRead', 'RegistryWrite'],
+};
+
+export interface ServiceAuthOptions {
+  /** Host names a token's resource URI may name (compared case-insensitively, port optional). */
+  hostNames: readonly string[];
+  /** The key of a shared access policy, or undefined when the hub has no such policy. */
+  policyKey(name: string): string | undefined;
+  /** Milliseconds since the epoch (the clock). */
+  now: number;
+}
+
+/**
+ * Checks the `Authorization` header of a service request: a `SharedAccessSignature` signed
+ * with a shared access policy key (`skn` names the policy), not expired, whose `sr` names
+ * this hub (`<host>` or a path under it, e.g. `<host>/devices`), and whose policy grants
+ * `permission`. Every refusal is 401 `IotHubUnauthorizedAccess`, as IoT Hub answers; the
+ * message says which rule failed. Returns the policy name.
+ */
+export function authorizeServiceRequest(header: string | undefined, permission: Permission, requestPath: string, options: ServiceAuthOptions): string {
+  if (!header) throw apiErrors.unauthorized('The Authorization header is missing; send a SharedAccessSignature.');
+  const token = parseSasToken(header.trim());
+  if (!token) throw apiErrors.unauthorized('The Authorization header is not a valid SharedAccessSignature.');
+  if (!token.keyName) throw apiErrors.unauthorized('The SharedAccessSignature has no skn: service requests need a shared access policy token.');
+  const key = options.policyKey(token.keyName);
+  if (key === undefined) throw apiErrors.unauthorized(`The shared access policy '${token.keyName.slice(0, 64)}' does not exist.`);
+  let check = verifySasSignature(token, key, options.now);
+  if (!check.ok && check.reason === 'bad-signature' && signedOverRawResource(header.trim(), key, token.expiry)) check = { ok: true };
+  if (!check.ok) {
+    throw apiErrors.unauthorized(check.reason === 'expired' ? 'The SharedAccessSignature has expired.' : 'The SharedAccessSignature signature is not valid.');
+  }
+  if (!resourceCovers(token.resourceUri, options.hostNames, requestPath)) {
+    throw apiErrors.unauthorized(`The SharedAccessSignature resource '${token.resourceUri.slice(0, 200)}' does not name this hub.`);
+  }
+  const granted = POLICY_PERMISSIONS[token.keyName] ?? [];
+  if (!granted.includes(permission)) throw apiErrors.unauthorized(`The policy '${token.keyName}' does not grant ${permission}.`);
+  return token.keyName;
+}
+
+/**
+ * True when the resource URI names one of the hub's host names (with or without a port) and
+ * its path, if any, is a segment-wise prefix of the request path (iotedge-protocol.md §7.2:
+ * "URI-prefix by path segment"). Host comparison is case-insensitive.
+ */
+export function resourceCovers(resourceUri: string, hostNames: readonly string[], requestPath: string): boolean {
+  const uri = resourceUri.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
+  const slash = uri.indexOf('/');
+  const host = (slash < 0 ? uri : uri.slice(0, slash)).toLowerCase();
+  const path = slash < 0 ? '' : uri.slice(slash + 1);
+  const hostWithoutPort = host.replace(/:\d+$/, '');
+  const known = hostNames.some((name) => {
+    const n = name.toLowerCase();
+    return n === host || n === hostWithoutPort || n.replace(/:\d+$/, '') === host;
+  });
+  if (!known) return false;
+  if (path === '') return true;
+  const want = path.split('/').map((s) => s.toLowerCase());
+  const got = requestPath.replace(/^\/+/, '').split('/').map((s) => safeDecode(s).toLowerCase());
+  return want.length <= got.length && want.every((seg, i) => seg === got[i]);
+}
+
+const safeDecode = (s: string): string => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
+
+/**
+ * The azure-iothub service SDK signs `sr` exactly as it puts it in the token, without
+ * URL-encoding it (`common-core/shared_access_signature.ts create`: `stringToSign(sr, se)`),
+ * while IoT Hub's documented rule (and the device SDK) signs the encoded URI. The two only
+ * differ when the host name carries characters such as `:` — e.g. `HostName=localhost:8443`,
+ * which edgemu's service connection string uses for a non-443 port — so such a token is also
+ * accepted when its signature covers the resource URI as sent.
+ */
+function signedOverRawResource(header: string, key: string, expiry: number): boolean {
+  const raw = /(?:^SharedAccessSignature |&)sr=([^&]*)/.exec(header)?.[1];
+  const sig = /(?:^SharedAccessSignature |&)sig=([^&]*)/.exec(header)?.[1];
+  if (raw === undefined || sig === undefined) return false;
+  let given: Buffer;
+  try {
+    given = Buffer.from(decodeURIComponent(sig), 'base64');
+  } catch {
+    return false;
+  }
+  const expected = createHmac('sha256', Buffer.from(key, 'base64')).update(`${raw}\n${expiry}`).digest();
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
