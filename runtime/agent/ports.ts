@@ -17,6 +17,8 @@ export interface DesiredDocument {
  */
 export interface ConfigSource {
   getDesired(signal: AbortSignal): Promise<DesiredDocument>;
+  /** Calls `listener` when the desired state may have changed (a patch, a reconnect); returns an unsubscribe. */
+  onChange?(listener: (reason: string) => void): () => void;
 }
 
 /**

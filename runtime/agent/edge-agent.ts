@@ -1,0 +1,84 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { TranslateContext } from '../translate/translate-deployment.js';
+import type { EdgeAgentConfig } from '../manifest/model.js';
+import { Agent } from './agent.js';
+import type { KubeApi } from './kubernetes/kube-api.js';
+import { KubernetesEnvironment } from './kubernetes/kubernetes-environment.js';
+import type { ConfigSource, Reporter, ValidateAgentDesired } from './ports.js';
+import { ReconcileLoop } from './reconcile-loop.js';
+import type { RestartPolicyOptions } from './restart-policy.js';
+
+export interface EdgeAgentOptions {
+  deviceId: string;
+  configSource: ConfigSource;
+  reporter: Reporter;
+  validate: ValidateAgentDesired;
+  kube: KubeApi;
+  translateContext: (config: EdgeAgentConfig) => Promise<TranslateContext> | TranslateContext;
+  clock: Clock;
+  logger: Logger;
+  /** Resync interval without triggers (default 5 s, IoT Edge's reconcile period). */
+  resyncMs?: number;
+  /** Wait at most this long for a startupOrder group to be Ready (default 60 s). */
+  readyTimeoutMs?: number;
+  restartPolicy?: RestartPolicyOptions;
+  commandCoolOff?: RestartPolicyOptions;
+  errorBackoffBaseMs?: number;
+  errorBackoffMaxMs?: number;
+}
+
+/**
+ * One edge device's agent, assembled: the reconcile pass on a level-triggered loop, woken by
+ * desired-property changes (config source) and pod events (watch), on the Kubernetes
+ * environment of the device's namespace. Several run side by side in one process.
+ */
+export class EdgeAgent {
+  readonly agent: Agent;
+  readonly loop: ReconcileLoop;
+  readonly environment: KubernetesEnvironment;
+  private watch: { stop(): void } | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(readonly options: EdgeAgentOptions) {
+    const logger = options.logger.child({ component: 'agent', deviceId: options.deviceId });
+    this.environment = new KubernetesEnvironment({
+      kube: options.kube,
+      deviceId: options.deviceId,
+      translateContext: options.translateContext,
+      clock: options.clock,
+      logger,
+      ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+    });
+    this.agent = new Agent({
+      configSource: options.configSource,
+      environment: this.environment,
+      reporter: options.reporter,
+      validate: options.validate,
+      clock: options.clock,
+      logger,
+      ...(options.restartPolicy ? { restartPolicy: options.restartPolicy } : {}),
+      ...(options.commandCoolOff ? { commandCoolOff: options.commandCoolOff } : {}),
+    });
+    this.loop = new ReconcileLoop({
+      pass: (signal) => this.agent.reconcileOnce(signal),
+      clock: options.clock,
+      logger,
+      resyncMs: options.resyncMs ?? 5_000,
+      ...(options.errorBackoffBaseMs !== undefined ? { errorBackoffBaseMs: options.errorBackoffBaseMs } : {}),
+      ...(options.errorBackoffMaxMs !== undefined ? { errorBackoffMaxMs: options.errorBackoffMaxMs } : {}),
+    });
+  }
+
+  start(): void {
+    this.unsubscribe = this.options.configSource.onChange?.((reason) => this.loop.markDirty(reason));
+    this.watch = this.environment.watch((reason) => this.loop.markDirty(reason));
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.watch?.stop();
+    await this.loop.stop();
+  }
+}

@@ -1,0 +1,304 @@
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock.js';
+import { describeError } from '../../errors.js';
+import type { EdgeAgentConfig, ModuleSpec } from '../../manifest/model.js';
+import { toK8sName } from '../../manifest/k8s-name.js';
+import {
+  ANNOTATION_MODULE_NAME,
+  ANNOTATION_MODULE_VERSION,
+  ANNOTATION_RESTART_POLICY,
+  ANNOTATION_SPEC_HASH,
+  ANNOTATION_STARTUP_ORDER,
+  deviceNamespace,
+  deviceSelector,
+  LABEL_MODULE,
+  moduleSelector,
+} from '../../translate/labels.js';
+import { translateDeployment, type DeviceTranslation, type ModuleTranslation, type TranslateContext } from '../../translate/translate-deployment.js';
+import { commandId, type Command, type CommandFactory, type CommandKind } from '../command.js';
+import type { Environment } from '../ports.js';
+import { moduleRuntimeInfo } from '../pod-status.js';
+import type { AgentStopRecord, CurrentModule, CurrentState } from '../runtime-info.js';
+import type { KubeApi, KubeObject, WatchHandle } from './kube-api.js';
+
+/** The full module spec the agent applied, on the Deployment: current state is read back from it. */
+export const ANNOTATION_AGENT_SPEC = 'edgemu.io/agent-module-spec';
+/** Set when the agent scaled the module to 0 under its restart policy (JSON AgentStopRecord). */
+export const ANNOTATION_AGENT_STOP = 'edgemu.io/agent-stop';
+
+/** Kinds a module owns (translate: ServiceAccount, identity Secret, Service, Deployment), deleted on prune. */
+const MODULE_KINDS: ReadonlyArray<[apiVersion: string, kind: string]> = [
+  ['apps/v1', 'Deployment'],
+  ['v1', 'Service'],
+  ['v1', 'Secret'],
+  ['v1', 'ServiceAccount'],
+  ['v1', 'ConfigMap'],
+];
+
+export interface KubernetesEnvironmentOptions {
+  kube: KubeApi;
+  deviceId: string;
+  /** What the translation needs besides the config (hub address, CA, module identities). */
+  translateContext: (config: EdgeAgentConfig) => Promise<TranslateContext> | TranslateContext;
+  clock: Clock;
+  logger: Logger;
+  /** How long a startupOrder group may take to become Ready before the next starts anyway. */
+  readyTimeoutMs?: number;
+  readyPollMs?: number;
+}
+
+/**
+ * The agent's Kubernetes back-end for one edge device (IoT Edge `IEnvironment` +
+ * `ICommandFactory`, Kubernetes flavour): its namespace `edgemu-<device>`, objects selected by
+ * edgemu's labels, objects produced by runtime/translate and written with server-side apply.
+ * Every write is idempotent (apply by name), so a plan interrupted by an agent restart is
+ * simply finished by the next pass without duplicates.
+ */
+export class KubernetesEnvironment implements Environment {
+  readonly namespace: string;
+  private readonly selector: string;
+
+  constructor(private readonly options: KubernetesEnvironmentOptions) {
+    this.namespace = deviceNamespace(options.deviceId);
+    this.selector = deviceSelector(options.deviceId);
+  }
+
+  async readCurrent(signal: AbortSignal): Promise<CurrentState> {
+    const [deployments, pods] = await Promise.all([
+      this.options.kube.list('apps/v1', 'Deployment', this.namespace, this.selector, signal),
+      this.options.kube.list('v1', 'Pod', this.namespace, this.selector, signal),
+    ]);
+    const podsByModule = new Map<string, V1Pod[]>();
+    for (const pod of pods as V1Pod[]) {
+      const module = pod.metadata?.labels?.[LABEL_MODULE];
+      if (!module) continue;
+      const list = podsByModule.get(module) ?? [];
+      list.push(pod);
+      podsByModule.set(module, list);
+    }
+    const modules = new Map<string, CurrentModule>();
+    for (const d of deployments as V1Deployment[]) {
+      if (d.metadata?.deletionTimestamp) continue;
+      const spec = readSpec(d);
+      if (!spec) continue;
+      const k8sName = d.metadata?.labels?.[LABEL_MODULE] ?? toK8sName(spec.name);
+      const hash = d.metadata?.annotations?.[ANNOTATION_SPEC_HASH];
+      // Pods of older rollouts (other spec hash) do not describe the module as it is now.
+      const modulePods = (podsByModule.get(k8sName) ?? []).filter((p) => !hash || p.metadata?.annotations?.[ANNOTATION_SPEC_HASH] === hash);
+      const runtime = moduleRuntimeInfo(modulePods, k8sName);
+      const agentStop = readAgentStop(d);
+      modules.set(spec.name, {
+        spec,
+        replicas: d.spec?.replicas ?? 1,
+        ...(agentStop ? { agentStop } : {}),
+        ...(runtime ? { runtime } : {}),
+      });
+    }
+    return { modules };
+  }
+
+  commandFactory(config: EdgeAgentConfig): CommandFactory {
+    return new KubernetesCommandFactory(this, config);
+  }
+
+  /** Translation for one plan, made once and shared by its commands. */
+  async translate(config: EdgeAgentConfig): Promise<DeviceTranslation> {
+    const context = await this.options.translateContext(config);
+    const translation = translateDeployment(config, context);
+    for (const w of translation.warnings) this.options.logger.warn({ deviceId: this.options.deviceId }, w);
+    return translation;
+  }
+
+  /** Applies objects in order. */
+  async applyAll(objects: readonly KubeObject[], signal: AbortSignal): Promise<void> {
+    for (const o of objects) await this.options.kube.apply(o, signal);
+  }
+
+  /** Deletes every object a module owns (selected by its module label). */
+  async deleteModule(moduleName: string, signal: AbortSignal): Promise<void> {
+    const selector = moduleSelector(this.options.deviceId, moduleName);
+    for (const [apiVersion, kind] of MODULE_KINDS) {
+      const objects = await this.options.kube.list(apiVersion, kind, this.namespace, selector, signal);
+      for (const o of objects) await this.options.kube.delete(apiVersion, kind, this.namespace, o.metadata!.name!, signal);
+    }
+  }
+
+  /**
+   * Waits until each module has a Ready pod of its current spec, or the timeout passes (then
+   * the next group starts anyway and the module's status tells the story, as IoT Edge never
+   * blocks a deployment on one module).
+   */
+  async waitReady(modules: readonly ModuleSpec[], signal: AbortSignal): Promise<void> {
+    const deadline = this.options.clock.now() + (this.options.readyTimeoutMs ?? 60_000);
+    const names = new Set(modules.map((m) => m.name));
+    while (true) {
+      const current = await this.readCurrent(signal);
+      const waiting = [...names].filter((n) => !current.modules.get(n)?.runtime?.ready);
+      if (waiting.length === 0) return;
+      if (this.options.clock.now() >= deadline) {
+        this.options.logger.warn({ deviceId: this.options.deviceId, waiting }, 'startupOrder group not Ready in time; starting the next group anyway');
+        return;
+      }
+      await this.options.clock.sleep(this.options.readyPollMs ?? 200, signal);
+    }
+  }
+
+  /**
+   * Watches the device's pods and calls `onChange` on every event (level-triggered: the event
+   * only marks the agent dirty). The watch is re-established with capped back-off when it ends.
+   */
+  watch(onChange: (reason: string) => void): { stop(): void } {
+    let handle: WatchHandle | undefined;
+    let stopped = false;
+    let failures = 0;
+    const stopController = new AbortController();
+    const start = async (): Promise<void> => {
+      while (!stopped) {
+        try {
+          handle = await this.options.kube.watchPods(
+            this.namespace,
+            this.selector,
+            (type, pod) => {
+              failures = 0;
+              onChange(`pod ${pod.metadata?.name ?? '?'} ${type}`);
+            },
+            (error) => {
+              handle = undefined;
+              if (stopped) return;
+              if (error) this.options.logger.debug({ err: describeError(error) }, 'pod watch ended');
+              failures += 1;
+              onChange('pod watch restarted');
+              void this.options.clock
+                .sleep(Math.min(500 * 2 ** Math.min(failures - 1, 6), 30_000), stopController.signal)
+                .then(start, () => undefined);
+            },
+          );
+          return;
+        } catch (error) {
+          failures += 1;
+          this.options.logger.debug({ err: describeError(error) }, 'cannot watch pods; retrying');
+          try {
+            await this.options.clock.sleep(Math.min(500 * 2 ** Math.min(failures - 1, 6), 30_000), stopController.signal);
+          } catch {
+            return;
+          }
+        }
+      }
+    };
+    void start();
+    return {
+      stop: () => {
+        stopped = true;
+        stopController.abort();
+        handle?.stop();
+      },
+    };
+  }
+}
+
+function readSpec(d: V1Deployment): ModuleSpec | undefined {
+  const annotations = d.metadata?.annotations ?? {};
+  const raw = annotations[ANNOTATION_AGENT_SPEC];
+  if (raw) {
+    try {
+      return JSON.parse(raw) as ModuleSpec;
+    } catch {
+      // fall through: rebuild what we can, the diff will then re-apply the module
+    }
+  }
+  const name = annotations[ANNOTATION_MODULE_NAME];
+  if (!name) return undefined;
+  // A Deployment edgemu labelled but the agent did not write (e.g. `edgemu translate | kubectl apply`):
+  // rebuild a spec that can never equal a desired one, so the agent takes it over with an update.
+  return {
+    name,
+    type: 'docker',
+    version: annotations[ANNOTATION_MODULE_VERSION] ?? '',
+    status: (d.spec?.replicas ?? 1) > 0 ? 'running' : 'stopped',
+    restartPolicy: (annotations[ANNOTATION_RESTART_POLICY] as ModuleSpec['restartPolicy']) ?? 'on-unhealthy',
+    imagePullPolicy: 'on-create',
+    startupOrder: Number(annotations[ANNOTATION_STARTUP_ORDER] ?? 4294967295),
+    image: d.spec?.template.spec?.containers[0]?.image ?? 'unknown:unknown',
+    createOptions: { 'edgemu.io/unmanaged': true },
+    createOptionsRaw: '',
+    env: {},
+  };
+}
+
+function readAgentStop(d: V1Deployment): AgentStopRecord | undefined {
+  const raw = d.metadata?.annotations?.[ANNOTATION_AGENT_STOP];
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as AgentStopRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Commands for one plan; they share one translation of the deployment. */
+class KubernetesCommandFactory implements CommandFactory {
+  private translation: Promise<DeviceTranslation> | undefined;
+  private deviceObjectsApplied: Promise<void> | undefined;
+
+  constructor(
+    private readonly env: KubernetesEnvironment,
+    private readonly config: EdgeAgentConfig,
+  ) {}
+
+  private translated(): Promise<DeviceTranslation> {
+    return (this.translation ??= this.env.translate(this.config));
+  }
+
+  private async moduleObjects(module: ModuleSpec, signal: AbortSignal, override?: { replicas: number; stop?: AgentStopRecord }): Promise<KubeObject[]> {
+    const translation = await this.translated();
+    // Namespace, CA ConfigMap, registry Secrets and PVCs first, once per plan.
+    this.deviceObjectsApplied ??= this.env.applyAll(translation.deviceObjects as KubeObject[], signal);
+    try {
+      await this.deviceObjectsApplied;
+    } catch (error) {
+      this.deviceObjectsApplied = undefined;
+      throw error;
+    }
+    const m = translation.modules.find((t) => t.name === module.name);
+    if (!m) throw new Error(`module ${module.name} has no translation`);
+    return withAgentAnnotations(m, module, override);
+  }
+
+  private make(kind: CommandKind, modules: readonly ModuleSpec[], run: (signal: AbortSignal) => Promise<void>, fingerprint = ''): Command {
+    const names = modules.map((m) => m.name);
+    return { id: commandId(kind, names, fingerprint), kind, modules: names, describe: () => `${kind} ${names.join(',')}`, execute: run };
+  }
+
+  private applyModule(kind: CommandKind, module: ModuleSpec, override?: { replicas: number; stop?: AgentStopRecord }): Command {
+    return this.make(
+      kind,
+      [module],
+      async (signal) => this.env.applyAll(await this.moduleObjects(module, signal, override), signal),
+      `${module.status}:${module.image}:${module.version}`,
+    );
+  }
+
+  create = (module: ModuleSpec): Command => this.applyModule('create', module);
+  update = (module: ModuleSpec): Command => this.applyModule('update', module);
+  start = (module: ModuleSpec): Command => this.applyModule('start', module);
+  stop = (module: ModuleSpec): Command => this.applyModule('stop', module);
+  stopByPolicy = (module: ModuleSpec, record: AgentStopRecord): Command => this.applyModule('stop-by-policy', module, { replicas: 0, stop: record });
+  remove = (module: ModuleSpec): Command => this.make('remove', [module], (signal) => this.env.deleteModule(module.name, signal));
+  waitReady = (modules: readonly ModuleSpec[]): Command => this.make('wait-ready', modules, (signal) => this.env.waitReady(modules, signal));
+}
+
+/** The module's objects with the agent's bookkeeping on its Deployment. */
+function withAgentAnnotations(m: ModuleTranslation, module: ModuleSpec, override?: { replicas: number; stop?: AgentStopRecord }): KubeObject[] {
+  return m.objects.map((o) => {
+    if (o.kind !== 'Deployment') return o as KubeObject;
+    const d = structuredClone(o) as V1Deployment;
+    d.metadata!.annotations = {
+      ...d.metadata!.annotations,
+      [ANNOTATION_AGENT_SPEC]: JSON.stringify(module),
+      ...(override?.stop ? { [ANNOTATION_AGENT_STOP]: JSON.stringify(override.stop) } : {}),
+    };
+    if (override) d.spec!.replicas = override.replicas;
+    return d as KubeObject;
+  });
+}
