@@ -1,0 +1,476 @@
+import { systemClock, type Clock } from '../clock.js';
+import { silentLogger, type Logger } from '../log/create-logger.js';
+import { createGroupCommit, clientIdOf, type GroupCommit, type HubMessage, type HubStore, type IdentityRef } from '../hub/index.js';
+import { compileEdgeHubDesired, type CompiledRoute } from './edge-hub-config.js';
+import {
+  EDGE_HUB_REPORTED_SCHEMA_VERSION,
+  EDGE_HUB_VERSION,
+  desiredStatus,
+  encodeClientKey,
+  type ClientStatus,
+} from './edge-hub-reported.js';
+import { inputDeliveryProperties, toRoutingMessage } from './hub-message-mapping.js';
+import { matchRoutes } from './match-routes.js';
+import { RouteQueueStore, type QueuedMessage, type StoredQueuedMessage } from './route-queue-store.js';
+
+/** A module identity (device + module). */
+export interface ModuleRef {
+  deviceId: string;
+  moduleId: string;
+}
+
+/** A message as handed to a module input: body plus the property bag parts (wire names, no `$.`). */
+export interface InputDelivery {
+  body: Buffer;
+  systemProperties: Record<string, string>;
+  properties: Record<string, string>;
+}
+
+/**
+ * What the router needs from a running hub. `deliverToModuleInput` publishes at QoS 1 on
+ * `devices/<d>/modules/<m>/inputs/<input>/<bag>` to that module's connection and resolves when
+ * the module acknowledged it (rejects when it is not connected or the publish fails).
+ * `storeUpstream` stores telemetry durably as the `$upstream` endpoint (what `edgemu monitor` reads).
+ */
+export interface RouterHub {
+  deliverToModuleInput(target: ModuleRef, inputName: string, message: InputDelivery): Promise<void>;
+  storeUpstream(message: HubMessage): Promise<unknown>;
+}
+
+export interface EdgeRouterOptions {
+  /** The hub's store: twins (`$edgeHub` desired/reported) and identities. */
+  store: HubStore;
+  hub: RouterHub;
+  /** Where `routing.db` (the store-and-forward queues) lives; usually the hub's state dir. */
+  stateDir: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** Messages per delivery batch to one module (default 256). */
+  batchSize?: number;
+  /** A batch not acknowledged within this is retried later (default 10 s). */
+  deliveryTimeoutMs?: number;
+  /** How often expired messages are purged (default 5 s). */
+  purgeIntervalMs?: number;
+  /** Delay before retrying a failed delivery to a module that is still ready (default 1 s). */
+  retryDelayMs?: number;
+}
+
+interface EdgeDeviceState {
+  /** Undefined until a valid `$edgeHub` configuration was applied. */
+  routes: CompiledRoute[] | undefined;
+  clients: Map<string, ClientStatus & { isModule: boolean }>;
+}
+
+interface Pump {
+  running: boolean;
+  again: boolean;
+  retry: NodeJS.Timeout | undefined;
+}
+
+const EDGE_HUB = '$edgeHub';
+const moduleKey = (r: ModuleRef): string => `${r.deviceId}/${r.moduleId}`;
+
+/**
+ * edgeHub's routing inside the edgemu hub (issue 6, iotedge-protocol.md §2, §3.5):
+ * - watches every edge device's `$edgeHub` desired twin, compiles the route set (refused as a
+ *   whole when any route is invalid: old routes stay, `lastDesiredStatus` 400), applies
+ *   valid changes at once;
+ * - `route(message)` resolves only after every target stored the message durably (module
+ *   inputs in `routing.db`, `$upstream` in the hub's message store) — the hub sends the
+ *   sender's PUBACK after that;
+ * - drains each module's queue in priority then FIFO order while the module is ready
+ *   (connected and subscribed to its inputs), deleting a message only after the module
+ *   acknowledged it; expired messages (route TTL, else store-and-forward TTL) are dropped;
+ * - reports `schemaVersion`, `lastDesiredVersion`, `lastDesiredStatus` and `clients` on `$edgeHub`.
+ *
+ * Devices without `$edgeHub` (plain IoT Hub devices) and edge devices that have not been given
+ * a configuration yet keep IoT Hub's default: telemetry goes to `$upstream`.
+ */
+export class EdgeRouter {
+  private readonly store: HubStore;
+  private readonly hub: RouterHub;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly queue: RouteQueueStore;
+  private readonly group: GroupCommit<QueuedMessage, number>;
+  private readonly devices = new Map<string, EdgeDeviceState>();
+  private readonly ready = new Set<string>();
+  private readonly pumps = new Map<string, Pump>();
+  private readonly pendingReports = new Map<string, Record<string, unknown>>();
+  private reportScheduled = false;
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly purgeTimer: NodeJS.Timeout;
+  private readonly batchSize: number;
+  private readonly deliveryTimeoutMs: number;
+  private readonly retryDelayMs: number;
+  private closed = false;
+
+  constructor(options: EdgeRouterOptions) {
+    this.store = options.store;
+    this.hub = options.hub;
+    this.clock = options.clock ?? systemClock;
+    this.logger = (options.logger ?? silentLogger()).child({ component: 'router' });
+    this.batchSize = options.batchSize ?? 256;
+    this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 10_000;
+    this.retryDelayMs = options.retryDelayMs ?? 1000;
+    this.queue = new RouteQueueStore(options.stateDir);
+    this.group = createGroupCommit((items) => this.storeBatch(items));
+    this.unsubscribe.push(
+      this.store.twins.onDesiredChanged((change) => {
+        if (change.ref.moduleId === EDGE_HUB) this.applyDesired(change.ref.deviceId);
+      }),
+      this.store.twins.onReportedChanged((change) => {
+        if (change.ref.moduleId !== EDGE_HUB) this.routeTwinChange(change.ref, change.patch, change.version);
+      }),
+    );
+    for (const identity of this.store.identities.list()) {
+      if (identity.moduleId === EDGE_HUB) this.loadDevice(identity.deviceId, true);
+    }
+    this.purgeTimer = setInterval(() => this.purgeExpired(), options.purgeIntervalMs ?? 5000);
+    this.purgeTimer.unref();
+  }
+
+  /**
+   * Routes one message from a module or device. Resolves once it is durably stored for every
+   * target (or dropped because no route matches, as edgeHub does); rejects when storing failed,
+   * in which case the sender must not get its PUBACK.
+   */
+  async route(message: HubMessage): Promise<void> {
+    const state = this.routingStateFor(message.deviceId, message.moduleId);
+    if (state?.routes === undefined) {
+      await this.hub.storeUpstream(message);
+      return;
+    }
+    const targets = matchRoutes(state.routes, toRoutingMessage(message));
+    if (targets.length === 0) {
+      this.logger.debug({ deviceId: message.deviceId, moduleId: message.moduleId, output: message.outputName }, 'no route matches; message dropped');
+      return;
+    }
+    const edgeDeviceId = this.edgeDeviceFor(message.deviceId, message.moduleId) as string;
+    const now = this.clock.now();
+    const writes: Promise<unknown>[] = [];
+    let upstream = false;
+    let delivery: ReturnType<typeof inputDeliveryProperties> | undefined;
+    for (const t of targets) {
+      if (t.sink.kind === 'upstream') {
+        if (!upstream) writes.push(this.hub.storeUpstream(message));
+        upstream = true;
+        continue;
+      }
+      delivery ??= inputDeliveryProperties(message);
+      writes.push(
+        this.group.submit({
+          deviceId: edgeDeviceId,
+          moduleId: t.sink.moduleId,
+          inputName: t.sink.inputName,
+          priority: t.priority,
+          expiresAt: t.ttlSecs === undefined ? undefined : now + t.ttlSecs * 1000,
+          body: message.body,
+          systemProperties: delivery.systemProperties,
+          properties: delivery.properties,
+        }),
+      );
+    }
+    await Promise.all(writes);
+  }
+
+  /** A module (or device) connected: reported in `clients`. */
+  clientConnected(ref: IdentityRef): void {
+    this.updateClient(ref, 'Connected');
+  }
+
+  /** A module (or device) disconnected: deliveries to it stop; reported in `clients`. */
+  clientDisconnected(ref: IdentityRef): void {
+    if (ref.moduleId) this.ready.delete(moduleKey(ref as ModuleRef));
+    this.updateClient(ref, 'Disconnected');
+  }
+
+  /**
+   * A module subscribed to its inputs (edgeHub delivers only then, otherwise the SDK would
+   * drop the messages): its queue starts draining.
+   */
+  inputsReady(ref: ModuleRef): void {
+    this.ready.add(moduleKey(ref));
+    this.pump(ref);
+  }
+
+  /** Messages waiting in store-and-forward, for one module or in total. */
+  queueDepth(ref?: ModuleRef): number {
+    this.group.flush();
+    return this.queue.count(ref);
+  }
+
+  /** The routes in force for an edge device (undefined before its first valid configuration). */
+  routesOf(deviceId: string): readonly CompiledRoute[] | undefined {
+    return this.devices.get(deviceId)?.routes;
+  }
+
+  /** Stops timers and listeners, writes what is batched, closes `routing.db`. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.purgeTimer);
+    for (const u of this.unsubscribe) u();
+    for (const p of this.pumps.values()) if (p.retry) clearTimeout(p.retry);
+    this.group.flush();
+    this.flushReports();
+    this.queue.close();
+  }
+
+  // ---- configuration -------------------------------------------------------------------------
+
+  private loadDevice(deviceId: string, atStart: boolean): EdgeDeviceState {
+    let state = this.devices.get(deviceId);
+    if (state) return state;
+    state = { routes: undefined, clients: new Map() };
+    this.devices.set(deviceId, state);
+    // edgeHub clears the clients map on start (iotedge-protocol.md §3.5).
+    this.report(deviceId, { schemaVersion: EDGE_HUB_REPORTED_SCHEMA_VERSION, version: { ...EDGE_HUB_VERSION }, ...(atStart ? { clients: null } : {}) });
+    this.applyDesired(deviceId);
+    return state;
+  }
+
+  private applyDesired(deviceId: string): void {
+    const state = this.devices.get(deviceId);
+    if (state === undefined) {
+      this.loadDevice(deviceId, false); // applies the desired section itself
+      return;
+    }
+    const view = this.store.twins.getDeviceView({ deviceId, moduleId: EDGE_HUB });
+    if (!view) return;
+    const desiredVersion = view.desired.$version;
+    const result = compileEdgeHubDesired(view.desired);
+    if (result.ok === 'empty') {
+      state.routes = undefined;
+      this.report(deviceId, { lastDesiredVersion: desiredVersion });
+      return;
+    }
+    if (result.ok === false) {
+      this.logger.warn({ deviceId, desiredVersion, description: result.description }, '$edgeHub configuration refused; previous routes stay in force');
+      this.report(deviceId, { lastDesiredVersion: desiredVersion, lastDesiredStatus: desiredStatus(false, result.description) });
+      return;
+    }
+    state.routes = result.config.routes;
+    this.logger.info({ deviceId, desiredVersion, routes: state.routes.map((r) => r.name) }, '$edgeHub routes applied');
+    this.report(deviceId, { lastDesiredVersion: desiredVersion, lastDesiredStatus: desiredStatus(true) });
+  }
+
+  /** The edge device whose routes apply to a sender (see `routingStateFor`). */
+  private edgeDeviceFor(deviceId: string, moduleId: string | undefined): string | undefined {
+    if (this.devices.has(deviceId)) return deviceId;
+    if (moduleId) return undefined;
+    // A leaf device: edgemu has no parent/child link, so leaf telemetry goes through the
+    // routes of the single edge device when there is exactly one (the laptop setup).
+    if (this.devices.size === 1) return this.devices.keys().next().value as string;
+    return undefined;
+  }
+
+  private routingStateFor(deviceId: string, moduleId: string | undefined): EdgeDeviceState | undefined {
+    const edge = this.edgeDeviceFor(deviceId, moduleId);
+    return edge === undefined ? undefined : this.devices.get(edge);
+  }
+
+  /** A client's reported-property patch, routed as `/twinChangeNotifications` (iotedge-protocol.md §7.5). */
+  private routeTwinChange(ref: IdentityRef, patch: Record<string, unknown>, version: number): void {
+    const state = this.routingStateFor(ref.deviceId, ref.moduleId);
+    if (state?.routes === undefined || this.closed) return;
+    const message: HubMessage = {
+      deviceId: ref.deviceId,
+      moduleId: ref.moduleId,
+      body: Buffer.from(JSON.stringify({ version, properties: { reported: patch } })),
+      systemProperties: { ct: 'application/json', ce: 'utf-8' },
+      properties: {},
+      enqueuedTimeUtc: new Date(this.clock.now()).toISOString(),
+    };
+    const routing = toRoutingMessage(message);
+    (routing.systemProperties as Record<string, string>).messageType = 'twinChangeNotification';
+    const targets = matchRoutes(state.routes, routing);
+    const edgeDeviceId = this.edgeDeviceFor(ref.deviceId, ref.moduleId) as string;
+    const now = this.clock.now();
+    const delivery = inputDeliveryProperties(message);
+    let upstream = false;
+    for (const t of targets) {
+      const done =
+        t.sink.kind === 'upstream'
+          ? upstream
+            ? undefined
+            : ((upstream = true), this.hub.storeUpstream(message))
+          : this.group.submit({
+              deviceId: edgeDeviceId,
+              moduleId: t.sink.moduleId,
+              inputName: t.sink.inputName,
+              priority: t.priority,
+              expiresAt: t.ttlSecs === undefined ? undefined : now + t.ttlSecs * 1000,
+              body: message.body,
+              systemProperties: { ...delivery.systemProperties, messageType: 'twinChangeNotification' },
+              properties: delivery.properties,
+            });
+      done?.catch((error: unknown) => this.logger.error({ err: error }, 'routing a twin change notification failed'));
+    }
+  }
+
+  // ---- store-and-forward ---------------------------------------------------------------------
+
+  /** Group-commit writer: one transaction per event-loop turn, then wake the affected pumps. */
+  private storeBatch(items: QueuedMessage[]): number[] {
+    const seqs = this.queue.enqueueMany(items, this.clock.now());
+    const woken = new Set<string>();
+    for (const m of items) {
+      const key = `${m.deviceId}/${m.moduleId}`;
+      if (woken.has(key)) continue;
+      woken.add(key);
+      setImmediate(() => this.pump({ deviceId: m.deviceId, moduleId: m.moduleId }));
+    }
+    return seqs;
+  }
+
+  private pump(ref: ModuleRef): void {
+    const key = moduleKey(ref);
+    let p = this.pumps.get(key);
+    if (!p) {
+      p = { running: false, again: false, retry: undefined };
+      this.pumps.set(key, p);
+    }
+    if (this.closed || !this.ready.has(key)) return;
+    if (p.running) {
+      p.again = true;
+      return;
+    }
+    if (p.retry) {
+      clearTimeout(p.retry);
+      p.retry = undefined;
+    }
+    p.running = true;
+    const pump = p;
+    void this.drain(ref, key, pump)
+      .catch((error: unknown) => this.logger.error({ err: error, module: key }, 'draining a module queue failed'))
+      .finally(() => {
+        pump.running = false;
+        if (pump.again) {
+          pump.again = false;
+          this.pump(ref);
+        }
+      });
+  }
+
+  private async drain(ref: ModuleRef, key: string, pump: Pump): Promise<void> {
+    for (;;) {
+      if (this.closed || !this.ready.has(key)) return;
+      pump.again = false;
+      const batch = this.queue.next(ref.deviceId, ref.moduleId, this.clock.now(), this.batchSize);
+      if (batch.length === 0) return;
+      const results = await this.deliverBatch(ref, batch);
+      if (this.closed) return;
+      const delivered: number[] = [];
+      let failure: unknown;
+      results.forEach((r, i) => {
+        if (r.status === 'fulfilled') delivered.push((batch[i] as StoredQueuedMessage).seq);
+        else failure ??= r.reason;
+      });
+      this.queue.remove(delivered);
+      if (failure !== undefined) {
+        this.logger.warn({ module: key, err: failure, delivered: delivered.length, failed: batch.length - delivered.length }, 'delivery to module input failed; kept for retry');
+        if (this.ready.has(key) && !pump.retry) {
+          pump.retry = setTimeout(() => {
+            pump.retry = undefined;
+            this.pump(ref);
+          }, this.retryDelayMs);
+          pump.retry.unref();
+        }
+        return;
+      }
+    }
+  }
+
+  private deliverBatch(ref: ModuleRef, batch: StoredQueuedMessage[]): Promise<PromiseSettledResult<void>[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`module ${moduleKey(ref)} did not acknowledge within ${this.deliveryTimeoutMs} ms`)), this.deliveryTimeoutMs);
+      timer.unref();
+    });
+    const sends = batch.map((m) =>
+      Promise.race([
+        this.hub.deliverToModuleInput(ref, m.inputName, { body: m.body, systemProperties: m.systemProperties, properties: m.properties }),
+        timeout,
+      ]),
+    );
+    return Promise.allSettled(sends).finally(() => clearTimeout(timer));
+  }
+
+  private purgeExpired(): void {
+    if (this.closed) return;
+    try {
+      const n = this.queue.purgeExpired(this.clock.now());
+      if (n > 0) this.logger.info({ dropped: n }, 'expired messages dropped from store-and-forward queues');
+    } catch (error) {
+      this.logger.error({ err: error }, 'purging expired messages failed');
+    }
+  }
+
+  // ---- reported properties -------------------------------------------------------------------
+
+  private updateClient(ref: IdentityRef, status: 'Connected' | 'Disconnected'): void {
+    if (ref.moduleId === EDGE_HUB) return; // the hub never lists itself
+    const edge = this.edgeDeviceFor(ref.deviceId, ref.moduleId) ?? this.edgeDeviceOnDemand(ref.deviceId);
+    if (edge === undefined) return;
+    const state = this.devices.get(edge) as EdgeDeviceState;
+    const clientId = clientIdOf(ref);
+    const key = encodeClientKey(clientId);
+    const now = new Date(this.clock.now()).toISOString();
+    const previous = state.clients.get(key);
+    const isModule = Boolean(ref.moduleId);
+    if (status === 'Disconnected' && !isModule) {
+      // Leaf-device disconnect removes its entry (iotedge-protocol.md §3.5).
+      state.clients.delete(key);
+      this.report(edge, { clients: { [key]: null } });
+      return;
+    }
+    const entry: ClientStatus & { isModule: boolean } = {
+      isModule,
+      status,
+      ...(previous?.lastConnectedTimeUtc ? { lastConnectedTimeUtc: previous.lastConnectedTimeUtc } : {}),
+      ...(previous?.lastDisconnectedTimeUtc ? { lastDisconnectedTimeUtc: previous.lastDisconnectedTimeUtc } : {}),
+      ...(status === 'Connected' ? { lastConnectedTimeUtc: now } : { lastDisconnectedTimeUtc: now }),
+    };
+    state.clients.set(key, entry);
+    const { isModule: _ignored, ...reported } = entry;
+    this.report(edge, { clients: { [key]: reported } });
+  }
+
+  /** An edge device created after the router started shows up on its first client event. */
+  private edgeDeviceOnDemand(deviceId: string): string | undefined {
+    if (!this.store.identities.get({ deviceId, moduleId: EDGE_HUB })) return undefined;
+    this.loadDevice(deviceId, false);
+    return deviceId;
+  }
+
+  /** Merges a patch into the pending report of a device; written on the next turn (coalesced). */
+  private report(deviceId: string, patch: Record<string, unknown>): void {
+    // `clients: null` (clear) followed by entries cannot be one merge patch: write the clear first.
+    if (this.pendingReports.get(deviceId)?.clients === null && typeof patch.clients === 'object' && patch.clients !== null) this.flushReports();
+    const pending = this.pendingReports.get(deviceId) ?? {};
+    for (const [k, v] of Object.entries(patch)) {
+      const prev = pending[k];
+      pending[k] =
+        k === 'clients' && v !== null && typeof prev === 'object' && prev !== null ? { ...(prev as Record<string, unknown>), ...(v as Record<string, unknown>) } : v;
+    }
+    this.pendingReports.set(deviceId, pending);
+    if (!this.reportScheduled && !this.closed) {
+      this.reportScheduled = true;
+      setImmediate(() => this.flushReports());
+    }
+  }
+
+  private flushReports(): void {
+    this.reportScheduled = false;
+    const reports = [...this.pendingReports];
+    this.pendingReports.clear();
+    for (const [deviceId, patch] of reports) {
+      try {
+        this.store.twins.patchReported({ deviceId, moduleId: EDGE_HUB }, patch);
+      } catch (error) {
+        this.logger.warn({ err: error, deviceId }, 'cannot write $edgeHub reported properties');
+      }
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { EdgemuError } from '../errors.js';
+
+/** File name of the routing queues inside the state dir (next to the hub's `hub.db`). */
+export const ROUTING_DB_FILE = 'routing.db';
+
+/** A message waiting for delivery to a module input (store-and-forward, iotedge-protocol.md §2.6). */
+export interface QueuedMessage {
+  deviceId: string;
+  moduleId: string;
+  inputName: string;
+  /** 0 (highest) … 9, or 2000000000 for string routes; lower drains first. */
+  priority: number;
+  /** Epoch ms after which the message is dropped; undefined = never. */
+  expiresAt: number | undefined;
+  body: Buffer;
+  /** System properties by wire name without `$.` (as delivered: includes `cdid`/`cmid`). */
+  systemProperties: Record<string, string>;
+  properties: Record<string, string>;
+}
+
+export interface StoredQueuedMessage extends QueuedMessage {
+  seq: number;
+}
+
+interface Row {
+  seq: number;
+  device_id: string;
+  module_id: string;
+  input_name: string;
+  priority: number;
+  expires_at: number | null;
+  system_props: string;
+  app_props: string;
+  body: Buffer;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS route_queue (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  device_id TEXT NOT NULL,
+  module_id TEXT NOT NULL,
+  input_name TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  system_props TEXT NOT NULL,
+  app_props TEXT NOT NULL,
+  body BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS route_queue_target ON route_queue (device_id, module_id, priority, seq);
+CREATE INDEX IF NOT EXISTS route_queue_expiry ON route_queue (expires_at) WHERE expires_at IS NOT NULL;
+`;
+
+const toMessage = (r: Row): StoredQueuedMessage => ({
+  seq: r.seq,
+  deviceId: r.device_id,
+  moduleId: r.module_id,
+  inputName: r.input_name,
+  priority: r.priority,
+  expiresAt: r.expires_at ?? undefined,
+  systemProperties: JSON.parse(r.system_props) as Record<string, string>,
+  properties: JSON.parse(r.app_props) as Record<string, string>,
+  body: r.body,
+});
+
+/**
+ * The durable store-and-forward queues of module inputs, in their own SQLite file
+ * (`<stateDir>/routing.db`) so routing owns its schema. One table ordered by
+ * (device, module, priority, seq): each module's messages drain highest priority first, FIFO
+ * within a priority. WAL with synchronous=NORMAL survives a killed process; writes are
+ * batched by the router (group commit) so one transaction carries many messages.
+ */
+export class RouteQueueStore {
+  private readonly db: Database.Database;
+  private readonly stmt;
+
+  constructor(stateDir: string) {
+    try {
+      mkdirSync(stateDir, { recursive: true });
+      this.db = new Database(path.join(stateDir, ROUTING_DB_FILE));
+      this.db.pragma('busy_timeout = 10000');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(SCHEMA);
+    } catch (error) {
+      throw new EdgemuError('ROUTING_STORE', `cannot open the routing queues in ${stateDir}: ${(error as Error).message}`, { cause: error });
+    }
+    this.stmt = {
+      insert: this.db.prepare(
+        'INSERT INTO route_queue (device_id, module_id, input_name, priority, enqueued_at, expires_at, system_props, app_props, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      read: this.db.prepare<[string, string, number, number], Row>(
+        'SELECT * FROM route_queue WHERE device_id = ? AND module_id = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY priority, seq LIMIT ?',
+      ),
+      delete: this.db.prepare('DELETE FROM route_queue WHERE seq = ?'),
+      purge: this.db.prepare('DELETE FROM route_queue WHERE expires_at IS NOT NULL AND expires_at <= ?'),
+      targets: this.db.prepare<[], { device_id: string; module_id: string }>('SELECT DISTINCT device_id, module_id FROM route_queue'),
+      countTarget: this.db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM route_queue WHERE device_id = ? AND module_id = ?'),
+      countAll: this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM route_queue'),
+    };
+  }
+
+  /** Stores messages in one transaction; returns their sequence numbers. */
+  enqueueMany(items: readonly QueuedMessage[], now: number): number[] {
+    return this.db.transaction(() =>
+      items.map((m) =>
+        Number(
+          this.stmt.insert.run(
+            m.deviceId,
+            m.moduleId,
+            m.inputName,
+            m.priority,
+            now,
+            m.expiresAt ?? null,
+            JSON.stringify(m.systemProperties),
+            JSON.stringify(m.properties),
+            m.body,
+          ).lastInsertRowid,
+        ),
+      ),
+    )();
+  }
+
+  /** The next unexpired messages for one module, highest priority first, FIFO within a priority. */
+  next(deviceId: string, moduleId: string, now: number, limit: number): StoredQueuedMessage[] {
+    return this.stmt.read.all(deviceId, moduleId, now, limit).map(toMessage);
+  }
+
+  /** Removes delivered messages (one transaction). */
+  remove(seqs: readonly number[]): void {
+    if (seqs.length === 0) return;
+    this.db.transaction(() => {
+      for (const s of seqs) this.stmt.delete.run(s);
+    })();
+  }
+
+  /** Drops every message whose TTL has passed; returns how many. */
+  purgeExpired(now: number): number {
+    return this.stmt.purge.run(now).changes;
+  }
+
+  /** Modules that have messages waiting (after a restart, these are drained as they connect). */
+  targets(): Array<{ deviceId: string; moduleId: string }> {
+    return this.stmt.targets.all().map((r) => ({ deviceId: r.device_id, moduleId: r.module_id }));
+  }
+
+  /** Messages waiting, for one module or in total (expired ones included until purged). */
+  count(target?: { deviceId: string; moduleId: string }): number {
+    const row = target ? this.stmt.countTarget.get(target.deviceId, target.moduleId) : this.stmt.countAll.get();
+    return row?.n ?? 0;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,286 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../../../runtime/clock.js';
+import { openHubStore, type HubMessage, type HubStore } from '../../../runtime/hub/index.js';
+import { EdgeRouter, type InputDelivery, type ModuleRef, type RouterHub } from '../../../runtime/routing/edge-router.js';
+
+/**
+ * The router against a real hub store (SQLite in a temp dir) with a recording hub port:
+ * configuration from the `$edgeHub` twin, store-and-forward, TTL, priority, restart, reporting.
+ */
+
+class FakeClock implements Clock {
+  t = Date.parse('2026-01-01T00:00:00Z');
+  now = () => this.t;
+  sleep = () => Promise.resolve();
+}
+
+class RecordingHub implements RouterHub {
+  delivered: Array<{ to: string; input: string; message: InputDelivery }> = [];
+  upstream: HubMessage[] = [];
+  offline = new Set<string>();
+  constructor(private readonly store: HubStore) {}
+  async deliverToModuleInput(target: ModuleRef, inputName: string, message: InputDelivery): Promise<void> {
+    const to = `${target.deviceId}/${target.moduleId}`;
+    if (this.offline.has(to)) throw new Error(`${to} is not connected`);
+    this.delivered.push({ to, input: inputName, message });
+  }
+  async storeUpstream(message: HubMessage): Promise<unknown> {
+    this.upstream.push(message);
+    return this.store.messages.enqueue(message);
+  }
+}
+
+const turn = () => new Promise((r) => setImmediate(r));
+const settle = async (n = 5) => {
+  for (let i = 0; i < n; i += 1) await turn();
+};
+
+const output = (moduleId: string, outputName: string, body: unknown, props: Record<string, string> = {}): HubMessage => ({
+  deviceId: 'edge-1',
+  moduleId,
+  outputName,
+  body: Buffer.from(JSON.stringify(body)),
+  systemProperties: { ct: 'application/json', ce: 'utf-8', mid: `m-${JSON.stringify(body)}`, on: outputName },
+  properties: props,
+  enqueuedTimeUtc: new Date().toISOString(),
+});
+
+const edgeHubRef = { deviceId: 'edge-1', moduleId: '$edgeHub' };
+
+describe('EdgeRouter', () => {
+  let dir: string;
+  let store: HubStore;
+  let hub: RecordingHub;
+  let clock: FakeClock;
+  let router: EdgeRouter;
+
+  const deploy = (desired: Record<string, unknown>) => store.twins.replaceDesired(edgeHubRef, desired);
+  const reported = () => store.twins.getDeviceView(edgeHubRef)?.reported as Record<string, unknown>;
+  const open = () => new EdgeRouter({ store, hub, stateDir: dir, clock, retryDelayMs: 20, purgeIntervalMs: 60_000 });
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'edgemu-router-'));
+    store = openHubStore({ stateDir: dir });
+    store.identities.createDevice('edge-1', { edge: true });
+    for (const m of ['sensor', 'filter', 'sink']) store.identities.createModule('edge-1', m);
+    store.identities.createDevice('plain-1');
+    hub = new RecordingHub(store);
+    clock = new FakeClock();
+    router = open();
+  });
+
+  afterEach(() => {
+    router.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends telemetry upstream while the edge device has no $edgeHub configuration', async () => {
+    await router.route(output('sensor', 'out1', { t: 1 }));
+    expect(hub.upstream).toHaveLength(1);
+    expect(store.messages.count()).toBe(1);
+  });
+
+  it('applies routes from the $edgeHub twin and reports 200', async () => {
+    deploy({ schemaVersion: '1.1', routes: { r1: 'FROM /messages/modules/sensor/outputs/* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
+    await settle();
+    expect(router.routesOf('edge-1')?.map((r) => r.name)).toEqual(['r1']);
+    expect(reported()).toMatchObject({ schemaVersion: '1.0', lastDesiredStatus: { code: 200, description: '' }, lastDesiredVersion: 2 });
+  });
+
+  it('delivers a matching module output to the target input with the sender in the property bag', async () => {
+    deploy({ schemaVersion: '1.1', routes: { r1: 'FROM /messages/modules/sensor/outputs/out1 INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
+    router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' });
+    await router.route(output('sensor', 'out1', { t: 1 }, { alert: 'high' }));
+    await settle();
+    expect(hub.delivered).toHaveLength(1);
+    const d = hub.delivered[0]!;
+    expect(d.to).toBe('edge-1/filter');
+    expect(d.input).toBe('in1');
+    expect(d.message.systemProperties).toMatchObject({ cdid: 'edge-1', cmid: 'sensor', ct: 'application/json', ce: 'utf-8' });
+    expect(d.message.systemProperties.on).toBeUndefined();
+    expect(d.message.properties).toEqual({ alert: 'high' });
+    expect(JSON.parse(d.message.body.toString())).toEqual({ t: 1 });
+    expect(router.queueDepth()).toBe(0);
+  });
+
+  it('drops messages no route matches, as edgeHub does', async () => {
+    deploy({ schemaVersion: '1.1', routes: { r1: 'FROM /messages/modules/sensor/outputs/* WHERE $body.t > 10 INTO $upstream' } });
+    await router.route(output('sensor', 'out1', { t: 1 }));
+    await router.route(output('sensor', 'out1', { t: 11 }));
+    expect(hub.upstream.map((m) => JSON.parse(m.body.toString()).t)).toEqual([11]);
+  });
+
+  it('keeps messages for an offline module and delivers them in order when it is ready', async () => {
+    deploy({ schemaVersion: '1.1', routes: { r1: 'FROM /messages/modules/sensor/* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
+    for (let i = 0; i < 5; i += 1) await router.route(output('sensor', 'out1', { i }));
+    expect(router.queueDepth({ deviceId: 'edge-1', moduleId: 'filter' })).toBe(5);
+    expect(hub.delivered).toHaveLength(0);
+    router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' });
+    await settle();
+    expect(hub.delivered.map((d) => JSON.parse(d.message.body.toString()).i)).toEqual([0, 1, 2, 3, 4]);
+    expect(router.queueDepth()).toBe(0);
+  });
+
+  it('keeps undelivered messages when the module drops mid-delivery and retries', async () => {
+    deploy({ schemaVersion: '1.1', routes: { r1: 'FROM /* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
+    hub.offline.add('edge-1/filter');
+    router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' });
+    await router.route(output('sensor', 'out1', { i: 1 }));
+    await settle();
+    expect(router.queueDepth()).toBe(1);
+    hub.offline.delete('edge-1/filter');
+    await new Promise((r) => setTimeout(r, 60));
+    await settle();
+    expect(hub.delivered).toHaveLength(1);
+    expect(router.queueDepth()).toBe(0);
+  });
+
+  it('drops messages whose TTL passed: route TTL first, else the store-and-forward TTL', async () => {
+    deploy({
+      schemaVersion: '1.1',
+      routes: {
+        short: { route: 'FROM /messages/modules/sensor/outputs/a INTO BrokeredEndpoint("/modules/filter/inputs/in1")', priority: 1, timeToLiveSecs: 10 },
+        long: 'FROM /messages/modules/sensor/outputs/b INTO BrokeredEndpoint("/modules/filter/inputs/in1")',
+      },
+      storeAndForwardConfiguration: { timeToLiveSecs: 100 },
+    });
+    await router.route(output('sensor', 'a', { n: 'a' }));
+    await router.route(output('sensor', 'b', { n: 'b' }));
+    clock.t += 11_000;
+    router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' });
+    await settle();
+    expect(hub.delivered.map((d) => JSON.parse(d.message.body.toString()).n)).toEqual(['b']);
+  });
+
+  it('drains higher priority first, FIFO within a priority', async () => {
+    deploy({
+      schemaVersion: '1.1',
+      routes: {
+        low: { route: 'FROM /messages/modules/sensor/outputs/low INTO BrokeredEndpoint("/modules/filter/inputs/in1")', priority: 5 },
+        high: { route: 'FROM /messages/modules/sensor/outputs/high INTO BrokeredEndpoint("/modules/filter/inputs/in1")', priority: 0 },
+        plain: 'FROM /messages/modules/sensor/outputs/plain INTO BrokeredEndpoint("/modules/filter/inputs/in1")',
+      },
+    });
+    for (const o of ['plain', 'low', 'high', 'low', 'high']) await router.route(output('sensor', o, { o, at: clock.t++ }));
+    router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' });
+    await settle();
+    expect(hub.delivered.map((d) => JSON.parse(d.message.body.toString()).o)).toEqual(['high', 'high', 'low', 'low', 'plain']);
+    const highs = hub.delivered.filter((d) => d.message.body.includes('"high"')).map((d) => JSON.parse(d.message.body.toString()).at);
+    expect(highs[0]).toBeLessThan(highs[1]);
+  });
+
+  it('fans out to several inputs and upstream once', async () => {
+    deploy({
+      schemaVersion: '1.1',
+      routes: {
+        a: 'FROM /messages/modules/sensor/* INTO BrokeredEndpoint("/modules/filter/inputs/in1")',
+        b: 'FROM /messages/modules/sensor/* INTO BrokeredEndpoint("/modules/sink/inputs/x")',
+        c: 'FROM /messages/* INTO $upstream',
+        d: 'FROM /* INTO $upstream',
+      },
+    });
+    router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' });
+    router.inputsReady({ deviceId: 'edge-1', moduleId: 'sink' });
+    await router.route(output('sensor', 'out1', { f: 1 }));
+    await settle();
+    expect(hub.delivered.map((d) => `${d.to}:${d.input}`).sort()).toEqual(['edge-1/filter:in1', 'edge-1/sink:x']);
+    expect(hub.upstream).toHaveLength(1);
+  });
+
+  it('refuses an invalid route set as a whole: old routes stay, 400 reported', async () => {
+    deploy({ schemaVersion: '1.1', routes: { ok: 'FROM /* INTO $upstream' } });
+    await settle();
+    deploy({ schemaVersion: '1.1', routes: { ok: 'FROM /* INTO BrokeredEndpoint("/modules/filter/inputs/in1")', bad: 'FROM /* WHERE (a = "x" INTO $upstream' } });
+    await settle();
+    expect(router.routesOf('edge-1')?.map((r) => r.name)).toEqual(['ok']);
+    const status = reported().lastDesiredStatus as { code: number; description: string };
+    expect(status.code).toBe(400);
+    expect(status.description).toContain('route "bad"');
+    expect(status.description).toContain('missing closing ")"');
+    expect(reported().lastDesiredVersion).toBe(3);
+    await router.route(output('sensor', 'out1', { still: 'upstream' }));
+    expect(hub.upstream).toHaveLength(1);
+  });
+
+  it('applies a changed route set without restart', async () => {
+    deploy({ schemaVersion: '1.1', routes: { r: 'FROM /* INTO $upstream' } });
+    await router.route(output('sensor', 'out1', { n: 1 }));
+    deploy({ schemaVersion: '1.1', routes: { r: 'FROM /* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
+    await router.route(output('sensor', 'out1', { n: 2 }));
+    expect(hub.upstream).toHaveLength(1);
+    expect(router.queueDepth()).toBe(1);
+  });
+
+  it('keeps queued messages across a restart and delivers them after it', async () => {
+    deploy({ schemaVersion: '1.1', routes: { r: 'FROM /* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
+    for (let i = 0; i < 100; i += 1) await router.route(output('sensor', 'out1', { i }));
+    router.close();
+    router = open();
+    expect(router.queueDepth()).toBe(100);
+    router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' });
+    await settle(10);
+    expect(hub.delivered.map((d) => JSON.parse(d.message.body.toString()).i)).toEqual([...Array(100).keys()]);
+  });
+
+  it('reports clients with status and connect/disconnect times; leaf devices disappear on disconnect', async () => {
+    router.clientConnected({ deviceId: 'edge-1', moduleId: 'sensor' });
+    router.clientConnected({ deviceId: 'edge-1', moduleId: '$edgeAgent' });
+    router.clientConnected({ deviceId: 'plain-1' });
+    await settle();
+    clock.t += 1000;
+    router.clientDisconnected({ deviceId: 'edge-1', moduleId: 'sensor' });
+    router.clientDisconnected({ deviceId: 'plain-1' });
+    await settle();
+    const clients = reported().clients as Record<string, Record<string, string>>;
+    expect(clients['edge-1/sensor']).toEqual({
+      status: 'Disconnected',
+      lastConnectedTimeUtc: '2026-01-01T00:00:00.000Z',
+      lastDisconnectedTimeUtc: '2026-01-01T00:00:01.000Z',
+    });
+    expect(clients['edge-1/%24edgeAgent']).toMatchObject({ status: 'Connected' });
+    expect(clients['plain-1']).toBeUndefined();
+    expect(Object.keys(clients).some((k) => k.includes('edgeHub'))).toBe(false);
+  });
+
+  it('clears the clients map when it starts', async () => {
+    router.clientConnected({ deviceId: 'edge-1', moduleId: 'sensor' });
+    await settle();
+    router.close();
+    router = open();
+    await settle();
+    expect(reported().clients).toBeUndefined();
+  });
+
+  it('routes leaf-device telemetry through the single edge device', async () => {
+    deploy({ schemaVersion: '1.1', routes: { leaf: 'FROM /messages/* WHERE NOT IS_DEFINED($connectionModuleId) INTO BrokeredEndpoint("/modules/filter/inputs/leaf")' } });
+    router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' });
+    await router.route({ ...output('sensor', 'x', { leaf: true }), deviceId: 'plain-1', moduleId: undefined, outputName: undefined });
+    await router.route(output('sensor', 'x', { leaf: false }));
+    await settle();
+    expect(hub.delivered).toHaveLength(1);
+    expect(hub.delivered[0]!.message.systemProperties).toMatchObject({ cdid: 'plain-1' });
+    expect(hub.delivered[0]!.message.systemProperties.cmid).toBeUndefined();
+  });
+
+  it('routes reported-property changes as /twinChangeNotifications', async () => {
+    deploy({ schemaVersion: '1.1', routes: { t: 'FROM /twinChangeNotifications INTO BrokeredEndpoint("/modules/sink/inputs/twin")' } });
+    router.inputsReady({ deviceId: 'edge-1', moduleId: 'sink' });
+    store.twins.patchReported({ deviceId: 'edge-1', moduleId: 'sensor' }, { temp: 3 });
+    await settle();
+    expect(hub.delivered).toHaveLength(1);
+    expect(JSON.parse(hub.delivered[0]!.message.body.toString())).toMatchObject({ properties: { reported: { temp: 3 } } });
+  });
+
+  it('sends plain (non-edge) devices to $upstream regardless of edge routes when there are several edge devices', async () => {
+    store.identities.createDevice('edge-2', { edge: true });
+    router.close();
+    router = open();
+    deploy({ schemaVersion: '1.1', routes: { r: 'FROM /messages/modules/* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
+    await router.route({ ...output('sensor', 'x', {}), deviceId: 'plain-1', moduleId: undefined, outputName: undefined });
+    expect(hub.upstream).toHaveLength(1);
+  });
+});
