@@ -2,6 +2,7 @@ import type { RegisterCommand } from '../cli-context.js';
 import { registerValidate } from './validate.js';
 import { registerIdentity } from './identity.js';
 import { registerConnectionString } from './connection-string.js';
+import { registerModule } from './module.js';
 
 /**
  * Every `edgemu` subcommand, in help order. One line per command module; the module adds
@@ -11,4 +12,5 @@ export const commands: readonly RegisterCommand[] = [
   registerValidate,
   registerIdentity,
   registerConnectionString,
+  registerModule,
 ];

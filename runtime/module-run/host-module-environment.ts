@@ -1,0 +1,90 @@
+import { validateEdgeAgentDesired } from '../manifest/index.js';
+import { moduleConnectionString, moduleEnvironment, toProcessEnv } from '../translate/module-environment.js';
+
+/** The IoT Hub MQTT-over-TLS port the SDK dials when GatewayHostName carries none (sdk-wire-traces §2.1 case E). */
+const DEFAULT_MQTTS_PORT = 8883;
+
+export interface HostModuleEnvironmentInput {
+  deviceId: string;
+  moduleId: string;
+  /** The module identity's key and generation id from the hub's registry. */
+  identity: { primaryKey: string; generationId: string };
+  /** Where the hub listens for MQTT over TLS, as a process on this host reaches it. */
+  hub: { hostName: string; mqttsPort: number };
+  /** Absolute path of the CA certificate the hub's TLS certificate chains to. */
+  caFile: string;
+  /** The device's `$edgeAgent` desired properties as stored (undefined when nothing was deployed). */
+  edgeAgentDesired: unknown;
+  /** `RuntimeLogLevel` unless the manifest sets it. */
+  logLevel?: string | undefined;
+}
+
+export interface HostModuleEnvironment {
+  /** Plain `NAME → value`, the variables a pod of this module would get. */
+  env: Record<string, string>;
+  /** Whether the deployed manifest lists this module (its `env` and `createOptions.Env` were applied). */
+  inManifest: boolean;
+  /** Why manifest env was not applied, overridden variables, and similar notes for the user. */
+  warnings: string[];
+}
+
+/**
+ * The environment of a module run on the host, built with the same function the Kubernetes
+ * translation uses (`runtime/translate/module-environment.ts`), so a module debugged with
+ * `edgemu module run` sees exactly the variables its pod would (iotedge-protocol.md §5):
+ * `EdgeHubConnectionString` (`HostName=<hub>;DeviceId;ModuleId;SharedAccessKey;GatewayHostName=<host:port>`),
+ * `EdgeModuleCACertificateFile`, the `IOTEDGE_*` identity variables, `RuntimeLogLevel`, and
+ * the module's `env` and `createOptions.Env` from the manifest deployed to the device (its
+ * `$edgeAgent` desired twin). Only the values differ: the host reaches the hub at its local
+ * address and reads the CA file from the state dir.
+ */
+export function hostModuleEnvironment(input: HostModuleEnvironmentInput): HostModuleEnvironment {
+  const warnings: string[] = [];
+  const spec = deployedModule(input.edgeAgentDesired, input.moduleId, input.deviceId, warnings);
+  const gatewayHostName = input.hub.mqttsPort === DEFAULT_MQTTS_PORT ? input.hub.hostName : `${input.hub.hostName}:${input.hub.mqttsPort}`;
+  const createOptionsEnv = spec?.createOptions.Env;
+  if (createOptionsEnv !== undefined && !Array.isArray(createOptionsEnv)) warnings.push(`module ${input.moduleId}: createOptions.Env is not a list and was ignored`);
+  const built = moduleEnvironment({
+    deviceId: input.deviceId,
+    moduleId: input.moduleId,
+    iotHubHostName: input.hub.hostName,
+    gatewayHostName,
+    generationId: input.identity.generationId,
+    logLevel: input.logLevel,
+    manifestEnv: spec?.env,
+    createOptionsEnv: Array.isArray(createOptionsEnv) ? createOptionsEnv : undefined,
+    connectionString: {
+      value: moduleConnectionString({
+        hostName: input.hub.hostName,
+        deviceId: input.deviceId,
+        moduleId: input.moduleId,
+        sharedAccessKey: input.identity.primaryKey,
+        gatewayHostName,
+      }),
+    },
+    caCertificateFile: input.caFile,
+  });
+  return { env: toProcessEnv(built.vars), inManifest: spec !== undefined, warnings: [...warnings, ...built.warnings] };
+}
+
+/** The module's spec in the deployed `$edgeAgent` desired properties, or undefined with a warning saying why. */
+function deployedModule(desired: unknown, moduleId: string, deviceId: string, warnings: string[]) {
+  const meaningful = typeof desired === 'object' && desired !== null && Object.keys(desired).some((k) => !k.startsWith('$'));
+  if (!meaningful) {
+    warnings.push(`nothing is deployed to device ${deviceId}; module ${moduleId} gets IoT Edge's variables but no manifest env`);
+    return undefined;
+  }
+  const result = validateEdgeAgentDesired(desired);
+  if (result.status !== 200) {
+    warnings.push(`the $edgeAgent desired properties of device ${deviceId} are invalid (${result.status}); module ${moduleId} gets no manifest env`);
+    return undefined;
+  }
+  const spec = result.value.modules.find((m) => m.name === moduleId);
+  if (!spec) {
+    const names = result.value.modules.map((m) => m.name);
+    warnings.push(
+      `module ${moduleId} is not in the manifest deployed to device ${deviceId} (modules: ${names.length > 0 ? names.join(', ') : 'none'}); it gets no manifest env`,
+    );
+  }
+  return spec;
+}
