@@ -9,10 +9,11 @@ import type { RoutingMessage } from './routing-message.js';
  * SQL-style rules, and the route matches only when the result is exactly `true`. Never throws;
  * an absent condition is `true`.
  */
-export function evaluateCondition(condition: ConditionNode | undefined, message: RoutingMessage): boolean {
+export function evaluateCondition(condition: ConditionNode | undefined, message: RoutingMessage, context?: ConditionContext): boolean {
   if (condition === undefined) return true;
   try {
-    return evaluate(condition, new EvalContext(message)) === true;
+    const ctx = context instanceof EvalContext && context.message === message ? context : new EvalContext(message);
+    return evaluate(condition, ctx) === true;
   } catch {
     /* c8 ignore next -- defensive: evaluation has no throwing paths, but a route must never crash the hub */
     return false;
@@ -23,6 +24,12 @@ export function evaluateCondition(condition: ConditionNode | undefined, message:
 const JSON_CONTENT_TYPE = 'application/json';
 const BODY_ENCODINGS = new Set(['utf-8', 'utf-16', 'utf-32']);
 const NO_BODY: unique symbol = Symbol('no body');
+
+/** Per-message evaluation state (the parsed body), shared by all routes evaluated for one message. */
+export type ConditionContext = object;
+
+/** Creates the shared context for evaluating many conditions against one message (body parsed at most once). */
+export const createConditionContext = (message: RoutingMessage): ConditionContext => new EvalContext(message);
 
 class EvalContext {
   private body: unknown = undefined;

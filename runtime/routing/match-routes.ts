@@ -1,4 +1,4 @@
-import { evaluateCondition } from './condition-evaluator.js';
+import { createConditionContext, evaluateCondition } from './condition-evaluator.js';
 import type { CompiledRoute } from './edge-hub-config.js';
 import { sinkKey, type RouteSink } from './route-ast.js';
 import { messageSourcePath, sourceMatches, type RoutingMessage } from './routing-message.js';
@@ -22,9 +22,10 @@ export function matchRoutes(routes: readonly CompiledRoute[], message: RoutingMe
   const path = messageSourcePath(message);
   const seen = new Set<string>();
   const out: RouteTarget[] = [];
+  const context = createConditionContext(message);
   for (const route of routes) {
     if (!sourceMatches(route.parsed.sourcePrefix, path)) continue;
-    if (!evaluateCondition(route.parsed.condition, message)) continue;
+    if (!evaluateCondition(route.parsed.condition, message, context)) continue;
     const endpoint = sinkKey(route.parsed.sink);
     const key = `${endpoint}\u0000${route.priority}\u0000${route.ttlSecs ?? -1}`;
     if (seen.has(key)) continue;
