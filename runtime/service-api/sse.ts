@@ -86,3 +86,64 @@ export class SseStream {
     if (!this.isClosed) this.res.write(`: ${text}\n\n`);
   }
 }
+
+/**
+ * Incremental parser of an event stream (the reader side of `formatSseEvent`, per the WHATWG
+ * rules: fields `id`, `event`, `data` (joined with `\n`), comments starting with `:`, an
+ * event dispatched at a blank line, CRLF/LF/CR line ends, one optional space after `:`).
+ * Lines are bounded: a line longer than `maxLineBytes` is an error (a hostile server cannot
+ * make the reader buffer without end).
+ */
+export class SseParser {
+  private buffer = '';
+  private id: string | undefined;
+  private event: string | undefined;
+  private data: string[] = [];
+  /** The id of the last dispatched event that had one (for `Last-Event-ID`). */
+  lastEventId: string | undefined;
+
+  constructor(private readonly maxLineBytes = 1024 * 1024) {}
+
+  /** Feeds text; returns the events completed by it. */
+  push(text: string): SseEvent[] {
+    this.buffer += text;
+    const events: SseEvent[] = [];
+    for (;;) {
+      const m = /\r\n|\r|\n/.exec(this.buffer);
+      if (!m) break;
+      // A lone CR at the very end may be the first half of CRLF: wait for more input.
+      if (m[0] === '\r' && m.index === this.buffer.length - 1) break;
+      const line = this.buffer.slice(0, m.index);
+      this.buffer = this.buffer.slice(m.index + m[0].length);
+      const event = this.line(line);
+      if (event) events.push(event);
+    }
+    if (this.buffer.length > this.maxLineBytes) throw new Error(`an event-stream line is longer than ${this.maxLineBytes} bytes`);
+    return events;
+  }
+
+  private line(line: string): SseEvent | undefined {
+    if (line === '') {
+      if (this.data.length === 0) {
+        this.event = undefined;
+        return undefined;
+      }
+      const event: SseEvent = { data: this.data.join('\n') };
+      if (this.id !== undefined) event.id = this.id;
+      if (this.event !== undefined) event.event = this.event;
+      if (this.id !== undefined) this.lastEventId = this.id;
+      this.data = [];
+      this.event = undefined;
+      return event;
+    }
+    if (line.startsWith(':')) return undefined;
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'data') this.data.push(value);
+    else if (field === 'id') this.id = value;
+    else if (field === 'event') this.event = value;
+    return undefined;
+  }
+}

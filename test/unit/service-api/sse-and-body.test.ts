@@ -35,3 +35,40 @@ describe('parseJsonBody', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe('SseParser', () => {
+  it('reads back what formatSseEvent writes, however the text is split', async () => {
+    const { SseParser } = await import('../../../runtime/service-api/sse.js');
+    const events = [
+      { id: '1', event: 'message', data: '{"a":1}' },
+      { id: '2', event: 'message', data: 'two\nlines' },
+      { data: 'no id' },
+    ];
+    // The last event id persists until a new one is set (WHATWG "last event ID buffer").
+    const expected = [events[0], events[1], { id: '2', data: 'no id' }];
+    const text = `: comment\n\n${events.map(formatSseEvent).join(': keep-alive\n\n')}`;
+    for (const size of [1, 2, 7, text.length]) {
+      const parser = new SseParser();
+      const got = [];
+      for (let i = 0; i < text.length; i += size) got.push(...parser.push(text.slice(i, i + size)));
+      expect(got).toEqual(expected);
+      expect(parser.lastEventId).toBe('2');
+    }
+  });
+
+  it.each([
+    ['CRLF', 'id: 5\r\ndata: x\r\n\r\n'],
+    // (a CR at the very end of the input may be half of a CRLF, so the reader waits for more)
+    ['CR', 'id: 5\rdata: x\r\r: next\n'],
+    ['no space after the colon', 'id:5\ndata:x\n\n'],
+  ])('accepts %s line ends and fields', async (_what, text) => {
+    const { SseParser } = await import('../../../runtime/service-api/sse.js');
+    expect(new SseParser().push(text)).toEqual([{ id: '5', data: 'x' }]);
+  });
+
+  it('refuses an endless line instead of buffering it', async () => {
+    const { SseParser } = await import('../../../runtime/service-api/sse.js');
+    const parser = new SseParser(100);
+    expect(() => parser.push(`data: ${'x'.repeat(200)}`)).toThrow(/longer than 100 bytes/);
+  });
+});
