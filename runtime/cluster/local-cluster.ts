@@ -319,20 +319,31 @@ function killNow(processes: readonly ClusterProcess[]): void {
 }
 
 /**
- * Stops processes in reverse start order: SIGTERM to each process group, up to 10 s grace,
- * then SIGKILL (reference §3.6). Only processes that still run the recorded binary are touched.
+ * Stops processes tier by tier, clients before servers: the watchdog, then KWOK, scheduler and
+ * controller-manager, then the apiserver, then etcd. Each tier gets SIGTERM to its process
+ * groups, up to 10 s grace, then SIGKILL (reference §3.6). Order matters: an apiserver whose
+ * etcd is already gone does not finish its graceful shutdown (measured: still alive after 15 s;
+ * with etcd up it exits in ~1 s). Only processes still running the recorded binary are touched.
  */
 export async function stopProcesses(processes: readonly ClusterProcess[], logger?: Logger): Promise<void> {
-  const ours = [...processes].reverse().filter((p) => isOurProcess(p.pid, p.binary));
-  for (const p of ours) {
-    logger?.debug({ component: p.id, pid: p.pid }, 'stopping');
-    signalGroup(p.pid, 'SIGTERM');
+  const tierOf = (p: ClusterProcess): number => (p.id === 'watchdog' ? 0 : p.id === 'kube-apiserver' ? 2 : p.id === 'etcd' ? 3 : 1);
+  for (const tier of [0, 1, 2, 3]) {
+    const ours = processes.filter((p) => tierOf(p) === tier && isOurProcess(p.pid, p.binary));
+    if (ours.length === 0) continue;
+    for (const p of ours) {
+      logger?.debug({ component: p.id, pid: p.pid }, 'stopping');
+      signalGroup(p.pid, 'SIGTERM');
+    }
+    const graceUntil = Date.now() + 10_000;
+    while (ours.some((p) => isOurProcess(p.pid, p.binary)) && Date.now() < graceUntil) await new Promise((r) => setTimeout(r, 50));
+    for (const p of ours) {
+      if (!isOurProcess(p.pid, p.binary)) continue;
+      logger?.warn({ component: p.id, pid: p.pid }, 'did not stop within 10 s; killing');
+      signalGroup(p.pid, 'SIGKILL');
+    }
+    const killUntil = Date.now() + 5000;
+    while (ours.some((p) => isOurProcess(p.pid, p.binary)) && Date.now() < killUntil) await new Promise((r) => setTimeout(r, 50));
   }
-  const graceUntil = Date.now() + 10_000;
-  while (ours.some((p) => isOurProcess(p.pid, p.binary)) && Date.now() < graceUntil) await new Promise((r) => setTimeout(r, 100));
-  for (const p of ours) if (isOurProcess(p.pid, p.binary)) signalGroup(p.pid, 'SIGKILL');
-  const killUntil = Date.now() + 5000;
-  while (ours.some((p) => isOurProcess(p.pid, p.binary)) && Date.now() < killUntil) await new Promise((r) => setTimeout(r, 100));
 }
 
 export async function readClusterState(dir: string): Promise<LocalClusterState | undefined> {

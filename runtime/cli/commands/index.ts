@@ -2,6 +2,7 @@ import type { RegisterCommand } from '../cli-context.js';
 import { registerValidate } from './validate.js';
 import { registerIdentity } from './identity.js';
 import { registerConnectionString } from './connection-string.js';
+import { registerClusterCommand } from './cluster.js';
 import { registerModule } from './module.js';
 
 /**
@@ -12,5 +13,6 @@ export const commands: readonly RegisterCommand[] = [
   registerValidate,
   registerIdentity,
   registerConnectionString,
+  registerClusterCommand,
   registerModule,
 ];

@@ -1,0 +1,136 @@
+import { Option, type Command } from 'commander';
+import { globalOptions, type CliContext, type RegisterCommand } from '../cli-context.js';
+import { UsageError } from '../../errors.js';
+
+interface ClusterFlags {
+  name: string;
+  provider?: string;
+  timeout?: string;
+  foreground?: boolean;
+  json?: boolean;
+}
+
+const nameOption = () => new Option('--name <name>', 'cluster name (its files live in <state-dir>/clusters/<name>/)').default('edgemu');
+const jsonOption = () => new Option('--json', 'print machine-readable JSON on stdout');
+
+/**
+ * `edgemu cluster up|down|status|kubeconfig` (issue 3): a Kubernetes to run modules on. The
+ * default provider is a local control plane with KWOK nodes (no container engine needed);
+ * `--provider kind` drives the kind CLI. Heavy modules load inside the actions.
+ */
+export const registerClusterCommand: RegisterCommand = (program, ctx) => {
+  const cluster = program.command('cluster').description('start, stop and inspect the Kubernetes cluster edgemu deploys to');
+
+  cluster
+    .command('up')
+    .description('start a cluster (or reuse a running one) and wait until a node is Ready and the default ServiceAccount exists')
+    .addOption(new Option('--provider <provider>', 'local: control plane built from Go modules, simulated nodes; kind: kind CLI + Docker').choices(['local', 'kind']).default('local'))
+    .addOption(nameOption())
+    .addOption(new Option('--timeout <seconds>', 'readiness deadline for a local cluster').default('120'))
+    .addOption(new Option('--foreground', 'keep running until Ctrl-C, then stop the cluster (local provider)'))
+    .addOption(jsonOption())
+    .action(async (_flags: ClusterFlags, command: Command) => up(ctx, command));
+
+  cluster
+    .command('down')
+    .description('stop every process the cluster started and remove its files')
+    .addOption(nameOption())
+    .addOption(jsonOption())
+    .action(async (_flags: ClusterFlags, command: Command) => {
+      const opts = command.optsWithGlobals() as ClusterFlags & { stateDir: string };
+      const { clusterDown } = await import('../../cluster/cluster-manager.js');
+      const result = await clusterDown({ name: opts.name, stateDir: opts.stateDir, logger: ctx.logger() });
+      if (opts.json === true) ctx.out(`${JSON.stringify(result, null, 2)}\n`);
+      else if (!result.found) ctx.out(`no cluster named "${opts.name}" was running\n`);
+      else ctx.out(`cluster "${opts.name}" stopped (${result.stopped.join(', ') || 'nothing was still running'})\n`);
+      if (result.portsStillBound.length > 0) {
+        ctx.err(`warning: ports still bound after stopping: ${result.portsStillBound.join(', ')}\n`);
+        ctx.setExitCode(1);
+      }
+    });
+
+  cluster
+    .command('status')
+    .description('show whether the cluster runs, its kubeconfig, processes and memory (exit 1 when not running)')
+    .addOption(nameOption())
+    .addOption(jsonOption())
+    .action(async (_flags: ClusterFlags, command: Command) => {
+      const opts = command.optsWithGlobals() as ClusterFlags & { stateDir: string };
+      const { clusterStatus } = await import('../../cluster/cluster-manager.js');
+      const status = await clusterStatus({ name: opts.name, stateDir: opts.stateDir });
+      if (opts.json === true) {
+        ctx.out(`${JSON.stringify(status, null, 2)}\n`);
+      } else {
+        ctx.out(`cluster "${status.name}": ${status.running ? 'running' : status.exists ? 'NOT healthy' : 'not running'}\n`);
+        if (status.summary) {
+          ctx.out(`  provider:   ${status.summary.provider}\n  kubeconfig: ${status.summary.kubeconfig}\n  context:    ${status.summary.context}\n`);
+          if (status.summary.server) ctx.out(`  server:     ${status.summary.server}\n`);
+        }
+        for (const p of status.processes ?? []) {
+          ctx.out(`  ${p.id.padEnd(24)} pid ${String(p.pid).padEnd(8)} ${p.running ? 'running' : 'stopped'}${p.rssBytes === undefined ? '' : `  ${mb(p.rssBytes)}`}\n`);
+        }
+        if (status.totalRssBytes !== undefined) ctx.out(`  total RSS: ${mb(status.totalRssBytes)}\n`);
+        for (const problem of status.exists ? status.problems : []) ctx.out(`  problem: ${problem}\n`);
+      }
+      if (!status.running) ctx.setExitCode(1);
+    });
+
+  cluster
+    .command('kubeconfig')
+    .description('print the path of the cluster kubeconfig (use: export KUBECONFIG=$(edgemu cluster kubeconfig))')
+    .addOption(nameOption())
+    .action(async (_flags: ClusterFlags, command: Command) => {
+      const opts = command.optsWithGlobals() as ClusterFlags & { stateDir: string };
+      const { clusterKubeconfig } = await import('../../cluster/cluster-manager.js');
+      ctx.out(`${await clusterKubeconfig({ name: opts.name, stateDir: opts.stateDir })}\n`);
+    });
+};
+
+async function up(ctx: CliContext, command: Command): Promise<void> {
+  const opts = command.optsWithGlobals() as ClusterFlags & { stateDir: string };
+  const timeoutSeconds = Number(opts.timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${opts.timeout ?? ''}"`);
+  if (opts.foreground === true && opts.provider === 'kind') throw new UsageError('--foreground works with --provider local only');
+  const { clusterUp, clusterDown } = await import('../../cluster/cluster-manager.js');
+  const logger = ctx.logger().child({ component: 'cluster' });
+  const progress = (message: string) => ctx.err(`[cluster] ${message}\n`);
+  const { summary, started, elapsedMs } = await clusterUp({
+    name: opts.name,
+    stateDir: globalOptions(command).stateDir,
+    provider: opts.provider === 'kind' ? 'kind' : 'local',
+    logger,
+    signal: ctx.shutdownSignal,
+    onProgress: progress,
+    timeoutMs: timeoutSeconds * 1000,
+    ensure: {
+      onProgress: (p) => {
+        if (p.kind === 'step') progress(`${p.component} ${p.version}: ${p.message}`);
+        else logger.debug({ component: p.component }, p.message);
+      },
+    },
+    // a foreground cluster dies with this process even on SIGKILL
+    ...(opts.foreground === true ? { ownerPid: process.pid } : {}),
+  });
+  if (opts.json === true) {
+    ctx.out(`${JSON.stringify({ ...summary, started, elapsedMs }, null, 2)}\n`);
+  } else {
+    ctx.out(`cluster "${summary.name}" (${summary.provider}) ${started ? `ready in ${(elapsedMs / 1000).toFixed(1)} s` : 'was already running'}\n`);
+    ctx.out(`  kubeconfig: ${summary.kubeconfig}\n  context:    ${summary.context}\n`);
+    if (summary.server) ctx.out(`  server:     ${summary.server}\n`);
+    ctx.out(`  use it:     export KUBECONFIG=${summary.kubeconfig}\n`);
+  }
+  if (opts.foreground === true) {
+    progress('running in the foreground; Ctrl-C stops the cluster');
+    // the children are unref'd: keep the event loop alive until the signal comes
+    const keepAlive = setInterval(() => undefined, 60_000);
+    await new Promise<void>((resolve) => {
+      if (ctx.shutdownSignal.aborted) resolve();
+      else ctx.shutdownSignal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    clearInterval(keepAlive);
+    progress('stopping');
+    await clusterDown({ name: opts.name, stateDir: globalOptions(command).stateDir, logger });
+  }
+}
+
+const mb = (bytes: number): string => `${Math.round(bytes / (1024 * 1024))} MiB`;
