@@ -50,7 +50,8 @@ export const consoleLog: ModuleLog = {
   error: (m) => process.stderr.write(`${new Date().toISOString()} error ${m}\n`),
 };
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/** Keeps the process alive while waiting (a module has nothing else to do between connect attempts). */
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const errorText = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 /**
