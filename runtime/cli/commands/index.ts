@@ -1,5 +1,6 @@
 import type { RegisterCommand } from '../cli-context.js';
 import { registerValidate } from './validate.js';
+import { registerHub } from './hub.js';
 import { registerIdentity } from './identity.js';
 import { registerConnectionString } from './connection-string.js';
 import { registerClusterCommand } from './cluster.js';
@@ -11,6 +12,7 @@ import { registerModule } from './module.js';
  */
 export const commands: readonly RegisterCommand[] = [
   registerValidate,
+  registerHub,
   registerIdentity,
   registerConnectionString,
   registerClusterCommand,

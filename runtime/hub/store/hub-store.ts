@@ -5,6 +5,7 @@ import { IdentityRegistry } from './identity-registry.js';
 import { TwinStore } from './twin-store.js';
 import { MessageStore } from './message-store.js';
 import { C2dQueue } from './c2d-queue.js';
+import { SessionStore } from './session-store.js';
 
 export interface HubStoreOptions {
   stateDir: string;
@@ -25,6 +26,8 @@ export interface HubStore {
   readonly twins: TwinStore;
   readonly messages: MessageStore;
   readonly c2d: C2dQueue;
+  /** MQTT session subscriptions of persistent-session clients. */
+  readonly sessions: SessionStore;
   /** Runs `fn` in one transaction; change events fire after the commit. */
   transaction<T>(fn: () => T): T;
   /** The raw database, for adapters in other areas (e.g. routing's queues) that keep their tables next to the hub's. */
@@ -46,6 +49,10 @@ export function openHubStore(options: HubStoreOptions): HubStore {
     created: (ref) => twins.create(ref),
     deleted: (deviceId, moduleId) => {
       twins.remove(deviceId, moduleId);
+      db.prepare("DELETE FROM sessions WHERE client_id = ? OR client_id LIKE ? ESCAPE '\\'").run(
+        moduleId ? `${deviceId}/${moduleId}` : deviceId,
+        moduleId ? '\u0000' : `${deviceId.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`,
+      );
       if (!moduleId) c2d.removeDevice(deviceId);
     },
   });
@@ -60,6 +67,7 @@ export function openHubStore(options: HubStoreOptions): HubStore {
     twins,
     messages,
     c2d,
+    sessions: new SessionStore(db),
     db,
     transaction: (fn) => tx.run(fn),
     close() {

@@ -4,7 +4,7 @@
  * a SIGKILL: WAL mode commits are durable against process death before the ack is sent.
  * `user_version` numbers the schema; migrations are applied in order on open.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const MIGRATIONS: readonly string[] = [
   `
@@ -50,5 +50,15 @@ export const MIGRATIONS: readonly string[] = [
     delivery_count INTEGER NOT NULL DEFAULT 0
   );
   CREATE INDEX c2d_device ON c2d (device_id, seq);
+  `,
+  // 2: MQTT session subscriptions of clean-session-off clients, so that after a hub restart
+  // desired patches and C2D still reach SDK clients, which never re-subscribe twin topics
+  // (sdk-wire-traces §2.6).
+  `
+  CREATE TABLE sessions (
+    client_id TEXT NOT NULL,
+    filter TEXT NOT NULL,
+    PRIMARY KEY (client_id, filter)
+  );
   `,
 ];

@@ -1,0 +1,85 @@
+import { parseClientId, type IdentityRef } from './identity-id.js';
+import { parseSasToken, verifySasSignature } from './sas.js';
+
+/**
+ * MQTT CONNECT return codes (MQTT 3.1.1 §3.2.2.3) the hub answers with, as IoT Hub does:
+ * 2 for a client id that names no valid identity, 4 for a username or password that is not
+ * in IoT Hub's format, 5 for credentials that do not authorize this identity.
+ */
+export const CONNACK = { IDENTIFIER_REJECTED: 2, BAD_USERNAME_OR_PASSWORD: 4, NOT_AUTHORIZED: 5 } as const;
+export type ConnackRefusal = (typeof CONNACK)[keyof typeof CONNACK];
+
+export interface ConnectCredentials {
+  clientId: string;
+  username: string | undefined;
+  password: Buffer | string | undefined;
+}
+
+export interface AuthContext {
+  /** Keys of an identity, undefined when it does not exist. */
+  keysOf(ref: IdentityRef): { primaryKey: string; secondaryKey: string } | undefined;
+  /** Host names a token's resource URI may start with (hub host, gateway host), compared case-insensitively, each with or without `:port`. */
+  acceptedHosts: readonly string[];
+  nowMs: number;
+}
+
+export type AuthResult =
+  | { ok: true; identity: IdentityRef; expiresAtMs: number }
+  | { ok: false; returnCode: ConnackRefusal; reason: string };
+
+/**
+ * Authenticates an IoT Hub MQTT CONNECT (iotedge-protocol §7.1/§7.2):
+ * - clientId is `device` or `device/module`;
+ * - username is `<host>/<clientId>/?api-version=…` (also `…/api-version=…`); its identity part must equal the clientId;
+ * - password is a SAS token whose resource URI is `<accepted host>[:port]/devices/<d>[/modules/<m>]`
+ *   naming exactly this identity (ids compared case-insensitively, as edgeHub does; a module
+ *   token never authenticates a device or vice versa), unexpired, and signed with the
+ *   identity's primary or secondary key. Hub-level policy tokens (`skn=`) are refused.
+ */
+export function authenticateConnect(creds: ConnectCredentials, ctx: AuthContext): AuthResult {
+  const identity = parseClientId(creds.clientId);
+  if (!identity) return refuse(CONNACK.IDENTIFIER_REJECTED, `client id ${JSON.stringify(creds.clientId)} is not <device> or <device>/<module>`);
+
+  const username = creds.username ?? '';
+  const m = /^([^/]+)\/(.+?)\/\??(.*)$/.exec(username);
+  if (!m || !/(^|&)api-version=/.test(m[3]!)) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'username is not <host>/<clientId>/?api-version=…');
+  if (m[2] !== creds.clientId) return refuse(CONNACK.NOT_AUTHORIZED, `username names ${m[2]} but the client id is ${creds.clientId}`);
+
+  const password = creds.password === undefined ? '' : creds.password.toString();
+  const token = parseSasToken(password);
+  if (!token) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'password is not a SharedAccessSignature token');
+  if (token.keyName) return refuse(CONNACK.NOT_AUTHORIZED, 'a hub policy token cannot connect a device or module');
+
+  const audience = parseResourceUri(token.resourceUri);
+  if (!audience) return refuse(CONNACK.NOT_AUTHORIZED, `token resource ${token.resourceUri} is not <host>/devices/<id>[/modules/<id>]`);
+  const hostOk = ctx.acceptedHosts.some((h) => sameHost(audience.host, h));
+  if (!hostOk) return refuse(CONNACK.NOT_AUTHORIZED, `token is for host ${audience.host}, not this hub`);
+  const sameId = (a: string | undefined, b: string | undefined) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
+  if (!sameId(audience.deviceId, identity.deviceId) || !sameId(audience.moduleId, identity.moduleId)) {
+    return refuse(CONNACK.NOT_AUTHORIZED, `token is for ${audience.moduleId ? `${audience.deviceId}/${audience.moduleId}` : audience.deviceId}, not ${creds.clientId}`);
+  }
+
+  const keys = ctx.keysOf(identity);
+  if (!keys) return refuse(CONNACK.NOT_AUTHORIZED, `identity ${creds.clientId} does not exist`);
+  const primary = verifySasSignature(token, keys.primaryKey, ctx.nowMs);
+  if (primary.ok) return { ok: true, identity, expiresAtMs: token.expiry * 1000 };
+  const secondary = verifySasSignature(token, keys.secondaryKey, ctx.nowMs);
+  if (secondary.ok) return { ok: true, identity, expiresAtMs: token.expiry * 1000 };
+  return refuse(CONNACK.NOT_AUTHORIZED, primary.reason === 'expired' ? 'token expired' : 'token signature does not match the identity keys');
+}
+
+const refuse = (returnCode: ConnackRefusal, reason: string): AuthResult => ({ ok: false, returnCode, reason });
+
+/** `host[:port]/devices/<d>[/modules/<m>]` (the SAS audience of a device or module). */
+export function parseResourceUri(uri: string): { host: string; deviceId: string; moduleId?: string } | undefined {
+  const m = /^([^/]+)\/devices\/([^/]+)(?:\/modules\/([^/]+))?\/?$/.exec(uri);
+  if (!m) return undefined;
+  return m[3] ? { host: m[1]!, deviceId: m[2]!, moduleId: m[3] } : { host: m[1]!, deviceId: m[2]! };
+}
+
+/** Host names compared case-insensitively, the token's `:port` optional. */
+function sameHost(tokenHost: string, accepted: string): boolean {
+  const t = tokenHost.toLowerCase();
+  const a = accepted.toLowerCase();
+  return t === a || t.replace(/:\d+$/, '') === a.replace(/:\d+$/, '');
+}

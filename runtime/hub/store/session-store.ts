@@ -1,0 +1,34 @@
+import type { Db } from './sqlite-db.js';
+
+/**
+ * Persistent MQTT session subscriptions (clean session off), keyed by client id. IoT Hub
+ * keeps them across reconnects; the hub keeps them across its own restarts too.
+ */
+export class SessionStore {
+  private readonly stmt;
+
+  constructor(db: Db) {
+    this.stmt = {
+      add: db.prepare('INSERT OR IGNORE INTO sessions (client_id, filter) VALUES (?, ?)'),
+      remove: db.prepare('DELETE FROM sessions WHERE client_id = ? AND filter = ?'),
+      clear: db.prepare('DELETE FROM sessions WHERE client_id = ?'),
+      list: db.prepare<[string], { filter: string }>('SELECT filter FROM sessions WHERE client_id = ?'),
+    };
+  }
+
+  add(clientId: string, filter: string): void {
+    this.stmt.add.run(clientId, filter);
+  }
+
+  remove(clientId: string, filter: string): void {
+    this.stmt.remove.run(clientId, filter);
+  }
+
+  clear(clientId: string): void {
+    this.stmt.clear.run(clientId);
+  }
+
+  filters(clientId: string): Set<string> {
+    return new Set(this.stmt.list.all(clientId).map((r) => r.filter));
+  }
+}

@@ -1,0 +1,107 @@
+import path from 'node:path';
+import type { Logger } from '../log/create-logger.js';
+import { systemClock, type Clock } from '../clock.js';
+import { openHubStore, type HubStore } from '../hub/store/hub-store.js';
+import { startHub, type Hub } from '../hub/start-hub.js';
+import { writeDiscovery, removeDiscovery, readDiscovery } from '../hub/discovery.js';
+import { DEFAULT_HTTPS_PORT, DEFAULT_MQTTS_PORT } from '../hub/connection-string.js';
+import { SETTING_HOST_NAME, SETTING_HTTPS_PORT, SETTING_MQTTS_PORT } from '../hub/hub-address.js';
+import { EdgemuError } from '../errors.js';
+
+export interface StartServerOptions {
+  stateDir: string;
+  /** Names the hub is reached by; the first is the hub host name (default `localhost`). */
+  hostNames?: readonly string[];
+  /** MQTT over TLS port (default 8883; 0 = any free port). */
+  mqttsPort?: number;
+  /** Service API HTTPS port (default 8443; 0 = any free port). */
+  httpsPort?: number;
+  /** Listen address (default 0.0.0.0). */
+  bindAddress?: string;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** The whole edgemu server process: the hub and everything wired around it. */
+export interface Server {
+  readonly store: HubStore;
+  readonly hub: Hub;
+  readonly mqttsPort: number;
+  /** The service API's port once it is wired in (issue 5). */
+  readonly httpsPort: number | undefined;
+  readonly caFile: string;
+  /** Stops every component in reverse start order and removes DIR/hub.json. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root (`edgemu hub`, `edgemu up`, tests): opens the store, starts the hub
+ * and then the components other areas provide, each registering its own shutdown. Other
+ * areas add their component with a few lines in the marked section below.
+ */
+export async function startServer(options: StartServerOptions): Promise<Server> {
+  const logger = options.logger;
+  const clock = options.clock ?? systemClock;
+  const running = readDiscovery(options.stateDir);
+  if (running && running.pid !== process.pid) {
+    throw new EdgemuError('SERVER_ALREADY_RUNNING', `a hub (pid ${running.pid}) already runs on state dir ${options.stateDir} (MQTT port ${running.mqttsPort})`);
+  }
+  const store = openHubStore({ stateDir: options.stateDir, clock, logger });
+  const closers: Array<() => Promise<void> | void> = [() => store.close()];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        logger.error({ err: error }, 'a component failed to stop cleanly');
+      }
+    }
+  };
+  try {
+    const hub = await startHub({
+      stateDir: options.stateDir,
+      ...(options.hostNames ? { hostNames: options.hostNames } : {}),
+      mqttsPort: options.mqttsPort ?? DEFAULT_MQTTS_PORT,
+      ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
+      logger,
+      clock,
+      store,
+    });
+    closers.push(() => hub.close());
+    const httpsPort: number | undefined = undefined;
+
+    // ---- components of other areas (each: start, then push its close) ----
+    // service API (issue 5): start it on options.httpsPort ?? DEFAULT_HTTPS_PORT and set httpsPort.
+    // routing (issue 6): hub.setMessageRouter(router) and watch store.twins for $edgeHub.
+    // agents (issue 8): one per edge device, connecting to hub.mqttsPort.
+    // ----------------------------------------------------------------------
+
+    store.identities.setSetting(SETTING_HOST_NAME, hub.hostName);
+    if (options.mqttsPort) store.identities.setSetting(SETTING_MQTTS_PORT, String(hub.mqttsPort));
+    if (options.httpsPort) store.identities.setSetting(SETTING_HTTPS_PORT, String(options.httpsPort));
+    writeDiscovery(options.stateDir, {
+      pid: process.pid,
+      hostName: hub.hostName,
+      hostNames: [...hub.hostNames],
+      mqttsPort: hub.mqttsPort,
+      httpsPort,
+      caFile: path.resolve(hub.caFile),
+      startedAt: new Date(clock.now()).toISOString(),
+    });
+    closers.push(() => removeDiscovery(options.stateDir));
+    let closing: Promise<void> | undefined;
+    return {
+      store,
+      hub,
+      mqttsPort: hub.mqttsPort,
+      httpsPort,
+      caFile: hub.caFile,
+      close: () => (closing ??= closeAll()),
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+export { DEFAULT_HTTPS_PORT };
