@@ -5,6 +5,7 @@ import { registerIdentity } from './identity.js';
 import { registerConnectionString } from './connection-string.js';
 import { registerClusterCommand } from './cluster.js';
 import { registerModule } from './module.js';
+import { registerTranslate } from './translate.js';
 
 /**
  * Every `edgemu` subcommand, in help order. One line per command module; the module adds
@@ -17,4 +18,5 @@ export const commands: readonly RegisterCommand[] = [
   registerConnectionString,
   registerClusterCommand,
   registerModule,
+  registerTranslate,
 ];

@@ -1,0 +1,106 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ModuleIdentity, TranslateContext } from './translate-deployment.js';
+import { TranslateError } from './translate-error.js';
+
+/**
+ * The I/O edge of `edgemu translate`: builds a {@link TranslateContext} from a state dir
+ * without changing it. Where each input comes from, in order:
+ * - hub host name: `--hub-host-name`, else the running or last-started hub of the state dir, else `localhost`;
+ * - gateway: `--gateway-host host[:port]` (the hub's MQTTS port is appended when none is given and it is
+ *   not 8883), else the hub host name — which pods cannot reach when it is `localhost` (noted);
+ * - module keys: the hub store's identity registry when `DIR/hub.db` exists (read only: nothing is
+ *   created); modules without an identity get a placeholder Secret (translateDeployment warns);
+ * - CA: `--ca FILE`, else `DIR/ca.pem` when it exists, else a placeholder (translateDeployment warns).
+ */
+export interface ContextFromStateOptions {
+  stateDir: string;
+  deviceId: string;
+  /** Module names whose identities to look up. */
+  moduleNames: readonly string[];
+  gatewayHost?: string | undefined;
+  hubHostName?: string | undefined;
+  caFile?: string | undefined;
+  logLevel?: string | undefined;
+  storage?: TranslateContext['storage'];
+}
+
+export interface ContextFromState {
+  context: TranslateContext;
+  /** Where things came from, and what is missing, for the user (stderr). */
+  notes: string[];
+}
+
+const DEFAULT_MQTTS_PORT = 8883;
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/** Reads hub address, identities and CA of a state dir (the hub store is opened only if it exists). */
+export async function translateContextFromState(options: ContextFromStateOptions): Promise<ContextFromState> {
+  const notes: string[] = [];
+  let hostName = 'localhost';
+  let mqttsPort = DEFAULT_MQTTS_PORT;
+  const identities: Record<string, ModuleIdentity> = {};
+  const dbFile = path.join(options.stateDir, 'hub.db');
+
+  if (existsSync(dbFile)) {
+    const { openHubStore, resolveHubAddress } = await import('../hub/index.js');
+    const store = openHubStore({ stateDir: options.stateDir });
+    try {
+      const address = resolveHubAddress(store);
+      hostName = address.hostName;
+      mqttsPort = address.mqttsPort;
+      if (store.identities.get({ deviceId: options.deviceId }) === undefined) {
+        notes.push(`device ${options.deviceId} is not registered in the hub of ${options.stateDir}; create it with: edgemu identity create ${options.deviceId} --edge`);
+      }
+      for (const moduleId of options.moduleNames) {
+        const identity = store.identities.get({ deviceId: options.deviceId, moduleId });
+        if (identity !== undefined) identities[moduleId] = { sharedAccessKey: identity.primaryKey, generationId: identity.generationId };
+        else notes.push(`module identity ${options.deviceId}/${moduleId} does not exist yet; create it with: edgemu identity create ${options.deviceId} --module ${moduleId}`);
+      }
+    } finally {
+      store.close();
+    }
+  } else {
+    notes.push(`no hub state in ${options.stateDir}: module connection strings hold placeholder keys (start a hub or pass --state-dir)`);
+  }
+
+  const iotHubHostName = options.hubHostName ?? hostName;
+  let gatewayHostName: string;
+  if (options.gatewayHost !== undefined) {
+    gatewayHostName = hasPort(options.gatewayHost) || mqttsPort === DEFAULT_MQTTS_PORT ? options.gatewayHost : `${options.gatewayHost}:${mqttsPort}`;
+  } else {
+    gatewayHostName = mqttsPort === DEFAULT_MQTTS_PORT ? iotHubHostName : `${iotHubHostName}:${mqttsPort}`;
+  }
+  if (LOOPBACK.has(gatewayHostName.replace(/:\d+$/, ''))) {
+    notes.push(`gateway ${gatewayHostName} is the loopback address, which pods cannot reach; pass --gateway-host with an address of this machine that the cluster reaches (and that the hub certificate names)`);
+  }
+
+  let hubCaPem: string | undefined;
+  const caFile = options.caFile ?? path.join(options.stateDir, 'ca.pem');
+  if (options.caFile !== undefined || existsSync(caFile)) {
+    try {
+      hubCaPem = readFileSync(caFile, 'utf8');
+    } catch (error) {
+      throw new TranslateError('TRANSLATE_INVALID_CONTEXT', `cannot read the hub CA ${caFile}: ${(error as Error).message}`, { caFile });
+    }
+    if (!hubCaPem.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new TranslateError('TRANSLATE_INVALID_CONTEXT', `${caFile} is not a PEM certificate`, { caFile });
+    }
+  }
+
+  return {
+    context: {
+      deviceId: options.deviceId,
+      iotHubHostName,
+      gatewayHostName,
+      hubCaPem,
+      identities,
+      logLevel: options.logLevel,
+      storage: options.storage,
+    },
+    notes,
+  };
+}
+
+/** `host:port`, `[v6]:port` — but not a bare IPv6 address. */
+const hasPort = (host: string): boolean => /^\[.*\]:\d+$/.test(host) || /^[^:]+:\d+$/.test(host);
