@@ -1,4 +1,5 @@
 import type { CreateOptions } from './model.js';
+import { locateJsonError } from './locate-json-error.js';
 
 /** At most 100 chunks (`Agent.Docker/Constants.cs TwinValueMaxChunks = 100`). */
 export const MAX_CREATE_OPTIONS_CHUNKS = 100;
@@ -47,25 +48,16 @@ export function joinCreateOptions(settings: Record<string, unknown>): JoinedCrea
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    const at = /at position (\d+)/.exec(detail);
-    let key = keys[keys.length - 1]!;
-    let where = '';
-    if (at) {
-      // map the position in the joined text back to the chunk that holds it
-      let offset = Number(at[1]);
-      for (const [i, piece] of pieces.entries()) {
-        if (offset < piece.length || i === pieces.length - 1) {
-          key = keys[i]!;
-          where = ` (in chunk "${key}" at character ${offset})`;
-          break;
-        }
-        offset -= piece.length;
-      }
-    }
+  } catch {
+    const located = locateJsonError(raw);
     const joined = keys.length > 1 ? ` (joined from ${keys.join(', ')})` : '';
-    return { ok: false, key, message: `createOptions${joined} is not valid JSON: ${detail}${where}` };
+    if (!located) return { ok: false, key: keys[0]!, message: `createOptions${joined} is not valid JSON` };
+    // map the position in the joined text back to the chunk that holds it
+    let offset = located.position;
+    let index = 0;
+    while (index < pieces.length - 1 && offset >= pieces[index]!.length) offset -= pieces[index++]!.length;
+    const key = keys[index]!;
+    return { ok: false, key, message: `createOptions${joined} is not valid JSON: ${located.message} (in "${key}" at character ${offset + 1})` };
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return { ok: false, key: keys[0]!, message: `createOptions must be a JSON object (a Docker ContainerCreate body such as {"HostConfig":{…}}), got ${Array.isArray(parsed) ? 'an array' : typeof parsed}` };

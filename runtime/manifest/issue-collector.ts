@@ -58,7 +58,14 @@ export class IssueCollector {
   /** The result: 200 with `value()` when nothing was recorded, otherwise the issues. */
   result<T>(value: () => T): ValidationResult<T> {
     const status = this.status;
-    if (status === 200) return { status: 200, errors: [], warnings: [...this.warnings], value: value() };
+    if (status === 200) {
+      try {
+        return { status: 200, errors: [], warnings: [...this.warnings], value: value() };
+      } catch (error) {
+        // a bug in normalization must not take the caller (agent, hub, CLI) down with it
+        return { status: 400, errors: [{ path: '', message: `edgemu could not normalize this document (a bug, please report it): ${String(error)}` }], warnings: [...this.warnings] };
+      }
+    }
     return {
       status: status as Exclude<DeploymentStatusCode, 200>,
       errors: this.issues.map(({ path, message }) => ({ path, message })),

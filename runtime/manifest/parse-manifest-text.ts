@@ -1,5 +1,6 @@
 import type { Deployment, ValidationResult } from './model.js';
 import { validateManifest } from './validate-manifest.js';
+import { lineAndColumn, locateJsonError } from './locate-json-error.js';
 
 /**
  * Parses manifest text (a file's content, an HTTP body) and validates it. Malformed JSON is
@@ -21,14 +22,9 @@ export function parseJsonText(text: string): JsonParse {
   try {
     return { ok: true, value: JSON.parse(body) };
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    const at = /at position (\d+)/.exec(detail);
-    if (!at) return { ok: false, message: `the manifest is not valid JSON: ${detail}` };
-    const position = Number(at[1]);
-    const before = body.slice(0, position);
-    const line = before.split('\n').length;
-    const column = position - before.lastIndexOf('\n');
-    const reason = detail.replace(/ in JSON at position \d+.*$/s, '').replace(/ at position \d+.*$/s, '');
-    return { ok: false, message: `the manifest is not valid JSON at line ${line}, column ${column}: ${reason}` };
+    const located = locateJsonError(body);
+    if (!located) return { ok: false, message: `the manifest is not valid JSON: ${error instanceof Error ? error.message : String(error)}` };
+    const { line, column } = lineAndColumn(body, located.position);
+    return { ok: false, message: `the manifest is not valid JSON at line ${line}, column ${column}: ${located.message}` };
   }
 }

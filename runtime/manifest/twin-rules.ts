@@ -40,7 +40,7 @@ function walk(node: Record<string, unknown> | unknown[], path: string, depth: nu
     }
     if (typeof value === 'string' && Buffer.byteLength(value, 'utf8') > TWIN_STRING_MAX_BYTES) {
       problems.push({ path: here, message: `string value is ${Buffer.byteLength(value, 'utf8')} bytes; twin string values may be at most ${TWIN_STRING_MAX_BYTES} bytes (split createOptions into createOptions01, createOptions02, … chunks)` });
-    } else if (typeof value === 'number' && Number.isInteger(value) && (value < INT_MIN || value > INT_MAX)) {
+    } else if (typeof value === 'number' && isIntegerLiteral(value) && (value < INT_MIN || value > INT_MAX)) {
       problems.push({ path: here, message: `integer ${value} is outside the twin range −2^52 … 2^52−1` });
     } else if (value !== null && typeof value === 'object') {
       if (!Array.isArray(value) && depth > TWIN_MAX_DEPTH) {
@@ -51,6 +51,9 @@ function walk(node: Record<string, unknown> | unknown[], path: string, depth: nu
     }
   }
 }
+
+/** An integer as it would be written back to JSON (`1e+300` is a float literal, `9007199254740992` is not). */
+const isIntegerLiteral = (v: number): boolean => Number.isInteger(v) && !String(v).includes('e');
 
 /** Why `key` is not a legal twin property name, or undefined when it is. */
 export function twinKeyProblem(key: string): string | undefined {

@@ -57,16 +57,16 @@ export function validateManifest(doc: unknown): ValidationResult<Deployment> {
     return issues.result<Deployment>(() => undefined as never);
   }
 
-  const desiredOf = (key: string, missingStatus: 400 | 417): { value: unknown; path: string } => {
+  const desiredOf = (key: string, missingStatus: 400 | 417): { present: boolean; value: unknown; path: string } => {
     const path = pointer(contentPath, key);
     const entry = content[key];
     if (entry === undefined) {
       issues.add(missingStatus, path, `required property "${key}" is missing: add {"${DESIRED}": {…}} for ${key}`);
-      return { value: null, path };
+      return { present: false, value: undefined, path };
     }
     if (!isObject(entry)) {
       issues.add(400, path, `"${key}" must be an object with a "${DESIRED}" property, got ${describe(entry)}`);
-      return { value: null, path };
+      return { present: false, value: undefined, path };
     }
     for (const k of Object.keys(entry)) {
       if (k !== DESIRED) issues.add(400, pointer(path, k), `unknown property "${k}": a deployment only sets "${DESIRED}" of ${key}`);
@@ -74,16 +74,16 @@ export function validateManifest(doc: unknown): ValidationResult<Deployment> {
     const desiredPath = pointer(path, DESIRED);
     if (!(DESIRED in entry)) {
       issues.add(missingStatus, desiredPath, `required property "${DESIRED}" of ${key} is missing`);
-      return { value: null, path: desiredPath };
+      return { present: false, value: undefined, path: desiredPath };
     }
-    return { value: entry[DESIRED], path: desiredPath };
+    return { present: true, value: entry[DESIRED], path: desiredPath };
   };
 
   const agent = desiredOf('$edgeAgent', 417);
-  const buildAgent = agent.value === null ? undefined : checkEdgeAgentDesired(agent.value, agent.path, issues);
+  const buildAgent = !agent.present ? undefined : checkEdgeAgentDesired(agent.value, agent.path, issues);
   const hub = desiredOf('$edgeHub', 400);
   const parsedRoutes = new Map<string, ParsedRoute>();
-  const buildHub = hub.value === null ? undefined : checkEdgeHubDesired(hub.value, hub.path, issues, parsedRoutes);
+  const buildHub = !hub.present ? undefined : checkEdgeHubDesired(hub.value, hub.path, issues, parsedRoutes);
 
   const moduleTwins: Record<string, Json> = {};
   for (const key of Object.keys(content)) {
@@ -93,7 +93,7 @@ export function validateManifest(doc: unknown): ValidationResult<Deployment> {
       continue;
     }
     const twin = desiredOf(key, 400);
-    if (twin.value === null) continue;
+    if (!twin.present) continue;
     if (!isObject(twin.value)) {
       issues.add(400, twin.path, `the desired properties of ${key} must be a JSON object, got ${describe(twin.value)}`);
       continue;
