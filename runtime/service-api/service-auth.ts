@@ -19,8 +19,8 @@ export const POLICY_PERMISSIONS: Readonly<Record<string, readonly Permission[]>>
 export interface ServiceAuthOptions {
   /** Host names a token's resource URI may name (compared case-insensitively, port optional). */
   hostNames: readonly string[];
-  /** The key of a shared access policy, or undefined when the hub has no such policy. */
-  policyKey(name: string): string | undefined;
+  /** The key(s) of a shared access policy (primary, secondary), or undefined when the hub has no such policy. */
+  policyKey(name: string): string | readonly string[] | undefined;
   /** Milliseconds since the epoch (the clock). */
   now: number;
 }
@@ -37,10 +37,16 @@ export function authorizeServiceRequest(header: string | undefined, permission: 
   const token = parseSasToken(header.trim());
   if (!token) throw apiErrors.unauthorized('The Authorization header is not a valid SharedAccessSignature.');
   if (!token.keyName) throw apiErrors.unauthorized('The SharedAccessSignature has no skn: service requests need a shared access policy token.');
-  const key = options.policyKey(token.keyName);
-  if (key === undefined) throw apiErrors.unauthorized(`The shared access policy '${token.keyName.slice(0, 64)}' does not exist.`);
-  let check = verifySasSignature(token, key, options.now);
-  if (!check.ok && check.reason === 'bad-signature' && signedOverRawResource(header.trim(), key, token.expiry)) check = { ok: true };
+  const found = options.policyKey(token.keyName);
+  if (found === undefined) throw apiErrors.unauthorized(`The shared access policy '${token.keyName.slice(0, 64)}' does not exist.`);
+  const keys = typeof found === 'string' ? [found] : found;
+  // Either policy key signs (IoT Hub accepts the primary and the secondary key).
+  let check = verifySasSignature(token, keys[0] ?? '', options.now);
+  for (const key of keys) {
+    check = verifySasSignature(token, key, options.now);
+    if (!check.ok && check.reason === 'bad-signature' && signedOverRawResource(header.trim(), key, token.expiry)) check = { ok: true };
+    if (check.ok || check.reason === 'expired') break;
+  }
   if (!check.ok) {
     throw apiErrors.unauthorized(check.reason === 'expired' ? 'The SharedAccessSignature has expired.' : 'The SharedAccessSignature signature is not valid.');
   }

@@ -79,8 +79,8 @@ export interface ServiceApiOptions {
   host?: string;
   /** Host names a SAS resource URI may name. */
   hostNames: readonly string[];
-  /** Looks up a shared access policy key by name. */
-  policyKey(name: string): string | undefined;
+  /** Looks up a shared access policy's key(s) by name. */
+  policyKey(name: string): string | readonly string[] | undefined;
   handlers: RouteHandlers;
   logger: Logger;
   clock: Clock;
