@@ -71,7 +71,7 @@ export class EdgeAgent {
   }
 
   start(): void {
-    this.unsubscribe = this.options.configSource.onChange?.((reason) => this.loop.markDirty(reason));
+    this.unsubscribe = this.options.configSource.onChange?.((reason) => this.loop.markDirty(reason, { urgent: true }));
     this.watch = this.environment.watch((reason) => this.loop.markDirty(reason));
     this.loop.start();
   }

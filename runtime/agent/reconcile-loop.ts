@@ -25,6 +25,7 @@ export interface ReconcileLoopOptions {
 export class ReconcileLoop {
   private dirty = true;
   private wake: AbortController | undefined;
+  private backoff: AbortController | undefined;
   private readonly stopController = new AbortController();
   private running: Promise<void> | undefined;
   private consecutiveFailures = 0;
@@ -33,12 +34,17 @@ export class ReconcileLoop {
 
   constructor(private readonly options: ReconcileLoopOptions) {}
 
-  /** Asks for a pass. Cheap and idempotent: many calls before the next pass yield one pass. */
-  markDirty(reason: string): void {
+  /**
+   * Asks for a pass. Cheap and idempotent: many calls before the next pass yield one pass.
+   * `urgent` (a reconnect, a new deployment) also cuts short a back-off after failures, since
+   * the cause of the failures may just have gone away.
+   */
+  markDirty(reason: string, options: { urgent?: boolean } = {}): void {
     if (this.stopController.signal.aborted) return;
     if (!this.dirty) this.options.logger.trace({ reason }, 'reconcile requested');
     this.dirty = true;
     this.wake?.abort();
+    if (options.urgent) this.backoff?.abort();
   }
 
   start(): void {
@@ -73,7 +79,9 @@ export class ReconcileLoop {
         logger.warn({ err: describeError(error), retryInMs: backoff, failures: this.consecutiveFailures }, 'reconcile pass failed');
         this.passes += 1;
         // Back-off: triggers during it are merged into the one retry that follows.
-        await clock.sleep(backoff, stop).catch(() => undefined);
+        this.backoff = new AbortController();
+        await clock.sleep(backoff, AbortSignal.any([stop, this.backoff.signal])).catch(() => undefined);
+        this.backoff = undefined;
         this.dirty = true;
         continue;
       }

@@ -87,6 +87,22 @@ describe('ReconcileLoop', () => {
     expect(times.map((t) => t - t0)).toEqual([0, 1_000, 3_000, 7_000, 11_000]);
   });
 
+  it('cuts a back-off short for an urgent trigger such as a reconnect', async () => {
+    let passes = 0;
+    const { loop } = setup(async () => {
+      passes += 1;
+      if (passes === 1) throw new Error('hub away');
+    });
+    loop.start();
+    await flush();
+    loop.markDirty('pod event');
+    await flush();
+    expect(passes).toBe(1);
+    loop.markDirty('reconnected', { urgent: true });
+    await flush();
+    expect(passes).toBe(2);
+  });
+
   it('resets the back-off after a successful pass', async () => {
     let fail = 2;
     const times: number[] = [];

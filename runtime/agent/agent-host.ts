@@ -1,0 +1,159 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import { describeError } from '../errors.js';
+import { formatDeviceConnectionString } from '../hub/connection-string.js';
+import type { HubStore } from '../hub/store/hub-store.js';
+import { validateEdgeAgentDesired } from '../manifest/index.js';
+import type { EdgeAgentConfig } from '../manifest/model.js';
+import type { ModuleIdentity, TranslateContext } from '../translate/translate-deployment.js';
+import { EdgeAgent, type EdgeAgentOptions } from './edge-agent.js';
+import { HubTwinConnection } from './hub/hub-twin-connection.js';
+import { ClientNodeKubeApi } from './kubernetes/client-node-kube-api.js';
+import type { KubeApi } from './kubernetes/kube-api.js';
+
+/** Where the running hub is, as the agents need it. */
+export interface HubEndpoint {
+  /** The hub host name (connection strings' `HostName`, a name in the hub certificate). */
+  hostName: string;
+  mqttsPort: number;
+  /** PEM of the hub CA. */
+  caCert: string;
+}
+
+export interface AgentHostOptions {
+  store: HubStore;
+  hub: HubEndpoint;
+  kubeConfig: KubeConfig;
+  clock: Clock;
+  logger: Logger;
+  /** How pods reach the hub (`host` or `host:port`); default `<hostName>:<mqttsPort>`. */
+  gatewayHostName?: string;
+  /** How often to look for new or deleted edge devices (default 2 s). */
+  scanIntervalMs?: number;
+  /** Only run agents for these devices (default: every edge device). */
+  deviceFilter?: (deviceId: string) => boolean;
+  /** Tuning passed to every agent (tests shorten timers). */
+  agentOptions?: Partial<Pick<EdgeAgentOptions, 'resyncMs' | 'readyTimeoutMs' | 'restartPolicy' | 'commandCoolOff' | 'errorBackoffBaseMs' | 'errorBackoffMaxMs'>>;
+}
+
+interface Running {
+  agent: EdgeAgent;
+  connection: HubTwinConnection;
+}
+
+/**
+ * Runs one edge agent per IoT Edge device of the hub's registry, side by side in this process
+ * (each device in its own namespace), starting agents for devices created later and stopping
+ * those of deleted devices. This is what the composition root (runtime/server) starts.
+ */
+export class AgentHost {
+  private readonly agents = new Map<string, Running>();
+  private readonly kube: KubeApi;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private scanning: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: AgentHostOptions) {
+    this.kube = new ClientNodeKubeApi(options.kubeConfig);
+  }
+
+  /** Device ids with a running agent. */
+  get devices(): string[] {
+    return [...this.agents.keys()].sort();
+  }
+
+  agentFor(deviceId: string): EdgeAgent | undefined {
+    return this.agents.get(deviceId)?.agent;
+  }
+
+  start(): void {
+    this.scan();
+    this.timer = setInterval(() => this.scan(), this.options.scanIntervalMs ?? 2_000);
+    this.timer.unref();
+  }
+
+  /** Looks for edge devices now (also called right after `deploy` creates one). */
+  scan(): Promise<void> {
+    this.scanning = this.scanning.then(() => this.sync()).catch((error) => this.options.logger.warn({ err: describeError(error) }, 'agent host scan failed'));
+    return this.scanning;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.scanning;
+    await Promise.all([...this.agents.keys()].map((d) => this.stopAgent(d)));
+  }
+
+  private async sync(): Promise<void> {
+    if (this.stopped) return;
+    const edge = new Set(
+      this.options.store.identities
+        .list()
+        .filter((i) => i.moduleId === undefined && i.isEdge && (this.options.deviceFilter?.(i.deviceId) ?? true))
+        .map((i) => i.deviceId),
+    );
+    for (const deviceId of edge) if (!this.agents.has(deviceId)) this.startAgent(deviceId);
+    for (const deviceId of [...this.agents.keys()]) if (!edge.has(deviceId)) await this.stopAgent(deviceId);
+  }
+
+  private startAgent(deviceId: string): void {
+    const { store, hub, clock } = this.options;
+    const identity = store.identities.get({ deviceId, moduleId: '$edgeAgent' });
+    if (!identity) {
+      this.options.logger.warn({ deviceId }, 'edge device has no $edgeAgent identity; no agent started');
+      return;
+    }
+    const logger = this.options.logger.child({ deviceId });
+    const connection = new HubTwinConnection({
+      connectionString: formatDeviceConnectionString({ hostName: `${hub.hostName}:${hub.mqttsPort}`, deviceId, moduleId: '$edgeAgent', key: identity.primaryKey }),
+      ca: hub.caCert,
+      clock,
+      logger: logger.child({ component: 'agent-hub' }),
+    });
+    const agent = new EdgeAgent({
+      deviceId,
+      configSource: connection,
+      reporter: connection,
+      validate: validateEdgeAgentDesired,
+      kube: this.kube,
+      translateContext: (config) => this.translateContext(deviceId, config),
+      clock,
+      logger,
+      ...this.options.agentOptions,
+    });
+    this.agents.set(deviceId, { agent, connection });
+    void connection.start();
+    agent.start();
+    logger.info('edge agent started');
+  }
+
+  private async stopAgent(deviceId: string): Promise<void> {
+    const running = this.agents.get(deviceId);
+    if (!running) return;
+    this.agents.delete(deviceId);
+    await running.agent.stop();
+    await running.connection.close();
+  }
+
+  /**
+   * The translation context of a device: hub address and CA, and each module's identity —
+   * created when missing, as IoT Edge's agent creates module identities before starting them.
+   */
+  private translateContext(deviceId: string, config: EdgeAgentConfig): TranslateContext {
+    const { store, hub } = this.options;
+    const identities: Record<string, ModuleIdentity> = {};
+    for (const m of config.modules) {
+      const identity = store.identities.ensureModule(deviceId, m.name);
+      identities[m.name] = { sharedAccessKey: identity.primaryKey, generationId: identity.generationId };
+    }
+    return {
+      deviceId,
+      iotHubHostName: hub.hostName,
+      gatewayHostName: this.options.gatewayHostName ?? `${hub.hostName}:${hub.mqttsPort}`,
+      hubCaPem: hub.caCert,
+      identities,
+    };
+  }
+}

@@ -1,0 +1,178 @@
+import { ModuleClient, type Twin } from 'azure-iot-device';
+import { Mqtt } from 'azure-iot-device-mqtt';
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock.js';
+import { describeError, EdgemuError } from '../../errors.js';
+import type { ConfigSource, DesiredDocument, Reporter } from '../ports.js';
+import type { JsonObject } from '../reported-state.js';
+
+export interface HubTwinConnectionOptions {
+  /** `$edgeAgent`'s connection string (`HostName=…;DeviceId=<device>;ModuleId=$edgeAgent;SharedAccessKey=…`). */
+  connectionString: string;
+  /** PEM of the CA the hub's TLS certificate chains to. */
+  ca: string;
+  clock: Clock;
+  logger: Logger;
+  /** Reconnect back-off after the SDK gave up: base × 2ⁿ capped (default 500 ms … 15 s). */
+  reconnectBaseMs?: number;
+  reconnectMaxMs?: number;
+  /** Re-read the whole twin at least this often (IoT Edge `ConfigRefreshFrequencySecs`; default 60 s). */
+  refreshMs?: number;
+}
+
+/** The agent is not connected to the hub (yet, or any more). */
+export class HubNotConnectedError extends EdgemuError {
+  constructor(message: string, cause?: unknown) {
+    super('AGENT_HUB_NOT_CONNECTED', message, { cause });
+  }
+}
+
+const promisify = <T>(fn: (cb: (err?: Error | null, value?: T) => void) => void): Promise<T> =>
+  new Promise<T>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value as T))));
+
+/** Plain JSON of a twin section without the SDK's functions and the twin's `$version`/`$metadata`. */
+function plainSection(section: unknown): { body: Record<string, unknown>; version: number | undefined } {
+  const json = JSON.parse(JSON.stringify(section ?? {})) as Record<string, unknown>;
+  const version = typeof json.$version === 'number' ? json.$version : undefined;
+  delete json.$version;
+  delete json.$metadata;
+  return { body: json, version };
+}
+
+/**
+ * The agent's link to the hub: it connects as `<device>/$edgeAgent` with the unmodified Azure
+ * IoT device SDK (ModuleClient over MQTT/TLS, trusting the hub CA) like any module, reads the
+ * `$edgeAgent` twin, follows desired-property patches, and writes reported-property patches
+ * (IoT Edge `EdgeAgentConnection` + `TwinConfigSource` + `IoTHubReporter` transport).
+ *
+ * After a patch or a reconnect the full twin is read again rather than trusting patch merges,
+ * since desired updates missed while disconnected are never replayed. If the SDK gives up
+ * reconnecting, a fresh client is made with capped exponential back-off, forever.
+ */
+export class HubTwinConnection implements ConfigSource, Reporter {
+  private client: ModuleClient | undefined;
+  private twin: Twin | undefined;
+  private stale = true;
+  private lastFetchMs = 0;
+  private refreshing = false;
+  private closed = false;
+  private connecting: Promise<void> | undefined;
+  private failures = 0;
+  private readonly listeners = new Set<(reason: string) => void>();
+  private readonly closeController = new AbortController();
+
+  constructor(private readonly options: HubTwinConnectionOptions) {}
+
+  /** Starts connecting in the background (retrying with back-off); resolves once connected the first time or closed. */
+  start(): Promise<void> {
+    return (this.connecting ??= this.connectLoop());
+  }
+
+  get connected(): boolean {
+    return this.twin !== undefined;
+  }
+
+  onChange(listener: (reason: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async getDesired(): Promise<DesiredDocument> {
+    const twin = this.twin;
+    if (!twin) throw new HubNotConnectedError('not connected to the hub as $edgeAgent');
+    if (this.stale || this.options.clock.now() - this.lastFetchMs > (this.options.refreshMs ?? 60_000)) {
+      this.stale = false;
+      this.refreshing = true;
+      try {
+        await promisify<Twin>((cb) => twin.get(cb));
+        this.lastFetchMs = this.options.clock.now();
+      } catch (error) {
+        this.stale = true;
+        throw new HubNotConnectedError(`cannot read the $edgeAgent twin: ${describeError(error)}`, error);
+      } finally {
+        this.refreshing = false;
+      }
+    }
+    const { body, version } = plainSection(twin.properties.desired);
+    return { version, desired: body };
+  }
+
+  async readReported(): Promise<JsonObject | undefined> {
+    const twin = this.twin;
+    if (!twin) throw new HubNotConnectedError('not connected to the hub as $edgeAgent');
+    const { body } = plainSection(twin.properties.reported);
+    return Object.keys(body).length > 0 ? (body as JsonObject) : undefined;
+  }
+
+  async report(patch: JsonObject): Promise<void> {
+    const twin = this.twin;
+    if (!twin) throw new HubNotConnectedError('not connected to the hub as $edgeAgent');
+    await promisify<void>((cb) => twin.properties.reported.update(patch, (err?: Error) => cb(err)));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.closeController.abort();
+    const client = this.client;
+    this.client = undefined;
+    this.twin = undefined;
+    if (client) await client.close().catch(() => undefined);
+  }
+
+  private notify(reason: string): void {
+    for (const l of this.listeners) l(reason);
+  }
+
+  private async connectLoop(): Promise<void> {
+    const { logger } = this.options;
+    while (!this.closed) {
+      const client = ModuleClient.fromConnectionString(this.options.connectionString, Mqtt);
+      try {
+        await client.setOptions({ ca: this.options.ca });
+        await client.open();
+        const twin = await client.getTwin();
+        if (this.closed) {
+          await client.close().catch(() => undefined);
+          return;
+        }
+        this.lastFetchMs = this.options.clock.now();
+        this.stale = false;
+        twin.on('properties.desired', () => {
+          if (this.refreshing) return;
+          this.stale = true;
+          this.notify('desired properties changed');
+        });
+        client.on('connect', () => {
+          // The SDK re-established the link itself: anything may have changed meanwhile.
+          this.stale = true;
+          this.notify('reconnected to the hub');
+        });
+        client.on('error', (error: Error) => logger.debug({ err: describeError(error) }, 'hub client error'));
+        client.on('disconnect', () => {
+          if (this.closed || this.client !== client) return;
+          logger.warn('disconnected from the hub; reconnecting');
+          this.client = undefined;
+          this.twin = undefined;
+          void client.close().catch(() => undefined);
+          this.connecting = this.connectLoop();
+        });
+        this.client = client;
+        this.twin = twin;
+        this.failures = 0;
+        logger.info('connected to the hub as $edgeAgent');
+        this.notify('connected to the hub');
+        return;
+      } catch (error) {
+        await client.close().catch(() => undefined);
+        this.failures += 1;
+        const delay = Math.min((this.options.reconnectBaseMs ?? 500) * 2 ** Math.min(this.failures - 1, 20), this.options.reconnectMaxMs ?? 15_000);
+        logger.warn({ err: describeError(error), retryInMs: delay }, 'cannot connect to the hub as $edgeAgent');
+        try {
+          await this.options.clock.sleep(delay, this.closeController.signal);
+        } catch {
+          return;
+        }
+      }
+    }
+  }
+}
