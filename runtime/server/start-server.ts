@@ -7,6 +7,8 @@ import { writeDiscovery, removeDiscovery, readDiscovery } from '../hub/discovery
 import { DEFAULT_HTTPS_PORT, DEFAULT_MQTTS_PORT } from '../hub/connection-string.js';
 import { SETTING_HOST_NAME, SETTING_HTTPS_PORT, SETTING_MQTTS_PORT } from '../hub/hub-address.js';
 import { EdgemuError } from '../errors.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { AgentHost, AgentHostOptions } from '../agent/agent-host.js';
 
 export interface StartServerOptions {
   stateDir: string;
@@ -20,6 +22,10 @@ export interface StartServerOptions {
   bindAddress?: string;
   logger: Logger;
   clock?: Clock;
+  /** The cluster edge agents apply deployments to (issue 8); without it no agents run. */
+  kubeConfig?: KubeConfig;
+  /** Agent timing (tests shorten it). */
+  agentOptions?: AgentHostOptions['agentOptions'];
 }
 
 /** The whole edgemu server process: the hub and everything wired around it. */
@@ -30,6 +36,8 @@ export interface Server {
   /** The service API's port once it is wired in (issue 5). */
   readonly httpsPort: number | undefined;
   readonly caFile: string;
+  /** The edge agents (one per edge device), when a kubeConfig was given. */
+  readonly agents: AgentHost | undefined;
   /** Stops every component in reverse start order and removes DIR/hub.json. */
   close(): Promise<void>;
 }
@@ -74,6 +82,21 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     // service API (issue 5): start it on options.httpsPort ?? DEFAULT_HTTPS_PORT and set httpsPort.
     // routing (issue 6): hub.setMessageRouter(router) and watch store.twins for $edgeHub.
     // agents (issue 8): one per edge device, connecting to hub.mqttsPort.
+    let agents: AgentHost | undefined;
+    if (options.kubeConfig) {
+      const { AgentHost: Host } = await import('../agent/agent-host.js');
+      const host = new Host({
+        store,
+        hub: { hostName: hub.hostName, mqttsPort: hub.mqttsPort, caCert: hub.caCert },
+        kubeConfig: options.kubeConfig,
+        clock,
+        logger,
+        ...(options.agentOptions ? { agentOptions: options.agentOptions } : {}),
+      });
+      host.start();
+      closers.push(() => host.stop());
+      agents = host;
+    }
     // ----------------------------------------------------------------------
 
     store.identities.setSetting(SETTING_HOST_NAME, hub.hostName);
@@ -96,6 +119,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       mqttsPort: hub.mqttsPort,
       httpsPort,
       caFile: hub.caFile,
+      agents,
       close: () => (closing ??= closeAll()),
     };
   } catch (error) {
