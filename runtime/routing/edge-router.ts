@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../clock.js';
+import { EdgemuError } from '../errors.js';
 import { silentLogger, type Logger } from '../log/create-logger.js';
 import { createGroupCommit, clientIdOf, type GroupCommit, type HubMessage, type HubStore, type IdentityRef } from '../hub/index.js';
 import { compileEdgeHubDesired, type CompiledRoute } from './edge-hub-config.js';
@@ -35,6 +36,10 @@ export interface InputDelivery {
 export interface RouterHub {
   deliverToModuleInput(target: ModuleRef, inputName: string, message: InputDelivery): Promise<void>;
   storeUpstream(message: HubMessage): Promise<unknown>;
+  /** Live connections; with it the router follows connects/disconnects itself (see `attachRouter`). */
+  onConnectionChanged?(listener: (event: { deviceId: string; moduleId?: string | undefined; status: 'Connected' | 'Disconnected' }) => void): () => void;
+  /** Who is connected when the router starts. */
+  connections?(): Array<{ deviceId: string; moduleId?: string | undefined }>;
 }
 
 export interface EdgeRouterOptions {
@@ -51,7 +56,11 @@ export interface EdgeRouterOptions {
   deliveryTimeoutMs?: number;
   /** How often expired messages are purged (default 5 s). */
   purgeIntervalMs?: number;
-  /** Delay before retrying a failed delivery to a module that is still ready (default 1 s). */
+  /**
+   * First delay before retrying a failed delivery to a connected module (default 50 ms),
+   * doubling up to 2 s. A module that just connected has usually not subscribed to its inputs
+   * yet; the hub refuses deliveries until it has (the SDK would drop them).
+   */
   retryDelayMs?: number;
 }
 
@@ -65,7 +74,11 @@ interface Pump {
   running: boolean;
   again: boolean;
   retry: NodeJS.Timeout | undefined;
+  /** Consecutive failed attempts (for back-off). */
+  failures: number;
 }
+
+const MAX_RETRY_DELAY_MS = 2000;
 
 const EDGE_HUB = '$edgeHub';
 const moduleKey = (r: ModuleRef): string => `${r.deviceId}/${r.moduleId}`;
@@ -112,7 +125,7 @@ export class EdgeRouter {
     this.logger = (options.logger ?? silentLogger()).child({ component: 'router' });
     this.batchSize = options.batchSize ?? 256;
     this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 10_000;
-    this.retryDelayMs = options.retryDelayMs ?? 1000;
+    this.retryDelayMs = options.retryDelayMs ?? 50;
     this.queue = new RouteQueueStore(options.stateDir);
     this.group = createGroupCommit((items) => this.storeBatch(items));
     this.unsubscribe.push(
@@ -126,6 +139,23 @@ export class EdgeRouter {
     for (const identity of this.store.identities.list()) {
       if (identity.moduleId === EDGE_HUB) this.loadDevice(identity.deviceId, true);
     }
+    if (this.hub.onConnectionChanged) {
+      this.unsubscribe.push(
+        this.hub.onConnectionChanged((e) => {
+          const ref = { deviceId: e.deviceId, moduleId: e.moduleId };
+          if (e.status === 'Connected') {
+            this.clientConnected(ref);
+            if (e.moduleId) this.inputsReady({ deviceId: e.deviceId, moduleId: e.moduleId });
+          } else {
+            this.clientDisconnected(ref);
+          }
+        }),
+      );
+    }
+    for (const c of this.hub.connections?.() ?? []) {
+      this.clientConnected(c);
+      if (c.moduleId) this.inputsReady({ deviceId: c.deviceId, moduleId: c.moduleId });
+    }
     this.purgeTimer = setInterval(() => this.purgeExpired(), options.purgeIntervalMs ?? 5000);
     this.purgeTimer.unref();
   }
@@ -136,6 +166,8 @@ export class EdgeRouter {
    * in which case the sender must not get its PUBACK.
    */
   async route(message: HubMessage): Promise<void> {
+    // After close the sender gets no PUBACK, so the SDK sends again to the next hub.
+    if (this.closed) throw new EdgemuError('ROUTER_CLOSED', 'the router is shut down; message not accepted');
     const state = this.routingStateFor(message.deviceId, message.moduleId);
     if (state?.routes === undefined) {
       await this.hub.storeUpstream(message);
@@ -328,7 +360,7 @@ export class EdgeRouter {
     const key = moduleKey(ref);
     let p = this.pumps.get(key);
     if (!p) {
-      p = { running: false, again: false, retry: undefined };
+      p = { running: false, again: false, retry: undefined, failures: 0 };
       this.pumps.set(key, p);
     }
     if (this.closed || !this.ready.has(key)) return;
@@ -369,16 +401,20 @@ export class EdgeRouter {
       });
       this.queue.remove(delivered);
       if (failure !== undefined) {
-        this.logger.warn({ module: key, err: failure, delivered: delivered.length, failed: batch.length - delivered.length }, 'delivery to module input failed; kept for retry');
+        pump.failures += 1;
+        const delay = Math.min(this.retryDelayMs * 2 ** (pump.failures - 1), MAX_RETRY_DELAY_MS);
+        const log = pump.failures > 3 ? this.logger.warn.bind(this.logger) : this.logger.debug.bind(this.logger);
+        log({ module: key, err: (failure as Error).message ?? failure, delivered: delivered.length, failed: batch.length - delivered.length, retryInMs: delay }, 'delivery to module input failed; kept for retry');
         if (this.ready.has(key) && !pump.retry) {
           pump.retry = setTimeout(() => {
             pump.retry = undefined;
             this.pump(ref);
-          }, this.retryDelayMs);
+          }, delay);
           pump.retry.unref();
         }
         return;
       }
+      pump.failures = 0;
     }
   }
 

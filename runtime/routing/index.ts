@@ -12,3 +12,4 @@ export { compileEdgeHubDesired, type CompiledRoute, type CompiledRouteSet, type 
 export { matchRoutes, type RouteTarget } from './match-routes.js';
 export { RouteQueueStore, ROUTING_DB_FILE } from './route-queue-store.js';
 export { toRoutingMessage, inputDeliveryProperties } from './hub-message-mapping.js';
+export { attachRouter, type AttachRouterOptions } from './attach-router.js';

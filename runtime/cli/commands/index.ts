@@ -6,6 +6,7 @@ import { registerConnectionString } from './connection-string.js';
 import { registerClusterCommand } from './cluster.js';
 import { registerModule } from './module.js';
 import { registerTranslate } from './translate.js';
+import { registerRoute } from './route.js';
 
 /**
  * Every `edgemu` subcommand, in help order. One line per command module; the module adds
@@ -19,4 +20,5 @@ export const commands: readonly RegisterCommand[] = [
   registerClusterCommand,
   registerModule,
   registerTranslate,
+  registerRoute,
 ];
