@@ -7,6 +7,7 @@ import { writeDiscovery, removeDiscovery, readDiscovery } from '../hub/discovery
 import { DEFAULT_HTTPS_PORT, DEFAULT_MQTTS_PORT } from '../hub/connection-string.js';
 import { SETTING_HOST_NAME, SETTING_HTTPS_PORT, SETTING_MQTTS_PORT } from '../hub/hub-address.js';
 import { EdgemuError } from '../errors.js';
+import { startHubServiceApi } from '../service-api/start-hub-service-api.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { AgentHost, AgentHostOptions } from '../agent/agent-host.js';
 
@@ -76,10 +77,19 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       store,
     });
     closers.push(() => hub.close());
-    const httpsPort: number | undefined = undefined;
 
     // ---- components of other areas (each: start, then push its close) ----
-    // service API (issue 5): start it on options.httpsPort ?? DEFAULT_HTTPS_PORT and set httpsPort.
+    // service API (issue 5): IoT Hub-shaped HTTPS REST with the hub's certificate and iothubowner policy.
+    const serviceApi = await startHubServiceApi({
+      hub,
+      stateDir: options.stateDir,
+      httpsPort: options.httpsPort ?? DEFAULT_HTTPS_PORT,
+      ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
+      logger,
+      clock,
+    });
+    closers.push(() => serviceApi.close());
+    const httpsPort: number | undefined = serviceApi.port;
     // routing (issue 6): hub.setMessageRouter(router) and watch store.twins for $edgeHub.
     // agents (issue 8): one per edge device, connecting to hub.mqttsPort.
     let agents: AgentHost | undefined;
