@@ -24,7 +24,7 @@ describe('direct methods through the service API, azure-iothub Client to azure-i
     device.onDeviceMethod('never', () => undefined);
     const mod = await t.moduleClient('dev1', 'modA');
     mod.onMethod('reset', (request, response) => {
-      void response.send(201, { module: 'modA', got: request.payload });
+      void response!.send(201, { module: 'modA', got: request!.payload });
     });
     t.createDevice('offline');
   });
