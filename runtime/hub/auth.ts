@@ -40,10 +40,16 @@ export function authenticateConnect(creds: ConnectCredentials, ctx: AuthContext)
   const identity = parseClientId(creds.clientId);
   if (!identity) return refuse(CONNACK.IDENTIFIER_REJECTED, `client id ${JSON.stringify(creds.clientId)} is not <device> or <device>/<module>`);
 
+  // `<host>/<device>[/<module>]/<query>`: the query is the last segment (its values are URL-encoded, no `/`).
   const username = creds.username ?? '';
-  const m = /^([^/]+)\/(.+?)\/\??(.*)$/.exec(username);
-  if (!m || !/(^|&)api-version=/.test(m[3]!)) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'username is not <host>/<clientId>/?api-version=…');
-  if (m[2] !== creds.clientId) return refuse(CONNACK.NOT_AUTHORIZED, `username names ${m[2]} but the client id is ${creds.clientId}`);
+  const lastSlash = username.lastIndexOf('/');
+  const firstSlash = username.indexOf('/');
+  const query = username.slice(lastSlash + 1).replace(/^\?/, '');
+  const named = firstSlash < lastSlash ? username.slice(firstSlash + 1, lastSlash) : undefined;
+  if (named === undefined || firstSlash === 0 || !/(^|&)api-version=/.test(query)) {
+    return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'username is not <host>/<clientId>/?api-version=…');
+  }
+  if (named !== creds.clientId) return refuse(CONNACK.NOT_AUTHORIZED, `username names ${named} but the client id is ${creds.clientId}`);
 
   const password = creds.password === undefined ? '' : creds.password.toString();
   const token = parseSasToken(password);

@@ -10,7 +10,7 @@ import type { HubMessage, MessageStore } from './store/message-store.js';
 import type { C2dMessage, C2dSend } from './store/c2d-queue.js';
 import { clientIdOf, isValidId, type IdentityRef } from './identity-id.js';
 import { authenticateConnect } from './auth.js';
-import { classifyClientPublish, hubTopics, isSubscriptionAllowed } from './topics.js';
+import { classifyClientPublish, hubTopics, isHubToClientTopic, isSubscriptionAllowed } from './topics.js';
 import { encodePropertyBag, parsePropertyBag } from './property-bag.js';
 import { ensureTlsMaterial } from './tls-material.js';
 import { upstreamRouter, type MessageRouter } from './message-router.js';
@@ -167,6 +167,13 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
   const persistence = (broker as unknown as { persistence: Record<string, unknown> }).persistence;
   persistence.outgoingEnqueue = () => Promise.resolve();
   persistence.outgoingUpdate = () => Promise.resolve();
+  // aedes persists a SUBSCRIBE's whole filter list, refused filters included, and would
+  // restore them on reconnect; only filters the ACL allows are kept.
+  const addSubscriptions = (persistence.addSubscriptions as (c: Client, subs: Array<{ topic: string }>) => Promise<unknown>).bind(persistence);
+  persistence.addSubscriptions = (client: Client, subs: Array<{ topic: string }>) => {
+    const conn = byClient.get(client);
+    return addSubscriptions(client, conn ? subs.filter((s) => isSubscriptionAllowed(conn.identity, s.topic)) : []);
+  };
   persistence.outgoingClearMessageId = (client: Client, packet: { messageId?: number }) => {
     const conn = byClient.get(client);
     const pending = conn && packet.messageId !== undefined ? conn.pendingAcks.get(packet.messageId) : undefined;
@@ -247,8 +254,6 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
       done(null, null); // SUBACK 0x80 for this filter; the connection stays up
       return;
     }
-    // IoT Hub grants at most QoS 1 (iotedge-protocol §7.7).
-    if (sub.qos > 1) sub.qos = 1;
     conn.filters.add(sub.topic);
     if (!client.clean) store.sessions.add(conn.clientId, sub.topic);
     done(null, sub);
@@ -268,9 +273,11 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
     }
   });
 
-  // Only the hub's own deliveries reach clients; it numbers its QoS 1 packets itself so it
-  // can match the PUBACK to the delivery.
-  broker.authorizeForward = (_client, packet) => {
+  // Only the hub's own deliveries reach clients (never another client's publish, whatever a
+  // session holds); the hub numbers its QoS 1 packets itself to match PUBACKs to deliveries.
+  broker.authorizeForward = (client, packet) => {
+    const conn = byClient.get(client);
+    if (!conn || !isHubToClientTopic(conn.identity, packet.topic)) return null;
     if (packet.brokerId === HUB_BROKER_ID) {
       const id = forwardIds.get(packet.brokerCounter);
       if (id !== undefined) {
@@ -445,7 +452,7 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
     const client = broker.handle(socket);
-    guardPacketSize(client, logger);
+    hardenParser(client, logger);
   });
   server.on('tlsClientError', (error) => logger.debug({ err: error.message }, 'TLS handshake failed'));
   server.on('connection', (socket: Socket) => socket.on('error', () => {}));
@@ -551,13 +558,26 @@ function parseJsonLoose(payload: Buffer): unknown {
   }
 }
 
+interface MqttParser {
+  _parseLength: () => boolean;
+  packet: { length: number };
+  _emitError: (e: Error) => void;
+  prependListener(event: 'packet', listener: (packet: { cmd: string; subscriptions?: Array<{ qos: number }> }) => void): void;
+}
+
 /**
- * aedes reads packets of any announced length into memory. This closes a connection as soon
- * as a packet announces more than the hub would ever accept, before its body is buffered.
+ * Two rules applied where aedes parses packets, before it acts on them:
+ * - aedes reads packets of any announced length into memory; a connection is closed as soon
+ *   as a packet announces more than the hub would ever accept, before its body is buffered;
+ * - IoT Hub grants at most QoS 1 to a QoS 2 SUBSCRIBE (iotedge-protocol §7.7); aedes grants
+ *   what was asked, so the requested QoS is lowered as the packet arrives.
  */
-function guardPacketSize(client: Client, logger: Logger): void {
-  const parser = (client as unknown as { _parser?: { _parseLength: () => boolean; packet: { length: number }; _emitError: (e: Error) => void } })._parser;
+function hardenParser(client: Client, logger: Logger): void {
+  const parser = (client as unknown as { _parser?: MqttParser })._parser;
   if (!parser || typeof parser._parseLength !== 'function') return;
+  parser.prependListener('packet', (packet) => {
+    if (packet.cmd === 'subscribe') for (const s of packet.subscriptions ?? []) if (s.qos > 1) s.qos = 1;
+  });
   const original = parser._parseLength;
   parser._parseLength = function guarded(this: typeof parser) {
     const ok = original.call(this);

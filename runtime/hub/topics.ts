@@ -71,6 +71,16 @@ export function isSubscriptionAllowed(identity: IdentityRef, filter: string): bo
   return filter === `devices/${deviceId}/modules/${moduleId}/inputs/#` || filter === `devices/${deviceId}/modules/${moduleId}/#`;
 }
 
+/**
+ * Whether `topic` is one the hub itself sends to `identity` (twin responses, desired patches,
+ * method requests, its own C2D or input topics). Nothing else is ever forwarded to a client.
+ */
+export function isHubToClientTopic(identity: IdentityRef, topic: string): boolean {
+  if (topic.startsWith('$iothub/twin/res/') || topic.startsWith('$iothub/twin/PATCH/properties/desired/') || topic.startsWith('$iothub/methods/POST/')) return true;
+  const { deviceId, moduleId } = identity;
+  return moduleId ? topic.startsWith(`devices/${deviceId}/modules/${moduleId}/inputs/`) : topic.startsWith(`devices/${deviceId}/messages/devicebound/`);
+}
+
 /** Hub→client topics. */
 export const hubTopics = {
   twinResponse: (status: number, rid: string, version?: number): string =>

@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, ModuleClient } from 'azure-iot-device';
-import { Mqtt } from 'azure-iot-device-mqtt';
+import deviceSdk, { type Client, type ModuleClient } from 'azure-iot-device';
+import deviceMqtt from 'azure-iot-device-mqtt';
 import { startHub, type Hub, type StartHubOptions } from '../../runtime/hub/start-hub.js';
 import { formatDeviceConnectionString } from '../../runtime/hub/connection-string.js';
 import type { IdentityRef } from '../../runtime/hub/identity-id.js';
@@ -53,7 +53,7 @@ export async function startTestHub(options: Partial<StartHubOptions> = {}): Prom
     createModule,
     async deviceClient(deviceId) {
       createDevice(deviceId);
-      const client = Client.fromConnectionString(connectionString({ deviceId }), Mqtt);
+      const client = deviceSdk.Client.fromConnectionString(connectionString({ deviceId }), deviceMqtt.Mqtt);
       await client.setOptions({ ca: hub.caCert });
       await client.open();
       clients.push(client);
@@ -61,7 +61,7 @@ export async function startTestHub(options: Partial<StartHubOptions> = {}): Prom
     },
     async moduleClient(deviceId, moduleId) {
       createModule(deviceId, moduleId);
-      const client = ModuleClient.fromConnectionString(connectionString({ deviceId, moduleId }), Mqtt);
+      const client = deviceSdk.ModuleClient.fromConnectionString(connectionString({ deviceId, moduleId }), deviceMqtt.Mqtt);
       await client.setOptions({ ca: hub.caCert });
       await client.open();
       clients.push(client);

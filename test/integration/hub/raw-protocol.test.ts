@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import tls from 'node:tls';
+import mqtt, { type MqttClient } from 'mqtt';
+import { startTestHub, waitFor, type TestHub } from '../../helpers/hub.js';
+import { createSasToken } from '../../../runtime/hub/index.js';
+
+let t: TestHub;
+const open: MqttClient[] = [];
+
+beforeAll(async () => {
+  t = await startTestHub();
+  for (const d of ['dev1', 'dev2', 'probe']) t.createDevice(d);
+});
+afterAll(async () => {
+  await Promise.allSettled(open.map((c) => c.endAsync(true)));
+  await t?.close();
+});
+
+const keyOf = (deviceId: string) => t.hub.store.identities.get({ deviceId })!.primaryKey;
+const future = () => Math.floor(Date.now() / 1000) + 3600;
+
+function connect(clientId: string, o: { password?: string; username?: string } = {}): Promise<MqttClient> {
+  const deviceId = clientId.split('/')[0]!;
+  const client = mqtt.connect(`mqtts://localhost:${t.hub.mqttsPort}`, {
+    ca: t.hub.caCert,
+    clientId,
+    username: o.username ?? `localhost:${t.hub.mqttsPort}/${clientId}/?api-version=2021-04-12`,
+    password: o.password ?? createSasToken(`localhost:${t.hub.mqttsPort}/devices/${deviceId}`, keyOf(deviceId), future()),
+    protocolVersion: 4,
+    clean: false,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+  });
+  open.push(client);
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve(client));
+    client.once('error', (e) => reject(e));
+  });
+}
+
+const closed = (c: MqttClient) => new Promise<void>((resolve) => (c.connected ? c.once('close', () => resolve()) : resolve()));
+
+/** A fresh device connects and gets its twin: the hub still serves others. */
+async function assertServes(): Promise<void> {
+  const probe = await connect('probe');
+  const rid = `r${Math.random()}`;
+  const res = new Promise<string>((resolve) => probe.on('message', (topic, payload) => topic.includes(rid) && resolve(payload.toString())));
+  await probe.subscribeAsync('$iothub/twin/res/#');
+  await probe.publishAsync(`$iothub/twin/GET/?$rid=${rid}`, ' ');
+  expect(JSON.parse(await res)).toMatchObject({ desired: { $version: 1 } });
+  await probe.endAsync();
+}
+
+const returnCode = (e: unknown) => (e as { code?: number }).code;
+
+describe('the hub at the MQTT protocol level (MQTT.js)', () => {
+  it('refuses a wrong key with CONNACK 5 (not authorized)', async () => {
+    const wrong = createSasToken(`localhost/devices/dev1`, keyOf('dev2'), future());
+    await expect(connect('dev1', { password: wrong })).rejects.toSatisfy((e) => returnCode(e) === 5);
+    await assertServes();
+  });
+
+  it('refuses an expired token with CONNACK 5', async () => {
+    const expired = createSasToken(`localhost/devices/dev1`, keyOf('dev1'), Math.floor(Date.now() / 1000) - 10);
+    await expect(connect('dev1', { password: expired })).rejects.toSatisfy((e) => returnCode(e) === 5);
+    await assertServes();
+  });
+
+  it('refuses a valid token of another identity with CONNACK 5', async () => {
+    const other = createSasToken(`localhost/devices/dev2`, keyOf('dev2'), future());
+    await expect(connect('dev1', { password: other, username: 'localhost/dev1/?api-version=2021-04-12' })).rejects.toSatisfy((e) => returnCode(e) === 5);
+    await assertServes();
+  });
+
+  it('refuses a username that does not follow IoT Hub’s format with CONNACK 4', async () => {
+    await expect(connect('dev1', { username: 'dev1' })).rejects.toSatisfy((e) => returnCode(e) === 4);
+    await assertServes();
+  });
+
+  it('refuses subscriptions to another identity’s topics (SUBACK 0x80) and keeps the connection', async () => {
+    const c = await connect('dev1');
+    const granted = await new Promise<number[]>((resolve) =>
+      c.subscribe(['devices/dev2/messages/devicebound/#', '#', 'devices/dev1/messages/devicebound/#'], { qos: 1 }, (error, g) =>
+        // MQTT.js reports the requested QoS in `g`; the SUBACK's codes are on the error's packet
+        resolve(error ? (error as unknown as { packet: { granted: number[] } }).packet.granted : (g ?? []).map((x) => x.qos)),
+      ),
+    );
+    expect(granted).toEqual([128, 128, 1]);
+    // nothing sent to dev2 reaches dev1
+    let leaked = false;
+    c.on('message', (topic) => (leaked ||= topic.startsWith('devices/dev2')));
+    t.hub.sendC2d('dev2', { body: 'for dev2 only' });
+    await c.publishAsync('devices/dev1/messages/events/', 'still connected', { qos: 1 });
+    expect(c.connected).toBe(true);
+    expect(leaked).toBe(false);
+    await c.endAsync();
+    await assertServes();
+  });
+
+  it('grants QoS 1 for a QoS 2 subscription and closes the connection on a QoS 2 publish', async () => {
+    const c = await connect('dev1');
+    const [g] = await c.subscribeAsync('devices/dev1/messages/devicebound/#', { qos: 2 });
+    expect(g!.qos).toBe(1);
+    const before = t.hub.messages.count();
+    const gone = closed(c);
+    c.publish('devices/dev1/messages/events/', 'qos2', { qos: 2 });
+    await gone;
+    expect(t.hub.messages.count()).toBe(before);
+    await assertServes();
+  });
+
+  it('closes the connection of a client publishing on another device’s topic and stores nothing', async () => {
+    const c = await connect('dev1');
+    const before = t.hub.messages.count();
+    const gone = closed(c);
+    c.publish('devices/dev2/messages/events/', 'spoofed', { qos: 1 });
+    await gone;
+    expect(t.hub.messages.count()).toBe(before);
+    await assertServes();
+  });
+
+  it('refuses a payload over 256 KB without affecting others', async () => {
+    const c = await connect('dev1');
+    const before = t.hub.messages.count();
+    const gone = closed(c);
+    c.publish('devices/dev1/messages/events/', Buffer.alloc(256 * 1024 + 1, 1), { qos: 1 });
+    await gone;
+    expect(t.hub.messages.count()).toBe(before);
+    const ok = await connect('dev2');
+    await ok.publishAsync('devices/dev2/messages/events/', Buffer.alloc(256 * 1024, 2), { qos: 1 });
+    expect(t.hub.messages.read({ deviceId: 'dev2' }).at(-1)!.body.length).toBe(256 * 1024);
+    await ok.endAsync();
+  });
+
+  it('answers malformed JSON in a reported patch with 400 and keeps the connection', async () => {
+    const c = await connect('dev1');
+    const res = new Promise<{ topic: string; body: string }>((resolve) => c.on('message', (topic, p) => resolve({ topic, body: p.toString() })));
+    await c.subscribeAsync('$iothub/twin/res/#');
+    await c.publishAsync('$iothub/twin/PATCH/properties/reported/?$rid=bad1', '{not json');
+    const r = await res;
+    expect(r.topic).toBe('$iothub/twin/res/400/?$rid=bad1');
+    expect(JSON.parse(r.body)).toMatchObject({ errorCode: 400004 });
+    expect(c.connected).toBe(true);
+    await c.endAsync();
+    await assertServes();
+  });
+
+  it('sends twin replies only to the connection that asked', async () => {
+    const a = await connect('dev1');
+    const b = await connect('dev2');
+    const seenByB: string[] = [];
+    b.on('message', (topic) => seenByB.push(topic));
+    await b.subscribeAsync('$iothub/twin/res/#');
+    const gotA = new Promise<string>((resolve) => a.on('message', (topic) => resolve(topic)));
+    await a.subscribeAsync('$iothub/twin/res/#');
+    await a.publishAsync('$iothub/twin/GET/?$rid=onlyA', ' ');
+    expect(await gotA).toBe('$iothub/twin/res/200/?$rid=onlyA');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seenByB).toEqual([]);
+    await Promise.all([a.endAsync(), b.endAsync()]);
+  });
+
+  it('does not store retained messages but marks them with mqtt-retain', async () => {
+    const c = await connect('dev1');
+    await c.publishAsync('devices/dev1/messages/events/', 'retained?', { qos: 1, retain: true });
+    expect(t.hub.messages.read({ deviceId: 'dev1' }).at(-1)!.properties).toEqual({ 'mqtt-retain': 'true' });
+    await c.endAsync();
+    // a new subscriber to the same identity's topics gets nothing retained
+    const again = await connect('dev1');
+    const got: string[] = [];
+    again.on('message', (topic) => got.push(topic));
+    await again.subscribeAsync('devices/dev1/messages/devicebound/#');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got.filter((x) => x.includes('events'))).toEqual([]);
+    await again.endAsync();
+  });
+
+  it('survives random bytes, on a TLS session and as plain TCP, and packets announcing huge sizes', async () => {
+    const sendRaw = (bytes: Buffer, useTls: boolean) =>
+      new Promise<void>((resolve) => {
+        if (useTls) {
+          const s = tls.connect({ host: '127.0.0.1', port: t.hub.mqttsPort, ca: t.hub.caCert, servername: 'localhost' }, () => s.write(bytes));
+          s.on('close', () => resolve());
+          s.on('error', () => resolve());
+        } else {
+          void import('node:net').then(({ connect: netConnect }) => {
+            const s = netConnect(t.hub.mqttsPort, '127.0.0.1', () => s.write(bytes));
+            s.on('close', () => resolve());
+            s.on('error', () => resolve());
+          });
+        }
+      });
+    await sendRaw(Buffer.from([0xff, 0x00, 0x13, 0x37, 0xde, 0xad, 0xbe, 0xef]), true);
+    await sendRaw(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), false);
+    // CONNECT announcing a 200 MB remaining length: closed before the body is buffered
+    await sendRaw(Buffer.from([0x10, 0xff, 0xff, 0xff, 0x5f, 0x00]), true);
+    await assertServes();
+  });
+
+  it('closes a connection whose SAS token expires', async () => {
+    const soon = createSasToken(`localhost/devices/dev1`, keyOf('dev1'), Math.floor(Date.now() / 1000) + 2);
+    const c = await connect('dev1', { password: soon });
+    await waitFor(() => !c.connected, 4000, 'connection closed at token expiry');
+  });
+});
