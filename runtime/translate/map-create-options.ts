@@ -60,6 +60,8 @@ export const HUB_CA_VOLUME = 'edgemu-hub-ca';
 export const HUB_CA_MOUNT_PATH = '/etc/edgemu/hub-ca';
 export const HUB_CA_FILE = 'ca.pem';
 
+const LOOPBACK_IPS = new Set(['127.0.0.1', '::1', 'localhost']);
+
 /** The default NodePort range of kube-apiserver (`--service-node-port-range`). */
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
 
@@ -334,6 +336,12 @@ function mapPorts(exposed: unknown, bindings: unknown, serviceOptions: Experimen
       list.forEach((b: unknown, i) => {
         const binding = isObj(b) ? b : {};
         const hostIp = binding.HostIp;
+        if (typeof hostIp === 'string' && LOOPBACK_IPS.has(hostIp)) {
+          // Docker makes a loopback binding reachable from the host only; a node port would open
+          // it on every node address. Keep the port cluster-internal instead.
+          warn(`${path}[${i}] binds to ${hostIp} only; it is not exposed as a node port (use kubectl port-forward to reach it from the host)`);
+          return;
+        }
         if (typeof hostIp === 'string' && hostIp !== '' && hostIp !== '0.0.0.0' && hostIp !== '::') {
           warn(`${path}[${i}].HostIp ${hostIp} is not supported on Kubernetes (a NodePort listens on every node address); ignored`);
         }

@@ -109,6 +109,13 @@ describe('mapCreateOptions: ports and the Service', () => {
     expect(mapped.servicePorts[0]!.nodePort).toBeUndefined();
   });
 
+  it('keeps a port bound to loopback only cluster-internal instead of opening a node port', () => {
+    const { mapped, warnings } = map({ HostConfig: { PortBindings: { '9400/tcp': [{ HostIp: '127.0.0.1', HostPort: '9400' }] } } });
+    expect(mapped.serviceType).toBe('ClusterIP');
+    expect(mapped.servicePorts).toEqual([{ name: 'tcp-9400', port: 9400, targetPort: 9400, protocol: 'TCP' }]);
+    expect(warnings).toEqual(['createOptions.HostConfig.PortBindings["9400/tcp"][0] binds to 127.0.0.1 only; it is not exposed as a node port (use kubectl port-forward to reach it from the host)']);
+  });
+
   it('uses the k8s-experimental serviceOptions type and loadBalancerIP', () => {
     const { mapped } = map({ ExposedPorts: { '80/tcp': {} }, 'k8s-experimental': { serviceOptions: { type: 'loadbalancer', loadBalancerIP: '1.2.3.4' } } });
     expect(mapped.serviceType).toBe('LoadBalancer');
@@ -189,7 +196,7 @@ describe('mapCreateOptions: every field it cannot map is named in a warning', ()
     ['a user name in User', { User: 'node' }, /^createOptions\.User "node" is not numeric/],
     ['a NetworkMode other than host', { HostConfig: { NetworkMode: 'container:abc' } }, /NetworkMode "container:abc" is not supported/],
     ['a port range', { ExposedPorts: { '8000-8010/tcp': {} } }, /ExposedPorts\["8000-8010\/tcp"\]/],
-    ['a HostIp', { HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '30001' }] } } }, /HostIp 127\.0\.0\.1 is not supported/],
+    ['a HostIp', { HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '10.0.0.5', HostPort: '30001' }] } } }, /HostIp 10\.0\.0\.5 is not supported/],
     ['a non-numeric HostPort', { HostConfig: { PortBindings: { '80/tcp': [{ HostPort: 'http' }] } } }, /HostPort "http" is not a port number/],
     ['several host ports for one container port', { HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '30001' }, { HostPort: '30002' }] } } }, /binds several host ports; only 30001/],
     ['a bind option other than ro/rw', { HostConfig: { Binds: ['/a:/b:z'] } }, /Binds\[0\] option "z"/],
