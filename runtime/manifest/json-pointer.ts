@@ -3,7 +3,8 @@
  * exact place a person has to edit. Segments are escaped (`~` → `~0`, `/` → `~1`, RFC 6901 §3).
  */
 export function escapePointerSegment(segment: string | number): string {
-  return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
+  const text = String(segment);
+  return text.includes('~') || text.includes('/') ? text.replace(/~/g, '~0').replace(/\//g, '~1') : text;
 }
 
 /** Appends unescaped segments to an already-escaped pointer (`''` is the whole document). */

@@ -31,23 +31,31 @@ export function checkTwinSection(section: Record<string, unknown>, base: string,
 }
 
 function walk(node: Record<string, unknown> | unknown[], path: string, depth: number, problems: TwinProblem[]): void {
-  const entries: [string | number, unknown][] = Array.isArray(node) ? node.map((v, i) => [i, v]) : Object.entries(node);
-  for (const [key, value] of entries) {
-    const here = pointer(path, key);
+  const isArray = Array.isArray(node);
+  const keys = isArray ? undefined : Object.keys(node);
+  const length = isArray ? node.length : keys!.length;
+  for (let i = 0; i < length; i++) {
+    const key: string | number = isArray ? i : keys![i]!;
+    const value = isArray ? node[i] : node[key as string];
+    // pointers are built only where needed (a problem, or an object to descend into): this runs for every key
     if (typeof key === 'string') {
       const keyProblem = twinKeyProblem(key);
-      if (keyProblem) problems.push({ path: here, message: keyProblem });
+      if (keyProblem) problems.push({ path: pointer(path, key), message: keyProblem });
     }
-    if (typeof value === 'string' && Buffer.byteLength(value, 'utf8') > TWIN_STRING_MAX_BYTES) {
-      problems.push({ path: here, message: `string value is ${Buffer.byteLength(value, 'utf8')} bytes; twin string values may be at most ${TWIN_STRING_MAX_BYTES} bytes (split createOptions into createOptions01, createOptions02, … chunks)` });
-    } else if (typeof value === 'number' && isIntegerLiteral(value) && (value < INT_MIN || value > INT_MAX)) {
-      problems.push({ path: here, message: `integer ${value} is outside the twin range −2^52 … 2^52−1` });
+    if (typeof value === 'string') {
+      // at most 3 bytes per UTF-16 unit: short strings cannot exceed the limit
+      if (value.length * 3 > TWIN_STRING_MAX_BYTES && Buffer.byteLength(value, 'utf8') > TWIN_STRING_MAX_BYTES) {
+        problems.push({ path: pointer(path, key), message: `string value is ${Buffer.byteLength(value, 'utf8')} bytes; twin string values may be at most ${TWIN_STRING_MAX_BYTES} bytes (split createOptions into createOptions01, createOptions02, … chunks)` });
+      }
+    } else if (typeof value === 'number') {
+      if ((value < INT_MIN || value > INT_MAX) && isIntegerLiteral(value)) problems.push({ path: pointer(path, key), message: `integer ${value} is outside the twin range −2^52 … 2^52−1` });
     } else if (value !== null && typeof value === 'object') {
-      if (!Array.isArray(value) && depth > TWIN_MAX_DEPTH) {
-        problems.push({ path: here, message: `objects are nested deeper than ${TWIN_MAX_DEPTH} levels; IoT Hub allows a twin depth of at most ${TWIN_MAX_DEPTH}` });
+      const valueIsArray = Array.isArray(value);
+      if (!valueIsArray && depth > TWIN_MAX_DEPTH) {
+        problems.push({ path: pointer(path, key), message: `objects are nested deeper than ${TWIN_MAX_DEPTH} levels; IoT Hub allows a twin depth of at most ${TWIN_MAX_DEPTH}` });
         continue;
       }
-      walk(value as Record<string, unknown>, here, Array.isArray(value) ? depth : depth + 1, problems);
+      walk(value as Record<string, unknown>, pointer(path, key), valueIsArray ? depth : depth + 1, problems);
     }
   }
 }
@@ -58,7 +66,7 @@ const isIntegerLiteral = (v: number): boolean => Number.isInteger(v) && !String(
 /** Why `key` is not a legal twin property name, or undefined when it is. */
 export function twinKeyProblem(key: string): string | undefined {
   if (key.length === 0) return 'twin property names may not be empty';
-  if (Buffer.byteLength(key, 'utf8') > TWIN_KEY_MAX_BYTES) return `twin property name is longer than ${TWIN_KEY_MAX_BYTES} bytes`;
+  if (key.length * 3 > TWIN_KEY_MAX_BYTES && Buffer.byteLength(key, 'utf8') > TWIN_KEY_MAX_BYTES) return `twin property name is longer than ${TWIN_KEY_MAX_BYTES} bytes`;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(key)) return `twin property name ${JSON.stringify(key)} contains a control character`;
   const bad = /[.$#\s]/.exec(key);

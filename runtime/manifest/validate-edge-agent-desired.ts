@@ -14,8 +14,8 @@ import { IssueCollector } from './issue-collector.js';
 import { pointer } from './json-pointer.js';
 import { checkAgentSchemaVersion } from './schema-version.js';
 import { agentSchemaIssues } from './compiled-schemas.js';
-import { checkCreateOptionsShape, joinCreateOptions } from './create-options.js';
-import { parseImageReference } from './image-reference.js';
+import { checkCreateOptionsShape, joinCreateOptions, type JoinedCreateOptions } from './create-options.js';
+import { parseImageReference, type ImageParse } from './image-reference.js';
 import { toK8sName } from './k8s-name.js';
 
 type Json = Record<string, unknown>;
@@ -69,14 +69,15 @@ export function checkEdgeAgentDesired(desired: unknown, base: string, issues: Is
   const schemaKey = version.ok && version.version.minor === 1 ? '1.1' : '1.0';
   for (const issue of agentSchemaIssues(desired, schemaKey, base)) issues.add(400, issue.path, issue.message);
 
+  const parsed: ParsedSettings = new Map();
   const systemModules = isObject(desired.systemModules) ? desired.systemModules : {};
   const modules = isObject(desired.modules) ? desired.modules : {};
   for (const name of SYSTEM_MODULES) {
     const module = systemModules[name];
-    if (isObject(module)) checkModule(name, module, pointer(base, 'systemModules', name), issues);
+    if (isObject(module)) checkModule(name, module, pointer(base, 'systemModules', name), issues, parsed);
   }
   for (const [name, module] of Object.entries(modules)) {
-    if (isObject(module)) checkModule(name, module, pointer(base, 'modules', name), issues);
+    if (isObject(module)) checkModule(name, module, pointer(base, 'modules', name), issues, parsed);
   }
 
   // K8s-only rule (KubernetesPlanner: InvalidIdentityException): names must stay unique once sanitized.
@@ -96,21 +97,25 @@ export function checkEdgeAgentDesired(desired: unknown, base: string, issues: Is
   }
 
   if (issues.count > before) return undefined;
-  return () => normalize(desired);
+  return () => normalize(desired, parsed);
 }
 
 /** K8s env var names (`validation.IsEnvVarName`: C_IDENTIFIER plus `-` and `.`), minus `.` which twin keys forbid. */
 const ENV_NAME = /^[-_a-zA-Z][-_a-zA-Z0-9]*$/;
 
-function checkModule(name: string, module: Json, path: string, issues: IssueCollector): void {
+/** createOptions and image parsed while checking, reused by normalization (keyed by the settings object). */
+type ParsedSettings = Map<Json, { joined: JoinedCreateOptions; image: ImageParse | undefined }>;
+
+function checkModule(name: string, module: Json, path: string, issues: IssueCollector, parsed: ParsedSettings): void {
   const settings = module.settings;
   if (isObject(settings)) {
-    if (typeof settings.image === 'string' && settings.image.length > 0) {
-      const image = parseImageReference(settings.image);
+    const image = typeof settings.image === 'string' && settings.image.length > 0 ? parseImageReference(settings.image) : undefined;
+    const joined = joinCreateOptions(settings);
+    parsed.set(settings, { joined, image });
+    if (image) {
       if (!image.ok) issues.add(400, pointer(path, 'settings', 'image'), `module "${name}": ${image.message}`);
       else if (image.value.registry === '$upstream') issues.warn(`module "${name}" pulls through $upstream (nested edge); edgemu pulls images directly`);
     }
-    const joined = joinCreateOptions(settings);
     if (!joined.ok) issues.add(400, pointer(path, 'settings', joined.key), `module "${name}": ${joined.message}`);
     else {
       for (const problem of checkCreateOptionsShape(joined.value)) {
@@ -129,12 +134,13 @@ function checkModule(name: string, module: Json, path: string, issues: IssueColl
   }
 }
 
-function normalizeModule(name: string, m: Json, defaults: { restartPolicy: RestartPolicy; startupOrder: number; status?: DesiredStatus }): ModuleSpec {
+function normalizeModule(name: string, m: Json, parsed: ParsedSettings, defaults: { restartPolicy: RestartPolicy; startupOrder: number; status?: DesiredStatus }): ModuleSpec {
   const settings = m.settings as Json;
-  const joined = joinCreateOptions(settings);
+  const cached = parsed.get(settings);
+  const joined = cached?.joined ?? joinCreateOptions(settings);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries((m.env as Json | undefined) ?? {})) env[k] = String((v as Json).value);
-  const image = parseImageReference(settings.image as string);
+  const image = cached?.image ?? parseImageReference(settings.image as string);
   return {
     name,
     type: 'docker',
@@ -150,7 +156,7 @@ function normalizeModule(name: string, m: Json, defaults: { restartPolicy: Resta
   };
 }
 
-function normalize(d: Json): EdgeAgentConfig {
+function normalize(d: Json, parsed: ParsedSettings): EdgeAgentConfig {
   const runtime = d.runtime as Json;
   const rs = runtime.settings as Json;
   const credentials: RegistryCredential[] = Object.entries((rs.registryCredentials as Json | undefined) ?? {})
@@ -168,12 +174,12 @@ function normalize(d: Json): EdgeAgentConfig {
     },
     systemModules: {
       // EdgeAgentDockerModule: always running, restart always, startupOrder 0
-      edgeAgent: normalizeModule('edgeAgent', sys.edgeAgent as Json, { status: 'running', restartPolicy: 'always', startupOrder: 0 }),
+      edgeAgent: normalizeModule('edgeAgent', sys.edgeAgent as Json, parsed, { status: 'running', restartPolicy: 'always', startupOrder: 0 }),
       // EdgeHubDockerModule: restartPolicy defaults to always; edgeHub starts with the runtime (order 0)
-      edgeHub: normalizeModule('edgeHub', sys.edgeHub as Json, { restartPolicy: 'always', startupOrder: 0 }),
+      edgeHub: normalizeModule('edgeHub', sys.edgeHub as Json, parsed, { restartPolicy: 'always', startupOrder: 0 }),
     },
     modules: Object.keys(modules)
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-      .map((name) => normalizeModule(name, modules[name] as Json, { restartPolicy: DEFAULT_RESTART_POLICY, startupOrder: DEFAULT_STARTUP_ORDER })),
+      .map((name) => normalizeModule(name, modules[name] as Json, parsed, { restartPolicy: DEFAULT_RESTART_POLICY, startupOrder: DEFAULT_STARTUP_ORDER })),
   };
 }
