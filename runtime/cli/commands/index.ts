@@ -6,6 +6,11 @@ import { registerConnectionString } from './connection-string.js';
 import { registerClusterCommand } from './cluster.js';
 import { registerModule } from './module.js';
 import { registerTranslate } from './translate.js';
+import { registerDeploy } from './deploy.js';
+import { registerTwin } from './twin.js';
+import { registerMethods } from './methods.js';
+import { registerMonitor } from './monitor.js';
+import { registerC2d } from './c2d.js';
 import { registerRoute } from './route.js';
 
 /**
@@ -20,5 +25,10 @@ export const commands: readonly RegisterCommand[] = [
   registerClusterCommand,
   registerModule,
   registerTranslate,
+  registerDeploy,
+  registerTwin,
+  registerMethods,
+  registerMonitor,
+  registerC2d,
   registerRoute,
 ];
