@@ -12,7 +12,8 @@ set -euo pipefail
 comp=$1; out=$2; ver=$3; stg=${4:-}
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-trimpath
 work=$(mktemp -d "${TMPDIR:-/tmp}/edgemu-build-$comp.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# a failed build leaves neither a half-written version dir nor the scratch module behind
+trap 'rm -rf "$work" "$out.partial"' EXIT
 mkdir -p "$out.partial"
 cd "$work"
 step() { printf '[build %s] %s\n' "$comp" "$*"; }

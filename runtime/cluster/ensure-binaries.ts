@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { ClusterError } from './cluster-errors.js';
 import { acquireLock } from './dir-lock.js';
+import { signalGroup } from './process-tree.js';
 import { cacheRoot, componentDir } from './cache-dir.js';
 import { componentSpecs, DEFAULT_VERSIONS, type ComponentName, type ComponentSpec, type ControlPlaneVersions } from './versions.js';
 
@@ -213,7 +214,17 @@ async function build(dir: string, spec: ComponentSpec, options: EnsureBinariesOp
         reject: false,
         all: true,
         buffer: false,
-        ...(options.signal ? { cancelSignal: options.signal } : {}),
+        // own process group, so Ctrl-C/abort stops `go build` and its compilers too, not just bash
+        detached: true,
+      });
+      const stopBuild = () => {
+        if (child.pid !== undefined) signalGroup(child.pid, 'SIGTERM');
+      };
+      options.signal?.addEventListener('abort', stopBuild, { once: true });
+      process.once('exit', stopBuild);
+      void child.finally(() => {
+        options.signal?.removeEventListener('abort', stopBuild);
+        process.removeListener('exit', stopBuild);
       });
       let pending = '';
       child.all?.on('data', (chunk: Buffer) => {
@@ -230,6 +241,7 @@ async function build(dir: string, spec: ComponentSpec, options: EnsureBinariesOp
       };
       const result = await child;
       if (pending !== '') onLine(pending);
+      if (options.signal?.aborted) throw new ClusterError('BINARY_BUILD_FAILED', `building ${spec.component} ${spec.version} was interrupted`, { cause: options.signal.reason });
       if (result.exitCode !== 0) {
         // Go's error is the last thing the script printed: show it verbatim, never swallow it
         const goError = tail.filter((l) => !l.startsWith('[build ') && !l.startsWith('go: downloading')).join('\n') || tail.join('\n');

@@ -118,13 +118,16 @@ export async function startLocalCluster(options: StartLocalClusterOptions = {}):
 
     const binaries = options.binaries ?? (await ensureBinaries({ ...options.ensure, ...(options.signal ? { signal: options.signal } : {}) })).binaries;
     const maxAttempts = options.maxAttempts ?? 3;
+    const paths = clusterPaths(dir);
     for (let attempt = 1; ; attempt++) {
       try {
+        if (attempt === 1) await generatePki({ caCert: paths.caCert, caKey: paths.caKey, adminCert: paths.adminCert, adminKey: paths.adminKey });
         const state = await startAttempt(name, dir, binaries, options, progress);
         return { state, started: true, elapsedMs: Date.now() - started };
       } catch (error) {
-        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-        if (error instanceof PortRace && attempt < maxAttempts) {
+        const retry = error instanceof PortRace && attempt < maxAttempts;
+        if (!retry) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+        if (retry) {
           progress(`${error.component} could not bind its port (${error.message}); retrying with new ports (attempt ${attempt + 1}/${maxAttempts})`);
           continue;
         }
@@ -160,9 +163,11 @@ async function startAttempt(name: string, dir: string, binaries: ControlPlaneBin
   const server = `https://127.0.0.1:${ports.apiServer}`;
   const tls: AdminTls = { ca: '', cert: '', key: '' };
 
+  // a retry starts from an empty etcd and fresh logs but keeps the certificates (port-independent)
+  await rm(paths.etcdData, { recursive: true, force: true });
+  await rm(paths.logs, { recursive: true, force: true });
   await mkdir(paths.logs, { recursive: true });
   await mkdir(paths.etcdData, { recursive: true, mode: 0o700 });
-  await generatePki({ caCert: paths.caCert, caKey: paths.caKey, adminCert: paths.adminCert, adminKey: paths.adminKey });
   tls.ca = readFileSync(paths.caCert, 'utf8');
   tls.cert = readFileSync(paths.adminCert, 'utf8');
   tls.key = readFileSync(paths.adminKey, 'utf8');
@@ -395,6 +400,7 @@ export interface StopResult {
  */
 export async function stopLocalCluster(dir: string, options: { logger?: Logger } = {}): Promise<StopResult> {
   const absolute = resolve(dir);
+  if (!existsSync(absolute)) return { found: false, stopped: [], portsStillBound: [] };
   const lock = await acquireLock(`${absolute}.lock`);
   try {
     const state = await readClusterState(absolute);
