@@ -1,5 +1,7 @@
-import { ModuleClient, type Twin } from 'azure-iot-device';
-import { Mqtt } from 'azure-iot-device-mqtt';
+// The SDK is CommonJS: Node's ESM loader only gives it as a default export.
+import deviceSdk from 'azure-iot-device';
+import mqttTransport from 'azure-iot-device-mqtt';
+import type { ModuleClient, Twin } from 'azure-iot-device';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { describeError, EdgemuError } from '../../errors.js';
@@ -126,7 +128,7 @@ export class HubTwinConnection implements ConfigSource, Reporter {
   private async connectLoop(): Promise<void> {
     const { logger } = this.options;
     while (!this.closed) {
-      const client = ModuleClient.fromConnectionString(this.options.connectionString, Mqtt);
+      const client = deviceSdk.ModuleClient.fromConnectionString(this.options.connectionString, mqttTransport.Mqtt);
       try {
         await client.setOptions({ ca: this.options.ca });
         await client.open();

@@ -12,6 +12,8 @@ import { registerMethods } from './methods.js';
 import { registerMonitor } from './monitor.js';
 import { registerC2d } from './c2d.js';
 import { registerRoute } from './route.js';
+import { registerUp } from './up.js';
+import { registerStatus } from './status.js';
 
 /**
  * Every `edgemu` subcommand, in help order. One line per command module; the module adds
@@ -20,6 +22,8 @@ import { registerRoute } from './route.js';
 export const commands: readonly RegisterCommand[] = [
   registerValidate,
   registerHub,
+  registerUp,
+  registerStatus,
   registerIdentity,
   registerConnectionString,
   registerClusterCommand,

@@ -1,0 +1,37 @@
+/**
+ * Renders the `$edgeAgent` reported object as the table `edgemu status` prints: one row per
+ * module (system modules first) with its desired status, runtime status, restarts, exit code
+ * and since when (start time when running, exit time otherwise). Pure, for table tests.
+ */
+export function renderStatusTable(deviceId: string, reported: Record<string, unknown> | undefined, desiredVersion?: number): string {
+  if (!reported || Object.keys(reported).length === 0) {
+    return `device ${deviceId}: no status reported yet (is \`edgemu up\` running with an agent for this device?)\n`;
+  }
+  const status = (reported.lastDesiredStatus ?? {}) as { code?: number; description?: string };
+  const lines: string[] = [];
+  const version = reported.lastDesiredVersion;
+  const behind = desiredVersion !== undefined && typeof version === 'number' && version < desiredVersion;
+  lines.push(
+    `device ${deviceId}: deployment ${version ?? '-'}${desiredVersion !== undefined ? ` of ${desiredVersion}` : ''}, status ${status.code ?? '-'}${status.description ? ` (${status.description})` : ''}${behind ? ' — the agent has not processed the latest deployment yet' : ''}`,
+  );
+  const rows: string[][] = [['MODULE', 'DESIRED', 'RUNTIME', 'RESTARTS', 'EXIT', 'SINCE']];
+  const add = (name: string, m: Record<string, unknown>) => {
+    const runtime = String(m.runtimeStatus ?? 'unknown');
+    const since = runtime === 'running' ? m.lastStartTimeUtc : (m.lastExitTimeUtc ?? m.lastStartTimeUtc);
+    rows.push([
+      name,
+      String(m.status ?? (name === 'edgeAgent' ? 'running' : '-')),
+      runtime,
+      String(m.restartCount ?? 0),
+      String(m.exitCode ?? '-'),
+      since === undefined || String(since).startsWith('0001-') ? '-' : String(since),
+    ]);
+  };
+  const system = (reported.systemModules ?? {}) as Record<string, Record<string, unknown>>;
+  for (const name of ['edgeAgent', 'edgeHub']) if (system[name]) add(name, system[name]);
+  const modules = (reported.modules ?? {}) as Record<string, Record<string, unknown>>;
+  for (const name of Object.keys(modules).sort()) add(name, modules[name]!);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) lines.push(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,188 @@
+import { Option } from 'commander';
+import { EdgemuError, UsageError } from '../../errors.js';
+import { globalOptions, type RegisterCommand } from '../cli-context.js';
+
+const port = (name: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${name} must be a port number 0-65535, got ${JSON.stringify(value)}`);
+  return n;
+};
+
+interface UpFlags {
+  cluster?: 'local' | 'kind' | 'current';
+  kubeconfig?: string;
+  context?: string;
+  mqttsPort: number;
+  httpsPort: number;
+  host?: string[];
+  bind: string;
+  deployment?: string;
+  device?: string;
+  json?: boolean;
+}
+
+/** The local/kind cluster `edgemu up` starts and names (issue 8). */
+const CLUSTER_NAME = 'edgemu';
+
+/**
+ * `edgemu up`: the main job. Starts (or reuses) the cluster, the server (hub, service API,
+ * routing) and one edge agent per edge device; with `--deployment FILE --device D` creates the
+ * edge device if needed and deploys the manifest to it (the same `applyConfigurationContent`
+ * as `edgemu deploy`); prints where everything is; follows the agents' reports; and on Ctrl-C
+ * stops everything it started — a local cluster keeps running only if it ran before.
+ */
+export const registerUp: RegisterCommand = (program, ctx) => {
+  program
+    .command('up')
+    .description('start the cluster, the hub, the service API and an edge agent per edge device; optionally deploy a manifest')
+    .addOption(new Option('--cluster <kind>', 'local: control plane built from Go modules with simulated nodes; kind: a kind cluster; current: --kubeconfig/--context or the default kubeconfig').choices(['local', 'kind', 'current']))
+    .addOption(new Option('--kubeconfig <path>', 'kubeconfig of an existing cluster (implies --cluster current)').env('EDGEMU_KUBECONFIG'))
+    .addOption(new Option('--context <name>', 'kubeconfig context (with --cluster current)'))
+    .addOption(new Option('--mqtts-port <port>', 'MQTT over TLS port (0 = any free port)').argParser(port('--mqtts-port')).default(8883))
+    .addOption(new Option('--https-port <port>', 'service API HTTPS port (0 = any free port)').argParser(port('--https-port')).default(8443))
+    .addOption(new Option('--host <name...>', 'host names clients use (first = hub host name; added to the TLS certificate)'))
+    .addOption(new Option('--bind <address>', 'address the hub and service API listen on').default('0.0.0.0'))
+    .option('--deployment <file>', 'deployment manifest to apply to --device once everything runs')
+    .option('--device <device>', 'edge device to deploy to (created as an IoT Edge device when missing)')
+    .option('--json', 'print the startup summary as one JSON object on stdout')
+    .action(async (opts: UpFlags, cmd) => {
+      const g = globalOptions(cmd);
+      if (opts.deployment && !opts.device) throw new UsageError('--deployment needs --device');
+      const clusterKind = opts.cluster ?? (opts.kubeconfig || opts.context ? 'current' : 'local');
+      if (clusterKind !== 'current' && (opts.kubeconfig || opts.context)) throw new UsageError(`--kubeconfig/--context go with --cluster current, not --cluster ${clusterKind}`);
+      const progress = (message: string) => ctx.err(`[up] ${message}\n`);
+      const logger = ctx.logger();
+      const path = await import('node:path');
+
+      // 1. A bad manifest fails before anything starts.
+      let content: unknown;
+      if (opts.deployment) {
+        const { readManifestFile, parseManifestText, ManifestInvalidError } = await import('../../manifest/index.js');
+        const text = await readManifestFile(opts.deployment);
+        const parsed = parseManifestText(text);
+        if (parsed.status !== 200) throw new ManifestInvalidError(opts.deployment, parsed.status, parsed.errors);
+        for (const w of parsed.warnings) progress(`warning: ${w}`);
+        content = JSON.parse(text.replace(/^\uFEFF/, ''));
+      }
+
+      // 2. The cluster.
+      const { loadKubeConfig } = await import('../../cluster/kube-config.js');
+      let stopCluster: (() => Promise<void>) | undefined;
+      let clusterDescription: string;
+      let kubeConfig;
+      if (clusterKind === 'current') {
+        kubeConfig = loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
+        clusterDescription = `current kubeconfig context ${kubeConfig.getCurrentContext()} (${kubeConfig.getCurrentCluster()?.server ?? '?'})`;
+      } else {
+        const { clusterUp, clusterDown, clusterStatus } = await import('../../cluster/cluster-manager.js');
+        const before = await clusterStatus({ name: CLUSTER_NAME, stateDir: g.stateDir });
+        progress(`${before.running ? 'reusing' : 'starting'} the ${clusterKind} cluster "${CLUSTER_NAME}"${before.running ? '' : ' (the first start builds the control plane from Go modules: minutes)'}`);
+        const { summary, started, elapsedMs } = await clusterUp({
+          name: CLUSTER_NAME,
+          stateDir: g.stateDir,
+          provider: clusterKind,
+          logger: logger.child({ component: 'cluster' }),
+          signal: ctx.shutdownSignal,
+          onProgress: (m) => progress(`cluster: ${m}`),
+          ensure: { onProgress: (p) => (p.kind === 'step' ? progress(`cluster: ${p.component} ${p.version}: ${p.message}`) : undefined) },
+        });
+        progress(`cluster "${summary.name}" ${started ? `ready in ${(elapsedMs / 1000).toFixed(1)} s` : 'was already running'}`);
+        kubeConfig = loadKubeConfig({ kubeconfig: summary.kubeconfig, context: summary.context });
+        clusterDescription = `${clusterKind} cluster "${summary.name}" (kubeconfig ${summary.kubeconfig})`;
+        if (!before.running) {
+          stopCluster = async () => {
+            progress(`stopping the ${clusterKind} cluster "${CLUSTER_NAME}" (it was not running before)`);
+            await clusterDown({ name: CLUSTER_NAME, stateDir: g.stateDir, logger });
+          };
+        }
+      }
+
+      // 3. Hub, service API, routing and the agents.
+      const { startServer } = await import('../../server/start-server.js');
+      let server;
+      try {
+        server = await startServer({
+          stateDir: g.stateDir,
+          ...(opts.host ? { hostNames: opts.host } : {}),
+          mqttsPort: opts.mqttsPort,
+          httpsPort: opts.httpsPort,
+          bindAddress: opts.bind,
+          logger,
+          kubeConfig,
+        });
+      } catch (error) {
+        await stopCluster?.();
+        throw error;
+      }
+      const stopAll = async () => {
+        await server.close();
+        await stopCluster?.();
+      };
+      let unsubscribe: (() => void) | undefined;
+      try {
+        // 4. The deployment, through the same function as `edgemu deploy`.
+        if (opts.device) {
+          const existing = server.store.identities.get({ deviceId: opts.device });
+          if (!existing) {
+            server.store.identities.createDevice(opts.device, { edge: true });
+            progress(`created IoT Edge device ${opts.device}`);
+          } else if (!existing.isEdge) {
+            throw new EdgemuError('AGENT_NOT_EDGE_DEVICE', `device ${opts.device} exists but is not an IoT Edge device`);
+          }
+          if (content !== undefined) {
+            const { applyConfigurationContent, describeIssues } = await import('../../service-api/apply-configuration.js');
+            const outcome = applyConfigurationContent(server.store, opts.device, content);
+            if (!outcome.applied) throw new EdgemuError('AGENT_DEPLOY_FAILED', `deployment ${opts.deployment} refused (${outcome.status}):\n${describeIssues(outcome.errors)}`);
+            progress(`deployed ${opts.deployment} to ${opts.device} (modules ${outcome.modules.join(', ')})`);
+          }
+          await server.agents?.scan();
+        }
+
+        const summary = {
+          stateDir: path.resolve(g.stateDir),
+          cluster: clusterDescription,
+          hostName: server.hub.hostName,
+          mqttsPort: server.mqttsPort,
+          httpsPort: server.httpsPort ?? null,
+          caFile: path.resolve(server.caFile),
+          agents: server.agents?.devices ?? [],
+          pid: process.pid,
+        };
+        const sd = g.stateDir === '.edgemu' ? '' : ` --state-dir ${g.stateDir}`;
+        if (opts.json || g.json) ctx.out(`${JSON.stringify(summary)}\n`);
+        else {
+          ctx.out(`edgemu up (pid ${process.pid}) — Ctrl-C stops everything it started\n`);
+          ctx.out(`  cluster        ${summary.cluster}\n`);
+          ctx.out(`  MQTT over TLS  ${summary.hostName}:${summary.mqttsPort}\n`);
+          ctx.out(`  service API    ${summary.httpsPort === null ? 'not available' : `https://${summary.hostName}:${summary.httpsPort}`}\n`);
+          ctx.out(`  CA certificate ${summary.caFile}\n`);
+          ctx.out(`  state dir      ${summary.stateDir}\n`);
+          ctx.out(`  edge agents    ${summary.agents.length > 0 ? summary.agents.join(', ') : 'none yet (create an edge device: edgemu identity create …)'}\n`);
+          ctx.out(`connection strings: edgemu connection-string${sd} --device D [--module M]\n`);
+          if (opts.device) ctx.out(`module status:      edgemu status${sd} --device ${opts.device}\n`);
+        }
+
+        // 5. Follow what the agents report, one line whenever a device's picture changes.
+        const { describeReported } = await import('../../agent/describe-reported.js');
+        const last = new Map<string, string>();
+        unsubscribe = server.store.twins.onReportedChanged((change) => {
+          if (change.ref.moduleId !== '$edgeAgent') return;
+          const twin = server.store.twins.get(change.ref);
+          const line = describeReported(change.ref.deviceId, twin?.properties.reported as Record<string, unknown> | undefined);
+          if (line && last.get(change.ref.deviceId) !== line) {
+            last.set(change.ref.deviceId, line);
+            progress(line);
+          }
+        });
+
+        if (!ctx.shutdownSignal.aborted) {
+          await new Promise<void>((resolve) => ctx.shutdownSignal.addEventListener('abort', () => resolve(), { once: true }));
+        }
+        progress('stopping');
+      } finally {
+        unsubscribe?.();
+        await stopAll();
+      }
+      ctx.out('edgemu up stopped\n');
+    });
+};
