@@ -60,7 +60,7 @@ export function checkEdgeHubDesired(
       }
       // the route grammar of edgeHub (Route.g4 / Condition.g4), with the position of the first error
       const parsed = parseRoute(text);
-      if (!parsed.ok) issues.add(400, path, `route "${name}" is not valid at character ${parsed.error.position}: ${parsed.error.message}${excerpt(text, parsed.error.position)}`);
+      if (!parsed.ok) issues.add(400, path, `route "${name}" is not valid at character ${parsed.error.position + 1}: ${parsed.error.message}${excerpt(text, parsed.error.position)}`);
       else parsedRoutes?.set(name, parsed.route);
     }
   }
