@@ -35,7 +35,7 @@ export interface MappedCreateOptions {
   loadBalancerIP?: string;
   volumes: V1Volume[];
   volumeMounts: V1VolumeMount[];
-  /** Docker named volumes used (each becomes a PVC named `toK8sName(volume)`), sorted. */
+  /** Docker named volumes used (each becomes a PVC named `distinctK8sName(volume)`), sorted. */
   namedVolumes: string[];
   resources?: V1ResourceRequirements;
   securityContext?: V1SecurityContext;
@@ -106,6 +106,18 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /** Docker's volume name rule (`volume/local` `validName`). */
 const DOCKER_VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/**
+ * A Kubernetes name that stays distinct for distinct inputs, for names that are case-sensitive
+ * free text (Docker volume names → PVCs, registry credential keys → Secrets): a name that does
+ * not survive `toK8sName` unchanged gets a hash of the original appended. `data` → `data`,
+ * `My_Data` → `my-data-1a2b3c4d`, and volume `D` never shares volume `d`'s claim.
+ */
+export function distinctK8sName(volume: string, maxLength = 63): string {
+  const plain = toK8sName(volume, maxLength);
+  if (plain === volume) return plain;
+  return `${toK8sName(volume, maxLength - 9)}-${shortHash(volume)}`;
+}
 
 /** Kubernetes `IsQualifiedName`: the key rule shared by labels and annotations. */
 export function isQualifiedKey(key: string): boolean {
@@ -423,7 +435,7 @@ function mapVolumes(anonymous: unknown, binds: unknown, mounts: unknown, experim
   });
   const namedVolume = (source: string): V1Volume => {
     named.add(source);
-    return { name: `vol-${toK8sName(source, 59)}`, persistentVolumeClaim: { claimName: toK8sName(source) } };
+    return { name: `vol-${distinctK8sName(source, 59)}`, persistentVolumeClaim: { claimName: distinctK8sName(source) } };
   };
   const emptyDirVolume = (target: string, medium?: string, sizeLimit?: string): V1Volume => ({
     name: `tmp-${shortHash(target)}`,

@@ -29,7 +29,7 @@ import {
   deviceNamespace,
   moduleLabels,
 } from './labels.js';
-import { HUB_CA_FILE, HUB_CA_MOUNT_PATH, HUB_CA_VOLUME, mapCreateOptions } from './map-create-options.js';
+import { HUB_CA_FILE, HUB_CA_MOUNT_PATH, HUB_CA_VOLUME, mapCreateOptions, distinctK8sName } from './map-create-options.js';
 import { escapeKubernetesExpansion, moduleConnectionString, moduleEnvironment, toContainerEnv } from './module-environment.js';
 import { specHash } from './spec-hash.js';
 import { TranslateError } from './translate-error.js';
@@ -107,8 +107,8 @@ export const identitySecretName = (moduleName: string): string => `edgemu-identi
 export const IDENTITY_SECRET_KEY = 'connectionString';
 /** The ConfigMap holding the hub CA (key {@link HUB_CA_FILE}). */
 export const HUB_CA_CONFIG_MAP = 'edgemu-hub-ca';
-/** Name of the pull Secret for a `registryCredentials` entry. */
-export const registrySecretName = (credentialName: string): string => `edgemu-registry-${toK8sName(credentialName, 47)}`;
+/** Name of the pull Secret for a `registryCredentials` entry (keys are free text: lossy names get a hash, see distinctK8sName). */
+export const registrySecretName = (credentialName: string): string => `edgemu-registry-${distinctK8sName(credentialName, 47)}`;
 
 /** What a Secret holds when the module's key is unknown; the hub refuses it, the pod still starts. */
 export const PLACEHOLDER_KEY = 'EDGEMU-PLACEHOLDER-create-the-module-identity-and-translate-again';
@@ -142,11 +142,11 @@ export function translateDeployment(config: EdgeAgentConfig, context: TranslateC
 
   // Named volumes are shared by name across modules, as Docker volumes are: one PVC each.
   const volumeNames = [...new Set(translated.flatMap((t) => t.namedVolumes))].sort(ordinal);
-  assertUnique(volumeNames.map((v) => [v, toK8sName(v)]), 'volume');
+  assertUnique(volumeNames.map((v) => [v, distinctK8sName(v)]), 'volume');
   const pvcs: V1PersistentVolumeClaim[] = volumeNames.map((v) => ({
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
-    metadata: { name: toK8sName(v), namespace, labels: deviceLabels(context.deviceId), annotations: { [ANNOTATION_VOLUME_NAME]: v } },
+    metadata: { name: distinctK8sName(v), namespace, labels: deviceLabels(context.deviceId), annotations: { [ANNOTATION_VOLUME_NAME]: v } },
     spec: {
       accessModes: context.storage?.accessModes ?? ['ReadWriteOnce'],
       resources: { requests: { storage: context.storage?.size ?? '1Gi' } },

@@ -134,11 +134,11 @@ describe('mapCreateOptions: volumes', () => {
     expect(warnings).toEqual([]);
     expect(mapped.namedVolumes).toEqual(['my_data']);
     expect(mapped.volumes).toEqual([
-      { name: 'vol-my-data', persistentVolumeClaim: { claimName: 'my-data' } },
+      { name: expect.stringMatching(/^vol-my-data-[0-9a-f]{8}$/), persistentVolumeClaim: { claimName: expect.stringMatching(/^my-data-[0-9a-f]{8}$/) } },
       { name: expect.stringMatching(/^host-srv-cfg-[0-9a-f]{8}$/), hostPath: { path: '/srv/cfg', type: 'DirectoryOrCreate' } },
     ]);
     expect(mapped.volumeMounts).toEqual([
-      { name: 'vol-my-data', mountPath: '/data' },
+      { name: mapped.volumes[0]!.name, mountPath: '/data' },
       { name: mapped.volumes[1]!.name, mountPath: '/cfg', readOnly: true },
     ]);
   });
@@ -176,6 +176,13 @@ describe('mapCreateOptions: volumes', () => {
     const { mapped } = map({ HostConfig: { Binds: ['d:/a', 'd:/b'] } });
     expect(mapped.volumes).toHaveLength(1);
     expect(mapped.volumeMounts.map((m) => m.name)).toEqual(['vol-d', 'vol-d']);
+  });
+
+  it('keeps volumes that differ only in case apart', () => {
+    const { mapped } = map({ HostConfig: { Binds: ['d:/a', 'D:/b'] } });
+    expect(mapped.namedVolumes).toEqual(['D', 'd']);
+    expect(new Set(mapped.volumes.map((v) => v.persistentVolumeClaim!.claimName)).size).toBe(2);
+    expect(mapped.volumes.map((v) => v.persistentVolumeClaim!.claimName)).toContain('d');
   });
 
   it('passes k8s-experimental volumes and mounts through', () => {

@@ -208,9 +208,21 @@ describe('translateDeployment', () => {
     );
   });
 
-  it('refuses volume names that collide after sanitization', () => {
-    const m = spec('mod', { createOptions: { HostConfig: { Binds: ['my_vol:/a', 'my-vol:/b'] } } });
-    expect(() => translateDeployment(agent([m]), context)).toThrow(expect.objectContaining({ code: 'TRANSLATE_NAME_COLLISION' }));
+  it('gives volume names that differ only in case or punctuation distinct PVCs', () => {
+    const m = spec('mod', { createOptions: { HostConfig: { Binds: ['my_vol:/a', 'my-vol:/b', 'My-Vol:/c'] } } });
+    const names = byKind(translateDeployment(agent([m]), context).objects, 'PersistentVolumeClaim').map((p) => (p as { metadata: { name: string } }).metadata.name);
+    expect(names).toHaveLength(3);
+    expect(new Set(names).size).toBe(3);
+    expect(names).toContain('my-vol');
+  });
+
+  it('gives registry credentials whose keys differ only in case distinct Secrets', () => {
+    const creds = [
+      { name: 'Reg', address: 'a.io', username: 'u', password: 'p' },
+      { name: 'reg', address: 'b.io', username: 'u', password: 'p' },
+    ];
+    const names = byKind(translateDeployment(agent([], creds), context).objects, 'Secret').map((s) => (s as { metadata: { name: string } }).metadata.name);
+    expect(names).toEqual([expect.stringMatching(/^edgemu-registry-reg-[0-9a-f]{8}$/), 'edgemu-registry-reg']);
   });
 
   it('refuses an empty device id or gateway', () => {
@@ -267,13 +279,13 @@ describe('translateDeployment', () => {
     const secrets = byKind<V1Secret>(t.deviceObjects, 'Secret');
     expect(secrets.map((s) => [s.metadata!.name, s.type])).toEqual([
       ['edgemu-registry-acr', 'kubernetes.io/dockerconfigjson'],
-      ['edgemu-registry-docker-hub', 'kubernetes.io/dockerconfigjson'],
+      [expect.stringMatching(/^edgemu-registry-docker-hub-[0-9a-f]{8}$/), 'kubernetes.io/dockerconfigjson'],
     ]);
     expect(JSON.parse(Buffer.from(secrets[0]!.data!['.dockerconfigjson']!, 'base64').toString())).toEqual({
       auths: { 'https://myacr.azurecr.io/': { username: 'u', password: 'p', auth: Buffer.from('u:p').toString('base64') } },
     });
     expect(deploymentOf(t, 'a').spec!.template.spec!.imagePullSecrets).toEqual([{ name: 'edgemu-registry-acr' }]);
-    expect(deploymentOf(t, 'b').spec!.template.spec!.imagePullSecrets).toEqual([{ name: 'edgemu-registry-docker-hub' }]);
+    expect(deploymentOf(t, 'b').spec!.template.spec!.imagePullSecrets).toEqual([{ name: secrets[1]!.metadata!.name }]);
     expect(deploymentOf(t, 'c').spec!.template.spec!.imagePullSecrets).toBeUndefined();
   });
 
