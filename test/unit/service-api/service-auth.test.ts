@@ -34,6 +34,22 @@ describe('authorizeServiceRequest', () => {
     );
   });
 
+  it('accepts a token signed with the policy secondary key', () => {
+    const both = { ...options, policyKey: (name: string) => (name === 'iothubowner' ? [KEY, OTHER_KEY] : undefined) };
+    const token = createSasToken('localhost', OTHER_KEY, inAnHour, 'iothubowner');
+    expect(authorizeServiceRequest(token, 'RegistryWrite', '/devices/x', both)).toBe('iothubowner');
+  });
+
+  it('accepts the service SDK signature over an unencoded host:port resource, and only that', async () => {
+    const { createHmac } = await import('node:crypto');
+    const sr = 'localhost:8443';
+    const sig = createHmac('sha256', Buffer.from(KEY, 'base64')).update(`${sr}\n${inAnHour}`).digest('base64');
+    const token = `SharedAccessSignature sr=${sr}&sig=${encodeURIComponent(sig)}&skn=iothubowner&se=${inAnHour}`;
+    expect(authorizeServiceRequest(token, 'ServiceConnect', '/twins/d', options)).toBe('iothubowner');
+    const forged = token.replace(`se=${inAnHour}`, `se=${inAnHour + 1}`);
+    expect(() => authorizeServiceRequest(forged, 'ServiceConnect', '/twins/d', options)).toThrow(/signature is not valid/);
+  });
+
   it('refuses a token whose signature was made for a different expiry', () => {
     const token = createSasToken('localhost', KEY, inAnHour, 'iothubowner').replace(`se=${inAnHour}`, `se=${inAnHour + 10}`);
     expect(() => authorizeServiceRequest(token, 'RegistryRead', '/devices', options)).toThrow(/signature is not valid/);
