@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../runtime/cli/main.js';
+import { openHubStore } from '../../../runtime/hub/index.js';
+
+/**
+ * `edgemu translate` as a user runs it, in process: output on stdout only, warnings on stderr,
+ * module keys read from a hub store in the state dir without creating anything, exit codes 0/1/2.
+ */
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const EXAMPLE = here('../../../deployments/examples/temperature-filter.deployment.json');
+const CA = '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n';
+
+async function run(argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), shutdownSignal: new AbortController().signal });
+  return { code, out, err };
+}
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(path.join(tmpdir(), 'edgemu-translate-'));
+});
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+const secretValue = (docs: Record<string, unknown>[], name: string): string => {
+  const secret = docs.find((d) => d.kind === 'Secret' && (d.metadata as { name: string }).name === name) as { data: Record<string, string> };
+  return Buffer.from(secret.data.connectionString!, 'base64').toString();
+};
+
+describe('edgemu translate', () => {
+  it('prints multi-document YAML with placeholders and warnings when there is no hub state', async () => {
+    const stateDir = path.join(root, 'empty');
+    const r = await run(['--state-dir', stateDir, 'translate', EXAMPLE, '--device', 'edge-1', '--gateway-host', '172.18.0.1']);
+    expect(r.code).toBe(0);
+    const docs = parseAllDocuments(r.out).map((d) => d.toJS() as Record<string, unknown>);
+    expect(docs.map((d) => d.kind)).toEqual(['Namespace', 'ConfigMap', 'ServiceAccount', 'Secret', 'Deployment', 'ServiceAccount', 'Secret', 'Deployment']);
+    expect(secretValue(docs, 'edgemu-identity-filter')).toMatch(/^HostName=localhost;DeviceId=edge-1;ModuleId=filter;SharedAccessKey=EDGEMU-PLACEHOLDER-.*;GatewayHostName=172\.18\.0\.1$/);
+    expect(r.err).toContain('warning: no hub state in');
+    expect(r.err).toContain('warning: module filter: no identity key is known for this module');
+    expect(r.err).toContain('warning: no hub CA was given');
+    expect(r.out).not.toContain('warning');
+    // Read-only: translating never creates a state dir.
+    expect(readdirSync(root)).not.toContain('empty');
+  });
+
+  it('uses the module keys, hub address and CA of the state dir', async () => {
+    const stateDir = path.join(root, 'hub');
+    const store = openHubStore({ stateDir });
+    const keys: Record<string, string> = {};
+    try {
+      store.identities.createDevice('edge-1', { edge: true });
+      for (const m of ['filter', 'SimulatedTemperatureSensor']) keys[m] = store.identities.createModule('edge-1', m).primaryKey;
+    } finally {
+      store.close();
+    }
+    writeFileSync(path.join(stateDir, 'ca.pem'), CA);
+    const r = await run(['--state-dir', stateDir, 'translate', EXAMPLE, '--device', 'edge-1', '--gateway-host', '10.0.0.2:30883', '-o', 'json']);
+    expect(r.code, r.err).toBe(0);
+    const list = JSON.parse(r.out) as { apiVersion: string; kind: string; items: Record<string, unknown>[] };
+    expect(list.apiVersion).toBe('v1');
+    expect(list.kind).toBe('List');
+    expect(secretValue(list.items, 'edgemu-identity-filter')).toBe(`HostName=localhost;DeviceId=edge-1;ModuleId=filter;SharedAccessKey=${keys.filter};GatewayHostName=10.0.0.2:30883`);
+    expect(list.items.find((i) => i.kind === 'ConfigMap')).toMatchObject({ data: { 'ca.pem': CA } });
+    expect(r.err).not.toContain('placeholder');
+  });
+
+  it('names the missing identities and how to create them', async () => {
+    const stateDir = path.join(root, 'partial');
+    const store = openHubStore({ stateDir });
+    store.identities.createDevice('edge-1', { edge: true });
+    store.close();
+    const r = await run(['--state-dir', stateDir, 'translate', EXAMPLE, '--device', 'edge-1']);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('create it with: edgemu identity create edge-1 --module filter');
+  });
+
+  it('exits 1 with the problems of an invalid manifest', async () => {
+    const bad = path.join(root, 'bad.json');
+    writeFileSync(bad, '{"modulesContent": {}}');
+    const r = await run(['--state-dir', path.join(root, 'none'), 'translate', bad, '--device', 'edge-1']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/is not a valid deployment/);
+    expect(r.out).toBe('');
+  });
+
+  it('exits 1 when the manifest names an env var Kubernetes refuses', async () => {
+    const file = path.join(root, 'env.json');
+    const doc = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(EXAMPLE, 'utf8'))) as { modulesContent: { $edgeAgent: { 'properties.desired': { modules: Record<string, { settings: { createOptions: string } }> } } } };
+    doc.modulesContent.$edgeAgent['properties.desired'].modules.filter!.settings.createOptions = JSON.stringify({ Env: ['1BAD=x'] });
+    writeFileSync(file, JSON.stringify(doc));
+    const r = await run(['--state-dir', path.join(root, 'none'), 'translate', file, '--device', 'edge-1']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('Kubernetes cannot take the env var name "1BAD"');
+  });
+
+  it('exits 1 when --ca is not a PEM certificate', async () => {
+    const notPem = path.join(root, 'not.pem');
+    writeFileSync(notPem, 'hello');
+    const r = await run(['--state-dir', path.join(root, 'none'), 'translate', EXAMPLE, '--device', 'edge-1', '--ca', notPem]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('is not a PEM certificate');
+  });
+
+  it.each([
+    [['translate', EXAMPLE]],
+    [['translate', EXAMPLE, '--device', 'edge-1', '-o', 'xml']],
+    [['translate', '--device', 'edge-1']],
+  ])('exits 2 on bad usage: %j', async (argv) => {
+    expect((await run(['--state-dir', path.join(root, 'none'), ...argv])).code).toBe(2);
+  });
+});
