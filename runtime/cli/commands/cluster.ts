@@ -76,6 +76,32 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
     });
 
   cluster
+    .command('binaries')
+    .description('build (first time, from the Go module proxy: minutes) or verify the local control-plane binaries and print where they are')
+    .addOption(new Option('--verify-only', 'never build: fail if a binary is missing or corrupt'))
+    .addOption(jsonOption())
+    .action(async (_flags: ClusterFlags, command: Command) => {
+      const opts = command.optsWithGlobals() as ClusterFlags & { verifyOnly?: boolean };
+      const { ensureBinaries } = await import('../../cluster/ensure-binaries.js');
+      const logger = ctx.logger().child({ component: 'cluster' });
+      const started = Date.now();
+      const { binaries, results } = await ensureBinaries({
+        build: opts.verifyOnly !== true,
+        signal: ctx.shutdownSignal,
+        onProgress: (p) => {
+          if (p.kind === 'step') ctx.err(`[binaries] ${p.component} ${p.version}: ${p.message}\n`);
+          else logger.debug({ component: p.component }, p.message);
+        },
+      });
+      if (opts.json === true) {
+        ctx.out(`${JSON.stringify({ elapsedMs: Date.now() - started, results, binaries }, null, 2)}\n`);
+        return;
+      }
+      for (const r of results) ctx.out(`${r.component.padEnd(12)} ${r.version.padEnd(8)} ${r.action.padEnd(9)} ${r.dir}\n`);
+      ctx.out(`cache: ${binaries.cacheDir} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+    });
+
+  cluster
     .command('kubeconfig')
     .description('print the path of the cluster kubeconfig (use: export KUBECONFIG=$(edgemu cluster kubeconfig))')
     .addOption(nameOption())
