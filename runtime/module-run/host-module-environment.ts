@@ -9,8 +9,12 @@ export interface HostModuleEnvironmentInput {
   moduleId: string;
   /** The module identity's key and generation id from the hub's registry. */
   identity: { primaryKey: string; generationId: string };
-  /** Where the hub listens for MQTT over TLS, as a process on this host reaches it. */
-  hub: { hostName: string; mqttsPort: number };
+  /**
+   * The hub: its host name (IoT Hub's `HostName`, the SAS audience) and MQTT-over-TLS port.
+   * `gatewayHost` is where a process on this host dials it; default `localhost`, which the hub's
+   * certificate always covers and which resolves on every machine, whatever `--host` names the hub.
+   */
+  hub: { hostName: string; mqttsPort: number; gatewayHost?: string | undefined };
   /** Absolute path of the CA certificate the hub's TLS certificate chains to. */
   caFile: string;
   /** The device's `$edgeAgent` desired properties as stored (undefined when nothing was deployed). */
@@ -41,7 +45,8 @@ export interface HostModuleEnvironment {
 export function hostModuleEnvironment(input: HostModuleEnvironmentInput): HostModuleEnvironment {
   const warnings: string[] = [];
   const spec = deployedModule(input.edgeAgentDesired, input.moduleId, input.deviceId, warnings);
-  const gatewayHostName = input.hub.mqttsPort === DEFAULT_MQTTS_PORT ? input.hub.hostName : `${input.hub.hostName}:${input.hub.mqttsPort}`;
+  const gatewayHost = input.hub.gatewayHost ?? 'localhost';
+  const gatewayHostName = input.hub.mqttsPort === DEFAULT_MQTTS_PORT ? gatewayHost : `${gatewayHost}:${input.hub.mqttsPort}`;
   const createOptionsEnv = spec?.createOptions.Env;
   if (createOptionsEnv !== undefined && !Array.isArray(createOptionsEnv)) warnings.push(`module ${input.moduleId}: createOptions.Env is not a list and was ignored`);
   const built = moduleEnvironment({

@@ -45,6 +45,13 @@ describe('hostModuleEnvironment', () => {
     expect(env.EdgeHubConnectionString).toMatch(/;GatewayHostName=localhost$/);
   });
 
+  it('names the hub by its host name but dials it on localhost, which its certificate always covers', () => {
+    const { env } = hostModuleEnvironment({ ...base, hub: { hostName: 'myhub.example', mqttsPort: 40123 } });
+    expect(env.IOTEDGE_IOTHUBHOSTNAME).toBe('myhub.example');
+    expect(env.IOTEDGE_GATEWAYHOSTNAME).toBe('localhost:40123');
+    expect(env.EdgeHubConnectionString).toBe('HostName=myhub.example;DeviceId=edge-1;ModuleId=sensor;SharedAccessKey=a2V5;GatewayHostName=localhost:40123');
+  });
+
   it('passes the log level on as RuntimeLogLevel', () => {
     expect(hostModuleEnvironment({ ...base, logLevel: 'debug' }).env.RuntimeLogLevel).toBe('debug');
   });
