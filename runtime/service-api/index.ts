@@ -1,0 +1,24 @@
+/**
+ * The hub's HTTPS service API (issue 5): IoT Hub's REST shape for the azure-iothub SDK and
+ * edgemu's CLI, plus the client the CLI uses.
+ */
+export { startServiceApi, DEFAULT_LIMITS, ROUTE_PERMISSIONS, type ServiceApi, type ServiceApiOptions, type ServiceApiLimits } from './start-service-api.js';
+export { startHubServiceApi, hubServiceBackend, type StartHubServiceApiOptions } from './start-hub-service-api.js';
+export { createHandlers } from './create-handlers.js';
+export type { ServiceBackend, MethodCall, MethodAnswer } from './service-backend.js';
+export { applyConfigurationContent, describeIssues, type ApplyOutcome } from './apply-configuration.js';
+export {
+  ServiceClient,
+  ServiceClientError,
+  DeploymentRefusedError,
+  connectToRunningHub,
+  type ServiceClientOptions,
+  type TwinTarget,
+  type MethodResult,
+  type SendC2dOptions,
+  type EventFilter,
+} from './service-client.js';
+export { ServiceApiError, apiErrors, formatErrorBody, parseErrorBody, type IotHubErrorCode } from './service-api-error.js';
+export { SUPPORTED_API_VERSIONS, DEFAULT_API_VERSION } from './api-version.js';
+export { authorizeServiceRequest, POLICY_PERMISSIONS, type Permission } from './service-auth.js';
+export type { TelemetryJson } from './telemetry-json.js';
