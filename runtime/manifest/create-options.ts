@@ -72,6 +72,21 @@ export interface CreateOptionsProblem {
   message: string;
 }
 
+/** Deepest nesting accepted inside createOptions. */
+export const MAX_CREATE_OPTIONS_NESTING = 32;
+
+/** True when `value` nests objects/arrays more than `limit` levels (iterative: safe on any input). */
+function nestingExceeds(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, level] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (level > limit) return true;
+    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, level + 1]);
+  }
+  return false;
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
@@ -84,6 +99,10 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
  */
 export function checkCreateOptionsShape(options: CreateOptions): CreateOptionsProblem[] {
   const problems: CreateOptionsProblem[] = [];
+  // Docker bodies are a few levels deep; hostile nesting would overflow JSON.stringify downstream
+  if (nestingExceeds(options, MAX_CREATE_OPTIONS_NESTING)) {
+    return [{ at: '', message: `createOptions are nested more than ${MAX_CREATE_OPTIONS_NESTING} levels deep` }];
+  }
   const portKey = /^\d{1,5}(\/(tcp|udp|sctp))?$/;
   if (options.Env !== undefined) {
     if (!isStringArray(options.Env)) problems.push({ at: '/Env', message: 'Env must be an array of "NAME=value" strings' });

@@ -5,6 +5,8 @@ export const TWIN_SECTION_MAX_BYTES = 32 * 1024;
 export const TWIN_KEY_MAX_BYTES = 1024;
 export const TWIN_STRING_MAX_BYTES = 4 * 1024;
 export const TWIN_MAX_DEPTH = 10;
+/** Arrays do not count toward the depth limit, but nesting of any kind stops here (hostile input: no stack overflow). */
+export const TWIN_MAX_NESTING = 100;
 /** Integers in twins are limited to −2^52 … 2^52−1. */
 const INT_MIN = -(2 ** 52);
 const INT_MAX = 2 ** 52 - 1;
@@ -22,15 +24,20 @@ export interface TwinProblem {
  */
 export function checkTwinSection(section: Record<string, unknown>, base: string, label: string): TwinProblem[] {
   const problems: TwinProblem[] = [];
-  const size = Buffer.byteLength(JSON.stringify(section), 'utf8');
-  if (size > TWIN_SECTION_MAX_BYTES) {
-    problems.push({ path: base, message: `the desired properties of ${label} are ${size} bytes; IoT Hub allows at most ${TWIN_SECTION_MAX_BYTES} bytes (32 KB) per twin section` });
+  const tooDeep = walk(section, base, 1, 1, problems);
+  // measured only when the nesting is bounded: JSON.stringify recurses and would overflow the stack
+  if (!tooDeep) {
+    const size = Buffer.byteLength(JSON.stringify(section), 'utf8');
+    if (size > TWIN_SECTION_MAX_BYTES) {
+      problems.unshift({ path: base, message: `the desired properties of ${label} are ${size} bytes; IoT Hub allows at most ${TWIN_SECTION_MAX_BYTES} bytes (32 KB) per twin section` });
+    }
   }
-  walk(section, base, 1, problems);
   return problems;
 }
 
-function walk(node: Record<string, unknown> | unknown[], path: string, depth: number, problems: TwinProblem[]): void {
+/** Returns true when the nesting limits were hit somewhere below `node`. */
+function walk(node: Record<string, unknown> | unknown[], path: string, depth: number, nesting: number, problems: TwinProblem[]): boolean {
+  let tooDeep = false;
   const isArray = Array.isArray(node);
   const keys = isArray ? undefined : Object.keys(node);
   const length = isArray ? node.length : keys!.length;
@@ -53,11 +60,18 @@ function walk(node: Record<string, unknown> | unknown[], path: string, depth: nu
       const valueIsArray = Array.isArray(value);
       if (!valueIsArray && depth > TWIN_MAX_DEPTH) {
         problems.push({ path: pointer(path, key), message: `objects are nested deeper than ${TWIN_MAX_DEPTH} levels; IoT Hub allows a twin depth of at most ${TWIN_MAX_DEPTH}` });
+        tooDeep = true;
         continue;
       }
-      walk(value as Record<string, unknown>, pointer(path, key), valueIsArray ? depth : depth + 1, problems);
+      if (nesting >= TWIN_MAX_NESTING) {
+        problems.push({ path: pointer(path, key), message: `values are nested more than ${TWIN_MAX_NESTING} levels deep (arrays included)` });
+        tooDeep = true;
+        continue;
+      }
+      if (walk(value as Record<string, unknown>, pointer(path, key), valueIsArray ? depth : depth + 1, nesting + 1, problems)) tooDeep = true;
     }
   }
+  return tooDeep;
 }
 
 /** An integer as it would be written back to JSON (`1e+300` is a float literal, `9007199254740992` is not). */
