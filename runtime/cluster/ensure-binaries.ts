@@ -27,6 +27,12 @@ export interface EnsureBinariesOptions {
   components?: readonly ComponentName[];
   /** false: never build; a missing or corrupt binary is an error instead. Default true. */
   build?: boolean;
+  /**
+   * `quick` (default): size and mtime against the stamp, plus `--version`: enough to catch a
+   * truncated, replaced or rebuilt file in well under a second. `full`: also sha256 of every file
+   * (~400 MB; seconds on a busy 2-core machine), used by `edgemu cluster binaries` and .ci/run.
+   */
+  verify?: 'quick' | 'full';
   onProgress?: (progress: BinaryProgress) => void;
   /** Override the build script (tests use a failing one). */
   buildScript?: string;
@@ -62,7 +68,7 @@ const ERROR_TAIL_LINES = 40;
 interface Stamp {
   component: ComponentName;
   version: string;
-  files: Record<string, { sha256: string; size: number }>;
+  files: Record<string, { sha256: string; size: number; mtimeMs?: number }>;
   createdAt: string;
 }
 
@@ -103,7 +109,7 @@ async function ensureComponent(root: string, spec: ComponentSpec, options: Ensur
   const dir = componentDir(root, spec.component, spec.version);
   const report = (kind: BinaryProgress['kind'], message: string) =>
     options.onProgress?.({ component: spec.component, version: spec.version, kind, message });
-  const problem = await verifyComponent(dir, spec);
+  const problem = await verifyComponent(dir, spec, options.verify ?? 'quick');
   if (problem === undefined) {
     report('step', `verified ${dir}`);
     return { component: spec.component, version: spec.version, dir, action: 'verified' };
@@ -122,7 +128,7 @@ async function ensureComponent(root: string, spec: ComponentSpec, options: Ensur
   }
   report('step', `${problem.message}; building ${spec.component} ${spec.version} into ${dir}`);
   await build(dir, spec, options, report);
-  const after = await verifyComponent(dir, spec);
+  const after = await verifyComponent(dir, spec, 'full');
   if (after !== undefined && after.kind !== 'unstamped') {
     throw new ClusterError('BINARY_CORRUPT', `${spec.component} ${spec.version} was built but does not verify: ${after.message}`, { details: { dir } });
   }
@@ -134,7 +140,7 @@ async function ensureComponent(root: string, spec: ComponentSpec, options: Ensur
 type Problem = { kind: 'missing' | 'corrupt' | 'unstamped'; message: string };
 
 /** undefined = intact and stamped. */
-async function verifyComponent(dir: string, spec: ComponentSpec): Promise<Problem | undefined> {
+async function verifyComponent(dir: string, spec: ComponentSpec, mode: 'quick' | 'full'): Promise<Problem | undefined> {
   for (const file of spec.files) {
     const s = await stat(join(dir, file)).catch(() => undefined);
     if (!s?.isFile()) return { kind: 'missing', message: `${file} is missing` };
@@ -145,13 +151,21 @@ async function verifyComponent(dir: string, spec: ComponentSpec): Promise<Proble
     for (const file of spec.files) {
       const expected = stamp.files[file];
       if (expected === undefined) return { kind: 'corrupt', message: `${file} is not in the stamp` };
-      const actual = await sha256(join(dir, file));
-      if (actual !== expected.sha256) return { kind: 'corrupt', message: `${file} is corrupt (sha256 ${actual.slice(0, 12)}… ≠ stamp ${expected.sha256.slice(0, 12)}…)` };
+      const s = await stat(join(dir, file));
+      if (s.size !== expected.size) return { kind: 'corrupt', message: `${file} is corrupt (size ${s.size} ≠ stamp ${expected.size})` };
+      const changed = expected.mtimeMs === undefined || Math.abs(s.mtimeMs - expected.mtimeMs) > 1;
+      if (mode === 'full' || changed) {
+        const actual = await sha256(join(dir, file));
+        if (actual !== expected.sha256) return { kind: 'corrupt', message: `${file} is corrupt (sha256 ${actual.slice(0, 12)}… ≠ stamp ${expected.sha256.slice(0, 12)}…)` };
+      }
     }
   }
   const versionProblem = await checkVersions(dir, spec);
   if (versionProblem !== undefined) return { kind: 'corrupt', message: versionProblem };
-  return stamp === undefined ? { kind: 'unstamped', message: 'no stamp' } : undefined;
+  if (stamp === undefined) return { kind: 'unstamped', message: 'no stamp' };
+  // an older stamp without mtimes: hashes matched, rewrite it so the next quick check is quick
+  if (spec.files.some((f) => stamp.files[f]?.mtimeMs === undefined)) return { kind: 'unstamped', message: 'stamp without mtimes' };
+  return undefined;
 }
 
 async function checkVersions(dir: string, spec: ComponentSpec): Promise<string | undefined> {
@@ -179,7 +193,8 @@ async function writeStamp(dir: string, spec: ComponentSpec): Promise<void> {
   const files: Stamp['files'] = {};
   for (const file of spec.files) {
     const path = join(dir, file);
-    files[file] = { sha256: await sha256(path), size: (await stat(path)).size };
+    const s = await stat(path);
+    files[file] = { sha256: await sha256(path), size: s.size, mtimeMs: s.mtimeMs };
   }
   const stamp: Stamp = { component: spec.component, version: spec.version, files, createdAt: new Date().toISOString() };
   await writeFile(join(dir, STAMP), `${JSON.stringify(stamp, null, 2)}\n`);
@@ -201,7 +216,7 @@ async function build(dir: string, spec: ComponentSpec, options: EnsureBinariesOp
   const lock = await acquireLock(`${dir}.lock`, options.signal);
   try {
     // another process may have finished the same build while we waited for the lock
-    const problem = await verifyComponent(dir, spec);
+    const problem = await verifyComponent(dir, spec, 'full');
     if (problem === undefined || problem.kind === 'unstamped') return;
     const script = options.buildScript ?? DEFAULT_SCRIPT;
     const args = [script, spec.component, dir, spec.version, ...(spec.extra === undefined ? [] : [spec.extra])];

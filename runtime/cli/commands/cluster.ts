@@ -87,6 +87,7 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
       const started = Date.now();
       const { binaries, results } = await ensureBinaries({
         build: opts.verifyOnly !== true,
+        verify: 'full',
         signal: ctx.shutdownSignal,
         onProgress: (p) => {
           if (p.kind === 'step') ctx.err(`[binaries] ${p.component} ${p.version}: ${p.message}\n`);

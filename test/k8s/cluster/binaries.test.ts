@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync, readFileSync, existsSync } from 'node:fs';
+import { appendFileSync, chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBinaries } from '../../../runtime/cluster/ensure-binaries.js';
@@ -42,7 +42,22 @@ describe('the control-plane binary cache', () => {
     const error = await ensureBinaries({ cacheDir: cache, components: ['etcd'], build: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClusterError);
     expect((error as ClusterError).code).toBe('BINARY_CORRUPT');
-    expect((error as Error).message).toMatch(/etcd is corrupt \(sha256/);
+    expect((error as Error).message).toMatch(/etcd is corrupt \(size \d+ ≠ stamp \d+\)/);
+  });
+
+  it('finds a same-size corruption with the preserved mtime only in full verification (sha256)', async () => {
+    await seedEtcd();
+    const file = join(etcdDir(), 'etcd');
+    const before = statSync(file);
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.from('XXXX'), 0, 4, Math.floor(before.size / 2));
+    closeSync(fd);
+    utimesSync(file, before.atime, before.mtime);
+    // quick: size and mtime unchanged, and the binary still prints its version
+    expect((await ensureBinaries({ cacheDir: cache, components: ['etcd'], build: false })).results[0]?.action).toBe('verified');
+    const error = await ensureBinaries({ cacheDir: cache, components: ['etcd'], build: false, verify: 'full' }).catch((e: unknown) => e);
+    expect((error as ClusterError).code).toBe('BINARY_CORRUPT');
+    expect((error as Error).message).toMatch(/sha256/);
   });
 
   it('refuses an unstamped binary that does not report the expected version', async () => {
