@@ -81,6 +81,10 @@ export function parseIdentityRequest(body: unknown, path: { deviceId: string; mo
   if (path.moduleId !== undefined && body.moduleId !== undefined && body.moduleId !== path.moduleId) {
     throw apiErrors.badRequest(`moduleId '${String(body.moduleId).slice(0, 128)}' in the body does not match '${path.moduleId}' in the path.`);
   }
+  // edgemu identities are always enabled; refusing a disable beats silently ignoring it.
+  if (body.status !== undefined && body.status !== null && body.status !== 'enabled') {
+    throw apiErrors.badRequest(`status '${String(body.status).slice(0, 40)}' is not supported by edgemu; identities are always enabled.`);
+  }
   const out: IdentityRequest = {};
   const auth = body.authentication;
   if (auth !== undefined && auth !== null) {

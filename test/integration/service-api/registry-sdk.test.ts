@@ -116,6 +116,9 @@ describe('the azure-iothub Registry against the service API', () => {
     const created = await registry.create({ deviceId: 'made-by-sdk' });
     expect(created.responseBody.authentication?.symmetricKey?.primaryKey).toBeTruthy();
     await expect(registry.create({ deviceId: 'made-by-sdk' })).rejects.toMatchObject({ name: 'DeviceAlreadyExistsError' });
+    const updated = await registry.update({ deviceId: 'made-by-sdk', status: 'enabled' });
+    expect(updated.responseBody.authentication?.symmetricKey?.primaryKey).toBe(created.responseBody.authentication?.symmetricKey?.primaryKey);
+    await expect(registry.update({ deviceId: 'made-by-sdk', status: 'disabled' })).rejects.toMatchObject({ name: 'ArgumentError' });
     await registry.addModule({ deviceId: 'made-by-sdk', moduleId: 'm1' } as never);
     const { responseBody: modules } = await registry.getModulesOnDevice('made-by-sdk');
     expect(modules.map((m) => m.moduleId)).toEqual(['m1']);

@@ -131,6 +131,7 @@ describe('identity requests', () => {
     ['a key that is not base64', { authentication: { symmetricKey: { primaryKey: 'not base64!' } } }],
     ['a key that is too short', { authentication: { symmetricKey: { primaryKey: Buffer.alloc(8).toString('base64') } } }],
     ['a non-boolean iotEdge', { capabilities: { iotEdge: 'yes' } }],
+    ['a disabled status', { status: 'disabled' }],
   ])('refuses %s with 400', (_what, body) => {
     expect(status(() => parseIdentityRequest(body, dev))).toBe(400);
   });
