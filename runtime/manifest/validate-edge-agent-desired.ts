@@ -17,6 +17,7 @@ import { agentSchemaIssues } from './compiled-schemas.js';
 import { checkCreateOptionsShape, joinCreateOptions, type JoinedCreateOptions } from './create-options.js';
 import { parseImageReference, type ImageParse } from './image-reference.js';
 import { toK8sName } from './k8s-name.js';
+import { setOwn } from './set-own.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -40,9 +41,12 @@ export function validateEdgeAgentDesired(desired: unknown): ValidationResult<Edg
 export function withoutTwinMetadata(desired: Json): Json {
   if (!TWIN_METADATA_KEYS.some((k) => k in desired)) return desired;
   const copy: Json = {};
-  for (const [k, v] of Object.entries(desired)) if (!TWIN_METADATA_KEYS.includes(k)) copy[k] = v;
+  for (const [k, v] of Object.entries(desired)) if (!TWIN_METADATA_KEYS.includes(k)) setOwn(copy, k, v);
   return copy;
 }
+
+/** `__proto__` is legal for IoT Hub but cannot be stored safely in the JavaScript objects edgemu passes around. */
+export const RESERVED_NAME_MESSAGE = '"__proto__" cannot be used as a name in edgemu (it is special in JavaScript objects); choose another name';
 
 /** Module names IoT Edge reserves for its system modules (they share one module set with user modules). */
 const SYSTEM_MODULES = ['edgeAgent', 'edgeHub'] as const;
@@ -85,6 +89,10 @@ export function checkEdgeAgentDesired(desired: unknown, base: string, issues: Is
   for (const name of SYSTEM_MODULES) byK8sName.set(toK8sName(name), name);
   for (const name of Object.keys(modules)) {
     const path = pointer(base, 'modules', name);
+    if (name === '__proto__') {
+      issues.add(400, path, RESERVED_NAME_MESSAGE);
+      continue;
+    }
     if ((SYSTEM_MODULES as readonly string[]).includes(name)) {
       issues.add(400, path, `"${name}" is a system module: configure it under systemModules, not modules`);
       continue;
@@ -125,7 +133,8 @@ function checkModule(name: string, module: Json, path: string, issues: IssueColl
   }
   if (isObject(module.env)) {
     for (const [envName, entry] of Object.entries(module.env)) {
-      if (!ENV_NAME.test(envName)) {
+      if (envName === '__proto__') issues.add(400, pointer(path, 'env', envName), RESERVED_NAME_MESSAGE);
+      else if (!ENV_NAME.test(envName)) {
         issues.add(400, pointer(path, 'env', envName), `module "${name}": env name ${JSON.stringify(envName)} is not valid: use letters, digits, "_" and "-", not starting with a digit`);
       } else if (isObject(entry) && entry.value === null) {
         issues.add(400, pointer(path, 'env', envName, 'value'), `module "${name}": env ${envName} needs a value (a string, number or boolean)`);
@@ -139,7 +148,7 @@ function normalizeModule(name: string, m: Json, parsed: ParsedSettings, defaults
   const cached = parsed.get(settings);
   const joined = cached?.joined ?? joinCreateOptions(settings);
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries((m.env as Json | undefined) ?? {})) env[k] = String((v as Json).value);
+  for (const [k, v] of Object.entries((m.env as Json | undefined) ?? {})) setOwn(env, k, String((v as Json).value));
   const image = cached?.image ?? parseImageReference(settings.image as string);
   return {
     name,

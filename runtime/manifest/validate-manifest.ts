@@ -1,9 +1,10 @@
 import type { Deployment, EdgeAgentConfig, EdgeHubConfig, ValidationResult } from './model.js';
 import { IssueCollector } from './issue-collector.js';
 import { pointer } from './json-pointer.js';
-import { checkEdgeAgentDesired } from './validate-edge-agent-desired.js';
+import { checkEdgeAgentDesired, RESERVED_NAME_MESSAGE } from './validate-edge-agent-desired.js';
 import { checkEdgeHubDesired } from './validate-edge-hub-desired.js';
 import { checkTwinSection } from './twin-rules.js';
+import { setOwn } from './set-own.js';
 import type { ParsedRoute } from '../routing/route-ast.js';
 
 type Json = Record<string, unknown>;
@@ -88,6 +89,10 @@ export function validateManifest(doc: unknown): ValidationResult<Deployment> {
   const moduleTwins: Record<string, Json> = {};
   for (const key of Object.keys(content)) {
     if (key === '$edgeAgent' || key === '$edgeHub') continue;
+    if (key === '__proto__') {
+      issues.add(400, pointer(contentPath, key), RESERVED_NAME_MESSAGE);
+      continue;
+    }
     if (!MODULE_TWIN_KEY.test(key)) {
       issues.add(400, pointer(contentPath, key), `module twin name ${JSON.stringify(key)} is not allowed: use letters, digits, "_" and "-" (only $edgeAgent and $edgeHub may start with "$")`);
       continue;
@@ -98,7 +103,7 @@ export function validateManifest(doc: unknown): ValidationResult<Deployment> {
       issues.add(400, twin.path, `the desired properties of ${key} must be a JSON object, got ${describe(twin.value)}`);
       continue;
     }
-    moduleTwins[key] = twin.value;
+    setOwn(moduleTwins, key, twin.value);
   }
 
   // IoT Hub's twin rules hold for every twin the deployment writes, system twins included.
@@ -120,7 +125,7 @@ export function validateManifest(doc: unknown): ValidationResult<Deployment> {
     const edgeAgent: EdgeAgentConfig = buildAgent!();
     const edgeHub: EdgeHubConfig = buildHub!();
     const modulesContent: Deployment['modulesContent'] = {};
-    for (const [k, v] of Object.entries(content)) modulesContent[k] = v as { [DESIRED]: Json };
+    for (const [k, v] of Object.entries(content)) setOwn(modulesContent, k, v as { [DESIRED]: Json });
     return { edgeAgent, edgeHub, moduleTwins, modulesContent };
   });
 }

@@ -124,3 +124,26 @@ describe('parseManifestText', () => {
     expect(r.errors).toEqual([{ path: '', message: expect.stringContaining(words) }]);
   });
 });
+
+describe('names that are special in JavaScript', () => {
+  it('refuses "__proto__" as a module twin, module or env name instead of silently losing it', () => {
+    const text = JSON.stringify(manifest())
+      .replace('"filter":{"properties.desired"', '"__proto__":{"properties.desired":{}},"filter":{"properties.desired"')
+      .replace('"INTERVAL":{"value":"5"}', '"INTERVAL":{"value":"5"},"__proto__":{"value":"x"}')
+      .replace('"modules":{', '"modules":{"__proto__":{"type":"docker","status":"running","settings":{"image":"a/b"}},');
+    const r = parseManifestText(text);
+    expect(r.status).toBe(400);
+    expect(r.errors.map((e) => e.path).sort()).toEqual([
+      `${AGENT}/modules/__proto__`,
+      `${AGENT}/modules/sensor/env/__proto__`,
+      '/modulesContent/__proto__',
+    ]);
+  });
+
+  it('keeps other unusual keys such as "constructor" as ordinary data', () => {
+    const m = manifest();
+    m.modulesContent.filter['properties.desired'] = JSON.parse('{"constructor": 1, "toString": {"a": 2}}');
+    const r = validateManifest(m);
+    expect(r.value!.moduleTwins.filter).toEqual({ constructor: 1, toString: { a: 2 } });
+  });
+});
