@@ -22,12 +22,9 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return undefined;
   }
   const log = (message: string) => process.stderr.write(`[k8s setup] ${message}\n`);
-  const root = mkdtempSync(join(tmpdir(), 'edgemu-k8s-test-'));
-  const dir = join(root, 'cluster');
-  const onExit = () => {
-    killLocalClusterSync(dir);
-    rmSync(root, { recursive: true, force: true });
-  };
+  // the cluster's own directory: the watchdog removes it too if vitest is SIGKILLed
+  const dir = mkdtempSync(join(tmpdir(), 'edgemu-k8s-test-'));
+  const onExit = () => killLocalClusterSync(dir);
   process.once('exit', onExit);
   try {
     const { binaries } = await ensureBinaries({
@@ -45,7 +42,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   }
   return async () => {
     await stopLocalCluster(dir);
-    rmSync(root, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
     process.removeListener('exit', onExit);
   };
 }
