@@ -27,6 +27,8 @@ export type ImageParse = { ok: true; value: ImageReference } | { ok: false; mess
 export function parseImageReference(image: string): ImageParse {
   const fail = (why: string): ImageParse => ({ ok: false, message: `image ${JSON.stringify(image)} is not a valid image reference: ${why}` });
   if (image.length === 0) return fail('it is empty');
+  // deployment.template.json placeholders (iotedgedev / VS Code IoT Edge tooling)
+  if (image.includes('${')) return fail('it contains an unexpanded template variable; generate the deployment from its template first (iotedgedev genconfig)');
   if (/\s/.test(image)) return fail('it contains whitespace');
   let rest = image;
   let digest: string | undefined;

@@ -34,6 +34,7 @@ describe('parseImageReference', () => {
     ['x@sha256:abc', 'digest'],
     ['-bad.io:5000/a', 'registry'],
     ['a_/b', 'repository component'],
+    ['${MODULES.filter}', 'unexpanded template variable'],
   ])('refuses %j with a message about the %s', (image, words) => {
     const r = parseImageReference(image);
     expect(r.ok).toBe(false);
