@@ -71,13 +71,22 @@ interface EdgeDeviceState {
 }
 
 interface Pump {
-  running: boolean;
-  again: boolean;
+  /** Ready with an empty backlog: new messages are sent straight after they are stored. */
+  live: boolean;
+  /** Live deliveries not yet acknowledged. */
+  inflight: number;
+  /** A backlog drain is running. */
+  draining: boolean;
   retry: NodeJS.Timeout | undefined;
   /** Consecutive failed attempts (for back-off). */
   failures: number;
+  /** Acknowledged live deliveries waiting to be removed from routing.db. */
+  deletes: number[];
+  deleteScheduled: boolean;
 }
 
+/** Most unacknowledged live deliveries per module before it falls back to draining routing.db. */
+const LIVE_WINDOW = 1000;
 const MAX_RETRY_DELAY_MS = 2000;
 
 const EDGE_HUB = '$edgeHub';
@@ -117,6 +126,7 @@ export class EdgeRouter {
   private readonly deliveryTimeoutMs: number;
   private readonly retryDelayMs: number;
   private closed = false;
+  private queueClosed = false;
 
   constructor(options: EdgeRouterOptions) {
     this.store = options.store;
@@ -213,7 +223,12 @@ export class EdgeRouter {
 
   /** A module (or device) disconnected: deliveries to it stop; reported in `clients`. */
   clientDisconnected(ref: IdentityRef): void {
-    if (ref.moduleId) this.ready.delete(moduleKey(ref as ModuleRef));
+    if (ref.moduleId) {
+      const key = moduleKey(ref as ModuleRef);
+      this.ready.delete(key);
+      const p = this.pumps.get(key);
+      if (p) p.live = false;
+    }
     this.updateClient(ref, 'Disconnected');
   }
 
@@ -243,9 +258,13 @@ export class EdgeRouter {
     this.closed = true;
     clearInterval(this.purgeTimer);
     for (const u of this.unsubscribe) u();
-    for (const p of this.pumps.values()) if (p.retry) clearTimeout(p.retry);
     this.group.flush();
+    for (const p of this.pumps.values()) {
+      if (p.retry) clearTimeout(p.retry);
+      this.flushDeletes(p);
+    }
     this.flushReports();
+    this.queueClosed = true;
     this.queue.close();
   }
 
@@ -342,55 +361,102 @@ export class EdgeRouter {
   }
 
   // ---- store-and-forward ---------------------------------------------------------------------
+  //
+  // Every routed message is stored first (group commit). Then, per target module:
+  // - live: the module is ready and has no backlog, so the just-stored message is sent at once
+  //   from memory (no read back), at most LIVE_WINDOW unacknowledged;
+  // - backlog: otherwise the queue is drained from routing.db in batches, highest priority
+  //   first, FIFO within a priority, and the module goes live once the queue is empty.
+  // A message leaves routing.db only after the module's PUBACK (at-least-once).
 
-  /** Group-commit writer: one transaction per event-loop turn, then wake the affected pumps. */
+  /** Group-commit writer: one transaction per event-loop turn, then live sends. */
   private storeBatch(items: QueuedMessage[]): number[] {
     const seqs = this.queue.enqueueMany(items, this.clock.now());
-    const woken = new Set<string>();
-    for (const m of items) {
-      const key = `${m.deviceId}/${m.moduleId}`;
-      if (woken.has(key)) continue;
-      woken.add(key);
-      setImmediate(() => this.pump({ deviceId: m.deviceId, moduleId: m.moduleId }));
-    }
+    items.forEach((m, i) => this.afterStore(m, seqs[i] as number));
     return seqs;
   }
 
-  private pump(ref: ModuleRef): void {
-    const key = moduleKey(ref);
+  private pumpOf(key: string): Pump {
     let p = this.pumps.get(key);
     if (!p) {
-      p = { running: false, again: false, retry: undefined, failures: 0 };
+      p = { live: false, inflight: 0, draining: false, retry: undefined, failures: 0, deletes: [], deleteScheduled: false };
       this.pumps.set(key, p);
     }
-    if (this.closed || !this.ready.has(key)) return;
-    if (p.running) {
-      p.again = true;
+    return p;
+  }
+
+  private afterStore(m: QueuedMessage, seq: number): void {
+    const ref = { deviceId: m.deviceId, moduleId: m.moduleId };
+    const key = moduleKey(ref);
+    const p = this.pumpOf(key);
+    if (!p.live || !this.ready.has(key)) return; // stays in routing.db for the next drain
+    if (p.inflight >= LIVE_WINDOW) {
+      p.live = false; // the receiver is behind: continue from routing.db once in-flight ones settle
       return;
     }
+    p.inflight += 1;
+    this.withTimeout(this.hub.deliverToModuleInput(ref, m.inputName, { body: m.body, systemProperties: m.systemProperties, properties: m.properties }), key)
+      .then(
+        () => this.deleteLater(p, seq),
+        (error: unknown) => {
+          if (p.live) this.logger.debug({ module: key, err: (error as Error).message }, 'live delivery failed; kept for retry');
+          p.live = false;
+          p.failures += 1;
+        },
+      )
+      .finally(() => {
+        p.inflight -= 1;
+        if (p.inflight === 0 && !p.live) this.scheduleDrain(ref, p);
+      });
+  }
+
+  /** Starts draining a module's backlog when it is ready and nothing is in flight. */
+  private pump(ref: ModuleRef): void {
+    const key = moduleKey(ref);
+    const p = this.pumpOf(key);
+    if (this.closed || !this.ready.has(key) || p.draining || p.live || p.inflight > 0) return;
     if (p.retry) {
       clearTimeout(p.retry);
       p.retry = undefined;
     }
-    p.running = true;
-    const pump = p;
-    void this.drain(ref, key, pump)
-      .catch((error: unknown) => this.logger.error({ err: error, module: key }, 'draining a module queue failed'))
+    p.draining = true;
+    void this.drain(ref, key, p)
+      .catch((error: unknown) => {
+        p.failures += 1;
+        this.logger.error({ err: error, module: key }, 'draining a module queue failed');
+      })
       .finally(() => {
-        pump.running = false;
-        if (pump.again) {
-          pump.again = false;
-          this.pump(ref);
-        }
+        p.draining = false;
+        if (!p.live) this.scheduleDrain(ref, p);
       });
+  }
+
+  /** Drains now, or after a back-off when the last attempt failed. */
+  private scheduleDrain(ref: ModuleRef, p: Pump): void {
+    if (this.closed || !this.ready.has(moduleKey(ref)) || p.retry) return;
+    if (p.failures === 0) {
+      this.pump(ref);
+      return;
+    }
+    const delay = Math.min(this.retryDelayMs * 2 ** (p.failures - 1), MAX_RETRY_DELAY_MS);
+    p.retry = setTimeout(() => {
+      p.retry = undefined;
+      this.pump(ref);
+    }, delay);
+    p.retry.unref();
   }
 
   private async drain(ref: ModuleRef, key: string, pump: Pump): Promise<void> {
     for (;;) {
       if (this.closed || !this.ready.has(key)) return;
-      pump.again = false;
+      this.flushDeletes(pump);
       const batch = this.queue.next(ref.deviceId, ref.moduleId, this.clock.now(), this.batchSize);
-      if (batch.length === 0) return;
+      if (batch.length === 0) {
+        // Synchronously after an empty read: every later store is sent live.
+        pump.live = true;
+        pump.failures = 0;
+        return;
+      }
       const results = await this.deliverBatch(ref, batch);
       if (this.closed) return;
       const delivered: number[] = [];
@@ -402,20 +468,41 @@ export class EdgeRouter {
       this.queue.remove(delivered);
       if (failure !== undefined) {
         pump.failures += 1;
-        const delay = Math.min(this.retryDelayMs * 2 ** (pump.failures - 1), MAX_RETRY_DELAY_MS);
         const log = pump.failures > 3 ? this.logger.warn.bind(this.logger) : this.logger.debug.bind(this.logger);
-        log({ module: key, err: (failure as Error).message ?? failure, delivered: delivered.length, failed: batch.length - delivered.length, retryInMs: delay }, 'delivery to module input failed; kept for retry');
-        if (this.ready.has(key) && !pump.retry) {
-          pump.retry = setTimeout(() => {
-            pump.retry = undefined;
-            this.pump(ref);
-          }, delay);
-          pump.retry.unref();
-        }
+        log({ module: key, err: (failure as Error).message ?? failure, delivered: delivered.length, failed: batch.length - delivered.length }, 'delivery to module input failed; kept for retry');
         return;
       }
       pump.failures = 0;
     }
+  }
+
+  /** Acknowledged live deliveries leave routing.db in one transaction per event-loop turn. */
+  private deleteLater(p: Pump, seq: number): void {
+    p.deletes.push(seq);
+    if (p.deleteScheduled) return;
+    p.deleteScheduled = true;
+    setImmediate(() => this.flushDeletes(p));
+  }
+
+  private flushDeletes(p: Pump): void {
+    p.deleteScheduled = false;
+    if (p.deletes.length === 0 || this.queueClosed) return;
+    const seqs = p.deletes;
+    p.deletes = [];
+    try {
+      this.queue.remove(seqs);
+    } catch (error) {
+      this.logger.error({ err: error }, 'removing delivered messages failed; they may be delivered again');
+    }
+  }
+
+  private withTimeout(delivery: Promise<void>, key: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`module ${key} did not acknowledge within ${this.deliveryTimeoutMs} ms`)), this.deliveryTimeoutMs);
+      timer.unref();
+    });
+    return Promise.race([delivery, timeout]).finally(() => clearTimeout(timer));
   }
 
   private deliverBatch(ref: ModuleRef, batch: StoredQueuedMessage[]): Promise<PromiseSettledResult<void>[]> {

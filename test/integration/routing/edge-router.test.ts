@@ -133,9 +133,34 @@ describe('EdgeRouter', () => {
     await settle();
     expect(router.queueDepth()).toBe(1);
     hub.offline.delete('edge-1/filter');
-    await new Promise((r) => setTimeout(r, 60));
+    for (let i = 0; i < 200 && hub.delivered.length === 0; i += 1) await new Promise((r) => setTimeout(r, 10));
     await settle();
     expect(hub.delivered).toHaveLength(1);
+    expect(router.queueDepth()).toBe(0);
+  });
+
+  it('sends live while the module keeps up and falls back to the queue, in order, when 1,000 are unacknowledged', async () => {
+    deploy({ schemaVersion: '1.1', routes: { r: 'FROM /* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
+    router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' });
+    await settle();
+    const held: Array<() => void> = [];
+    const order: number[] = [];
+    hub.deliverToModuleInput = (_t, _i, m) =>
+      new Promise<void>((resolve) => {
+        order.push(JSON.parse(m.body.toString()).i);
+        held.push(resolve);
+      });
+    await Promise.all(Array.from({ length: 1500 }, (_, i) => router.route(output('sensor', 'o', { i }))));
+    await settle();
+    expect(order).toHaveLength(1000); // the live window
+    expect(router.queueDepth()).toBe(1500);
+    held.splice(0).forEach((release) => release());
+    for (let i = 0; i < 100 && order.length < 1500; i += 1) {
+      await settle();
+      held.splice(0).forEach((release) => release());
+    }
+    expect(order).toEqual([...Array(1500).keys()]);
+    for (let i = 0; i < 20 && router.queueDepth() > 0; i += 1) await settle();
     expect(router.queueDepth()).toBe(0);
   });
 
