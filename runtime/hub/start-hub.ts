@@ -438,6 +438,15 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
         reply(conn, hubTopics.desiredPatch(change.version), JSON.stringify({ ...change.patch, $version: change.version }));
       }
     }),
+    // IoT Hub drops the connections of a deleted identity (a device's modules included).
+    store.identities.deletions.add((ref) => {
+      for (const conn of [...live.values()]) {
+        if (conn.identity.deviceId === ref.deviceId && (!ref.moduleId || conn.identity.moduleId === ref.moduleId)) {
+          logger.info({ clientId: conn.clientId }, 'identity deleted; closing its connection');
+          conn.client.close();
+        }
+      }
+    }),
     store.c2d.enqueued.add((m) => {
       const conn = live.get(m.deviceId);
       if (conn) deliverC2d(conn);

@@ -4,6 +4,7 @@ import { assertValidId, SYSTEM_MODULE_IDS, type IdentityRef } from '../identity-
 import { generateKey } from '../keys.js';
 import type { Db, TxRunner } from './sqlite-db.js';
 import type { Clock } from '../../clock.js';
+import { Listeners } from './listeners.js';
 
 /** A device or module identity with its symmetric keys (IoT Hub identity registry entry). */
 export interface Identity {
@@ -62,6 +63,8 @@ export interface RegistryHooks {
  * created by another process (the CLI) are seen by a running hub at the next connect.
  */
 export class IdentityRegistry {
+  /** Deleted identities (after commit; a device deletion also covers its modules). A running hub disconnects them. */
+  readonly deletions = new Listeners<IdentityRef>();
   private readonly stmt;
 
   constructor(
@@ -140,6 +143,8 @@ export class IdentityRegistry {
         throw new HubError('HUB_DEVICE_NOT_FOUND', `device ${ref.deviceId} does not exist`);
       }
       this.hooks.deleted(ref.deviceId, ref.moduleId);
+      const deleted: IdentityRef = ref.moduleId ? { deviceId: ref.deviceId, moduleId: ref.moduleId } : { deviceId: ref.deviceId };
+      this.tx.afterCommit(() => this.deletions.emit(deleted));
     });
   }
 

@@ -197,6 +197,26 @@ describe('the hub at the MQTT protocol level (MQTT.js)', () => {
     await assertServes();
   });
 
+  it('keeps one live connection per identity: a second connection replaces the first', async () => {
+    const first = await connect('dev2');
+    const gone = closed(first);
+    const second = await connect('dev2');
+    await gone;
+    expect(second.connected).toBe(true);
+    expect(t.hub.connections().filter((c) => c.clientId === 'dev2')).toHaveLength(1);
+    await second.endAsync();
+  });
+
+  it('closes the connection of an identity deleted while connected', async () => {
+    t.createDevice('doomed');
+    const password = createSasToken('localhost/devices/doomed', keyOf('doomed'), future());
+    const c = await connect('doomed', { password });
+    const gone = closed(c);
+    t.hub.store.identities.delete({ deviceId: 'doomed' });
+    await gone;
+    await expect(connect('doomed', { password })).rejects.toSatisfy((e) => returnCode(e) === 5);
+  });
+
   it('closes a connection whose SAS token expires', async () => {
     const soon = createSasToken(`localhost/devices/dev1`, keyOf('dev1'), Math.floor(Date.now() / 1000) + 2);
     const c = await connect('dev1', { password: soon });
