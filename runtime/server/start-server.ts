@@ -91,6 +91,9 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     closers.push(() => serviceApi.close());
     const httpsPort: number | undefined = serviceApi.port;
     // routing (issue 6): hub.setMessageRouter(router) and watch store.twins for $edgeHub.
+    const { attachRouter } = await import('../routing/attach-router.js');
+    const router = attachRouter(hub, { logger, clock });
+    closers.push(() => router.close());
     // agents (issue 8): one per edge device, connecting to hub.mqttsPort.
     let agents: AgentHost | undefined;
     if (options.kubeConfig) {
