@@ -23,20 +23,23 @@ const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]
 
 export type ImageParse = { ok: true; value: ImageReference } | { ok: false; message: string };
 
+function fail(image: string, why: string): ImageParse {
+  return { ok: false, message: `image ${JSON.stringify(image)} is not a valid image reference: ${why}` };
+}
+
 /** Parses an image reference; the message says what part is wrong. Never throws. */
 export function parseImageReference(image: string): ImageParse {
-  const fail = (why: string): ImageParse => ({ ok: false, message: `image ${JSON.stringify(image)} is not a valid image reference: ${why}` });
-  if (image.length === 0) return fail('it is empty');
+  if (image.length === 0) return fail(image, 'it is empty');
   // deployment.template.json placeholders (iotedgedev / VS Code IoT Edge tooling)
-  if (image.includes('${')) return fail('it contains an unexpanded template variable; generate the deployment from its template first (iotedgedev genconfig)');
-  if (/\s/.test(image)) return fail('it contains whitespace');
+  if (image.includes('${')) return fail(image, 'it contains an unexpanded template variable; generate the deployment from its template first (iotedgedev genconfig)');
+  if (/\s/.test(image)) return fail(image, 'it contains whitespace');
   let rest = image;
   let digest: string | undefined;
   const at = rest.indexOf('@');
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) return fail(`digest "${digest}" must look like "sha256:<64 hex digits>"`);
+    if (!DIGEST.test(digest)) return fail(image, `digest "${digest}" must look like "sha256:<64 hex digits>"`);
   }
   let tag: string | undefined;
   const lastSlash = rest.lastIndexOf('/');
@@ -44,23 +47,23 @@ export function parseImageReference(image: string): ImageParse {
   if (colon >= 0) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) return fail(`tag "${tag}" may use letters, digits, "_", "." and "-" (at most 128, not starting with "." or "-")`);
+    if (!TAG.test(tag)) return fail(image, `tag "${tag}" may use letters, digits, "_", "." and "-" (at most 128, not starting with "." or "-")`);
   }
   const parts = rest.split('/');
   let registry: string | undefined;
   const first = parts[0]!;
   // reference.go splitDockerDomain: the first component is a registry if it has "." or ":", is "localhost" or has upper case
   if (parts.length > 1 && (/[.:]/.test(first) || first === 'localhost' || first !== first.toLowerCase() || first.startsWith('$'))) {
-    if (!DOMAIN.test(first)) return fail(`registry "${first}" is not a host name or host:port`);
+    if (!DOMAIN.test(first)) return fail(image, `registry "${first}" is not a host name or host:port`);
     registry = first;
     parts.shift();
   }
-  if (parts.length === 0 || parts.some((p) => p.length === 0)) return fail('it has an empty path component');
+  if (parts.length === 0 || parts.some((p) => p.length === 0)) return fail(image, 'it has an empty path component');
   for (const p of parts) {
-    if (!PATH_COMPONENT.test(p)) return fail(`repository component "${p}" must be lower-case letters and digits separated by ".", "_", "__" or "-"`);
+    if (!PATH_COMPONENT.test(p)) return fail(image, `repository component "${p}" must be lower-case letters and digits separated by ".", "_", "__" or "-"`);
   }
   const repository = parts.join('/');
-  if ((registry ? registry.length + 1 : 0) + repository.length > 255) return fail('the repository name is longer than 255 characters');
+  if ((registry ? registry.length + 1 : 0) + repository.length > 255) return fail(image, 'the repository name is longer than 255 characters');
   const normalized = tag === undefined && digest === undefined ? `${image}:latest` : image;
   return { ok: true, value: { registry, repository, tag, digest, normalized } };
 }

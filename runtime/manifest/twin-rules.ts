@@ -77,10 +77,15 @@ function walk(node: Record<string, unknown> | unknown[], path: string, depth: nu
 /** An integer as it would be written back to JSON (`1e+300` is a float literal, `9007199254740992` is not). */
 const isIntegerLiteral = (v: number): boolean => Number.isInteger(v) && !String(v).includes('e');
 
+// eslint-disable-next-line no-control-regex
+const ANY_BAD_KEY_CHAR = /[\u0000-\u001f\u007f.$#\s]/;
+
 /** Why `key` is not a legal twin property name, or undefined when it is. */
 export function twinKeyProblem(key: string): string | undefined {
   if (key.length === 0) return 'twin property names may not be empty';
   if (key.length * 3 > TWIN_KEY_MAX_BYTES && Buffer.byteLength(key, 'utf8') > TWIN_KEY_MAX_BYTES) return `twin property name is longer than ${TWIN_KEY_MAX_BYTES} bytes`;
+  // one scan for the common case (a clean key), then find out which rule was broken
+  if (!ANY_BAD_KEY_CHAR.test(key)) return undefined;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(key)) return `twin property name ${JSON.stringify(key)} contains a control character`;
   const bad = /[.$#\s]/.exec(key);
