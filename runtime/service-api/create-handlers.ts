@@ -8,13 +8,13 @@ import { telemetryHandlers } from './telemetry-handlers.js';
 import { c2dHandlers } from './c2d-handlers.js';
 
 /** Every route's handler over one backend (the type makes a missing route a compile error). */
-export function createHandlers(backend: ServiceBackend): RouteHandlers {
+export function createHandlers(backend: ServiceBackend, options: { maxStreams?: number } = {}): RouteHandlers {
   return {
     ...identityHandlers(backend),
     ...twinHandlers(backend),
     ...methodHandlers(backend),
     ...configurationHandlers(backend),
-    ...telemetryHandlers(backend),
+    ...telemetryHandlers(backend, options.maxStreams),
     ...c2dHandlers(backend),
   };
 }

@@ -1,12 +1,12 @@
 import type { MessageFilter, StoredMessage } from '../hub/index.js';
 import type { ServiceBackend } from './service-backend.js';
 import type { RequestContext, ApiResult } from './start-service-api.js';
-import { apiErrors } from './service-api-error.js';
+import { apiErrors, ServiceApiError } from './service-api-error.js';
 import { SseStream } from './sse.js';
 import { telemetryJson } from './telemetry-json.js';
 
 /** Bounds of the telemetry endpoints. */
-export const TELEMETRY_LIMITS = { defaultLimit: 100, maxLimit: 1000, scanWindow: 10_000, pageSize: 1000 } as const;
+export const TELEMETRY_LIMITS = { defaultLimit: 100, maxLimit: 1000, scanWindow: 10_000, pageSize: 1000, maxStreams: 64 } as const;
 
 /**
  * Reads `deviceId`, `moduleId`, `endpoint`, `after` and `limit` from the query string
@@ -67,7 +67,8 @@ export function readMessages(backend: ServiceBackend, filter: MessageFilter, lim
  * `GET /messages/events/stream` streams every new one as server-sent events
  * (`id` = sequence number, `event: message`, `data` = the JSON view).
  */
-export function telemetryHandlers(backend: ServiceBackend) {
+export function telemetryHandlers(backend: ServiceBackend, maxStreams: number = TELEMETRY_LIMITS.maxStreams) {
+  let openStreams = 0;
   return {
     recentEvents: async (ctx: RequestContext): Promise<ApiResult> => {
       const { filter, limit, hasAfter } = parseTelemetryQuery(ctx.query);
@@ -76,30 +77,37 @@ export function telemetryHandlers(backend: ServiceBackend) {
     streamEvents: async (ctx: RequestContext): Promise<ApiResult> => {
       const lastEventId = ctx.headers['last-event-id'];
       const { filter, hasAfter } = parseTelemetryQuery(ctx.query, Array.isArray(lastEventId) ? lastEventId[0] : lastEventId);
-      const { afterSeq: _after, ...liveFilter } = filter;
-      // Subscribe before replaying so nothing stored in between is lost; drop duplicates by seq.
-      const pending: StoredMessage[] = [];
-      let replaying = true;
-      let lastSent = hasAfter ? filter.afterSeq! : backend.store.messages.lastSeq();
-      const stream = new SseStream(ctx.res);
-      const send = (m: StoredMessage) => {
-        if (m.seq <= lastSent) return;
-        lastSent = m.seq;
-        stream.send({ id: String(m.seq), event: 'message', data: JSON.stringify(telemetryJson(m)) });
-      };
-      const unsubscribe = backend.store.messages.subscribe((m) => (replaying ? pending.push(m) : send(m)), liveFilter);
+      // Each stream holds a socket and a listener: their number is bounded like everything else.
+      if (openStreams >= maxStreams) throw new ServiceApiError(503, 'ServiceUnavailable', `Too many telemetry streams are open (${maxStreams}); try again later.`);
+      openStreams++;
+      let unsubscribe: (() => void) | undefined;
+      let stream: SseStream | undefined;
       try {
+        const { afterSeq: _after, ...liveFilter } = filter;
+        // Subscribe before replaying so nothing stored in between is lost; drop duplicates by seq.
+        // (lastSeq, the stream headers and subscribe run in one tick: no commit can fall between.)
+        const pending: StoredMessage[] = [];
+        let replaying = true;
+        let lastSent = hasAfter ? filter.afterSeq! : backend.store.messages.lastSeq();
+        const sse = (stream = new SseStream(ctx.res));
+        const send = (m: StoredMessage) => {
+          if (m.seq <= lastSent) return;
+          lastSent = m.seq;
+          sse.send({ id: String(m.seq), event: 'message', data: JSON.stringify(telemetryJson(m)) });
+        };
+        unsubscribe = backend.store.messages.subscribe((m) => (replaying ? pending.push(m) : send(m)), liveFilter);
         if (hasAfter) for (const m of readMessages(backend, filter, TELEMETRY_LIMITS.maxLimit, true)) send(m);
         replaying = false;
         for (const m of pending.splice(0)) send(m);
-        const onAbort = () => stream.close();
-        if (ctx.signal.aborted) stream.close();
+        const onAbort = () => sse.close();
+        if (ctx.signal.aborted) sse.close();
         else ctx.signal.addEventListener('abort', onAbort, { once: true });
-        await stream.closed;
+        await sse.closed;
         ctx.signal.removeEventListener('abort', onAbort);
       } finally {
-        unsubscribe();
-        stream.close();
+        openStreams--;
+        unsubscribe?.();
+        stream?.close();
       }
       return { streamed: true };
     },

@@ -49,7 +49,7 @@ async function makeCerts(): Promise<{ ca: string; key: string; cert: string }> {
   return { ca: ca.cert, key: srv.private, cert: srv.cert };
 }
 
-export async function startStoreApi(options: { limits?: Partial<ServiceApiLimits>; backend?: Partial<ServiceBackend> } = {}): Promise<StoreApiFixture> {
+export async function startStoreApi(options: { limits?: Partial<ServiceApiLimits>; backend?: Partial<ServiceBackend>; maxStreams?: number } = {}): Promise<StoreApiFixture> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'edgemu-service-api-'));
   const store = openHubStore({ stateDir });
   const certs = await makeCerts();
@@ -66,7 +66,7 @@ export async function startStoreApi(options: { limits?: Partial<ServiceApiLimits
     host: '127.0.0.1',
     hostNames: ['localhost', '127.0.0.1'],
     policyKey: (name) => (name === policy.name ? policy.primaryKey : undefined),
-    handlers: createHandlers(backend),
+    handlers: createHandlers(backend, options.maxStreams === undefined ? {} : { maxStreams: options.maxStreams }),
     logger: silentLogger(),
     clock: systemClock,
     ...(options.limits ? { limits: options.limits } : {}),

@@ -86,6 +86,36 @@ describe('the telemetry stream (server-sent events)', () => {
     expect(text).toContain('event: message');
   });
 
+  it('refuses a stream past the limit with 503 and accepts one again after a stream closes', async () => {
+    const small = await startStoreApi({ maxStreams: 1 });
+    const policy = small.store.identities.servicePolicy();
+    const c = new ServiceClient({ port: small.port, ca: small.ca, hostName: 'localhost', policyName: policy.name, policyKey: policy.primaryKey });
+    try {
+      const first = new AbortController();
+      const got: string[] = [];
+      const running = c.streamEvents({}, (e) => got.push(e.body), first.signal);
+      await until(() => {
+        if (got.length === 0) small.store.messages.appendMany([message('d', 'probe')]);
+        return got.length > 0;
+      });
+      await expect(c.streamEvents({}, () => undefined, new AbortController().signal, { maxRetries: 0 })).rejects.toMatchObject({ status: 503, errorCode: 'ServiceUnavailable' });
+      first.abort();
+      await running;
+      const second = new AbortController();
+      const got2: string[] = [];
+      const again = c.streamEvents({}, (e) => got2.push(e.body), second.signal, { retryDelayMs: 20 });
+      await until(() => {
+        if (got2.length === 0) small.store.messages.appendMany([message('d', 'probe2')]);
+        return got2.length > 0;
+      });
+      second.abort();
+      await again;
+    } finally {
+      c.close();
+      await small.close();
+    }
+  });
+
   it('ends open streams when the service API closes', async () => {
     const other = await startStoreApi();
     const policy = other.store.identities.servicePolicy();
