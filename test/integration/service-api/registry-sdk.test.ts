@@ -67,6 +67,14 @@ describe('the azure-iothub Registry against the service API', () => {
     await expect(registry.updateModuleTwin('dev1', 'modA', { properties: { desired: { bar: 2 } } }, twin.etag)).rejects.toMatchObject({ name: 'InvalidEtagError' });
   });
 
+  it('refuses the SDK with UnauthorizedError when its key is wrong, and writes nothing', async () => {
+    const wrong = f.connectionString.replace(/SharedAccessKey=.*/, `SharedAccessKey=${Buffer.alloc(32, 5).toString('base64')}`);
+    const intruder = sdkRegistry(wrong, f.port, f.ca);
+    await expect(intruder.getTwin('dev1')).rejects.toMatchObject({ name: 'UnauthorizedError' });
+    await expect(intruder.updateTwin('dev1', { properties: { desired: { intruder: true } } }, '*')).rejects.toMatchObject({ name: 'UnauthorizedError' });
+    expect(f.store.twins.get({ deviceId: 'dev1' })!.properties.desired).not.toHaveProperty('intruder');
+  });
+
   it('answers an unknown device with DeviceNotFoundError', async () => {
     await expect(registry.getTwin('nope')).rejects.toMatchObject({ name: 'DeviceNotFoundError' });
     await expect(registry.updateTwin('nope', { properties: { desired: { a: 1 } } }, '*')).rejects.toMatchObject({ name: 'DeviceNotFoundError' });
