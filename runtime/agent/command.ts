@@ -15,6 +15,12 @@ export interface Command {
   readonly kind: CommandKind;
   /** Names of the modules the command touches. */
   readonly modules: readonly string[];
+  /**
+   * Commands with the same batch that follow each other in a plan may run concurrently (IoT
+   * Edge's `ParallelGroupCommand`): the planner gives every command of one startupOrder group the
+   * group's batch; a `wait-ready` (no batch) is a barrier.
+   */
+  readonly batch?: number;
   /** `kind module…`, for logs and status descriptions. */
   describe(): string;
   execute(signal: AbortSignal): Promise<void>;

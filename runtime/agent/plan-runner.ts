@@ -46,6 +46,8 @@ export interface PlanRunnerOptions {
   logger: Logger;
   /** Cool-off between retries of a failing command; IoT Edge's 10 s × 2ⁿ capped at 300 s by default. */
   coolOff?: RestartPolicyOptions;
+  /** How many commands of one batch run at the same time (default 8). */
+  concurrency?: number;
 }
 
 interface RunStats {
@@ -65,9 +67,11 @@ export class OrderedRetryPlanRunner {
   private readonly stats = new Map<string, RunStats>();
   private deploymentId: string | undefined;
   private readonly coolOff: RestartPolicyOptions;
+  private readonly concurrency: number;
 
   constructor(private readonly options: PlanRunnerOptions) {
     this.coolOff = options.coolOff ?? DEFAULT_RESTART_POLICY_OPTIONS;
+    this.concurrency = Math.max(1, options.concurrency ?? 8);
   }
 
   async execute(deploymentId: string, plan: Plan, signal: AbortSignal): Promise<void> {
@@ -76,38 +80,59 @@ export class OrderedRetryPlanRunner {
       this.deploymentId = deploymentId;
     }
     const failures: CommandFailure[] = [];
-    for (const command of plan) {
-      signal.throwIfAborted();
-      const now = this.options.clock.now();
-      const stats = this.stats.get(command.id);
-      if (stats) {
-        const retryAtMs = stats.lastFailureMs + coolOffMs(stats.failures - 1, this.coolOff);
-        if (now < retryAtMs && now >= stats.lastFailureMs) {
-          this.options.logger.debug({ command: command.describe(), retryAtMs }, 'command cooling off');
-          failures.push({ command: command.describe(), error: stats.lastError, failures: stats.failures, skipped: true, retryAtMs });
-          continue;
+    // Consecutive commands of one batch run concurrently (bounded); anything else in order.
+    for (let i = 0; i < plan.length; ) {
+      const batch = plan[i]!.batch;
+      let j = i + 1;
+      if (batch !== undefined) while (j < plan.length && plan[j]!.batch === batch) j += 1;
+      const slice = plan.slice(i, j);
+      i = j;
+      let next = 0;
+      const worker = async () => {
+        while (next < slice.length) {
+          const command = slice[next++]!;
+          const failure = await this.runOne(command, signal);
+          if (failure) failures.push(failure);
         }
-      }
-      try {
-        this.options.logger.debug({ command: command.describe() }, 'executing');
-        await command.execute(signal);
-        this.stats.delete(command.id);
-      } catch (error) {
-        if (signal.aborted) throw error;
-        if (error instanceof EnvironmentUnavailableError) throw error;
-        const failed = { failures: (stats?.failures ?? 0) + 1, lastFailureMs: this.options.clock.now(), lastError: describeError(error) };
-        this.stats.set(command.id, failed);
-        this.options.logger.warn({ command: command.describe(), err: failed.lastError, failures: failed.failures }, 'command failed');
-        failures.push({
-          command: command.describe(),
-          error: failed.lastError,
-          failures: failed.failures,
-          skipped: false,
-          retryAtMs: failed.lastFailureMs + coolOffMs(failed.failures - 1, this.coolOff),
-        });
-      }
+      };
+      const results = await Promise.allSettled(Array.from({ length: Math.min(this.concurrency, slice.length) }, worker));
+      const fatal = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (fatal) throw fatal.reason;
     }
     if (failures.length > 0) throw new PlanExecutionError(failures);
+  }
+
+  /** Runs one command unless it is cooling off; a failure is returned, an unreachable environment thrown. */
+  private async runOne(command: Plan[number], signal: AbortSignal): Promise<CommandFailure | undefined> {
+    signal.throwIfAborted();
+    const now = this.options.clock.now();
+    const stats = this.stats.get(command.id);
+    if (stats) {
+      const retryAtMs = stats.lastFailureMs + coolOffMs(stats.failures - 1, this.coolOff);
+      if (now < retryAtMs && now >= stats.lastFailureMs) {
+        this.options.logger.debug({ command: command.describe(), retryAtMs }, 'command cooling off');
+        return { command: command.describe(), error: stats.lastError, failures: stats.failures, skipped: true, retryAtMs };
+      }
+    }
+    try {
+      this.options.logger.debug({ command: command.describe() }, 'executing');
+      await command.execute(signal);
+      this.stats.delete(command.id);
+      return undefined;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      if (error instanceof EnvironmentUnavailableError) throw error;
+      const failed = { failures: (stats?.failures ?? 0) + 1, lastFailureMs: this.options.clock.now(), lastError: describeError(error) };
+      this.stats.set(command.id, failed);
+      this.options.logger.warn({ command: command.describe(), err: failed.lastError, failures: failed.failures }, 'command failed');
+      return {
+        command: command.describe(),
+        error: failed.lastError,
+        failures: failed.failures,
+        skipped: false,
+        retryAtMs: failed.lastFailureMs + coolOffMs(failed.failures - 1, this.coolOff),
+      };
+    }
   }
 
   /** The earliest time a cooling-off command may run again, so the loop can requeue then. */

@@ -96,12 +96,15 @@ export function planReconcile(input: PlanInput, factory: CommandFactory): Plan {
   const plan: Command[] = [];
   orders.forEach((order, i) => {
     const g = groups.get(order)!;
-    for (const m of g.removes) plan.push(factory.remove(m));
-    for (const m of g.creates) plan.push(factory.create(m));
-    for (const { want, have } of g.updates) plan.push(factory.update(want, have));
-    for (const m of g.starts.sort(byName)) plan.push(factory.start(m));
-    for (const m of g.stops.sort(byName)) plan.push(factory.stop(m));
-    plan.push(...g.policyStops);
+    // Modules of one group do not depend on each other: their commands form one batch.
+    const batch: Command[] = [];
+    for (const m of g.removes) batch.push(factory.remove(m));
+    for (const m of g.creates) batch.push(factory.create(m));
+    for (const { want, have } of g.updates) batch.push(factory.update(want, have));
+    for (const m of g.starts.sort(byName)) batch.push(factory.start(m));
+    for (const m of g.stops.sort(byName)) batch.push(factory.stop(m));
+    batch.push(...g.policyStops);
+    for (const c of batch) plan.push({ ...c, batch: i });
     const laterWork = orders.slice(i + 1).some((o) => {
       const later = groups.get(o)!;
       return later.creates.length + later.updates.length + later.starts.length > 0;

@@ -84,6 +84,28 @@ export class ClientNodeKubeApi implements KubeApi {
     }
   }
 
+  async listWithVersion(apiVersion: string, kind: string, namespace: string, labelSelector: string): Promise<{ items: KubeObject[]; resourceVersion: string | undefined }> {
+    try {
+      const result = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+      return { items: (result.items ?? []) as KubeObject[], resourceVersion: result.metadata?.resourceVersion };
+    } catch (error) {
+      throw classifyKubeError(error, `list ${kind}`);
+    }
+  }
+
+  async watch(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    labelSelector: string,
+    resourceVersion: string | undefined,
+    onEvent: (type: WatchEventType, object: KubeObject) => void,
+    onEnd: (error?: unknown) => void,
+  ): Promise<WatchHandle> {
+    const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    return this.watchPath(`${base}/namespaces/${encodeURIComponent(namespace)}/${pluralOf(kind)}`, { labelSelector, allowWatchBookmarks: true, ...(resourceVersion ? { resourceVersion } : {}) }, onEvent, onEnd);
+  }
+
   async delete(apiVersion: string, kind: string, namespace: string, name: string, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     try {
@@ -95,10 +117,10 @@ export class ClientNodeKubeApi implements KubeApi {
     }
   }
 
-  async watchPods(
-    namespace: string,
-    labelSelector: string,
-    onEvent: (type: WatchEventType, pod: KubeObject) => void,
+  private async watchPath(
+    path: string,
+    query: Record<string, string | boolean>,
+    onEvent: (type: WatchEventType, object: KubeObject) => void,
     onEnd: (error?: unknown) => void,
   ): Promise<WatchHandle> {
     let stopped = false;
@@ -110,10 +132,10 @@ export class ClientNodeKubeApi implements KubeApi {
     };
     try {
       const controller = await this.watcher.watch(
-        `/api/v1/namespaces/${encodeURIComponent(namespace)}/${pluralOf('Pod')}`,
-        { labelSelector, allowWatchBookmarks: true },
+        path,
+        query,
         (type, obj) => {
-          if (!stopped) onEvent(type as WatchEventType, obj as KubeObject);
+          if (!stopped && !ended) onEvent(type as WatchEventType, obj as KubeObject);
         },
         (error) => end(error),
       );
@@ -124,7 +146,7 @@ export class ClientNodeKubeApi implements KubeApi {
         },
       };
     } catch (error) {
-      throw classifyKubeError(error, 'watch pods');
+      throw classifyKubeError(error, `watch ${path}`);
     }
   }
 }

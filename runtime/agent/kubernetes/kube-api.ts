@@ -33,13 +33,23 @@ export interface KubeApi {
   apply(object: KubeObject, signal?: AbortSignal): Promise<KubeObject>;
   /** Objects of one kind in a namespace, selected by labels. */
   list(apiVersion: string, kind: string, namespace: string, labelSelector: string, signal?: AbortSignal): Promise<KubeObject[]>;
+  /** Like `list`, with the list's resourceVersion to start a watch from (K8s "list then watch"). */
+  listWithVersion(apiVersion: string, kind: string, namespace: string, labelSelector: string): Promise<{ items: KubeObject[]; resourceVersion: string | undefined }>;
+  /**
+   * Watches objects of one kind from `resourceVersion` (ADDED/MODIFIED/DELETED; BOOKMARKs carry a
+   * newer resourceVersion). `onEnd` is called once when the watch ends other than by `stop()`.
+   */
+  watch(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    labelSelector: string,
+    resourceVersion: string | undefined,
+    onEvent: (type: WatchEventType, object: KubeObject) => void,
+    onEnd: (error?: unknown) => void,
+  ): Promise<WatchHandle>;
   /** Deletes one object (background propagation); a missing object is not an error. */
   delete(apiVersion: string, kind: string, namespace: string, name: string, signal?: AbortSignal): Promise<void>;
-  /**
-   * Watches pods in a namespace by label selector. `onEvent` gets every event; `onEnd` is called
-   * once when the watch ends for any reason other than `stop()` (the caller re-watches).
-   */
-  watchPods(namespace: string, labelSelector: string, onEvent: (type: WatchEventType, pod: KubeObject) => void, onEnd: (error?: unknown) => void): Promise<WatchHandle>;
 }
 
 /** An API request the server refused (4xx other than 408/429): the request itself is wrong. */

@@ -1,7 +1,6 @@
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
-import { describeError } from '../../errors.js';
 import type { EdgeAgentConfig, ModuleSpec } from '../../manifest/model.js';
 import { toK8sName } from '../../manifest/k8s-name.js';
 import {
@@ -20,7 +19,8 @@ import { commandId, type Command, type CommandFactory, type CommandKind } from '
 import type { Environment } from '../ports.js';
 import { moduleRuntimeInfo } from '../pod-status.js';
 import type { AgentStopRecord, CurrentModule, CurrentState } from '../runtime-info.js';
-import type { KubeApi, KubeObject, WatchHandle } from './kube-api.js';
+import type { KubeApi, KubeObject } from './kube-api.js';
+import { WatchedCollection } from './watched-collection.js';
 
 /** The full module spec the agent applied, on the Deployment: current state is read back from it. */
 export const ANNOTATION_AGENT_SPEC = 'edgemu.io/agent-module-spec';
@@ -58,17 +58,26 @@ export interface KubernetesEnvironmentOptions {
 export class KubernetesEnvironment implements Environment {
   readonly namespace: string;
   private readonly selector: string;
+  private deployments: WatchedCollection | undefined;
+  private pods: WatchedCollection | undefined;
 
   constructor(private readonly options: KubernetesEnvironmentOptions) {
     this.namespace = deviceNamespace(options.deviceId);
     this.selector = deviceSelector(options.deviceId);
   }
 
+  /**
+   * Current modules: from the watched copies when they mirror the server (a pass then costs no
+   * API call), else by listing. Listing failures surface as EnvironmentUnavailableError.
+   */
   async readCurrent(signal: AbortSignal): Promise<CurrentState> {
-    const [deployments, pods] = await Promise.all([
-      this.options.kube.list('apps/v1', 'Deployment', this.namespace, this.selector, signal),
-      this.options.kube.list('v1', 'Pod', this.namespace, this.selector, signal),
-    ]);
+    const cached = this.deployments?.ready && this.pods?.ready;
+    const [deployments, pods] = cached
+      ? [this.deployments!.snapshot(), this.pods!.snapshot()]
+      : await Promise.all([
+          this.options.kube.list('apps/v1', 'Deployment', this.namespace, this.selector, signal),
+          this.options.kube.list('v1', 'Pod', this.namespace, this.selector, signal),
+        ]);
     const podsByModule = new Map<string, V1Pod[]>();
     for (const pod of pods as V1Pod[]) {
       const module = pod.metadata?.labels?.[LABEL_MODULE];
@@ -112,7 +121,10 @@ export class KubernetesEnvironment implements Environment {
 
   /** Applies objects in order. */
   async applyAll(objects: readonly KubeObject[], signal: AbortSignal): Promise<void> {
-    for (const o of objects) await this.options.kube.apply(o, signal);
+    for (const o of objects) {
+      const applied = await this.options.kube.apply(o, signal);
+      if (o.kind === 'Deployment') this.deployments?.upsert(applied);
+    }
   }
 
   /** Deletes every object a module owns (selected by its module label). */
@@ -120,7 +132,10 @@ export class KubernetesEnvironment implements Environment {
     const selector = moduleSelector(this.options.deviceId, moduleName);
     for (const [apiVersion, kind] of MODULE_KINDS) {
       const objects = await this.options.kube.list(apiVersion, kind, this.namespace, selector, signal);
-      for (const o of objects) await this.options.kube.delete(apiVersion, kind, this.namespace, o.metadata!.name!, signal);
+      for (const o of objects) {
+        await this.options.kube.delete(apiVersion, kind, this.namespace, o.metadata!.name!, signal);
+        if (kind === 'Deployment') this.deployments?.remove(o.metadata!.name!);
+      }
     }
   }
 
@@ -145,53 +160,25 @@ export class KubernetesEnvironment implements Environment {
   }
 
   /**
-   * Watches the device's pods and calls `onChange` on every event (level-triggered: the event
-   * only marks the agent dirty). The watch is re-established with capped back-off when it ends.
+   * Watches the device's Deployments and pods (list-then-watch copies) and calls `onChange` on
+   * every event (level-triggered: the event only marks the agent dirty). The copies also serve
+   * `readCurrent`, so a pass with nothing to do makes no API call.
    */
   watch(onChange: (reason: string) => void): { stop(): void } {
-    let handle: WatchHandle | undefined;
-    let stopped = false;
-    let failures = 0;
-    const stopController = new AbortController();
-    const start = async (): Promise<void> => {
-      while (!stopped) {
-        try {
-          handle = await this.options.kube.watchPods(
-            this.namespace,
-            this.selector,
-            (type, pod) => {
-              failures = 0;
-              onChange(`pod ${pod.metadata?.name ?? '?'} ${type}`);
-            },
-            (error) => {
-              handle = undefined;
-              if (stopped) return;
-              if (error) this.options.logger.debug({ err: describeError(error) }, 'pod watch ended');
-              failures += 1;
-              onChange('pod watch restarted');
-              void this.options.clock
-                .sleep(Math.min(500 * 2 ** Math.min(failures - 1, 6), 30_000), stopController.signal)
-                .then(start, () => undefined);
-            },
-          );
-          return;
-        } catch (error) {
-          failures += 1;
-          this.options.logger.debug({ err: describeError(error) }, 'cannot watch pods; retrying');
-          try {
-            await this.options.clock.sleep(Math.min(500 * 2 ** Math.min(failures - 1, 6), 30_000), stopController.signal);
-          } catch {
-            return;
-          }
-        }
-      }
-    };
-    void start();
+    const make = (apiVersion: string, kind: string) =>
+      new WatchedCollection(this.options.kube, apiVersion, kind, this.namespace, this.selector, onChange, this.options.clock, this.options.logger);
+    const deployments = make('apps/v1', 'Deployment');
+    const pods = make('v1', 'Pod');
+    this.deployments = deployments;
+    this.pods = pods;
+    deployments.start();
+    pods.start();
     return {
       stop: () => {
-        stopped = true;
-        stopController.abort();
-        handle?.stop();
+        deployments.stop();
+        pods.stop();
+        if (this.deployments === deployments) this.deployments = undefined;
+        if (this.pods === pods) this.pods = undefined;
       },
     };
   }

@@ -64,4 +64,38 @@ describe('OrderedRetryPlanRunner', () => {
     expect(f.executed).toEqual([]);
     expect(runner.nextRetryAtMs()).toBeUndefined();
   });
+
+  it('runs the commands of one batch concurrently (bounded) and treats an unbatched command as a barrier', async () => {
+    const log: string[] = [];
+    let active = 0;
+    let maxActive = 0;
+    const gate: Array<() => void> = [];
+    const cmd = (name: string, batch?: number) => ({
+      id: name,
+      kind: 'create' as const,
+      modules: [name],
+      ...(batch === undefined ? {} : { batch }),
+      describe: () => name,
+      execute: async () => {
+        log.push(`start ${name}`);
+        active += 1;
+        maxActive = Math.max(maxActive, active);
+        await new Promise<void>((r) => gate.push(r));
+        active -= 1;
+        log.push(`end ${name}`);
+      },
+    });
+    const runner = new OrderedRetryPlanRunner({ clock: new FakeClock(), logger: silentLogger(), concurrency: 2 });
+    const done = runner.execute('1', [cmd('a', 0), cmd('b', 0), cmd('c', 0), cmd('wait'), cmd('d', 1)], signal());
+    const release = async () => {
+      await new Promise((r) => setImmediate(r));
+      gate.shift()?.();
+    };
+    for (let i = 0; i < 5; i += 1) await release();
+    await done;
+    expect(maxActive).toBe(2);
+    expect(log.slice(0, 2)).toEqual(['start a', 'start b']);
+    expect(log.indexOf('start wait')).toBeGreaterThan(log.indexOf('end c'));
+    expect(log.indexOf('start d')).toBeGreaterThan(log.indexOf('end wait'));
+  });
 });

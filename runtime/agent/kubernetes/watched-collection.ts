@@ -1,0 +1,123 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock.js';
+import { describeError } from '../../errors.js';
+import type { KubeApi, KubeObject, WatchHandle } from './kube-api.js';
+
+/** Orders two resourceVersions when both are etcd revisions (numeric); otherwise "newer" is assumed. */
+export function isNewerOrSame(candidate: string | undefined, current: string | undefined): boolean {
+  if (!candidate || !current || !/^\d+$/.test(candidate) || !/^\d+$/.test(current)) return true;
+  return BigInt(candidate) >= BigInt(current);
+}
+
+/**
+ * A local copy of one kind's objects in a namespace, kept current by list-then-watch (the
+ * informer pattern of client-go and controller-runtime's cached client): reads cost nothing and
+ * every change calls `onChange`, so the agent is level-triggered by watch events instead of
+ * polling. When the watch ends or fails the copy is marked not ready (readers then list
+ * directly) and is rebuilt with capped back-off. The agent's own writes go through `upsert` /
+ * `remove` so the next pass does not see its previous pass's state.
+ */
+export class WatchedCollection {
+  private readonly items = new Map<string, KubeObject>();
+  private healthy = false;
+  private stopped = false;
+  private handle: WatchHandle | undefined;
+  private readonly stopController = new AbortController();
+
+  constructor(
+    private readonly kube: KubeApi,
+    private readonly apiVersion: string,
+    private readonly kind: string,
+    private readonly namespace: string,
+    private readonly selector: string,
+    private readonly onChange: (reason: string) => void,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  /** True while the copy mirrors the server (listed, watch running). */
+  get ready(): boolean {
+    return this.healthy && !this.stopped;
+  }
+
+  snapshot(): KubeObject[] {
+    return [...this.items.values()];
+  }
+
+  start(): void {
+    void this.run();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.healthy = false;
+    this.stopController.abort();
+    this.handle?.stop();
+  }
+
+  /** Records an object the agent just wrote (the API server's answer), unless the copy already has a newer one. */
+  upsert(object: KubeObject): void {
+    const name = object.metadata?.name;
+    if (!name) return;
+    const have = this.items.get(name);
+    if (!have || isNewerOrSame(object.metadata?.resourceVersion as string | undefined, have.metadata?.resourceVersion as string | undefined)) this.items.set(name, object);
+  }
+
+  remove(name: string): void {
+    this.items.delete(name);
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        const { items, resourceVersion } = await this.kube.listWithVersion(this.apiVersion, this.kind, this.namespace, this.selector);
+        if (this.stopped) return;
+        this.items.clear();
+        for (const o of items) if (o.metadata?.name) this.items.set(o.metadata.name, o);
+        const ended = new Promise<unknown>((resolve) => {
+          this.kube
+            .watch(this.apiVersion, this.kind, this.namespace, this.selector, resourceVersion, (type, object) => this.apply(type, object), resolve)
+            .then((h) => {
+              this.handle = h;
+              if (this.stopped) h.stop();
+            }, resolve);
+        });
+        this.healthy = true;
+        failures = 0;
+        this.onChange(`${this.kind} list`);
+        const error = await ended;
+        this.healthy = false;
+        this.handle = undefined;
+        if (this.stopped) return;
+        if (error) throw error;
+        this.logger.debug({ kind: this.kind }, 'watch closed by the server; listing again');
+      } catch (error) {
+        this.healthy = false;
+        if (this.stopped) return;
+        failures += 1;
+        const delay = Math.min(250 * 2 ** Math.min(failures - 1, 7), 15_000);
+        this.logger.debug({ kind: this.kind, err: describeError(error), retryInMs: delay }, 'watch failed');
+        this.onChange(`${this.kind} watch failed`);
+        try {
+          await this.clock.sleep(delay, this.stopController.signal);
+        } catch {
+          return;
+        }
+      }
+    }
+  }
+
+  private apply(type: string, object: KubeObject): void {
+    const name = object.metadata?.name;
+    if (type === 'ERROR' || !name) {
+      // An ERROR event (e.g. 410 Gone: resourceVersion too old) is followed by the end of the stream; relist then.
+      if (type === 'ERROR') this.healthy = false;
+      return;
+    }
+    if (type === 'BOOKMARK') return;
+    if (type === 'DELETED') this.items.delete(name);
+    else this.upsert(object);
+    this.onChange(`${this.kind} ${name} ${type}`);
+  }
+}
