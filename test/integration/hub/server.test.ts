@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { main } from '../../../runtime/cli/main.js';
+import { silentLogger } from '../../../runtime/log/create-logger.js';
+import { startServer, type Server } from '../../../runtime/server/start-server.js';
+import { readDiscovery } from '../../../runtime/hub/index.js';
+import { ensureTlsMaterial } from '../../../runtime/hub/tls-material.js';
+
+let dir: string;
+let server: Server;
+
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(['--state-dir', dir, '--log-level', 'silent', ...argv], { out: (s) => void (out += s), err: (s) => void (err += s), shutdownSignal: new AbortController().signal });
+  return { code, out, err };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'edgemu-server-'));
+  server = await startServer({ stateDir: dir, mqttsPort: 0, httpsPort: 0, bindAddress: '127.0.0.1', hostNames: ['edgemu.test'], logger: silentLogger() });
+});
+afterAll(async () => {
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the server and the CLI against a running hub', () => {
+  it('advertises itself in DIR/hub.json and refuses a second server on the same state dir', async () => {
+    expect(readDiscovery(dir)).toMatchObject({ pid: process.pid, mqttsPort: server.mqttsPort, hostName: 'edgemu.test' });
+    // a state dir whose hub.json names another live process (our parent) is taken
+    const taken = mkdtempSync(path.join(tmpdir(), 'edgemu-taken-'));
+    try {
+      writeFileSync(path.join(taken, 'hub.json'), JSON.stringify({ pid: process.ppid, mqttsPort: 1, hostName: 'x', hostNames: [], caFile: '', startedAt: '' }));
+      await expect(startServer({ stateDir: taken, mqttsPort: 0, httpsPort: 0, bindAddress: '127.0.0.1', logger: silentLogger() })).rejects.toMatchObject({ code: 'SERVER_ALREADY_RUNNING' });
+    } finally {
+      rmSync(taken, { recursive: true, force: true });
+    }
+  });
+
+  it('prints connection strings with the running hub’s host name and port', async () => {
+    expect((await cli('identity', 'create', 'd1')).code).toBe(0);
+    const r = await cli('connection-string', '--device', 'd1');
+    expect(r.out).toMatch(new RegExp(`^HostName=edgemu\\.test:${server.mqttsPort};DeviceId=d1;SharedAccessKey=`));
+  });
+
+  it('sees identities created by the CLI at the next connect (no restart needed)', () => {
+    expect(server.store.identities.get({ deviceId: 'd1' })).toBeDefined();
+  });
+
+  it('issued a server certificate for the extra host name, signed by DIR/ca.pem', () => {
+    const cert = new X509Certificate(readFileSync(path.join(dir, 'server.pem')));
+    expect(cert.subjectAltName).toContain('DNS:edgemu.test');
+    expect(cert.checkIssued(new X509Certificate(readFileSync(path.join(dir, 'ca.pem'))))).toBe(true);
+  });
+
+  it('re-issues only the server certificate when a new host name is asked for', async () => {
+    const ca = readFileSync(path.join(dir, 'ca.pem'), 'utf8');
+    const again = await ensureTlsMaterial(dir, ['edgemu.test', 'other.test']);
+    expect(again.caCert).toBe(ca);
+    expect(new X509Certificate(again.serverCert).subjectAltName).toContain('DNS:other.test');
+  });
+
+  it('removes hub.json on close', async () => {
+    await server.close();
+    expect(existsSync(path.join(dir, 'hub.json'))).toBe(false);
+    expect(readDiscovery(dir)).toBeUndefined();
+  });
+});
