@@ -16,7 +16,8 @@ export type ClusterErrorCode =
   | 'CLUSTER_BUSY'
   | 'KIND_UNAVAILABLE'
   | 'KIND_FAILED'
-  | 'KUBECONFIG_INVALID';
+  | 'KUBECONFIG_INVALID'
+  | 'VERSION_INVALID';
 
 export class ClusterError extends EdgemuError {
   declare readonly code: ClusterErrorCode;

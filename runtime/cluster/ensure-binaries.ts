@@ -8,7 +8,7 @@ import { ClusterError } from './cluster-errors.js';
 import { acquireLock } from './dir-lock.js';
 import { signalGroup } from './process-tree.js';
 import { cacheRoot, componentDir } from './cache-dir.js';
-import { componentSpecs, DEFAULT_VERSIONS, type ComponentName, type ComponentSpec, type ControlPlaneVersions } from './versions.js';
+import { componentSpecs, versionsFromEnv, type ComponentName, type ComponentSpec, type ControlPlaneVersions } from './versions.js';
 
 /** One line of build or verification progress, for the CLI to print (builds take minutes). */
 export interface BinaryProgress {
@@ -80,7 +80,7 @@ interface Stamp {
  */
 export async function ensureBinaries(options: EnsureBinariesOptions = {}): Promise<{ binaries: ControlPlaneBinaries; results: EnsureResult[] }> {
   const root = options.cacheDir ?? cacheRoot();
-  const versions = options.versions ?? DEFAULT_VERSIONS;
+  const versions = options.versions ?? versionsFromEnv();
   const wanted = options.components;
   const results: EnsureResult[] = [];
   for (const spec of componentSpecs(versions)) {

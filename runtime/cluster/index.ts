@@ -1,7 +1,7 @@
 // Public API of the cluster area (issue 3): binaries, local clusters, kind, kubeconfig helpers.
 export { ClusterError, type ClusterErrorCode } from './cluster-errors.js';
 export { cacheRoot, componentDir } from './cache-dir.js';
-export { DEFAULT_VERSIONS, FALLBACK_KUBERNETES, type ControlPlaneVersions, type ComponentName } from './versions.js';
+export { DEFAULT_VERSIONS, FALLBACK_KUBERNETES, versionsFromEnv, type ControlPlaneVersions, type ComponentName } from './versions.js';
 export { ensureBinaries, type BinaryProgress, type ControlPlaneBinaries, type EnsureBinariesOptions, type EnsureResult } from './ensure-binaries.js';
 export {
   startLocalCluster,

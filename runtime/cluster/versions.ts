@@ -1,3 +1,5 @@
+import { ClusterError } from './cluster-errors.js';
+
 /**
  * The pinned control-plane versions (k8s-control-plane.md §0). The cache directory is keyed by
  * these, so changing one builds the new version next to the old one instead of overwriting it.
@@ -22,6 +24,29 @@ export const DEFAULT_VERSIONS: ControlPlaneVersions = {
 
 /** Fallback named in the issue, for machines where v1.37.2 cannot be built. */
 export const FALLBACK_KUBERNETES = { kubernetes: 'v1.36.3', kubernetesStaging: 'v0.36.3' } as const;
+
+const SEMVER_TAG = /^v\d+\.\d+\.\d+$/;
+
+/**
+ * The versions to use: the pinned defaults, overridden by EDGEMU_K8S_VERSION (e.g. the v1.36.3
+ * fallback; the staging tag follows: v1.X.Y → v0.X.Y, as the staging modules are tagged),
+ * EDGEMU_ETCD_VERSION and EDGEMU_KWOK_VERSION. Each version builds into its own cache dir.
+ */
+export function versionsFromEnv(env: NodeJS.ProcessEnv = process.env): ControlPlaneVersions {
+  const pick = (name: string, fallback: string): string => {
+    const value = env[name];
+    if (value === undefined || value === '') return fallback;
+    if (!SEMVER_TAG.test(value)) throw new ClusterError('VERSION_INVALID', `${name} must look like v1.2.3, got "${value}"`);
+    return value;
+  };
+  const kubernetes = pick('EDGEMU_K8S_VERSION', DEFAULT_VERSIONS.kubernetes);
+  return {
+    kubernetes,
+    kubernetesStaging: kubernetes === DEFAULT_VERSIONS.kubernetes ? DEFAULT_VERSIONS.kubernetesStaging : kubernetes.replace(/^v1\./, 'v0.'),
+    etcd: pick('EDGEMU_ETCD_VERSION', DEFAULT_VERSIONS.etcd),
+    kwok: pick('EDGEMU_KWOK_VERSION', DEFAULT_VERSIONS.kwok),
+  };
+}
 
 /** A cache component: one build-binaries.sh invocation producing one version-keyed directory. */
 export type ComponentName = 'k8s' | 'etcd' | 'kwok' | 'kwok-stages';

@@ -89,6 +89,18 @@ describe('the control-plane binary cache', () => {
     expect(readFileSync(stage, 'utf8')).toBe(original);
   });
 
+  it('says Go is needed when a build is due and go is not on PATH', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent-edgemu-path';
+    try {
+      const error = await ensureBinaries({ cacheDir: cache, versions: { ...v, kwok: 'v0.0.0-edgemu-no-go' }, components: ['kwok'] }).catch((e: unknown) => e);
+      expect((error as ClusterError).code).toBe('GO_MISSING');
+      expect((error as Error).message).toMatch(/needs Go ≥ 1\.26 on PATH.*--provider kind.*--kubeconfig/);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   it('shows Go’s own error when a build fails, and leaves no half-built directory', async () => {
     const versions = { ...v, kwok: 'v0.0.0-edgemu-does-not-exist' };
     const error = await ensureBinaries({ cacheDir: cache, versions, components: ['kwok'] }).catch((e: unknown) => e);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { cacheRoot, componentDir } from '../../../runtime/cluster/cache-dir.js';
-import { componentSpecs, DEFAULT_VERSIONS, KWOK_UPSTREAM_STAGE_FILES } from '../../../runtime/cluster/versions.js';
+import { componentSpecs, DEFAULT_VERSIONS, KWOK_UPSTREAM_STAGE_FILES, versionsFromEnv } from '../../../runtime/cluster/versions.js';
 import { assertClusterName, clusterDir } from '../../../runtime/cluster/local-cluster.js';
 
 describe('the binary cache location', () => {
@@ -39,5 +39,20 @@ describe('cluster names', () => {
   });
   it('places a cluster under <state-dir>/clusters/<name>', () => {
     expect(clusterDir('/s', 'edgemu')).toBe('/s/clusters/edgemu');
+  });
+});
+
+describe('version overrides from the environment', () => {
+  it.each([
+    [{}, DEFAULT_VERSIONS],
+    [{ EDGEMU_K8S_VERSION: 'v1.36.3' }, { ...DEFAULT_VERSIONS, kubernetes: 'v1.36.3', kubernetesStaging: 'v0.36.3' }],
+    [{ EDGEMU_ETCD_VERSION: 'v3.6.16', EDGEMU_KWOK_VERSION: 'v0.7.0' }, { ...DEFAULT_VERSIONS, etcd: 'v3.6.16', kwok: 'v0.7.0' }],
+    [{ EDGEMU_K8S_VERSION: '' }, DEFAULT_VERSIONS],
+  ])('env %j', (env, expected) => {
+    expect(versionsFromEnv(env)).toEqual(expected);
+  });
+
+  it.each(['1.36.3', 'v1.36', 'latest', 'v1.36.3; rm -rf /'])('rejects EDGEMU_K8S_VERSION=%j', (value) => {
+    expect(() => versionsFromEnv({ EDGEMU_K8S_VERSION: value })).toThrow(expect.objectContaining({ code: 'VERSION_INVALID' }));
   });
 });
