@@ -498,6 +498,11 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
       if (!isValidMethodName(call.methodName)) {
         return { status: 400, payload: { errorCode: 400027, message: `invalid method name ${JSON.stringify(call.methodName)}` } };
       }
+      const body = JSON.stringify(call.payload ?? null);
+      // IoT Hub: method payloads are JSON of at most 128 KB (iotedge-protocol §7.6).
+      if (Buffer.byteLength(body) > 128 * 1024) {
+        return { status: 400, payload: { errorCode: 400028, message: 'method payload larger than 128 KB' } };
+      }
       const conn = live.get(clientId);
       if (!conn) return { status: 404, payload: { errorCode: 404103, message: `${clientId} is not connected` } };
       const timeoutMs = Math.min(Math.max(call.timeoutMs ?? 30_000, 1), 300_000);
@@ -508,7 +513,7 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
           resolve({ status: 504, payload: { errorCode: 504101, message: `timed out after ${timeoutMs} ms waiting for ${clientId} to answer ${call.methodName}` } });
         }, timeoutMs);
         methods.set(rid, { clientId, resolve, timer });
-        reply(conn, hubTopics.methodRequest(call.methodName, rid), JSON.stringify(call.payload ?? null));
+        reply(conn, hubTopics.methodRequest(call.methodName, rid), body);
       });
     },
     deliverToModuleInput(deviceId, moduleId, inputName, message) {

@@ -53,6 +53,8 @@ describe('a device using the unmodified azure-iot-device SDK over MQTT/TLS', () 
     await waitFor(() => t.hub.store.sessions.filters('dev1').has('$iothub/methods/POST/#'));
     expect(await t.hub.invokeMethod({ deviceId: 'dev1', methodName: 'reboot', payload: { delay: 5 }, timeoutMs: 5000 })).toEqual({ status: 200, payload: { rebooted: true, delay: 5 } });
     expect((await t.hub.invokeMethod({ deviceId: 'dev1', methodName: 'unknown', timeoutMs: 300 })).status).toBe(504);
+    expect((await t.hub.invokeMethod({ deviceId: 'dev1', methodName: 'reboot', payload: 'x'.repeat(130 * 1024) })).status).toBe(400);
+    expect((await t.hub.invokeMethod({ deviceId: 'dev1', methodName: 'a/b' })).status).toBe(400);
     t.createDevice('offline');
     expect((await t.hub.invokeMethod({ deviceId: 'offline', methodName: 'reboot' })).status).toBe(404);
   });

@@ -70,3 +70,37 @@ describe('the server and the CLI against a running hub', () => {
     expect(readDiscovery(dir)).toBeUndefined();
   });
 });
+
+describe('edgemu hub', () => {
+  it('runs in the foreground, prints where it listens, and stops cleanly on the shutdown signal', async () => {
+    const own = mkdtempSync(path.join(tmpdir(), 'edgemu-hubcmd-'));
+    const stop = new AbortController();
+    let out = '';
+    const done = main(['--state-dir', own, '--log-level', 'silent', 'hub', '--mqtts-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--json'], {
+      out: (s) => void (out += s),
+      err: () => {},
+      shutdownSignal: stop.signal,
+    });
+    try {
+      const end = Date.now() + 20_000;
+      while (!out.includes('\n') && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      const summary = JSON.parse(out.split('\n')[0]!) as { mqttsPort: number; caFile: string; pid: number };
+      expect(summary.mqttsPort).toBeGreaterThan(0);
+      expect(summary.caFile).toBe(path.join(own, 'ca.pem'));
+      expect(readDiscovery(own)?.mqttsPort).toBe(summary.mqttsPort);
+      stop.abort();
+      expect(await done).toBe(0);
+      expect(out).toContain('edgemu hub stopped');
+      expect(existsSync(path.join(own, 'hub.json'))).toBe(false);
+    } finally {
+      stop.abort();
+      await done;
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 2 on a bad port', async () => {
+    const r = await main(['hub', '--mqtts-port', 'abc'], { out: () => {}, err: () => {}, shutdownSignal: new AbortController().signal });
+    expect(r).toBe(2);
+  });
+});
