@@ -38,12 +38,6 @@ export class IssueCollector {
     if (!this.warnings.includes(message)) this.warnings.push(message);
   }
 
-  /** True when a problem at `path` or below it was recorded. */
-  hasIssueAt(path: string): boolean {
-    for (const p of this.seenPaths) if (p === path || p.startsWith(`${path}/`)) return true;
-    return false;
-  }
-
   get count(): number {
     return this.issues.length;
   }
