@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../../runtime/cli/main.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function run(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), shutdownSignal: AbortSignal.abort() });
+  return { code, out, err };
+}
+
+describe('edgemu up / status argument handling', () => {
+  it('refuses --deployment without --device as a usage error', async () => {
+    const r = await run('up', '--deployment', 'deployments/examples/temperature-filter.deployment.json');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--deployment needs --device/);
+  });
+
+  it('refuses --kubeconfig with --cluster local as a usage error', async () => {
+    const r = await run('up', '--cluster', 'local', '--kubeconfig', '/nonexistent');
+    expect(r.code).toBe(2);
+  });
+
+  it('fails on an invalid manifest before starting anything', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgemu-up-'));
+    dirs.push(dir);
+    const r = await run('--state-dir', path.join(dir, 'state'), 'up', '--deployment', 'deployments/invalid/agent-schema-version-unsupported.json', '--device', 'd');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/schemaVersion|412/);
+    expect(existsSync(path.join(dir, 'state', 'clusters'))).toBe(false);
+  });
+
+  it('status needs --device and fails clearly for an unknown device', async () => {
+    expect((await run('status')).code).toBe(2);
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgemu-status-'));
+    dirs.push(dir);
+    const r = await run('--state-dir', dir, 'status', '--device', 'nope');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/device nope does not exist/);
+  });
+});
