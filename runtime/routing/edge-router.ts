@@ -12,6 +12,7 @@ import {
 } from './edge-hub-reported.js';
 import { inputDeliveryProperties, toRoutingMessage } from './hub-message-mapping.js';
 import { matchRoutes } from './match-routes.js';
+import { sourceMatches } from './routing-message.js';
 import { RouteQueueStore, type QueuedMessage, type StoredQueuedMessage } from './route-queue-store.js';
 
 /** A module identity (device + module). */
@@ -90,6 +91,7 @@ const LIVE_WINDOW = 1000;
 const MAX_RETRY_DELAY_MS = 2000;
 
 const EDGE_HUB = '$edgeHub';
+const TWIN_CHANGES = '/twinChangeNotifications';
 const moduleKey = (r: ModuleRef): string => `${r.deviceId}/${r.moduleId}`;
 
 /**
@@ -178,7 +180,7 @@ export class EdgeRouter {
   async route(message: HubMessage): Promise<void> {
     // After close the sender gets no PUBACK, so the SDK sends again to the next hub.
     if (this.closed) throw new EdgemuError('ROUTER_CLOSED', 'the router is shut down; message not accepted');
-    const state = this.routingStateFor(message.deviceId, message.moduleId);
+    const state = this.routingStateFor(message.deviceId, message.moduleId, '/messages');
     if (state?.routes === undefined) {
       await this.hub.storeUpstream(message);
       return;
@@ -188,7 +190,7 @@ export class EdgeRouter {
       this.logger.debug({ deviceId: message.deviceId, moduleId: message.moduleId, output: message.outputName }, 'no route matches; message dropped');
       return;
     }
-    const edgeDeviceId = this.edgeDeviceFor(message.deviceId, message.moduleId) as string;
+    const edgeDeviceId = this.edgeDeviceFor(message.deviceId, message.moduleId, '/messages') as string;
     const now = this.clock.now();
     const writes: Promise<unknown>[] = [];
     let upstream = false;
@@ -306,24 +308,34 @@ export class EdgeRouter {
     this.report(deviceId, { lastDesiredVersion: desiredVersion, lastDesiredStatus: desiredStatus(true) });
   }
 
-  /** The edge device whose routes apply to a sender (see `routingStateFor`). */
-  private edgeDeviceFor(deviceId: string, moduleId: string | undefined): string | undefined {
+  /**
+   * The edge device whose routes apply to a sender. A module belongs to its own device. A
+   * device that is not an edge device is a leaf of an edge device only when that is
+   * unambiguous: edgemu has no parent/child link (IoT Hub's device scope), so leaf traffic goes
+   * through the routes of the one edge device whose route set has a source taking it
+   * (`/*`, `/messages/*`, `/twinChangeNotifications`, …). Otherwise the device is a plain IoT
+   * Hub device and its telemetry goes to `$upstream` as IoT Hub would store it.
+   */
+  private edgeDeviceFor(deviceId: string, moduleId: string | undefined, sourcePath: string): string | undefined {
     if (this.devices.has(deviceId)) return deviceId;
     if (moduleId) return undefined;
-    // A leaf device: edgemu has no parent/child link, so leaf telemetry goes through the
-    // routes of the single edge device when there is exactly one (the laptop setup).
-    if (this.devices.size === 1) return this.devices.keys().next().value as string;
-    return undefined;
+    let found: string | undefined;
+    for (const [edge, state] of this.devices) {
+      if (!state.routes?.some((r) => sourceMatches(r.parsed.sourcePrefix, sourcePath))) continue;
+      if (found !== undefined) return undefined; // more than one candidate gateway: ambiguous
+      found = edge;
+    }
+    return found;
   }
 
-  private routingStateFor(deviceId: string, moduleId: string | undefined): EdgeDeviceState | undefined {
-    const edge = this.edgeDeviceFor(deviceId, moduleId);
+  private routingStateFor(deviceId: string, moduleId: string | undefined, sourcePath: string): EdgeDeviceState | undefined {
+    const edge = this.edgeDeviceFor(deviceId, moduleId, sourcePath);
     return edge === undefined ? undefined : this.devices.get(edge);
   }
 
   /** A client's reported-property patch, routed as `/twinChangeNotifications` (iotedge-protocol.md §7.5). */
   private routeTwinChange(ref: IdentityRef, patch: Record<string, unknown>, version: number): void {
-    const state = this.routingStateFor(ref.deviceId, ref.moduleId);
+    const state = this.routingStateFor(ref.deviceId, ref.moduleId, TWIN_CHANGES);
     if (state?.routes === undefined || this.closed) return;
     const message: HubMessage = {
       deviceId: ref.deviceId,
@@ -336,7 +348,7 @@ export class EdgeRouter {
     const routing = toRoutingMessage(message);
     (routing.systemProperties as Record<string, string>).messageType = 'twinChangeNotification';
     const targets = matchRoutes(state.routes, routing);
-    const edgeDeviceId = this.edgeDeviceFor(ref.deviceId, ref.moduleId) as string;
+    const edgeDeviceId = this.edgeDeviceFor(ref.deviceId, ref.moduleId, TWIN_CHANGES) as string;
     const now = this.clock.now();
     const delivery = inputDeliveryProperties(message);
     let upstream = false;
@@ -534,7 +546,7 @@ export class EdgeRouter {
 
   private updateClient(ref: IdentityRef, status: 'Connected' | 'Disconnected'): void {
     if (ref.moduleId === EDGE_HUB) return; // the hub never lists itself
-    const edge = this.edgeDeviceFor(ref.deviceId, ref.moduleId) ?? this.edgeDeviceOnDemand(ref.deviceId);
+    const edge = this.edgeDeviceFor(ref.deviceId, ref.moduleId, '/messages') ?? this.edgeDeviceOnDemand(ref.deviceId);
     if (edge === undefined) return;
     const state = this.devices.get(edge) as EdgeDeviceState;
     const clientId = clientIdOf(ref);

@@ -252,10 +252,12 @@ describe('EdgeRouter', () => {
   });
 
   it('reports clients with status and connect/disconnect times; leaf devices disappear on disconnect', async () => {
+    deploy({ schemaVersion: '1.1', routes: { all: 'FROM /messages/* INTO $upstream' } });
     router.clientConnected({ deviceId: 'edge-1', moduleId: 'sensor' });
     router.clientConnected({ deviceId: 'edge-1', moduleId: '$edgeAgent' });
     router.clientConnected({ deviceId: 'plain-1' });
     await settle();
+    expect((reported().clients as Record<string, { status: string }>)['plain-1']?.status).toBe('Connected');
     clock.t += 1000;
     router.clientDisconnected({ deviceId: 'edge-1', moduleId: 'sensor' });
     router.clientDisconnected({ deviceId: 'plain-1' });
@@ -300,12 +302,21 @@ describe('EdgeRouter', () => {
     expect(JSON.parse(hub.delivered[0]!.message.body.toString())).toMatchObject({ properties: { reported: { temp: 3 } } });
   });
 
-  it('sends plain (non-edge) devices to $upstream regardless of edge routes when there are several edge devices', async () => {
+  it('treats a device as a plain IoT Hub device when no edge route set takes /messages', async () => {
+    deploy({ schemaVersion: '1.1', routes: { r: 'FROM /messages/modules/sensor/* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
+    await router.route({ ...output('sensor', 'x', { plain: true }), deviceId: 'plain-1', moduleId: undefined, outputName: undefined });
+    expect(hub.upstream).toHaveLength(1);
+    expect(router.queueDepth()).toBe(0);
+  });
+
+  it('sends plain (non-edge) devices to $upstream when two edge devices could take them', async () => {
     store.identities.createDevice('edge-2', { edge: true });
     router.close();
     router = open();
-    deploy({ schemaVersion: '1.1', routes: { r: 'FROM /messages/modules/* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
+    deploy({ schemaVersion: '1.1', routes: { r: 'FROM /messages/* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
+    store.twins.replaceDesired({ deviceId: 'edge-2', moduleId: '$edgeHub' }, { schemaVersion: '1.1', routes: { r: 'FROM /* INTO $upstream' } });
     await router.route({ ...output('sensor', 'x', {}), deviceId: 'plain-1', moduleId: undefined, outputName: undefined });
+    expect(router.queueDepth()).toBe(0);
     expect(hub.upstream).toHaveLength(1);
   });
 });
