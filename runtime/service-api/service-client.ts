@@ -205,7 +205,7 @@ export class ServiceClient {
           }
         });
         res.on('end', () => resolve());
-        res.on('error', reject);
+        res.on('error', (error) => (signal.aborted ? resolve() : reject(error)));
         res.on('close', () => resolve());
       });
       const onAbort = () => req.destroy();

@@ -90,13 +90,22 @@ export function telemetryHandlers(backend: ServiceBackend, maxStreams: number = 
         let replaying = true;
         let lastSent = hasAfter ? filter.afterSeq! : backend.store.messages.lastSeq();
         const sse = (stream = new SseStream(ctx.res));
-        const send = (m: StoredMessage) => {
-          if (m.seq <= lastSent) return;
+        const send = (m: StoredMessage): boolean => {
+          if (m.seq <= lastSent) return sse.isOpen;
           lastSent = m.seq;
-          sse.send({ id: String(m.seq), event: 'message', data: JSON.stringify(telemetryJson(m)) });
+          return sse.send({ id: String(m.seq), event: 'message', data: JSON.stringify(telemetryJson(m)) });
         };
         unsubscribe = backend.store.messages.subscribe((m) => (replaying ? pending.push(m) : send(m)), liveFilter);
-        if (hasAfter) for (const m of readMessages(backend, filter, TELEMETRY_LIMITS.maxLimit, true)) send(m);
+        // Replay everything missed, page by page. A reader that falls more than the stream's buffer
+        // behind is disconnected by SseStream and resumes from its last id, so this stays bounded.
+        if (hasAfter) {
+          replay: for (;;) {
+            const page = readMessages(backend, { ...filter, afterSeq: lastSent }, TELEMETRY_LIMITS.maxLimit, true);
+            if (page.length === 0) break;
+            for (const m of page) if (!send(m)) break replay;
+            if (page.length < TELEMETRY_LIMITS.maxLimit) break;
+          }
+        }
         replaying = false;
         for (const m of pending.splice(0)) send(m);
         const onAbort = () => sse.close();

@@ -86,6 +86,29 @@ describe('the telemetry stream (server-sent events)', () => {
     expect(text).toContain('event: message');
   });
 
+  it('replays more missed messages than one page (1000) without a gap', async () => {
+    const stored = f.store.messages.appendMany(Array.from({ length: 2500 }, (_, i) => message('dev3', `m${i}`)));
+    const got: TelemetryJson[] = [];
+    const stop = new AbortController();
+    const policy = f.store.identities.servicePolicy();
+    const c = new ServiceClient({ port: f.port, ca: f.ca, hostName: 'localhost', policyName: policy.name, policyKey: policy.primaryKey });
+    // Resume as a reader whose last event was the one before the batch.
+    const resumed = (c as unknown as { streamOnce: (...a: unknown[]) => Promise<void> }).streamOnce.call(
+      c,
+      { deviceId: 'dev3' },
+      String(stored[0]!.seq - 1),
+      stop.signal,
+      (e: TelemetryJson) => {
+        got.push(e);
+        if (got.length === 2500) stop.abort();
+      },
+      () => undefined,
+    );
+    await resumed;
+    c.close();
+    expect(got.map((e) => e.body)).toEqual(stored.map((m) => m.body.toString()));
+  });
+
   it('refuses a stream past the limit with 503 and accepts one again after a stream closes', async () => {
     const small = await startStoreApi({ maxStreams: 1 });
     const policy = small.store.identities.servicePolicy();
