@@ -377,7 +377,7 @@ function mapPorts(exposed: unknown, bindings: unknown, serviceOptions: Experimen
 
   const sorted = [...ports.values()].sort((a, b) => a.port - b.port || ordinal(a.protocol, b.protocol));
   const type = serviceOptions?.type ?? (bound ? 'NodePort' : 'ClusterIP');
-  const usedNodePorts = new Set<number>();
+  const usedNodePorts = new Set<string>();
   for (const p of sorted) {
     out.containerPorts.push({ containerPort: p.port, protocol: p.protocol });
     const sp: V1ServicePort = { name: `${p.protocol.toLowerCase()}-${p.port}`, port: p.port, targetPort: p.port, protocol: p.protocol };
@@ -389,13 +389,13 @@ function mapPorts(exposed: unknown, bindings: unknown, serviceOptions: Experimen
     if (first !== undefined && type !== 'ClusterIP') {
       if (first < NODE_PORT_RANGE.min || first > NODE_PORT_RANGE.max) {
         warn(`host port ${first} of ${p.port}/${p.protocol.toLowerCase()} is outside the node-port range ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}; Kubernetes picks the node port`);
-      } else if (usedNodePorts.has(first)) {
-        warn(`host port ${first} is bound twice; Kubernetes picks the node port for ${p.port}/${p.protocol.toLowerCase()}`);
+      } else if (usedNodePorts.has(`${first}/${p.protocol}`)) {
+        warn(`host port ${first}/${p.protocol.toLowerCase()} is bound twice; Kubernetes picks the node port for ${p.port}/${p.protocol.toLowerCase()}`);
       } else {
-        // A node port is unique per port number across protocols only if both are set on the
-        // same Service entry; different protocols may share it (K8s allows TCP+UDP on one node port).
+        // Kubernetes keeps node ports unique per (port, protocol): TCP and UDP may share a number,
+        // as Docker lets 53/tcp and 53/udp bind the same host port.
         sp.nodePort = first;
-        usedNodePorts.add(first);
+        usedNodePorts.add(`${first}/${p.protocol}`);
       }
     }
     out.servicePorts.push(sp);

@@ -102,6 +102,21 @@ describe('mapCreateOptions: ports and the Service', () => {
     expect(warnings).toEqual(['host port 8080 of 80/tcp is outside the node-port range 30000-32767; Kubernetes picks the node port']);
   });
 
+  it('lets TCP and UDP share a node port, as Docker lets them share a host port', () => {
+    const { mapped, warnings } = map({ HostConfig: { PortBindings: { '53/tcp': [{ HostPort: '30053' }], '53/udp': [{ HostPort: '30053' }] } } });
+    expect(warnings).toEqual([]);
+    expect(mapped.servicePorts.map((p) => [p.name, p.nodePort])).toEqual([
+      ['tcp-53', 30053],
+      ['udp-53', 30053],
+    ]);
+  });
+
+  it('lets Kubernetes pick the node port when one host port/protocol is bound twice', () => {
+    const { mapped, warnings } = map({ HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '30080' }], '81/tcp': [{ HostPort: '30080' }] } } });
+    expect(mapped.servicePorts.map((p) => p.nodePort)).toEqual([30080, undefined]);
+    expect(warnings).toEqual(['host port 30080/tcp is bound twice; Kubernetes picks the node port for 81/tcp']);
+  });
+
   it('treats an empty HostPort as a random host port (NodePort, no fixed node port)', () => {
     const { mapped, warnings } = map({ HostConfig: { PortBindings: { '80/tcp': [{}] } } });
     expect(warnings).toEqual([]);
