@@ -45,14 +45,12 @@ export function openHubStore(options: HubStoreOptions): HubStore {
   let twins: TwinStore;
   // eslint-disable-next-line prefer-const
   let c2d: C2dQueue;
+  const sessions = new SessionStore(db);
   const identities = new IdentityRegistry(db, tx, clock, {
     created: (ref) => twins.create(ref),
     deleted: (deviceId, moduleId) => {
       twins.remove(deviceId, moduleId);
-      db.prepare("DELETE FROM sessions WHERE client_id = ? OR client_id LIKE ? ESCAPE '\\'").run(
-        moduleId ? `${deviceId}/${moduleId}` : deviceId,
-        moduleId ? '\u0000' : `${deviceId.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`,
-      );
+      sessions.removeIdentity(deviceId, moduleId);
       if (!moduleId) c2d.removeDevice(deviceId);
     },
   });
@@ -67,7 +65,7 @@ export function openHubStore(options: HubStoreOptions): HubStore {
     twins,
     messages,
     c2d,
-    sessions: new SessionStore(db),
+    sessions,
     db,
     transaction: (fn) => tx.run(fn),
     close() {

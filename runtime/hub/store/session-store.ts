@@ -13,6 +13,7 @@ export class SessionStore {
       remove: db.prepare('DELETE FROM sessions WHERE client_id = ? AND filter = ?'),
       clear: db.prepare('DELETE FROM sessions WHERE client_id = ?'),
       list: db.prepare<[string], { filter: string }>('SELECT filter FROM sessions WHERE client_id = ?'),
+      clearModules: db.prepare("DELETE FROM sessions WHERE substr(client_id, 1, ?) = ?"),
     };
   }
 
@@ -26,6 +27,16 @@ export class SessionStore {
 
   clear(clientId: string): void {
     this.stmt.clear.run(clientId);
+  }
+
+  /** Forgets the sessions of a deleted module, or of a deleted device and all its modules. */
+  removeIdentity(deviceId: string, moduleId: string | undefined): void {
+    if (moduleId) {
+      this.stmt.clear.run(`${deviceId}/${moduleId}`);
+    } else {
+      this.stmt.clear.run(deviceId);
+      this.stmt.clearModules.run(deviceId.length + 1, `${deviceId}/`);
+    }
   }
 
   filters(clientId: string): Set<string> {

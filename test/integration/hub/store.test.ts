@@ -165,3 +165,20 @@ describe('messages and C2D', () => {
     expect(store.c2d.pending('d1')).toHaveLength(49);
   });
 });
+
+describe('sessions', () => {
+  it('forgets the sessions of deleted identities, a device’s modules included, and nobody else’s', () => {
+    store.identities.createDevice('d1');
+    store.identities.createModule('d1', 'm1');
+    store.identities.createDevice('d10');
+    for (const id of ['d1', 'd1/m1', 'd10']) store.sessions.add(id, '$iothub/twin/res/#');
+    store.identities.delete({ deviceId: 'd1', moduleId: 'm1' });
+    expect(store.sessions.filters('d1/m1').size).toBe(0);
+    expect(store.sessions.filters('d1').size).toBe(1);
+    store.identities.createModule('d1', 'm2');
+    store.sessions.add('d1/m2', '$iothub/twin/res/#');
+    store.identities.delete({ deviceId: 'd1' });
+    expect(store.sessions.filters('d1').size + store.sessions.filters('d1/m2').size).toBe(0);
+    expect(store.sessions.filters('d10').size).toBe(1);
+  });
+});
