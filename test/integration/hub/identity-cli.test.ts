@@ -61,3 +61,32 @@ describe('edgemu identity and connection-string', () => {
     expect((await run('identity', 'list')).out).toBe('no identities\n');
   });
 });
+
+describe('several edgemu processes on one fresh state dir at once', () => {
+  it('all succeed and nothing is lost or corrupted', async () => {
+    const { execFile } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+    const fresh = mkdtempSync(path.join(tmpdir(), 'edgemu-concurrent-'));
+    try {
+      const run = (args: string[]) =>
+        new Promise<{ code: number; stderr: string }>((resolve) =>
+          execFile(process.execPath, [path.join(repo, 'bin/edgemu.js'), '--state-dir', fresh, '--log-level', 'error', ...args], (error, _stdout, stderr) =>
+            resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr }),
+          ),
+        );
+      const results = await Promise.all(['a', 'b', 'c', 'd'].map((d) => run(['identity', 'create', d, '--edge'])));
+      expect(results).toEqual(Array.from({ length: 4 }, () => ({ code: 0, stderr: '' })));
+      const { openHubStore } = await import('../../../runtime/hub/index.js');
+      const store = openHubStore({ stateDir: fresh });
+      try {
+        expect(store.identities.list()).toHaveLength(12);
+        expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      } finally {
+        store.close();
+      }
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+});
