@@ -39,7 +39,8 @@ export async function translateContextFromState(options: ContextFromStateOptions
   const notes: string[] = [];
   let hostName = 'localhost';
   let mqttsPort = DEFAULT_MQTTS_PORT;
-  const identities: Record<string, ModuleIdentity> = {};
+  // Filled with defineProperty semantics (Object.fromEntries below): a module named `__proto__` must not become the prototype.
+  const found: [string, ModuleIdentity][] = [];
   const dbFile = path.join(options.stateDir, 'hub.db');
 
   if (existsSync(dbFile)) {
@@ -54,7 +55,7 @@ export async function translateContextFromState(options: ContextFromStateOptions
       }
       for (const moduleId of options.moduleNames) {
         const identity = store.identities.get({ deviceId: options.deviceId, moduleId });
-        if (identity !== undefined) identities[moduleId] = { sharedAccessKey: identity.primaryKey, generationId: identity.generationId };
+        if (identity !== undefined) found.push([moduleId, { sharedAccessKey: identity.primaryKey, generationId: identity.generationId }]);
         else notes.push(`module identity ${options.deviceId}/${moduleId} does not exist yet; create it with: edgemu identity create ${options.deviceId} --module ${moduleId}`);
       }
     } finally {
@@ -94,7 +95,7 @@ export async function translateContextFromState(options: ContextFromStateOptions
       iotHubHostName,
       gatewayHostName,
       hubCaPem,
-      identities,
+      identities: Object.fromEntries(found),
       logLevel: options.logLevel,
       storage: options.storage,
     },

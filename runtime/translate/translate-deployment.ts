@@ -247,7 +247,8 @@ function translateModule(module: ModuleSpec, context: TranslateContext, namespac
   const mapped = mapCreateOptions(module.createOptions, (w) => warnings.push(w));
 
   // Identity: the module's own connection string, in a Secret, never inline in the pod spec.
-  const identity = context.identities?.[module.name];
+  // Own properties only: a module may be called `__proto__` or `constructor` (the manifest allows it).
+  const identity = context.identities !== undefined && Object.hasOwn(context.identities, module.name) ? context.identities[module.name] : undefined;
   let connectionString: string;
   let placeholder = false;
   if (identity?.connectionString !== undefined) connectionString = identity.connectionString;

@@ -161,6 +161,15 @@ describe('translateDeployment', () => {
     expect(t.warnings).toContain('module mod: no identity key is known for this module; Secret edgemu-identity-mod holds a placeholder key the hub will refuse');
   });
 
+  it('looks identities up by own property only, so __proto__ and constructor are ordinary module names', () => {
+    const identities = Object.fromEntries([['__proto__', { sharedAccessKey: 'cHJvdG8=' }]]);
+    const t = translateDeployment(agent([spec('__proto__'), spec('constructor'), spec('other')]), { ...context, identities });
+    const keyOf = (name: string) => Buffer.from(byKind<V1Secret>(t.objects, 'Secret').find((s) => s.metadata!.name === name)!.data!.connectionString!, 'base64').toString();
+    expect(keyOf('edgemu-identity-proto')).toContain('SharedAccessKey=cHJvdG8=');
+    expect(keyOf('edgemu-identity-other')).toContain('SharedAccessKey=EDGEMU-PLACEHOLDER');
+    expect(keyOf('edgemu-identity-constructor')).toContain('SharedAccessKey=EDGEMU-PLACEHOLDER');
+  });
+
   it('mounts the hub CA from a ConfigMap and names the file in EdgeModuleCACertificateFile', () => {
     const t = translateDeployment(agent([spec('mod')]), context);
     expect(t.objects[1]).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'edgemu-hub-ca' }, data: { 'ca.pem': context.hubCaPem } });
