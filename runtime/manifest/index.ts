@@ -12,6 +12,7 @@ export { parseImageReference, type ImageReference } from './image-reference.js';
 export { toK8sName, toLabelValue } from './k8s-name.js';
 export {
   readManifestFile,
+  readManifestStream,
   validateManifestFile,
   loadDeploymentFile,
   decodeManifestBytes,

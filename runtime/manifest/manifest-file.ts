@@ -78,6 +78,28 @@ export async function readManifestFile(file: string, options: { maxBytes?: numbe
   return decodeManifestBytes(file, bytes);
 }
 
+/**
+ * Reads a manifest from a stream (standard input for `edgemu validate -`), stopping as soon
+ * as it exceeds the size cap instead of buffering whatever is piped in.
+ */
+export async function readManifestStream(stream: AsyncIterable<Uint8Array | string>, label: string, options: { maxBytes?: number } = {}): Promise<string> {
+  const maxBytes = options.maxBytes ?? MAX_MANIFEST_BYTES;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of stream) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      length += bytes.length;
+      if (length > maxBytes) throw tooLarge(label, length, maxBytes, true);
+      chunks.push(bytes);
+    }
+  } catch (error) {
+    if (error instanceof ManifestFileError) throw error;
+    throw new ManifestFileError('MANIFEST_UNREADABLE', `${label} cannot be read: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  }
+  return decodeManifestBytes(label, Buffer.concat(chunks, length));
+}
+
 /** Decodes UTF-8, refusing binary data and UTF-16 with a message that says so. */
 export function decodeManifestBytes(file: string, bytes: Uint8Array): string {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
@@ -91,9 +113,10 @@ export function decodeManifestBytes(file: string, bytes: Uint8Array): string {
   }
 }
 
-function tooLarge(file: string, size: number, maxBytes: number): ManifestFileError {
+function tooLarge(file: string, size: number, maxBytes: number, atLeast = false): ManifestFileError {
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return new ManifestFileError('MANIFEST_TOO_LARGE', `${file} is ${size > maxBytes * 10 ? mb(size) : `${size} bytes`}; manifests are limited to ${mb(maxBytes)} (IoT Hub allows 32 KB per twin section)`);
+  const what = atLeast ? `larger than ${mb(maxBytes)}` : size > maxBytes * 10 ? mb(size) : `${size} bytes`;
+  return new ManifestFileError('MANIFEST_TOO_LARGE', `${file} is ${what}; manifests are limited to ${mb(maxBytes)} (IoT Hub allows 32 KB per twin section)`);
 }
 
 function fsError(file: string, error: unknown): ManifestFileError {
@@ -115,11 +138,17 @@ export interface FileValidationReport {
   warnings: string[];
 }
 
-/** Reads and validates one file; never throws (read problems become a 400 report at path ""). */
-export async function validateManifestFile(file: string, options: { maxBytes?: number } = {}): Promise<{ report: FileValidationReport; deployment: Deployment | undefined }> {
+/**
+ * Reads and validates one file (`-` reads `options.stdin`, default standard input); never
+ * throws (read problems become a 400 report at path "").
+ */
+export async function validateManifestFile(
+  file: string,
+  options: { maxBytes?: number; stdin?: AsyncIterable<Uint8Array | string> } = {},
+): Promise<{ report: FileValidationReport; deployment: Deployment | undefined }> {
   let text: string;
   try {
-    text = await readManifestFile(file, options);
+    text = file === '-' ? await readManifestStream(options.stdin ?? process.stdin, 'standard input', options) : await readManifestFile(file, options);
   } catch (error) {
     const message = error instanceof ManifestFileError ? error.message : `${file} cannot be read: ${String(error)}`;
     return { report: { file, valid: false, status: 400, errors: [{ path: '', message }], warnings: [] }, deployment: undefined };

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { RegisterCommand } from '../cli-context.js';
 import { globalOptions } from '../cli-context.js';
+import { UsageError } from '../../errors.js';
 
 /**
  * `edgemu validate FILE... [--json]`: checks deployment manifests the way IoT Edge would
@@ -10,7 +11,7 @@ export const registerValidate: RegisterCommand = (program, ctx) => {
   program
     .command('validate')
     .description('validate IoT Edge deployment manifests; lists every problem with its JSON path')
-    .argument('<file...>', 'deployment manifest files (JSON)')
+    .argument('<file...>', 'deployment manifest files (JSON); - reads standard input')
     .option('--json', 'print one JSON array with a result per file')
     .addHelpText(
       'after',
@@ -22,12 +23,14 @@ export const registerValidate: RegisterCommand = (program, ctx) => {
         'Examples:',
         '  edgemu validate deployments/examples/*.json',
         '  edgemu validate --json my.deployment.json',
+        '  az iot edge deployment show -d my-deployment -n my-hub | edgemu validate -',
       ].join('\n'),
     )
     .action(async (files: string[], _opts: unknown, command: Command) => {
       const { json } = globalOptions(command);
       const { validateManifestFile } = await import('../../manifest/manifest-file.js');
       const reports = [];
+      if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
       for (const file of files) reports.push((await validateManifestFile(file)).report);
       if (json) ctx.out(`${JSON.stringify(reports, null, 2)}\n`);
       else {

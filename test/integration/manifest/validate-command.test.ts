@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../runtime/cli/main.js';
-import { loadDeploymentFile, ManifestFileError, ManifestInvalidError, readManifestFile } from '../../../runtime/manifest/index.js';
+import { loadDeploymentFile, ManifestFileError, ManifestInvalidError, readManifestFile, readManifestStream, validateManifestFile } from '../../../runtime/manifest/index.js';
+import { Readable } from 'node:stream';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
 const example = path.join(repo, 'deployments/examples/temperature-filter.deployment.json');
@@ -92,6 +93,32 @@ describe('edgemu validate', () => {
     expect(r.stdout).toContain('binary.bin: invalid (status 400, 1 problem)');
     expect(r.stdout).toContain('huge.json: invalid (status 400, 1 problem)');
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+});
+
+describe('edgemu validate - (standard input)', () => {
+  it('validates a manifest piped in, e.g. from az iot edge deployment show', () => {
+    const wrapped = readFileSync(path.join(repo, 'deployments/examples/content-wrapper.deployment.json'));
+    const r = spawnSync(process.execPath, [path.join(repo, 'bin/edgemu.js'), 'validate', '--json', '-'], { input: wrapped, encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([{ file: '-', valid: true, status: 200, errors: [], warnings: [] }]);
+  });
+
+  it('stops reading a stream at the size cap and refuses binary streams', async () => {
+    async function* endless() {
+      for (;;) yield Buffer.alloc(64 * 1024, 0x20);
+    }
+    const big = await validateManifestFile('-', { stdin: endless(), maxBytes: 1024 * 1024 });
+    expect(big.report).toMatchObject({ valid: false, status: 400, errors: [{ path: '', message: expect.stringContaining('larger than 1.0 MB') }] });
+    const binary = await validateManifestFile('-', { stdin: Readable.from([Buffer.from([1, 2, 0, 3])]) });
+    expect(binary.report.errors[0]!.message).toContain('binary');
+    const text = await readManifestStream(Readable.from(['{"a":', '1}']), 'x');
+    expect(text).toBe('{"a":1}');
+  });
+
+  it('refuses - given twice (usage error)', async () => {
+    const r = await run(['validate', '-', '-']);
+    expect(r.code).toBe(2);
   });
 });
 
