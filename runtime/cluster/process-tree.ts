@@ -11,12 +11,27 @@ export function isAlive(pid: number): boolean {
 }
 
 /**
+ * True while the process runs: alive and not a zombie. A zombie has exited (it holds no ports
+ * or memory) and only waits for its parent to reap it; the parent may be this very process.
+ */
+export function isRunning(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) S ...": the state follows the last ')' (comm may contain spaces or parens)
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
+/**
  * True when `pid` is alive AND still runs `binary` (Linux /proc check). A pid file can outlive
  * its process and the pid be reused by something else: we only ever signal our own processes.
  * Where /proc is unavailable, liveness alone is used.
  */
 export function isOurProcess(pid: number, binary: string): boolean {
-  if (!isAlive(pid)) return false;
+  if (!isRunning(pid)) return false;
   let cmdline: string;
   try {
     cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');

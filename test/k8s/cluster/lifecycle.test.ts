@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkHealth, startLocalCluster, stopLocalCluster } from '../../../runtime/cluster/local-cluster.js';
 import { freePort, isPortFree } from '../../../runtime/cluster/free-port.js';
-import { isAlive } from '../../../runtime/cluster/process-tree.js';
+import { isRunning } from '../../../runtime/cluster/process-tree.js';
 import { ClusterError } from '../../../runtime/cluster/cluster-errors.js';
 import { ensureBinaries, type ControlPlaneBinaries } from '../../../runtime/cluster/ensure-binaries.js';
 
@@ -70,7 +70,7 @@ describe('a local cluster’s lifecycle', () => {
     expect(result.found).toBe(true);
     expect(result.stopped.map((p) => p.id).sort()).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok']);
     expect(result.portsStillBound).toEqual([]);
-    for (const p of state.processes) expect(isAlive(p.pid), `${p.id} pid ${p.pid}`).toBe(false);
+    for (const p of state.processes) expect(isRunning(p.pid), `${p.id} pid ${p.pid}`).toBe(false);
     for (const port of Object.values(state.ports)) expect(await isPortFree(port), `port ${port}`).toBe(true);
     expect(existsSync(state.dir)).toBe(false);
     // stopping twice is harmless
