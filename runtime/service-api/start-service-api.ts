@@ -7,6 +7,7 @@ import { matchRoute, type RouteName, type RouteParams } from './route-table.js';
 import { requireApiVersion } from './api-version.js';
 import { authorizeServiceRequest, type Permission } from './service-auth.js';
 import { ServiceApiError, apiErrors, formatErrorBody } from './service-api-error.js';
+import { EdgemuError } from '../errors.js';
 import { parseJsonBody, readBody } from './read-body.js';
 
 /** What a handler answers: a status with an optional JSON body, or "I wrote the response myself" (streams). */
@@ -203,9 +204,14 @@ export async function startServiceApi(options: ServiceApiOptions): Promise<Servi
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${options.host ?? '0.0.0.0'}:${options.port}`;
+      const hint = error.code === 'EADDRINUSE' ? ' (the port is in use; choose another with --https-port, 0 = any free port)' : '';
+      reject(new EdgemuError('SERVICE_API_LISTEN', `the service API cannot listen on ${where}: ${error.message}${hint}`, { cause: error }));
+    });
     server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
+      server.on('error', (error) => log.error({ err: error }, 'service API server error'));
       resolve();
     });
   });

@@ -182,3 +182,16 @@ describe('the service API HTTP layer', () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe('starting the service API', () => {
+  it('fails with a clear SERVICE_API_LISTEN error when the port is taken, and leaves the first one serving', async () => {
+    const first = await startStoreApi();
+    try {
+      await expect(startStoreApi({ port: first.port })).rejects.toMatchObject({ code: 'SERVICE_API_LISTEN', message: expect.stringContaining('--https-port') });
+      const r = await rawRequest(first.port, first.ca, 'GET', '/devices?api-version=2021-04-12', { headers: { authorization: serviceToken(first.policyKey) } });
+      expect(r.status).toBe(200);
+    } finally {
+      await first.close();
+    }
+  });
+});

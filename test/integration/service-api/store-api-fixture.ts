@@ -49,7 +49,9 @@ async function makeCerts(): Promise<{ ca: string; key: string; cert: string }> {
   return { ca: ca.cert, key: srv.private, cert: srv.cert };
 }
 
-export async function startStoreApi(options: { limits?: Partial<ServiceApiLimits>; backend?: Partial<ServiceBackend>; maxStreams?: number } = {}): Promise<StoreApiFixture> {
+export async function startStoreApi(
+  options: { limits?: Partial<ServiceApiLimits>; backend?: Partial<ServiceBackend>; maxStreams?: number; port?: number } = {},
+): Promise<StoreApiFixture> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'edgemu-service-api-'));
   const store = openHubStore({ stateDir });
   const certs = await makeCerts();
@@ -60,17 +62,24 @@ export async function startStoreApi(options: { limits?: Partial<ServiceApiLimits
     ...options.backend,
   };
   const policy = store.identities.servicePolicy();
-  const api = await startServiceApi({
-    tls: { key: certs.key, cert: certs.cert },
-    port: 0,
-    host: '127.0.0.1',
-    hostNames: ['localhost', '127.0.0.1'],
-    policyKey: (name) => (name === policy.name ? policy.primaryKey : undefined),
-    handlers: createHandlers(backend, options.maxStreams === undefined ? {} : { maxStreams: options.maxStreams }),
-    logger: silentLogger(),
-    clock: systemClock,
-    ...(options.limits ? { limits: options.limits } : {}),
-  });
+  let api: ServiceApi;
+  try {
+    api = await startServiceApi({
+      tls: { key: certs.key, cert: certs.cert },
+      port: options.port ?? 0,
+      host: '127.0.0.1',
+      hostNames: ['localhost', '127.0.0.1'],
+      policyKey: (name) => (name === policy.name ? policy.primaryKey : undefined),
+      handlers: createHandlers(backend, options.maxStreams === undefined ? {} : { maxStreams: options.maxStreams }),
+      logger: silentLogger(),
+      clock: systemClock,
+      ...(options.limits ? { limits: options.limits } : {}),
+    });
+  } catch (error) {
+    store.close();
+    rmSync(stateDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     store,
     api,
