@@ -130,6 +130,27 @@ export class Agent {
     return { status, planLength, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
   }
 
+  /**
+   * The last word on shutdown, as IoT Edge's agent says it: `lastDesiredStatus` 406 "Agent is not
+   * running" and every module's `runtimeStatus` `unknown` (its workloads keep running, but nobody
+   * watches them any more). Best effort: a hub that is away simply does not get it.
+   */
+  async reportStopped(signal: AbortSignal): Promise<void> {
+    if (!this.lastReported) return;
+    const modules = (this.lastReported.modules ?? {}) as JsonObject;
+    const patch: JsonObject = {
+      lastDesiredStatus: { code: 406, description: 'Agent is not running' },
+      systemModules: { edgeAgent: { runtimeStatus: 'unknown', statusDescription: 'Agent is not running' } },
+      modules: Object.fromEntries(Object.keys(modules).map((name) => [name, { runtimeStatus: 'unknown' }])),
+    };
+    try {
+      await this.options.reporter.report(patch, signal);
+      this.lastReported = applyReportedPatch(this.lastReported, patch);
+    } catch (error) {
+      this.options.logger.debug({ err: describeError(error) }, 'could not report the agent stop');
+    }
+  }
+
   private async report(
     pass: { status: DeploymentStatus; lastDesiredVersion: number | undefined; current: CurrentState | undefined },
     signal: AbortSignal,

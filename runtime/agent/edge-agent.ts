@@ -76,9 +76,11 @@ export class EdgeAgent {
     this.loop.start();
   }
 
+  /** Stops the loop and the watches, then reports "Agent is not running" (406) within 2 s if it can. */
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.watch?.stop();
     await this.loop.stop();
+    await this.agent.reportStopped(AbortSignal.timeout(2_000));
   }
 }

@@ -149,4 +149,15 @@ describe('Agent.reconcileOnce', () => {
     expect(second.environment.factory.executed).toEqual([]);
     expect(second.reporter.patches).toEqual([]);
   });
+
+  it('reports 406 "Agent is not running" and unknown modules when it stops', async () => {
+    const { agent, reporter, signal } = setup({ modules: [spec('a'), spec('b')] });
+    await agent.reconcileOnce(signal);
+    await agent.reportStopped(signal);
+    expect(reporter.patches[1]).toEqual({
+      lastDesiredStatus: { code: 406, description: 'Agent is not running' },
+      systemModules: { edgeAgent: { runtimeStatus: 'unknown', statusDescription: 'Agent is not running' } },
+      modules: { a: { runtimeStatus: 'unknown' }, b: { runtimeStatus: 'unknown' } },
+    });
+  });
 });
