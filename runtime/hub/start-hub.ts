@@ -347,6 +347,9 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
           return;
         }
         if (retained) bag.app['mqtt-retain'] = 'true';
+        // A will message (connection lost without DISCONNECT) arrives as telemetry marked
+        // `iothub-MessageType: Will` (iotedge-protocol §7.3).
+        if ((client as unknown as { will?: unknown }).will === packet) bag.app['iothub-MessageType'] = 'Will';
         const message: HubMessage = {
           deviceId: conn.identity.deviceId,
           moduleId: conn.identity.moduleId,

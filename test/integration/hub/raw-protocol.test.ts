@@ -217,6 +217,27 @@ describe('the hub at the MQTT protocol level (MQTT.js)', () => {
     await expect(connect('doomed', { password })).rejects.toSatisfy((e) => returnCode(e) === 5);
   });
 
+  it('delivers a will message as telemetry marked iothub-MessageType=Will when the connection drops', async () => {
+    const deviceId = 'dev2';
+    const client = mqtt.connect(`mqtts://localhost:${t.hub.mqttsPort}`, {
+      ca: t.hub.caCert,
+      clientId: deviceId,
+      username: `localhost/${deviceId}/?api-version=2021-04-12`,
+      password: createSasToken(`localhost/devices/${deviceId}`, keyOf(deviceId), future()),
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      will: { topic: `devices/${deviceId}/messages/events/`, payload: Buffer.from('gone'), qos: 1, retain: false },
+    });
+    await new Promise((resolve) => client.once('connect', resolve));
+    const before = t.hub.messages.lastSeq();
+    (client.stream as unknown as { destroy(): void }).destroy(); // no DISCONNECT
+    await waitFor(() => t.hub.messages.lastSeq() > before, 5000, 'will stored');
+    const will = t.hub.messages.read({ afterSeq: before, deviceId })[0]!;
+    expect(will.body.toString()).toBe('gone');
+    expect(will.properties['iothub-MessageType']).toBe('Will');
+    client.end(true);
+  });
+
   it('closes a connection whose SAS token expires', async () => {
     const soon = createSasToken(`localhost/devices/dev1`, keyOf('dev1'), Math.floor(Date.now() / 1000) + 2);
     const c = await connect('dev1', { password: soon });
