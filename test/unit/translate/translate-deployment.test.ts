@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseManifestText } from '../../../runtime/manifest/index.js';
 import type { EdgeAgentConfig, ModuleSpec } from '../../../runtime/manifest/model.js';
@@ -379,6 +380,12 @@ describe.each(fixtures)('golden output of %s', (file) => {
     if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, text);
     expect(existsSync(golden), `${golden} is missing: run UPDATE_GOLDEN=1 npx vitest run test/unit/translate`).toBe(true);
     expect(text).toBe(readFileSync(golden, 'utf8'));
+  });
+
+  it('reads back from YAML — parsed as YAML 1.1, as kubectl does — to exactly the objects', () => {
+    const t = load();
+    const docs = parseAllDocuments(renderObjects(t.objects, 'yaml'), { version: '1.1' }).map((d) => d.toJS());
+    expect(docs).toEqual(JSON.parse(JSON.stringify(t.objects)));
   });
 
   it('is byte-identical on every run', () => {
