@@ -508,6 +508,10 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
       }
       const conn = live.get(clientId);
       if (!conn) return { status: 404, payload: { errorCode: 404103, message: `${clientId} is not connected` } };
+      // IoT Hub only calls methods on clients subscribed to them (the SDK subscribes on its first onMethod).
+      if (!conn.filters.has('$iothub/methods/POST/#')) {
+        return { status: 404, payload: { errorCode: 404103, message: `${clientId} is connected but not listening for direct methods` } };
+      }
       const timeoutMs = Math.min(Math.max(call.timeoutMs ?? 30_000, 1), 300_000);
       const rid = (++ridCounter).toString(16);
       return new Promise<MethodResult>((resolve) => {

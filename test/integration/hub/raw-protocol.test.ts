@@ -238,6 +238,21 @@ describe('the hub at the MQTT protocol level (MQTT.js)', () => {
     client.end(true);
   });
 
+  it('answers 404 for a method on a connected client that does not listen for methods', async () => {
+    const c = await connect('dev1');
+    expect((await t.hub.invokeMethod({ deviceId: 'dev1', methodName: 'm', timeoutMs: 1000 })).status).toBe(404);
+    await c.subscribeAsync('$iothub/methods/POST/#');
+    const answered = new Promise<void>((resolve) =>
+      c.on('message', (topic) => {
+        const rid = /\$rid=(.+)$/.exec(topic)![1];
+        void c.publishAsync(`$iothub/methods/res/200/?$rid=${rid}`, '{"ok":1}').then(() => resolve());
+      }),
+    );
+    expect(await t.hub.invokeMethod({ deviceId: 'dev1', methodName: 'm', timeoutMs: 5000 })).toEqual({ status: 200, payload: { ok: 1 } });
+    await answered;
+    await c.endAsync();
+  });
+
   it('closes a connection whose SAS token expires', async () => {
     const soon = createSasToken(`localhost/devices/dev1`, keyOf('dev1'), Math.floor(Date.now() / 1000) + 2);
     const c = await connect('dev1', { password: soon });
