@@ -65,16 +65,19 @@ async function sendOne(): Promise<void> {
   }
 }
 
-function reschedule(): void {
+/** (Re)arms the send timer `delayMs` from now (default: one full interval, used when the interval changes). */
+function reschedule(delayMs = intervalSecs * 1000): void {
   if (timer) clearTimeout(timer);
   if (stopped) return;
-  timer = setTimeout(() => void tick(), intervalSecs * 1000);
+  timer = setTimeout(() => void tick(), delayMs);
 }
 
 async function tick(): Promise<void> {
   timer = undefined;
+  const startedAt = Date.now();
   await sendOne();
-  if (!timer) reschedule();
+  // Keep the rate at one message per interval: the time the send took counts towards the next wait.
+  if (!timer) reschedule(Math.max(0, intervalSecs * 1000 - (Date.now() - startedAt)));
 }
 
 await runModule({

@@ -157,13 +157,15 @@ describe('the sample modules end to end (processes)', () => {
 
     const fastSince = await setSendInterval(0.1);
     const fast = await filteredReadingsSince(fastSince, (r) => r.length >= 6);
-    const slowSince = await setSendInterval(0.4);
+    const slowSince = await setSendInterval(0.5);
     const slow = await filteredReadingsSince(slowSince, (r) => r.length >= 3);
 
+    // Generous bounds (the machine may be busy with other suites); the two rates must clearly differ.
     expect(measuredInterval(fast)).toBeGreaterThan(0.05);
-    expect(measuredInterval(fast)).toBeLessThan(0.25);
-    expect(measuredInterval(slow)).toBeGreaterThan(0.3);
-    expect(measuredInterval(slow)).toBeLessThan(0.8);
+    expect(measuredInterval(fast)).toBeLessThan(0.3);
+    expect(measuredInterval(slow)).toBeGreaterThan(0.4);
+    expect(measuredInterval(slow)).toBeLessThan(1);
+    expect(measuredInterval(slow)).toBeGreaterThan(2 * measuredInterval(fast));
   }, 90_000);
 
   it('routes sensor telemetry through the filter, which forwards only readings above the threshold from its twin to $upstream', async () => {
