@@ -48,6 +48,9 @@ export class Agent {
   private lastGoodConfig: EdgeAgentConfig | undefined;
   private lastReported: JsonObject | undefined;
   private reportedLoaded = false;
+  /** Set when the hub refused a full report for its size; cleared by the next deployment. */
+  private compact = false;
+  private compactForVersion: number | undefined;
   private readonly startTimeUtc: string;
 
   constructor(private readonly options: AgentOptions) {
@@ -165,6 +168,7 @@ export class Agent {
         return;
       }
     }
+    if (this.compact && pass.lastDesiredVersion !== this.compactForVersion) this.compact = false;
     const next = buildReportedState({
       config: this.lastGoodConfig,
       lastDesiredVersion: pass.lastDesiredVersion,
@@ -174,6 +178,7 @@ export class Agent {
       version: this.options.version ?? { version: '0.1.0', build: 'edgemu', commit: '' },
       platform: this.options.platform ?? { os: process.platform, architecture: process.arch, version: process.version },
       restartPolicy: this.options.restartPolicy ?? DEFAULT_RESTART_POLICY_OPTIONS,
+      compact: this.compact,
     });
     // Unknown current state: keep the modules last reported rather than erasing them.
     if (!pass.current && this.lastReported && this.lastReported.modules !== undefined) next.modules = this.lastReported.modules;
@@ -184,11 +189,21 @@ export class Agent {
       this.lastReported = applyReportedPatch(this.lastReported, patch);
       logger.debug({ keys: Object.keys(patch) }, 'reported');
     } catch (error) {
+      if (!this.compact && isSizeRefusal(error)) {
+        // IoT Hub's 32 KB reported-section limit (iotedge-protocol.md §1.1): report less per module rather than nothing.
+        logger.warn({ err: describeError(error) }, 'the hub refused the report for its size; reporting module status without settings and env');
+        this.compact = true;
+        this.compactForVersion = pass.lastDesiredVersion;
+        return this.report(pass, signal);
+      }
       // The hub may simply be away; the cache is unchanged so the next pass sends the same difference.
       logger.warn({ err: describeError(error) }, 'reporting failed; will retry on the next pass');
     }
   }
 }
+
+/** The hub's twin-size refusal ("reported section would be N bytes, more than 32768"). */
+const isSizeRefusal = (error: unknown): boolean => /section would be \d+ bytes|more than \d+ bytes|too large/i.test(describeError(error));
 
 function describeValidation(code: number, errors: ReadonlyArray<{ path: string; message: string }>): string {
   const head = code === 417 ? 'Agent configuration is empty.' : code === 412 ? 'Agent configuration schema version is not supported.' : 'Agent configuration format is invalid.';

@@ -25,6 +25,11 @@ export interface ReportInput {
   version: { version: string; build: string; commit: string };
   platform: { os: string; architecture: string; version: string };
   restartPolicy?: RestartPolicyOptions;
+  /**
+   * Leave out per-module settings, env and descriptions: used after the hub refused a full report
+   * for IoT Hub's 32 KB reported-section limit, so status still gets through for big deployments.
+   */
+  compact?: boolean;
 }
 
 /** IoT Edge splits serialized createOptions into 512-character twin values (`TwinValueMaxSize`, §1.4). */
@@ -62,7 +67,8 @@ export function buildReportedState(input: ReportInput): JsonObject {
     const modules: JsonObject = {};
     for (const name of [...input.current.modules.keys()].sort()) {
       const m = input.current.modules.get(name)!;
-      modules[name] = moduleEntry(m.spec, effectiveRuntimeInfo(m, options));
+      const entry = moduleEntry(m.spec, effectiveRuntimeInfo(m, options));
+      modules[name] = input.compact ? compactEntry(entry) : entry;
     }
     state.modules = modules;
   }
@@ -122,6 +128,9 @@ function moduleEntry(spec: ModuleSpec, info: ModuleRuntimeInfo): JsonObject {
     lastRestartTimeUtc: info.lastRestartTimeUtc,
   };
 }
+
+const COMPACT_KEYS = ['version', 'type', 'status', 'restartPolicy', 'runtimeStatus', 'exitCode', 'restartCount', 'lastStartTimeUtc', 'lastExitTimeUtc'];
+const compactEntry = (entry: JsonObject): JsonObject => Object.fromEntries(COMPACT_KEYS.filter((k) => k in entry).map((k) => [k, entry[k]!]));
 
 function settingsOf(spec: ModuleSpec, image: string): JsonObject {
   const settings: JsonObject = { image };

@@ -160,4 +160,19 @@ describe('Agent.reconcileOnce', () => {
       modules: { a: { runtimeStatus: 'unknown' }, b: { runtimeStatus: 'unknown' } },
     });
   });
+
+  it('falls back to compact module entries when the hub refuses a report for its size', async () => {
+    const { agent, reporter, signal } = setup({ modules: [spec('a', { env: { BIG: 'x'.repeat(3000) } }), spec('b')] });
+    const report = reporter.report.bind(reporter);
+    reporter.report = async (patch) => {
+      const size = JSON.stringify(patch).length;
+      if (size > 2000) throw new Error(`invalid twin document: reported section would be ${size} bytes, more than 2000`);
+      await report(patch);
+    };
+    const result = await agent.reconcileOnce(signal);
+    expect(result.status.code).toBe(200);
+    expect(reporter.patches).toHaveLength(1);
+    expect(reporter.patches[0]).toMatchObject({ lastDesiredStatus: { code: 200 }, modules: { a: { runtimeStatus: 'running', version: '1.0' }, b: { runtimeStatus: 'running' } } });
+    expect(reporter.patches[0]!.modules).not.toHaveProperty('a.env');
+  });
 });
