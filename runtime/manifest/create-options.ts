@@ -72,6 +72,18 @@ export interface CreateOptionsProblem {
   message: string;
 }
 
+const portKey = /^\d{1,5}(\/(tcp|udp|sctp))?$/;
+
+/** Opening brackets in JSON text: an upper bound of its nesting depth (cheaper than walking the parsed value). */
+function bracketCount(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b) n++;
+  }
+  return n;
+}
+
 /** Deepest nesting accepted inside createOptions. */
 export const MAX_CREATE_OPTIONS_NESTING = 32;
 
@@ -95,15 +107,16 @@ const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every
  * (Docker Engine API `ContainerConfig`/`HostConfig` types): Env `["K=V"]`, Cmd/Entrypoint,
  * ExposedPorts `{"80/tcp":{}}`, Labels, HostConfig.Binds `["src:dst[:mode]"]`,
  * HostConfig.PortBindings `{"80/tcp":[{"HostPort":"8080"}]}`. Docker itself rejects
- * these shapes, so a manifest carrying them could never have run.
+ * these shapes, so a manifest carrying them could never have run. Pass the JSON text as
+ * `raw` when known: it lets the nesting check be skipped for small documents.
  */
-export function checkCreateOptionsShape(options: CreateOptions): CreateOptionsProblem[] {
+export function checkCreateOptionsShape(options: CreateOptions, raw?: string): CreateOptionsProblem[] {
   const problems: CreateOptionsProblem[] = [];
   // Docker bodies are a few levels deep; hostile nesting would overflow JSON.stringify downstream
-  if (nestingExceeds(options, MAX_CREATE_OPTIONS_NESTING)) {
+  const mayBeDeep = raw === undefined || bracketCount(raw) > MAX_CREATE_OPTIONS_NESTING;
+  if (mayBeDeep && nestingExceeds(options, MAX_CREATE_OPTIONS_NESTING)) {
     return [{ at: '', message: `createOptions are nested more than ${MAX_CREATE_OPTIONS_NESTING} levels deep` }];
   }
-  const portKey = /^\d{1,5}(\/(tcp|udp|sctp))?$/;
   if (options.Env !== undefined) {
     if (!isStringArray(options.Env)) problems.push({ at: '/Env', message: 'Env must be an array of "NAME=value" strings' });
     else options.Env.forEach((e, i) => {

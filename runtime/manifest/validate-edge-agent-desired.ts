@@ -126,7 +126,7 @@ function checkModule(name: string, module: Json, path: string, issues: IssueColl
     }
     if (!joined.ok) issues.add(400, pointer(path, 'settings', joined.key), `module "${name}": ${joined.message}`);
     else {
-      for (const problem of checkCreateOptionsShape(joined.value)) {
+      for (const problem of checkCreateOptionsShape(joined.value, joined.raw)) {
         issues.add(400, pointer(path, 'settings', joined.chunkKeys[0]!), `module "${name}": createOptions${problem.at}: ${problem.message}`);
       }
     }
