@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,42 @@ import { freePort, isPortFree } from '../../../runtime/cluster/free-port.js';
 import { isRunning } from '../../../runtime/cluster/process-tree.js';
 import { ClusterError } from '../../../runtime/cluster/cluster-errors.js';
 import { ensureBinaries, type ControlPlaneBinaries } from '../../../runtime/cluster/ensure-binaries.js';
+
+/** Listening TCP sockets (v4 and v6) of the given pids, from /proc/net/tcp{,6} and /proc/<pid>/fd. */
+function listeningAddresses(pids: number[]): { pid: number; address: string; port: number }[] {
+  const owner = new Map<string, number>();
+  for (const pid of pids) {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        const m = /^socket:\[(\d+)\]$/.exec(link);
+        if (m) owner.set(m[1]!, pid);
+      } catch {
+        // fd closed meanwhile
+      }
+    }
+  }
+  const result: { pid: number; address: string; port: number }[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 10 || cols[3] !== '0A') continue; // 0A = LISTEN
+      const pid = owner.get(cols[9]!);
+      if (pid === undefined) continue;
+      const [hex, portHex] = cols[1]!.split(':') as [string, string];
+      const address =
+        hex.length === 8
+          ? [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.')
+          : hex === '0'.repeat(32)
+            ? '::'
+            : hex === '0000000000000000FFFF00000100007F'
+              ? '127.0.0.1'
+              : `ipv6:${hex}`;
+      result.push({ pid, address, port: parseInt(portHex, 16) });
+    }
+  }
+  return result;
+}
 
 // A second, private cluster (besides the run's shared one): start with a port race, stop, and
 // check that nothing is left. Costs one extra control-plane start (~5-10 s).
@@ -60,6 +96,13 @@ describe('a local cluster’s lifecycle', () => {
     expect(progress.join('\n')).toMatch(/etcd could not bind its port .*retrying with new ports \(attempt 2\/3\)/);
     expect(state.ports.etcdClient).not.toBe(taken);
     expect((await checkHealth(state)).healthy).toBe(true);
+
+    // every listening socket of every process is on 127.0.0.1, and KWOK listens on nothing
+    const listening = listeningAddresses(state.processes.map((p) => p.pid));
+    expect(listening.length).toBeGreaterThanOrEqual(5);
+    for (const l of listening) expect(l.address, `${l.pid} listens on ${l.address}:${l.port}`).toBe('127.0.0.1');
+    expect(listening.some((l) => l.pid === state.processes.find((p) => p.id === 'kwok')?.pid)).toBe(false);
+    expect(listening.map((l) => l.port)).toContain(state.ports.apiServer);
 
     // idempotent: a second up returns the running cluster
     const again = await startLocalCluster({ name: 'race', dir: join(root, 'race'), binaries });
