@@ -149,6 +149,30 @@ describe('the sample modules on a real hub', () => {
     }
   }, 60_000);
 
+  it('the sensor refuses a bad desired sendInterval, reports why, and keeps its current interval', async () => {
+    server = await start();
+    const service = connectToRunningHub(stateDir);
+    try {
+      await service.applyConfigurationContent(DEVICE, manifest);
+      const sensor = moduleRun('simulated-temperature-sensor', 'sensor');
+      const ref = { deviceId: DEVICE, moduleId: 'sensor' };
+      const reported = async () => (await service.getTwin(ref)).properties.reported as Record<string, unknown>;
+      await vi.waitFor(async () => expect((await reported()).sendInterval).toBe(1), { timeout: 20_000, interval: 100 });
+      for (const bad of ['fast', -1, 0, { seconds: 2 }]) {
+        await service.patchTwin(ref, { properties: { desired: { sendInterval: bad } } });
+        // Every refusal names the refused value, so each wait sees this patch's answer, not the previous one.
+        await vi.waitFor(async () => expect((await reported()).sendIntervalError).toContain(`got ${JSON.stringify(bad)}`), { timeout: 10_000, interval: 100 });
+        expect((await reported()).sendInterval).toBe(1);
+      }
+      await service.patchTwin(ref, { properties: { desired: { sendInterval: 0.2 } } });
+      await vi.waitFor(async () => expect(await reported()).toMatchObject({ sendInterval: 0.2 }), { timeout: 10_000, interval: 100 });
+      expect((await reported()).sendIntervalError).toBeUndefined();
+      expect(sensor.result.code).toBeUndefined();
+    } finally {
+      service.close();
+    }
+  }, 60_000);
+
   it('a module started while no hub is running connects once the hub comes up', async () => {
     const port = await freePort();
     // A first start on a fixed port writes the CA and records the port the module will dial.
