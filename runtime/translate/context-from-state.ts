@@ -8,7 +8,9 @@ import { TranslateError } from './translate-error.js';
  * without changing it. Where each input comes from, in order:
  * - hub host name: `--hub-host-name`, else the running or last-started hub of the state dir, else `localhost`;
  * - gateway: `--gateway-host host[:port]` (the hub's MQTTS port is appended when none is given and it is
- *   not 8883), else the hub host name — which pods cannot reach when it is `localhost` (noted);
+ *   not 8883), else the first non-loopback name the running hub's certificate carries (`edgemu hub
+ *   --host …`), else the hub host name — which pods cannot reach when it is `localhost` (noted). A
+ *   gateway the running hub's certificate does not name is noted too (modules would fail TLS);
  * - module keys: the hub store's identity registry when `DIR/hub.db` exists (read only: nothing is
  *   created); modules without an identity get a placeholder Secret (translateDeployment warns);
  * - CA: `--ca FILE`, else `DIR/ca.pem` when it exists, else a placeholder (translateDeployment warns).
@@ -39,17 +41,25 @@ export async function translateContextFromState(options: ContextFromStateOptions
   const notes: string[] = [];
   let hostName = 'localhost';
   let mqttsPort = DEFAULT_MQTTS_PORT;
+  /** Host names of the running hub (its certificate names them, plus loopback); unknown when no hub runs. */
+  let runningHostNames: string[] | undefined;
   // Filled with defineProperty semantics (Object.fromEntries below): a module named `__proto__` must not become the prototype.
   const found: [string, ModuleIdentity][] = [];
   const dbFile = path.join(options.stateDir, 'hub.db');
+  let defaultGateway: string | undefined;
 
   if (existsSync(dbFile)) {
-    const { openHubStore, resolveHubAddress } = await import('../hub/index.js');
+    const { openHubStore, resolveHubAddress, readDiscovery } = await import('../hub/index.js');
+    const running = readDiscovery(options.stateDir);
+    if (running !== undefined) runningHostNames = running.hostNames.map(withoutPort);
     const store = openHubStore({ stateDir: options.stateDir });
     try {
       const address = resolveHubAddress(store);
       hostName = address.hostName;
       mqttsPort = address.mqttsPort;
+      if (options.gatewayHost === undefined && running !== undefined) {
+        defaultGateway = running.hostNames.map(withoutPort).find((n) => !LOOPBACK.has(n));
+      }
       if (store.identities.get({ deviceId: options.deviceId }) === undefined) {
         notes.push(`device ${options.deviceId} is not registered in the hub of ${options.stateDir}; create it with: edgemu identity create ${options.deviceId} --edge`);
       }
@@ -70,9 +80,16 @@ export async function translateContextFromState(options: ContextFromStateOptions
   if (options.gatewayHost !== undefined) {
     gatewayHostName = hasPort(options.gatewayHost) || mqttsPort === DEFAULT_MQTTS_PORT ? options.gatewayHost : `${options.gatewayHost}:${mqttsPort}`;
   } else {
-    gatewayHostName = mqttsPort === DEFAULT_MQTTS_PORT ? iotHubHostName : `${iotHubHostName}:${mqttsPort}`;
+    const host = defaultGateway ?? iotHubHostName;
+    gatewayHostName = mqttsPort === DEFAULT_MQTTS_PORT ? host : `${host}:${mqttsPort}`;
   }
-  if (LOOPBACK.has(gatewayHostName.replace(/:\d+$/, ''))) {
+  const gatewayHost = withoutPort(gatewayHostName);
+  if (runningHostNames !== undefined && !LOOPBACK.has(gatewayHost) && !runningHostNames.includes(gatewayHost)) {
+    notes.push(
+      `the running hub's TLS certificate does not name ${gatewayHost}, so modules will refuse the connection; restart the hub with --host ${[...runningHostNames, gatewayHost].join(' ')}`,
+    );
+  }
+  if (LOOPBACK.has(gatewayHost)) {
     notes.push(`gateway ${gatewayHostName} is the loopback address, which pods cannot reach; pass --gateway-host with an address of this machine that the cluster reaches (and that the hub certificate names)`);
   }
 
@@ -102,6 +119,12 @@ export async function translateContextFromState(options: ContextFromStateOptions
     notes,
   };
 }
+
+/** `host:1234` → `host`, `[::1]:1234` → `::1`; a bare IPv6 address stays as it is. */
+const withoutPort = (host: string): string => {
+  if (/^\[.*\](:\d+)?$/.test(host)) return host.replace(/^\[(.*)\](:\d+)?$/, '$1');
+  return /^[^:]+:\d+$/.test(host) ? host.replace(/:\d+$/, '') : host;
+};
 
 /** `host:port`, `[v6]:port` — but not a bare IPv6 address. */
 const hasPort = (host: string): boolean => /^\[.*\]:\d+$/.test(host) || /^[^:]+:\d+$/.test(host);

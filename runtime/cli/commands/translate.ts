@@ -24,7 +24,7 @@ export const registerTranslate: RegisterCommand = (program, ctx) => {
     .argument('<manifest>', 'deployment manifest file (JSON)')
     .requiredOption('--device <device>', 'edge device id (names the namespace and goes into IOTEDGE_DEVICEID)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-    .option('--gateway-host <host[:port]>', 'where pods reach the hub (default: the hub host name; the hub MQTTS port is added when no port is given)')
+    .option('--gateway-host <host[:port]>', "where pods reach the hub; a name the hub's certificate carries (default: the running hub's first non-loopback --host name, else the hub host name; the hub MQTTS port is added when no port is given)")
     .option('--hub-host-name <name>', 'IoT Hub host name for connection strings (default: from the hub in --state-dir, else localhost)')
     .option('--ca <file>', 'hub CA certificate (PEM) modules trust (default: <state-dir>/ca.pem)')
     .option('--storage-class <name>', 'storage class of the PVCs made for named volumes (default: the cluster default)')

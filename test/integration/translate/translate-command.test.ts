@@ -73,6 +73,27 @@ describe('edgemu translate', () => {
     expect(r.err).not.toContain('placeholder');
   });
 
+  it('defaults the gateway to a name the running hub certificate carries, and flags one it does not', async () => {
+    const stateDir = path.join(root, 'running');
+    openHubStore({ stateDir }).close();
+    // What `edgemu hub --host localhost 10.9.8.7 --mqtts-port 30883` records for clients (pid: alive).
+    const discovery = { pid: process.pid, hostName: 'localhost', hostNames: ['localhost', '10.9.8.7'], mqttsPort: 30883, caFile: path.join(stateDir, 'ca.pem'), startedAt: new Date(0).toISOString() };
+    writeFileSync(path.join(stateDir, 'hub.json'), JSON.stringify(discovery));
+    const byDefault = await run(['--state-dir', stateDir, 'translate', EXAMPLE, '--device', 'edge-1', '-o', 'json']);
+    expect(byDefault.code).toBe(0);
+    const env = (JSON.parse(byDefault.out) as { items: { kind: string; spec?: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }[] }).items
+      .find((i) => i.kind === 'Deployment')!
+      .spec!.template.spec.containers[0]!.env;
+    expect(env.find((e) => e.name === 'IOTEDGE_GATEWAYHOSTNAME')!.value).toBe('10.9.8.7:30883');
+    expect(byDefault.err).not.toContain('loopback');
+    expect(byDefault.err).not.toContain('does not name');
+
+    const other = await run(['--state-dir', stateDir, 'translate', EXAMPLE, '--device', 'edge-1', '--gateway-host', '192.168.1.5']);
+    expect(other.code).toBe(0);
+    expect(other.err).toContain("warning: the running hub's TLS certificate does not name 192.168.1.5, so modules will refuse the connection; restart the hub with --host localhost 10.9.8.7 192.168.1.5");
+    expect(other.out).toContain('value: 192.168.1.5:30883');
+  });
+
   it('names the missing identities and how to create them', async () => {
     const stateDir = path.join(root, 'partial');
     const store = openHubStore({ stateDir });
