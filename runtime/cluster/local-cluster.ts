@@ -187,16 +187,18 @@ async function startAttempt(name: string, dir: string, binaries: ControlPlaneBin
       running.push(spawnDetached(command, join(paths.logs, `${id}.log`)));
       options.logger?.debug({ component: id, pid: running.at(-1)?.pid, args: command.args }, 'started');
     };
+    const t0 = Date.now();
+    const since = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
     progress(`starting etcd on 127.0.0.1:${ports.etcdClient}`);
     spawnOne('etcd');
     await waitUntil('etcd /health', async () => {
       const r = await httpCall(`http://127.0.0.1:${ports.etcdClient}/health`, { timeoutMs: 2000 });
       return r.status === 200 && r.body.includes('"true"');
     });
-    progress(`starting kube-apiserver on ${server}`);
+    progress(`etcd ready after ${since()}; starting kube-apiserver on ${server}`);
     spawnOne('kube-apiserver');
     await waitUntil('kube-apiserver /readyz', async () => (await httpCall(`${server}/readyz`, { tls, timeoutMs: 3000 })).status === 200);
-    progress('apiserver ready; starting kube-controller-manager, kube-scheduler and kwok');
+    progress(`apiserver ready after ${since()}; starting kube-controller-manager, kube-scheduler and kwok`);
     spawnOne('kube-controller-manager');
     spawnOne('kube-scheduler');
     spawnOne('kwok');
@@ -231,7 +233,7 @@ async function startAttempt(name: string, dir: string, binaries: ControlPlaneBin
       versions: binaries.versions,
     };
     await writeFile(paths.state, `${JSON.stringify(state, null, 2)}\n`);
-    progress(`cluster "${name}" ready: ${server}, kubeconfig ${paths.kubeconfig}`);
+    progress(`cluster "${name}" ready after ${since()}: ${server}, kubeconfig ${paths.kubeconfig}`);
     return state;
   } catch (error) {
     await stopProcesses(running, options.logger);
