@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ModuleIdentity, TranslateContext } from './translate-deployment.js';
 import { TranslateError } from './translate-error.js';
@@ -34,6 +34,7 @@ export interface ContextFromState {
 }
 
 const DEFAULT_MQTTS_PORT = 8883;
+const MAX_CA_BYTES = 1024 * 1024;
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
 /** Reads hub address, identities and CA of a state dir (the hub store is opened only if it exists). */
@@ -52,7 +53,12 @@ export async function translateContextFromState(options: ContextFromStateOptions
     const { openHubStore, resolveHubAddress, readDiscovery } = await import('../hub/index.js');
     const running = readDiscovery(options.stateDir);
     if (running !== undefined) runningHostNames = running.hostNames.map(withoutPort);
-    const store = openHubStore({ stateDir: options.stateDir });
+    let store: ReturnType<typeof openHubStore>;
+    try {
+      store = openHubStore({ stateDir: options.stateDir });
+    } catch (error) {
+      throw new TranslateError('TRANSLATE_INVALID_CONTEXT', `cannot read the hub store ${dbFile}: ${(error as Error).message}`, { stateDir: options.stateDir });
+    }
     try {
       const address = resolveHubAddress(store);
       hostName = address.hostName;
@@ -97,6 +103,8 @@ export async function translateContextFromState(options: ContextFromStateOptions
   const caFile = options.caFile ?? path.join(options.stateDir, 'ca.pem');
   if (options.caFile !== undefined || existsSync(caFile)) {
     try {
+      // A CA bundle is a few KB; refuse anything that cannot be one before reading it whole.
+      if (statSync(caFile).size > MAX_CA_BYTES) throw new Error(`it is larger than ${MAX_CA_BYTES} bytes`);
       hubCaPem = readFileSync(caFile, 'utf8');
     } catch (error) {
       throw new TranslateError('TRANSLATE_INVALID_CONTEXT', `cannot read the hub CA ${caFile}: ${(error as Error).message}`, { caFile });

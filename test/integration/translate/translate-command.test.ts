@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,6 +129,25 @@ describe('edgemu translate', () => {
     const r = await run(['--state-dir', path.join(root, 'none'), 'translate', EXAMPLE, '--device', 'edge-1', '--ca', notPem]);
     expect(r.code).toBe(1);
     expect(r.err).toContain('is not a PEM certificate');
+  });
+
+  it('exits 1 with a clear message when the hub store is not a database', async () => {
+    const stateDir = path.join(root, 'corrupt');
+    mkdirSync(stateDir);
+    writeFileSync(path.join(stateDir, 'hub.db'), 'this is not sqlite'.repeat(100));
+    const r = await run(['--state-dir', stateDir, 'translate', EXAMPLE, '--device', 'edge-1']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`cannot read the hub store ${path.join(stateDir, 'hub.db')}`);
+  });
+
+  it('exits 1 when --ca is a directory or too large to be a CA', async () => {
+    const big = path.join(root, 'big.pem');
+    writeFileSync(big, Buffer.alloc(2 * 1024 * 1024, 'A'));
+    for (const ca of [root, big]) {
+      const r = await run(['--state-dir', path.join(root, 'none'), 'translate', EXAMPLE, '--device', 'edge-1', '--ca', ca]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`cannot read the hub CA ${ca}`);
+    }
   });
 
   it.each([
