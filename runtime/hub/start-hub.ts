@@ -184,6 +184,18 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
     return Promise.resolve(undefined);
   };
 
+  // Every client publish is fully handled (and stored) in authorizePublish below, and the hub
+  // writes to clients directly, so aedes' own fan-out of client publishes to subscribers would
+  // only cost CPU (and must never reach anyone): it is skipped.
+  const brokerPublish = (broker.publish as (packet: unknown, client: unknown, done?: (e?: Error) => void) => void).bind(broker);
+  (broker as unknown as { publish: (packet: unknown, client: unknown, done?: (e?: Error) => void) => void }).publish = (packet, client, done) => {
+    if (client && typeof client === 'object') {
+      if (done) setImmediate(done);
+      return;
+    }
+    brokerPublish(packet, client, done);
+  };
+
   broker.authenticate = (client, username, password, done) => {
     const result = authenticateConnect(
       { clientId: client.id, username, password },
