@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -135,6 +135,23 @@ describe('edgemu module run (processes)', () => {
     await done;
     expect(result.code).toBe(code);
     expect(result.err).toMatch(message);
+  });
+
+  it('fails clearly, without starting anything, when the state dir holds no usable store', async () => {
+    const broken = mkdtempSync(path.join(tmpdir(), 'edgemu-module-run-broken-'));
+    try {
+      writeFileSync(path.join(broken, 'hub.db'), 'this is not a SQLite database\n'.repeat(100));
+      let err = '';
+      const code = await main(['--state-dir', broken, 'module', 'run', '--device', 'edge-1', '--module', 'm', fixture('print-env.mjs')], {
+        out: () => undefined,
+        err: (s) => void (err += s),
+        shutdownSignal: new AbortController().signal,
+      });
+      expect(code).toBe(1);
+      expect(err).toMatch(/cannot open the hub store .*: file is not a database/);
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
   });
 
   it('stops the module when the edgemu process gets Ctrl-C (SIGINT)', async () => {
