@@ -10,6 +10,7 @@ interface TranslateOptions {
   ca?: string;
   storageClass?: string;
   volumeSize: string;
+  json?: boolean;
 }
 
 /**
@@ -24,6 +25,7 @@ export const registerTranslate: RegisterCommand = (program, ctx) => {
     .argument('<manifest>', 'deployment manifest file (JSON)')
     .requiredOption('--device <device>', 'edge device id (names the namespace and goes into IOTEDGE_DEVICEID)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .option('--json', 'same as -o json (a v1 List)')
     .option('--gateway-host <host[:port]>', "where pods reach the hub; a name the hub's certificate carries (default: the running hub's first non-loopback --host name, else the hub host name; the hub MQTTS port is added when no port is given)")
     .option('--hub-host-name <name>', 'IoT Hub host name for connection strings (default: from the hub in --state-dir, else localhost)')
     .option('--ca <file>', 'hub CA certificate (PEM) modules trust (default: <state-dir>/ca.pem)')
@@ -62,6 +64,6 @@ export const registerTranslate: RegisterCommand = (program, ctx) => {
       });
       const translation = translateDeployment(deployment.edgeAgent, context);
       for (const w of [...manifestWarnings, ...notes, ...translation.warnings]) ctx.err(`warning: ${w}\n`);
-      ctx.out(renderObjects(translation.objects, opts.output));
+      ctx.out(renderObjects(translation.objects, opts.json === true ? 'json' : opts.output));
     });
 };

@@ -79,7 +79,7 @@ describe('edgemu translate', () => {
     // What `edgemu hub --host localhost 10.9.8.7 --mqtts-port 30883` records for clients (pid: alive).
     const discovery = { pid: process.pid, hostName: 'localhost', hostNames: ['localhost', '10.9.8.7'], mqttsPort: 30883, caFile: path.join(stateDir, 'ca.pem'), startedAt: new Date(0).toISOString() };
     writeFileSync(path.join(stateDir, 'hub.json'), JSON.stringify(discovery));
-    const byDefault = await run(['--state-dir', stateDir, 'translate', EXAMPLE, '--device', 'edge-1', '-o', 'json']);
+    const byDefault = await run(['--state-dir', stateDir, 'translate', EXAMPLE, '--device', 'edge-1', '--json']);
     expect(byDefault.code).toBe(0);
     const env = (JSON.parse(byDefault.out) as { items: { kind: string; spec?: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }[] }).items
       .find((i) => i.kind === 'Deployment')!
