@@ -480,7 +480,8 @@ export class EdgeRouter {
       this.queue.remove(delivered);
       if (failure !== undefined) {
         pump.failures += 1;
-        const log = pump.failures > 3 ? this.logger.warn.bind(this.logger) : this.logger.debug.bind(this.logger);
+        // Once per failure streak at warn (a module that never subscribes to inputs retries every 2 s).
+        const log = pump.failures === 4 ? this.logger.warn.bind(this.logger) : this.logger.debug.bind(this.logger);
         log({ module: key, err: (failure as Error).message ?? failure, delivered: delivered.length, failed: batch.length - delivered.length }, 'delivery to module input failed; kept for retry');
         return;
       }

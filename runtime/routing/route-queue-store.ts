@@ -96,6 +96,7 @@ export class RouteQueueStore {
         'SELECT * FROM route_queue WHERE device_id = ? AND module_id = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY priority, seq LIMIT ?',
       ),
       delete: this.db.prepare('DELETE FROM route_queue WHERE seq = ?'),
+      deleteRange: this.db.prepare('DELETE FROM route_queue WHERE seq BETWEEN ? AND ?'),
       purge: this.db.prepare('DELETE FROM route_queue WHERE expires_at IS NOT NULL AND expires_at <= ?'),
       targets: this.db.prepare<[], { device_id: string; module_id: string }>('SELECT DISTINCT device_id, module_id FROM route_queue'),
       countTarget: this.db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM route_queue WHERE device_id = ? AND module_id = ?'),
@@ -129,11 +130,27 @@ export class RouteQueueStore {
     return this.stmt.read.all(deviceId, moduleId, now, limit).map(toMessage);
   }
 
-  /** Removes delivered messages (one transaction). */
+  /**
+   * Removes delivered messages (one transaction). Runs of consecutive sequence numbers — the
+   * usual case, a module acknowledging in order — are removed with one range DELETE each.
+   */
   remove(seqs: readonly number[]): void {
     if (seqs.length === 0) return;
+    const sorted = [...seqs].sort((a, b) => a - b);
     this.db.transaction(() => {
-      for (const s of seqs) this.stmt.delete.run(s);
+      let from = sorted[0] as number;
+      let to = from;
+      for (let i = 1; i <= sorted.length; i += 1) {
+        const s = sorted[i];
+        if (s === to + 1) {
+          to = s;
+          continue;
+        }
+        if (s === to) continue; // duplicate
+        if (from === to) this.stmt.delete.run(from);
+        else this.stmt.deleteRange.run(from, to);
+        if (s !== undefined) from = to = s;
+      }
     })();
   }
 
