@@ -131,6 +131,19 @@ describe('evaluateCondition', () => {
     expect(matches('NOT IS_DEFINED($body.t)', m)).toBe(true);
   });
 
+  it('survives hostile bodies: deeply nested JSON, huge strings, binary garbage', () => {
+    const deep = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
+    const sys = { contentType: 'application/json', contentEncoding: 'utf-8' };
+    expect(matches('$body.a.a = 1', msg({ body: Buffer.from(deep), systemProperties: sys }))).toBe(false);
+    expect(matches('IS_DEFINED($body.a)', msg({ body: Buffer.from(deep), systemProperties: sys }))).toBe(false);
+    const huge = JSON.stringify({ s: 'x'.repeat(250_000) });
+    expect(matches('LENGTH($body.s) = 250000', msg({ body: Buffer.from(huge), systemProperties: sys }))).toBe(true);
+    const garbage = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256));
+    for (const ce of ['utf-8', 'utf-16', 'utf-32']) {
+      expect(matches('IS_DEFINED($body.x)', msg({ body: garbage, systemProperties: { contentType: 'application/json', contentEncoding: ce } }))).toBe(false);
+    }
+  });
+
   it('does not read inherited object keys as properties or body fields', () => {
     expect(matches('IS_DEFINED(constructor)', msg())).toBe(false);
     expect(matches('IS_DEFINED($body.toString)', msg(json({})))).toBe(false);
