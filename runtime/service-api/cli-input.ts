@@ -53,9 +53,9 @@ export function parseProperties(pairs: readonly string[]): Record<string, string
   return out;
 }
 
-/** A timeout in seconds from the command line (1–300, IoT Hub's upper bound). */
-export function parseTimeoutSeconds(text: string): number {
+/** A timeout in seconds from the command line (`min`–300, IoT Hub's upper bound). */
+export function parseTimeoutSeconds(text: string, option = '--timeout', min = 1): number {
   const n = Number(text);
-  if (!Number.isFinite(n) || n < 1 || n > 300) throw new UsageError(`--timeout must be a number of seconds from 1 to 300, got ${JSON.stringify(text)}`);
+  if (text.trim() === '' || !Number.isFinite(n) || n < min || n > 300) throw new UsageError(`${option} must be a number of seconds from ${min} to 300, got ${JSON.stringify(text)}`);
   return n;
 }

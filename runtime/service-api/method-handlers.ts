@@ -3,6 +3,10 @@ import type { RequestContext, ApiResult } from './start-service-api.js';
 import { apiErrors } from './service-api-error.js';
 import { isJsonObject } from './read-body.js';
 
+/** Pause between attempts while waiting for an offline target (connectTimeoutInSeconds). */
+const RETRY_MS = 50;
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** IoT Hub's limits on direct methods (iotedge-protocol.md §7.6). */
 export const METHOD_LIMITS = {
   /** Request payload, serialized (128 KB). */
@@ -39,14 +43,21 @@ export function parseMethodCall(body: unknown, target: { deviceId: string; modul
   if (Buffer.byteLength(JSON.stringify(payload)) > METHOD_LIMITS.maxPayloadBytes) {
     throw apiErrors.tooLarge(METHOD_LIMITS.maxPayloadBytes);
   }
-  return { deviceId: target.deviceId, moduleId: target.moduleId, methodName: name, payload, timeoutMs: Math.round(timeout * 1000) };
+  return {
+    deviceId: target.deviceId,
+    moduleId: target.moduleId,
+    methodName: name,
+    payload,
+    timeoutMs: Math.round(timeout * 1000),
+    connectTimeoutMs: Math.round(connect * 1000),
+  };
 }
 
 /**
  * `POST /twins/{id}[/modules/{mid}]/methods`: invokes a direct method through the hub and
  * answers `{status, payload}` with 200 whatever status the device chose; 404 `DeviceNotFound`
  * / `ModuleNotFound` for an unknown identity, 404 `DeviceNotOnline` when it is not connected
- * (IoT Hub with connectTimeoutInSeconds 0), 504 `GatewayTimeout` when it does not answer.
+ * (within connectTimeoutInSeconds, default 0), 504 `GatewayTimeout` when it does not answer.
  */
 export function methodHandlers(backend: ServiceBackend) {
   const invoke = async (ctx: RequestContext): Promise<ApiResult> => {
@@ -59,15 +70,30 @@ export function methodHandlers(backend: ServiceBackend) {
         : apiErrors.deviceNotFound(call.deviceId);
     }
     const target = call.moduleId ? `Module ${call.deviceId}/${call.moduleId}` : `Device ${call.deviceId}`;
-    if (!backend.isConnected(ref)) throw apiErrors.notOnline(target);
+    // connectTimeoutInSeconds > 0: IoT Hub waits that long for an offline target to connect and
+    // subscribe to methods; edgemu waits for the connection, then retries while the hub still
+    // answers "not listening" (the SDK subscribes just after connecting).
+    const deadline = Date.now() + (call.connectTimeoutMs ?? 0);
     let answer;
-    try {
-      answer = await backend.invokeMethod(call);
-    } catch (error) {
-      const status = (error as { status?: unknown } | null)?.status;
-      if (status === 404) throw apiErrors.notOnline(target);
-      if (status === 504) throw apiErrors.timeout(`${target} did not answer method '${call.methodName}' within ${call.timeoutMs / 1000} s.`);
-      throw error;
+    for (;;) {
+      if (!backend.isConnected(ref)) {
+        const left = deadline - Date.now();
+        const waited = left > 0 && backend.waitConnected ? await backend.waitConnected(ref, left, ctx.signal) : false;
+        if (!waited) throw apiErrors.notOnline(target);
+      }
+      try {
+        answer = await backend.invokeMethod(call);
+        break;
+      } catch (error) {
+        const status = (error as { status?: unknown } | null)?.status;
+        if (status === 404 && Date.now() + RETRY_MS < deadline && !ctx.signal.aborted) {
+          await pause(RETRY_MS);
+          continue;
+        }
+        if (status === 404) throw apiErrors.notOnline(target);
+        if (status === 504) throw apiErrors.timeout(`${target} did not answer method '${call.methodName}' within ${call.timeoutMs / 1000} s.`);
+        throw error;
+      }
     }
     return { status: 200, json: { status: answer.status, payload: answer.payload ?? null } };
   };

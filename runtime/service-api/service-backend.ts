@@ -8,6 +8,8 @@ export interface MethodCall {
   payload: unknown;
   /** How long the device has to answer, in ms. */
   timeoutMs: number;
+  /** How long to wait for an offline target to connect first, in ms (IoT Hub's connectTimeoutInSeconds; 0 = 404 at once). */
+  connectTimeoutMs?: number;
 }
 
 /** The device's answer: any status it picked and its JSON payload. */
@@ -28,4 +30,6 @@ export interface ServiceBackend {
   isConnected(ref: IdentityRef): boolean;
   /** Resolves with the device's answer; rejects 404-style when not connected, 504-style on timeout. */
   invokeMethod(call: MethodCall): Promise<MethodAnswer>;
+  /** Resolves true once the identity is connected (at once if it is), false after `timeoutMs` or on abort. */
+  waitConnected?(ref: IdentityRef, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
 }

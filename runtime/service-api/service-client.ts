@@ -118,10 +118,11 @@ export class ServiceClient {
     return this.json<Twin>('PATCH', twinPath(target), { body: patch, headers: { 'if-match': etag === '*' ? '*' : `"${etag}"` } });
   }
 
-  invokeMethod(target: TwinTarget, methodName: string, payload: unknown, timeoutSeconds = 30): Promise<MethodResult> {
+  /** Invokes a direct method; `connectTimeoutSeconds` > 0 waits that long for an offline target to connect. */
+  invokeMethod(target: TwinTarget, methodName: string, payload: unknown, timeoutSeconds = 30, connectTimeoutSeconds = 0): Promise<MethodResult> {
     return this.json<MethodResult>('POST', `${twinPath(target)}/methods`, {
-      body: { methodName, payload, responseTimeoutInSeconds: timeoutSeconds, connectTimeoutInSeconds: 0 },
-      timeoutMs: timeoutSeconds * 1000 + 10_000,
+      body: { methodName, payload, responseTimeoutInSeconds: timeoutSeconds, connectTimeoutInSeconds: connectTimeoutSeconds },
+      timeoutMs: (timeoutSeconds + connectTimeoutSeconds) * 1000 + 10_000,
     });
   }
 

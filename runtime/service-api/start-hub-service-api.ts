@@ -24,6 +24,23 @@ export function hubServiceBackend(hub: Hub): ServiceBackend {
   return {
     store: hub.store,
     isConnected: (ref) => hub.isConnected(ref),
+    waitConnected(ref, timeoutMs, signal) {
+      if (hub.isConnected(ref)) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const finish = (connected: boolean) => {
+          clearTimeout(timer);
+          off();
+          signal.removeEventListener('abort', onAbort);
+          resolve(connected);
+        };
+        const off = hub.onConnectionChanged((e) => {
+          if (e.status === 'Connected' && e.deviceId === ref.deviceId && (e.moduleId ?? undefined) === (ref.moduleId ?? undefined)) finish(true);
+        });
+        const timer = setTimeout(() => finish(false), timeoutMs);
+        const onAbort = () => finish(false);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+    },
     async invokeMethod(call) {
       const result = await hub.invokeMethod(call);
       const code = errorCodeOf(result.payload);

@@ -3,6 +3,8 @@ import { startTestHub, type TestHub } from '../../helpers/hub.js';
 import { startHubServiceApi } from '../../../runtime/service-api/start-hub-service-api.js';
 import type { ServiceApi } from '../../../runtime/service-api/start-service-api.js';
 import { sdkClient } from './service-sdk.js';
+import { Client } from 'azure-iot-device';
+import { Mqtt } from 'azure-iot-device-mqtt';
 
 describe('direct methods through the service API, azure-iothub Client to azure-iot-device', () => {
   let t: TestHub;
@@ -58,6 +60,25 @@ describe('direct methods through the service API, azure-iothub Client to azure-i
     const error = await client.invokeDeviceMethod('offline', { methodName: 'echo', payload: null, responseTimeoutInSeconds: 5 }).catch((e: unknown) => e);
     expect(error).toMatchObject({ response: { statusCode: 404 } });
     expect((error as { responseBody: string }).responseBody).toContain('ErrorCode:DeviceNotOnline');
+  });
+
+  it('waits up to connectTimeoutInSeconds for an offline device to connect, then invokes it', async () => {
+    t.createDevice('late');
+    const late = Client.fromConnectionString(t.connectionString({ deviceId: 'late' }), Mqtt);
+    await late.setOptions({ ca: t.hub.caCert });
+    const invoked = client.invokeDeviceMethod('late', { methodName: 'hello', payload: null, responseTimeoutInSeconds: 10, connectTimeoutInSeconds: 10 });
+    invoked.catch(() => undefined); // rejections surface at the await below, not as unhandled ones
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.hub.isConnected({ deviceId: 'late' })).toBe(false);
+    // Registering a method handler makes the SDK connect (and subscribe) on its own.
+    late.onDeviceMethod('hello', (_req, res) => void res.send(200, 'hi'));
+    await late.open();
+    try {
+      const { result } = await invoked;
+      expect(result).toEqual({ status: 200, payload: 'hi' });
+    } finally {
+      await late.close();
+    }
   });
 
   it('answers DeviceNotFoundError for an unknown device', async () => {

@@ -57,8 +57,13 @@ describe('CLI inputs', () => {
     expect(parseTimeoutSeconds(text)).toBe(n);
   });
 
-  it.each([['0'], ['301'], ['abc'], ['-5']])('refuses --timeout %s', (text) => {
+  it.each([['0'], ['301'], ['abc'], ['-5'], ['']])('refuses --timeout %j', (text) => {
     expect(() => parseTimeoutSeconds(text)).toThrow(UsageError);
+  });
+
+  it('allows 0 where the minimum is 0 (--connect-timeout) and names the option', () => {
+    expect(parseTimeoutSeconds('0', '--connect-timeout', 0)).toBe(0);
+    expect(() => parseTimeoutSeconds('-1', '--connect-timeout', 0)).toThrow(/--connect-timeout must be a number of seconds from 0 to 300/);
   });
 });
 

@@ -23,8 +23,10 @@ describe('parseMethodCall', () => {
       methodName: 'reboot',
       payload: { a: 1 },
       timeoutMs: 10_000,
+      connectTimeoutMs: 0,
     });
     expect(parseMethodCall({ methodName: 'x' }, { deviceId: 'd', moduleId: 'm' })).toMatchObject({ moduleId: 'm', payload: null, timeoutMs: 30_000 });
+    expect(parseMethodCall({ methodName: 'x', connectTimeoutInSeconds: 2.5 }, dev).connectTimeoutMs).toBe(2500);
   });
 
   it.each([
