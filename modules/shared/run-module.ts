@@ -110,6 +110,8 @@ export async function runModule(definition: ModuleDefinition, log: ModuleLog = c
       } catch (error) {
         log.warn(`${definition.name}: connect failed (${errorText(error)}); retrying in ${delay} ms`);
         candidate.removeAllListeners();
+        // A late transport error from a client being discarded must not crash the module.
+        candidate.on('error', () => undefined);
         await candidate.close().catch(() => undefined);
         client = undefined;
         await sleep(delay);
