@@ -120,11 +120,11 @@ describe('the service CLI commands against a running hub, with real SDK clients 
   });
 
   it('invokes device and module methods and reports not-connected, timeout and device errors with exit 1', async () => {
-    const ok = await cli(['methods', 'invoke', 'dev1', 'reboot', '{"in":3}', '--timeout', '5']);
+    const ok = await cli(['methods', 'invoke', 'dev1', 'reboot', '{"in":3}', '--timeout', '5', '--connect-timeout', '5']);
     expect(ok.code).toBe(0);
     expect(ok.out).toContain('status 200');
     expect(ok.out).toContain('"rebooting": true');
-    const modJson = await cli(['methods', 'invoke', 'dev1', 'reset', '--module', 'modA', '--json']);
+    const modJson = await cli(['methods', 'invoke', 'dev1', 'reset', '--module', 'modA', '--json', '--connect-timeout', '5']);
     expect(JSON.parse(modJson.out)).toEqual({ status: 200, payload: { module: true } });
     const refused = await cli(['methods', 'invoke', 'dev1', 'refuse']);
     expect(refused.code).toBe(1);

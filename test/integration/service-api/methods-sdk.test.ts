@@ -36,7 +36,8 @@ describe('direct methods through the service API, azure-iothub Client to azure-i
   });
 
   it('invokes a device method and returns the device status and payload', async () => {
-    const { result } = await client.invokeDeviceMethod('dev1', { methodName: 'echo', payload: { n: 1 }, responseTimeoutInSeconds: 10 });
+    // connectTimeoutInSeconds covers the moment between the SDK's connect and its methods subscription.
+    const { result } = await client.invokeDeviceMethod('dev1', { methodName: 'echo', payload: { n: 1 }, responseTimeoutInSeconds: 10, connectTimeoutInSeconds: 5 });
     expect(result).toEqual({ status: 200, payload: { echoed: { n: 1 }, name: 'echo' } });
   });
 
@@ -46,7 +47,7 @@ describe('direct methods through the service API, azure-iothub Client to azure-i
   });
 
   it('invokes a module method', async () => {
-    const { result } = await client.invokeDeviceMethod('dev1', 'modA', { methodName: 'reset', payload: 'now', responseTimeoutInSeconds: 10 });
+    const { result } = await client.invokeDeviceMethod('dev1', 'modA', { methodName: 'reset', payload: 'now', responseTimeoutInSeconds: 10, connectTimeoutInSeconds: 5 });
     expect(result).toEqual({ status: 201, payload: { module: 'modA', got: 'now' } });
   });
 
