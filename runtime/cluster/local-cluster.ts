@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../log/create-logger.js';
 import { ClusterError } from './cluster-errors.js';
@@ -114,6 +114,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions = {}):
       progress(`cluster "${name}" is not healthy (${health.problems.join('; ')}); restarting it`);
       await stopProcesses(existing.processes, options.logger);
     }
+    await assertOwnDirectory(dir);
     await rm(dir, { recursive: true, force: true });
 
     const binaries = options.binaries ?? (await ensureBinaries({ ...options.ensure, ...(options.signal ? { signal: options.signal } : {}) })).binaries;
@@ -139,6 +140,17 @@ export async function startLocalCluster(options: StartLocalClusterOptions = {}):
     }
   } finally {
     await lock.release();
+  }
+}
+
+/** What a cluster directory may contain; anything else means the directory is not ours to delete. */
+const OWN_ENTRIES = new Set(['kubeconfig', 'cluster.json', 'pki', 'etcd-data', 'apiserver', 'kwok.yaml', 'logs']);
+
+async function assertOwnDirectory(dir: string): Promise<void> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  const foreign = entries.filter((e) => !OWN_ENTRIES.has(e));
+  if (foreign.length > 0) {
+    throw new ClusterError('CLUSTER_BUSY', `${dir} holds files that are not a cluster's (${foreign.slice(0, 5).join(', ')}); refusing to replace it`);
   }
 }
 
