@@ -10,6 +10,11 @@ export const MAX_ROUTE_LENGTH = 32 * 1024;
 /** Deepest expression tree accepted (parentheses, unary chains and operator chains all count). */
 export const MAX_CONDITION_DEPTH = 64;
 
+/** IoT Hub's identity id rule (same as the hub's `isValidId`). */
+const MODULE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
+/** An input name is one MQTT topic level: no wildcards, no whitespace. */
+const INPUT_NAME = /^[^/#+\s]{1,128}$/;
+
 class RouteParseError extends Error {
   constructor(
     message: string,
@@ -166,6 +171,10 @@ class Parser {
       if (parts.length !== 4 || parts[0]?.toLowerCase() !== 'modules' || parts[2]?.toLowerCase() !== 'inputs' || !parts[1] || !parts[3]) {
         this.fail(`invalid BrokeredEndpoint address ${quote(addr.value)}; expected "/modules/<module>/inputs/<input>"`, addr.pos);
       }
+      // A module id is an IoT Hub identity id and the input name becomes an MQTT topic level:
+      // an address that could never be delivered to is refused here rather than queued forever.
+      if (!MODULE_ID.test(parts[1])) this.fail(`invalid module id ${quote(parts[1])} in BrokeredEndpoint (IoT Hub ids: 1-128 of A-Z a-z 0-9 -.%_*?!(),:=@$')`, addr.pos);
+      if (!INPUT_NAME.test(parts[3])) this.fail(`invalid input name ${quote(parts[3])} in BrokeredEndpoint (no "#", "+" or spaces, at most 128 characters)`, addr.pos);
       return { kind: 'moduleInput', moduleId: parts[1], inputName: parts[3] };
     }
     this.fail(`expected a sink ($upstream or BrokeredEndpoint(...)) but found ${describe(t)}`, t.pos);
