@@ -1,0 +1,49 @@
+import type { V1Capabilities, V1SecurityContext } from '@kubernetes/client-node';
+import { stringField, stringList, type Obj, type Warn } from './create-options-values.js';
+import type { MappedCreateOptions } from './map-create-options.js';
+
+/**
+ * Docker's user, privilege and capability options → the container `securityContext`; its
+ * host-namespace modes (`NetworkMode`, `IpcMode`, `PidMode` = `host`) → the pod's host flags.
+ */
+export function mapSecurity(user: unknown, hc: Obj, out: MappedCreateOptions, warn: Warn): void {
+  const sc: V1SecurityContext = {};
+  if (hc.Privileged === true) sc.privileged = true;
+  else if (hc.Privileged !== undefined && typeof hc.Privileged !== 'boolean') warn('createOptions.HostConfig.Privileged is not a boolean and was ignored');
+  const caps: V1Capabilities = {};
+  for (const key of ['CapAdd', 'CapDrop'] as const) {
+    const list = stringList(hc[key], `createOptions.HostConfig.${key}`, warn);
+    // Docker accepts `CAP_NET_ADMIN` and `NET_ADMIN`; Kubernetes wants the bare name.
+    if (list !== undefined) caps[key === 'CapAdd' ? 'add' : 'drop'] = list.map((c) => c.toUpperCase().replace(/^CAP_/, ''));
+  }
+  if (caps.add !== undefined || caps.drop !== undefined) sc.capabilities = caps;
+  if (hc.ReadonlyRootfs === true) sc.readOnlyRootFilesystem = true;
+  const u = stringField(user, 'createOptions.User', warn);
+  if (u !== undefined) {
+    // Kubernetes takes numeric ids only (runAsUser/runAsGroup); Docker also takes names from /etc/passwd.
+    const m = /^(\d+)(?::(\d+))?$/.exec(u);
+    if (m === null) warn(`createOptions.User ${JSON.stringify(u)} is not numeric ("uid" or "uid:gid"); Kubernetes cannot run as a user name, ignored`);
+    else {
+      sc.runAsUser = Number(m[1]);
+      if (m[2] !== undefined) sc.runAsGroup = Number(m[2]);
+    }
+  }
+  if (Object.keys(sc).length > 0) out.securityContext = sc;
+}
+
+export function mapNamespaces(hc: Obj, out: MappedCreateOptions, warn: Warn): void {
+  const mode = (key: string, equivalent: string[]): 'host' | undefined => {
+    const v = hc[key];
+    if (v === undefined || v === null || v === '') return undefined;
+    if (v === 'host') return 'host';
+    if (typeof v === 'string' && equivalent.includes(v)) return undefined;
+    warn(`createOptions.HostConfig.${key} ${JSON.stringify(v)} is not supported on Kubernetes (only "host"); ignored`);
+    return undefined;
+  };
+  // The pod network plays the part of IoT Edge's module network (`azure-iot-edge`).
+  if (mode('NetworkMode', ['default', 'bridge', 'azure-iot-edge']) === 'host') {
+    out.hostNetwork = true;
+  }
+  if (mode('IpcMode', ['private', 'shareable']) === 'host') out.hostIPC = true;
+  if (mode('PidMode', []) === 'host') out.hostPID = true;
+}
