@@ -51,13 +51,36 @@ const pluralOf = (kind: string): string => {
  * for generic apply/list/delete, `Watch` for pods). Server-side apply always uses field manager
  * `edgemu` with force (K8s API "Server-Side Apply": force transfers conflicting field ownership).
  */
+export interface ClientNodeKubeApiOptions {
+  /** A request without an answer after this long counts as an unreachable API server (default 15 s). */
+  requestTimeoutMs?: number;
+  /** Watches are closed by the server after this long and re-listed (`timeoutSeconds`; default 60 s). */
+  watchTimeoutSeconds?: number;
+}
+
+/**
+ * Bounds a request in time: client-node 1.4 has no default timeout, so an API server that accepts
+ * connections but never answers (overloaded, frozen) would hang the agent's pass forever.
+ */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new EnvironmentUnavailableError(`${what}: Kubernetes API did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export class ClientNodeKubeApi implements KubeApi {
   private readonly objects: KubernetesObjectApi;
   private readonly watcher: Watch;
+  private readonly requestTimeoutMs: number;
+  private readonly watchTimeoutSeconds: number;
 
-  constructor(kubeConfig: KubeConfig) {
+  constructor(kubeConfig: KubeConfig, options: ClientNodeKubeApiOptions = {}) {
     this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
     this.watcher = new Watch(kubeConfig);
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 60;
   }
 
   async apply(object: KubeObject, signal?: AbortSignal): Promise<KubeObject> {
@@ -65,7 +88,7 @@ export class ClientNodeKubeApi implements KubeApi {
     const what = `apply ${object.kind}/${object.metadata?.name}`;
     // SSA bodies must not carry server-populated fields; managedFields/resourceVersion are never set by the mappers.
     try {
-      return (await this.objects.patch(object as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply)) as KubeObject;
+      return (await withTimeout(this.objects.patch(object as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply), this.requestTimeoutMs, what)) as KubeObject;
     } catch (error) {
       throw classifyKubeError(error, what);
     }
@@ -74,7 +97,7 @@ export class ClientNodeKubeApi implements KubeApi {
   async list(apiVersion: string, kind: string, namespace: string, labelSelector: string, signal?: AbortSignal): Promise<KubeObject[]> {
     signal?.throwIfAborted();
     try {
-      const result = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+      const result = await withTimeout(this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector), this.requestTimeoutMs, `list ${kind}`);
       return (result.items ?? []) as KubeObject[];
     } catch (error) {
       const classified = classifyKubeError(error, `list ${kind}`);
@@ -86,7 +109,7 @@ export class ClientNodeKubeApi implements KubeApi {
 
   async listWithVersion(apiVersion: string, kind: string, namespace: string, labelSelector: string): Promise<{ items: KubeObject[]; resourceVersion: string | undefined }> {
     try {
-      const result = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
+      const result = await withTimeout(this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector), this.requestTimeoutMs, `list ${kind}`);
       return { items: (result.items ?? []) as KubeObject[], resourceVersion: result.metadata?.resourceVersion };
     } catch (error) {
       throw classifyKubeError(error, `list ${kind}`);
@@ -103,13 +126,13 @@ export class ClientNodeKubeApi implements KubeApi {
     onEnd: (error?: unknown) => void,
   ): Promise<WatchHandle> {
     const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-    return this.watchPath(`${base}/namespaces/${encodeURIComponent(namespace)}/${pluralOf(kind)}`, { labelSelector, allowWatchBookmarks: true, ...(resourceVersion ? { resourceVersion } : {}) }, onEvent, onEnd);
+    return this.watchPath(`${base}/namespaces/${encodeURIComponent(namespace)}/${pluralOf(kind)}`, { labelSelector, allowWatchBookmarks: true, timeoutSeconds: this.watchTimeoutSeconds, ...(resourceVersion ? { resourceVersion } : {}) }, onEvent, onEnd);
   }
 
   async delete(apiVersion: string, kind: string, namespace: string, name: string, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     try {
-      await this.objects.delete({ apiVersion, kind, metadata: { name, namespace } }, undefined, undefined, undefined, undefined, 'Background');
+      await withTimeout(this.objects.delete({ apiVersion, kind, metadata: { name, namespace } }, undefined, undefined, undefined, undefined, 'Background'), this.requestTimeoutMs, `delete ${kind}/${name}`);
     } catch (error) {
       const classified = classifyKubeError(error, `delete ${kind}/${name}`);
       if (classified instanceof KubeApiError && classified.status === 404) return;
@@ -119,34 +142,49 @@ export class ClientNodeKubeApi implements KubeApi {
 
   private async watchPath(
     path: string,
-    query: Record<string, string | boolean>,
+    query: Record<string, string | boolean | number>,
     onEvent: (type: WatchEventType, object: KubeObject) => void,
     onEnd: (error?: unknown) => void,
   ): Promise<WatchHandle> {
     let stopped = false;
     let ended = false;
+    let controller: AbortController | undefined;
+    // A frozen server never closes the stream: give up a little after the server should have.
+    const guard = setTimeout(() => {
+      controller?.abort();
+      end(new EnvironmentUnavailableError(`watch ${path}: no end from the Kubernetes API after ${this.watchTimeoutSeconds} s`));
+    }, (this.watchTimeoutSeconds + 15) * 1000);
+    guard.unref();
     const end = (error?: unknown) => {
+      clearTimeout(guard);
       if (stopped || ended) return;
       ended = true;
       onEnd(error);
     };
     try {
-      const controller = await this.watcher.watch(
-        path,
-        query,
-        (type, obj) => {
-          if (!stopped && !ended) onEvent(type as WatchEventType, obj as KubeObject);
-        },
-        (error) => end(error),
+      controller = await withTimeout(
+        this.watcher.watch(
+          path,
+          query,
+          (type, obj) => {
+            if (!stopped && !ended) onEvent(type as WatchEventType, obj as KubeObject);
+          },
+          (error) => end(error),
+        ),
+        this.requestTimeoutMs,
+        `watch ${path}`,
       );
+      const started = controller;
       return {
         stop: () => {
           stopped = true;
-          controller.abort();
+          clearTimeout(guard);
+          started.abort();
         },
       };
     } catch (error) {
-      throw classifyKubeError(error, `watch ${path}`);
+      clearTimeout(guard);
+      throw error instanceof EnvironmentUnavailableError ? error : classifyKubeError(error, `watch ${path}`);
     }
   }
 }
