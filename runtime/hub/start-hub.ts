@@ -1,14 +1,13 @@
 import tls from 'node:tls';
 import type { Socket } from 'node:net';
 import type { Aedes, Client, AuthenticateError } from 'aedes';
-import type { Logger } from '../log/create-logger.js';
 import { silentLogger } from '../log/create-logger.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
 import { HubError } from './errors.js';
-import { openHubStore, type HubStore } from './store/hub-store.js';
-import type { HubMessage, MessageStore } from './store/message-store.js';
-import type { C2dMessage, C2dSend } from './store/c2d-queue.js';
-import { clientIdOf, isValidId, type IdentityRef } from './identity-id.js';
+import { openHubStore } from './store/hub-store.js';
+import type { HubMessage } from './store/message-store.js';
+import { clientIdOf, type IdentityRef } from './identity-id.js';
+import { MethodCalls } from './method-calls.js';
 import { authenticateConnect } from './auth.js';
 import { classifyClientPublish, hubTopics, isHubToClientTopic, isSubscriptionAllowed } from './topics.js';
 import { encodePropertyBag, parsePropertyBag } from './property-bag.js';
@@ -16,108 +15,14 @@ import { ensureTlsMaterial } from './tls-material.js';
 import { upstreamRouter, type MessageRouter } from './message-router.js';
 import { Listeners } from './store/listeners.js';
 import { DEFAULT_MQTTS_PORT } from './connection-string.js';
+import { hardenParser, MAX_MESSAGE_BYTES } from './harden-parser.js';
+import type { ConnectionEvent, Hub, StartHubOptions } from './hub-types.js';
 
-/** IoT Hub's maximum device-to-cloud message size (edgeHub `MaxInboundMessageSize` 262144). */
-export const MAX_MESSAGE_BYTES = 256 * 1024;
-/** Largest MQTT packet read at all: the message limit plus room for topic and property bag. */
-const MAX_PACKET_BYTES = MAX_MESSAGE_BYTES + 64 * 1024;
+export type { ConnectionEvent, ConnectionInfo, Hub, InputMessage, MethodInvocation, MethodResult, StartHubOptions } from './hub-types.js';
+export { MAX_MESSAGE_BYTES } from './harden-parser.js';
+
 const DESIRED_FILTER = '$iothub/twin/PATCH/properties/desired/#';
 const HUB_BROKER_ID = 'edgemu-hub-deliveries';
-
-export interface StartHubOptions {
-  /** State directory: the store (hub.db) and TLS material (ca.pem, …). */
-  stateDir: string;
-  /** Names the hub is reached by; the first is the hub host name in connection strings (default `localhost`). */
-  hostNames?: readonly string[];
-  /** MQTT over TLS port; 0 picks a free one; default 8883. */
-  mqttsPort?: number;
-  /** Address to listen on (default `0.0.0.0`; tests use `127.0.0.1`). */
-  bindAddress?: string;
-  logger?: Logger;
-  clock?: Clock;
-  /** Where accepted telemetry goes; default: the message store as `$upstream`. Can be replaced later with `setMessageRouter`. */
-  router?: MessageRouter;
-  /** An already opened store to share (the composition root); otherwise the hub opens and closes its own. */
-  store?: HubStore;
-  /** Bound of the telemetry store when the hub opens it. */
-  maxMessages?: number;
-}
-
-/** A connected client as the hub sees it. */
-export interface ConnectionInfo {
-  clientId: string;
-  deviceId: string;
-  moduleId?: string | undefined;
-  connectedTimeUtc: string;
-}
-
-/** A module or device connected or disconnected (for `$edgeHub` reported `clients`). */
-export interface ConnectionEvent {
-  clientId: string;
-  deviceId: string;
-  moduleId?: string | undefined;
-  status: 'Connected' | 'Disconnected';
-  timeUtc: string;
-}
-
-/** A direct method call (iotedge-protocol §7.6). */
-export interface MethodInvocation {
-  deviceId: string;
-  moduleId?: string | undefined;
-  methodName: string;
-  payload?: unknown;
-  /** Response timeout; default 30 s (IoT Hub's default), at most 300 s. */
-  timeoutMs?: number;
-}
-
-/** The answer: the device's status and JSON payload, or 404 (not connected) / 504 (timed out). */
-export interface MethodResult {
-  status: number;
-  payload: unknown;
-}
-
-/** A message for a module input (routing builds it from a routed message). */
-export interface InputMessage {
-  body: Buffer;
-  /** System properties by wire name without `$.` (`mid`, `cid`, `ct`, `ce`, …); `cdid`/`cmid` name the sender. */
-  systemProperties?: Record<string, string>;
-  properties?: Record<string, string>;
-}
-
-/**
- * A running embedded IoT Hub: aedes speaking IoT Hub's MQTT dialect over TLS to the
- * unmodified Azure IoT device SDKs (Client and ModuleClient).
- */
-export interface Hub {
-  readonly store: HubStore;
-  /** Telemetry read/subscribe API (`edgemu monitor`, the service API's event stream). */
-  readonly messages: MessageStore;
-  readonly mqttsPort: number;
-  /** The hub host name (connection strings, SAS audience). */
-  readonly hostName: string;
-  readonly hostNames: readonly string[];
-  /** Absolute path of the CA certificate (DIR/ca.pem) and its PEM text. */
-  readonly caFile: string;
-  readonly caCert: string;
-  /** Replaces the message router (routing plugs in here). */
-  setMessageRouter(router: MessageRouter): void;
-  /** Calls a direct method on a connected device or module. Never throws for device behaviour: 404/504 are results. */
-  invokeMethod(call: MethodInvocation): Promise<MethodResult>;
-  /**
-   * Delivers a message to a module input (`devices/<d>/modules/<m>/inputs/<input>/<props>`,
-   * QoS 1) and resolves once the module acknowledged it. Rejects with HUB_NOT_CONNECTED when
-   * the module is not connected or not listening for inputs, or disconnects before its PUBACK.
-   */
-  deliverToModuleInput(deviceId: string, moduleId: string, inputName: string, message: InputMessage): Promise<void>;
-  /** Queues a cloud-to-device message (delivered now if the device listens, else on connect). Throws HUB_DEVICE_NOT_FOUND / HUB_QUEUE_FULL. */
-  sendC2d(deviceId: string, message: C2dSend): C2dMessage;
-  isConnected(ref: IdentityRef): boolean;
-  connections(): ConnectionInfo[];
-  /** Connection and disconnection of every device/module; returns unsubscribe. */
-  onConnectionChanged(listener: (event: ConnectionEvent) => void): () => void;
-  /** Stops listening, disconnects everyone, closes the store when the hub opened it. */
-  close(): Promise<void>;
-}
 
 interface Conn {
   client: Client;
@@ -130,12 +35,6 @@ interface Conn {
   nextMessageId: number;
   pendingAcks: Map<number, { resolve: () => void; reject: (e: Error) => void }>;
   c2dInflight: Set<number>;
-}
-
-interface PendingMethod {
-  clientId: string;
-  resolve: (r: MethodResult) => void;
-  timer: NodeJS.Timeout;
 }
 
 /** Starts the hub; resolves once it listens. */
@@ -151,11 +50,10 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
 
   const byClient = new WeakMap<Client, Conn>();
   const live = new Map<string, Conn>();
-  const methods = new Map<string, PendingMethod>();
+  const methods = new MethodCalls();
   const forwardIds = new Map<number, number>();
   const connectionEvents = new Listeners<ConnectionEvent>((e) => logger.error({ err: e }, 'connection listener failed'));
   let deliveryCounter = 0;
-  let ridCounter = 0;
   const acceptedHosts = [...hostNames, 'localhost', '127.0.0.1'];
   const isoNow = () => new Date(clock.now()).toISOString();
 
@@ -341,16 +239,10 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
         handleReportedPatch(conn, kind.rid, asBuffer(packet.payload));
         done(null);
         return;
-      case 'method-response': {
-        const pending = methods.get(kind.rid);
-        if (pending && pending.clientId === conn.clientId) {
-          methods.delete(kind.rid);
-          clearTimeout(pending.timer);
-          pending.resolve({ status: kind.status, payload: parseJsonLoose(asBuffer(packet.payload)) });
-        }
+      case 'method-response':
+        methods.answer(conn.clientId, kind.rid, kind.status, asBuffer(packet.payload));
         done(null);
         return;
-      }
       case 'telemetry': {
         const bag = parsePropertyBag(kind.propertyBag);
         if (!bag) {
@@ -508,31 +400,10 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
     setMessageRouter(next) {
       router = next;
     },
-    async invokeMethod(call) {
-      const clientId = clientIdOf(call);
-      if (!isValidMethodName(call.methodName)) {
-        return { status: 400, payload: { errorCode: 400027, message: `invalid method name ${JSON.stringify(call.methodName)}` } };
-      }
-      const body = JSON.stringify(call.payload ?? null);
-      // IoT Hub: method payloads are JSON of at most 128 KB (iotedge-protocol §7.6).
-      if (Buffer.byteLength(body) > 128 * 1024) {
-        return { status: 400, payload: { errorCode: 400028, message: 'method payload larger than 128 KB' } };
-      }
-      const conn = live.get(clientId);
-      if (!conn) return { status: 404, payload: { errorCode: 404103, message: `${clientId} is not connected` } };
-      // IoT Hub only calls methods on clients subscribed to them (the SDK subscribes on its first onMethod).
-      if (!conn.filters.has('$iothub/methods/POST/#')) {
-        return { status: 404, payload: { errorCode: 404103, message: `${clientId} is connected but not listening for direct methods` } };
-      }
-      const timeoutMs = Math.min(Math.max(call.timeoutMs ?? 30_000, 1), 300_000);
-      const rid = (++ridCounter).toString(16);
-      return new Promise<MethodResult>((resolve) => {
-        const timer = setTimeout(() => {
-          methods.delete(rid);
-          resolve({ status: 504, payload: { errorCode: 504101, message: `timed out after ${timeoutMs} ms waiting for ${clientId} to answer ${call.methodName}` } });
-        }, timeoutMs);
-        methods.set(rid, { clientId, resolve, timer });
-        reply(conn, hubTopics.methodRequest(call.methodName, rid), body);
+    invokeMethod(call) {
+      return methods.invoke(call, (clientId) => {
+        const conn = live.get(clientId);
+        return conn && { listens: conn.filters.has('$iothub/methods/POST/#'), send: (topic, body) => reply(conn, topic, body) };
       });
     },
     deliverToModuleInput(deviceId, moduleId, inputName, message) {
@@ -557,11 +428,7 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
       closing ??= (async () => {
         for (const u of unsubscribers) u();
         store.twins.connectionState = () => 'Disconnected';
-        for (const m of methods.values()) {
-          clearTimeout(m.timer);
-          m.resolve({ status: 504, payload: { errorCode: 504101, message: 'the hub is shutting down' } });
-        }
-        methods.clear();
+        methods.cancelAll('the hub is shutting down');
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           for (const s of sockets) s.destroy();
@@ -576,49 +443,4 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
   };
 }
 
-/** Method names become a topic level: no `/`, `#`, `+`, not empty (IoT Hub allows up to 128 characters). */
-const isValidMethodName = (name: string): boolean => /^[^/#+\s]{1,128}$/.test(name) || isValidId(name);
-
 const asBuffer = (p: Buffer | string): Buffer => (typeof p === 'string' ? Buffer.from(p) : p);
-
-function parseJsonLoose(payload: Buffer): unknown {
-  if (payload.length === 0) return null;
-  const text = payload.toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-interface MqttParser {
-  _parseLength: () => boolean;
-  packet: { length: number };
-  _emitError: (e: Error) => void;
-  prependListener(event: 'packet', listener: (packet: { cmd: string; subscriptions?: Array<{ qos: number }> }) => void): void;
-}
-
-/**
- * Two rules applied where aedes parses packets, before it acts on them:
- * - aedes reads packets of any announced length into memory; a connection is closed as soon
- *   as a packet announces more than the hub would ever accept, before its body is buffered;
- * - IoT Hub grants at most QoS 1 to a QoS 2 SUBSCRIBE (iotedge-protocol §7.7); aedes grants
- *   what was asked, so the requested QoS is lowered as the packet arrives.
- */
-function hardenParser(client: Client, logger: Logger): void {
-  const parser = (client as unknown as { _parser?: MqttParser })._parser;
-  if (!parser || typeof parser._parseLength !== 'function') return;
-  parser.prependListener('packet', (packet) => {
-    if (packet.cmd === 'subscribe') for (const s of packet.subscriptions ?? []) if (s.qos > 1) s.qos = 1;
-  });
-  const original = parser._parseLength;
-  parser._parseLength = function guarded(this: typeof parser) {
-    const ok = original.call(this);
-    if (ok && this!.packet.length > MAX_PACKET_BYTES) {
-      logger.info({ bytes: this!.packet.length }, 'MQTT packet larger than the hub accepts; closing the connection');
-      this!._emitError(new Error('packet too large'));
-      return false;
-    }
-    return ok;
-  };
-}
