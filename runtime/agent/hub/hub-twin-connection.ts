@@ -29,8 +29,16 @@ export class HubNotConnectedError extends EdgemuError {
   }
 }
 
-const promisify = <T>(fn: (cb: (err?: Error | null, value?: T) => void) => void): Promise<T> =>
-  new Promise<T>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value as T))));
+/** A twin request that gives up after `ms`: a hub that stops answering must not hang the agent's pass. */
+const promisify = <T>(fn: (cb: (err?: Error | null, value?: T) => void) => void, ms = 30_000): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new HubNotConnectedError(`the hub did not answer within ${ms} ms`)), ms);
+    fn((err, value) => {
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(value as T);
+    });
+  });
 
 /** Plain JSON of a twin section without the SDK's functions and the twin's `$version`/`$metadata`. */
 function plainSection(section: unknown): { body: Record<string, unknown>; version: number | undefined } {
