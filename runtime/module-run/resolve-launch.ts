@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { UsageError } from '../errors.js';
 import { ModuleRunError } from './module-run-error.js';
 
 /** What PATH turned out to be, as far as the file system says. */
@@ -19,6 +20,11 @@ export interface Launch {
 export interface LaunchContext {
   /** The Node.js binary (process.execPath). */
   node: string;
+  /**
+   * Options for Node.js itself (`--inspect=9230`, `--enable-source-maps`), placed before the
+   * script so a module started by edgemu can be debugged. Only for .ts/.js programs.
+   */
+  nodeOptions?: readonly string[] | undefined;
   /** edgemu's `bin/run-ts.js`, which registers tsx and imports a .ts entry point. */
   runTs: string;
   /** Resolves relative PATHs. */
@@ -38,7 +44,8 @@ export const DIRECTORY_ENTRY_POINTS = ['index.ts', 'index.mts', 'index.js', 'ind
  * - a directory: its `index.ts`, `index.mts`, `index.js` or `index.mjs`, by the rules above;
  * - any other existing file: executed as is (a script with a shebang, a binary);
  * - a bare name without `/` that is not a file here (`python3`, `dotnet`): looked up on PATH.
- * Anything else is `MODULE_RUN_PATH_NOT_FOUND`.
+ * Anything else is `MODULE_RUN_PATH_NOT_FOUND`. `nodeOptions` go before the script of .ts/.js
+ * programs; for a command they are a usage error (the command takes its own flags).
  */
 export function resolveLaunch(target: string, args: readonly string[], ctx: LaunchContext, fs: LaunchFs): Launch {
   if (target.trim() === '') throw new ModuleRunError('MODULE_RUN_PATH_NOT_FOUND', 'PATH is empty');
@@ -54,11 +61,19 @@ export function resolveLaunch(target: string, args: readonly string[], ctx: Laun
   if (kind === 'file') return forFile(absolute, args, ctx);
   const looksLikePath = target.includes('/') || target.includes(path.sep) || TS.test(target) || JS.test(target);
   if (looksLikePath) throw new ModuleRunError('MODULE_RUN_PATH_NOT_FOUND', `${target} does not exist`);
-  return { file: target, args: [...args], how: 'command' };
+  return commandLaunch(target, args, ctx);
 }
 
 function forFile(file: string, args: readonly string[], ctx: LaunchContext): Launch {
-  if (TS.test(file)) return { file: ctx.node, args: [ctx.runTs, file, ...args], how: 'typescript' };
-  if (JS.test(file)) return { file: ctx.node, args: [file, ...args], how: 'javascript' };
+  const nodeOptions = ctx.nodeOptions ?? [];
+  if (TS.test(file)) return { file: ctx.node, args: [...nodeOptions, ctx.runTs, file, ...args], how: 'typescript' };
+  if (JS.test(file)) return { file: ctx.node, args: [...nodeOptions, file, ...args], how: 'javascript' };
+  return commandLaunch(file, args, ctx);
+}
+
+function commandLaunch(file: string, args: readonly string[], ctx: LaunchContext): Launch {
+  if ((ctx.nodeOptions ?? []).length > 0) {
+    throw new UsageError(`Node.js options apply to .ts/.js modules only; ${file} is started as a command (pass its own flags after --)`);
+  }
   return { file, args: [...args], how: 'command' };
 }

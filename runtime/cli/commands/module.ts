@@ -32,7 +32,11 @@ export const registerModule: RegisterCommand = (program, ctx) => {
     .option('--device <device>', 'edge device id (must exist)')
     .option('--module <module>', 'module id (created when missing; its env comes from the manifest deployed to the device)')
     .addOption(new Option('--stop-timeout <seconds>', 'grace period between SIGTERM and SIGKILL').default('10'))
-    .action(async (target: string, args: string[], opts: IdentityOptions & { stopTimeout: string }, cmd) => {
+    .addOption(
+      new Option('--node-option <option>', 'a Node.js option for .ts/.js modules, e.g. --node-option=--inspect=9230 (repeatable)')
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+    )
+    .action(async (target: string, args: string[], opts: IdentityOptions & { stopTimeout: string; nodeOption?: string[] }, cmd) => {
       const { deviceId, moduleId } = requireIdentity(opts);
       const stopTimeoutSecs = Number(opts.stopTimeout);
       if (!Number.isFinite(stopTimeoutSecs) || stopTimeoutSecs < 0) throw new UsageError(`--stop-timeout must be a number of seconds, got ${JSON.stringify(opts.stopTimeout)}`);
@@ -44,7 +48,12 @@ export const registerModule: RegisterCommand = (program, ctx) => {
       const launch = resolveLaunch(
         target,
         args,
-        { node: process.execPath, runTs: fileURLToPath(new URL('../../../bin/run-ts.js', import.meta.url)), cwd: process.cwd() },
+        {
+          node: process.execPath,
+          runTs: fileURLToPath(new URL('../../../bin/run-ts.js', import.meta.url)),
+          cwd: process.cwd(),
+          nodeOptions: opts.nodeOption,
+        },
         {
           kind: (p) => {
             try {

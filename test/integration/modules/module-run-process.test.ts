@@ -81,6 +81,19 @@ describe('edgemu module run (processes)', () => {
     }
   });
 
+  it('passes --node-option flags to Node.js for .ts and .js modules, so they can be debugged', async () => {
+    for (const program of ['print-env.mjs', 'print-env.ts']) {
+      const run = cli(['module', 'run', '--device', 'edge-1', '--module', 'sensor', '--node-option=--max-old-space-size=96', '--node-option', '--no-warnings', fixture(program)]);
+      await run.done;
+      expect(run.result.code).toBe(0);
+      const seen = JSON.parse(modulePrefixed(run.result.out, 'sensor')[0]!) as { execArgv: string[] };
+      expect(seen.execArgv).toEqual(expect.arrayContaining(['--max-old-space-size=96', '--no-warnings']));
+    }
+    const inspect = cli(['module', 'run', '--device', 'edge-1', '--module', 'sensor', '--node-option=--inspect=127.0.0.1:0', fixture('print-env.mjs')]);
+    await inspect.done;
+    expect(inspect.result.err).toMatch(/^sensor \| Debugger listening on ws:\/\/127\.0\.0\.1:\d+\//m);
+  });
+
   it('creates the module identity when it is missing', async () => {
     const { result, done } = cli(['module', 'run', '--device', 'edge-1', '--module', 'brand-new', 'true']);
     await done;
@@ -129,6 +142,7 @@ describe('edgemu module run (processes)', () => {
     ['an unknown device', ['--device', 'nope', 'true'], 1, /device nope does not exist/],
     ['a system module', ['--module', '$edgeHub', 'true'], 1, /played by edgemu itself/],
     ['a bad stop timeout', ['--stop-timeout', 'soon', 'true'], 2, /--stop-timeout/],
+    ['Node.js options for a command', ['--node-option=--inspect', 'true'], 2, /Node.js options apply to .ts\/.js modules only/],
   ])('fails clearly for %s', async (_what, args, code, message) => {
     const argv = ['module', 'run', '--device', 'edge-1', '--module', 'm', ...args];
     const { result, done } = cli(argv);

@@ -31,6 +31,20 @@ describe('resolveLaunch', () => {
     expect(launch).toEqual({ file: '/usr/bin/node', args: ['/work/m/index.js'], how: 'javascript' });
   });
 
+  it('puts Node.js options before the script of .ts and .js programs', () => {
+    const withOptions = { ...ctx, nodeOptions: ['--inspect=9230', '--enable-source-maps'] };
+    const entries = fsWith({ '/work/m.ts': 'file', '/work/m.js': 'file' });
+    expect(resolveLaunch('m.ts', ['a'], withOptions, entries).args).toEqual(['--inspect=9230', '--enable-source-maps', '/edgemu/bin/run-ts.js', '/work/m.ts', 'a']);
+    expect(resolveLaunch('m.js', ['a'], withOptions, entries).args).toEqual(['--inspect=9230', '--enable-source-maps', '/work/m.js', 'a']);
+  });
+
+  it.each([
+    ['a bare command', 'python3', {}],
+    ['an executable file', './run.sh', { '/work/run.sh': 'file' }],
+  ] as const)('refuses Node.js options for %s with a usage error', (_what, target, entries) => {
+    expect(() => resolveLaunch(target, [], { ...ctx, nodeOptions: ['--inspect'] }, fsWith(entries))).toThrow(expect.objectContaining({ code: 'USAGE' }));
+  });
+
   it.each([
     ['a folder without an entry point', 'empty', { '/work/empty': 'directory' }, /no entry point/],
     ['a missing relative path', './missing/index.ts', {}, /does not exist/],
