@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HubTwinConnection } from '../../../runtime/agent/hub/hub-twin-connection.js';
+import { systemClock } from '../../../runtime/clock.js';
+import { formatDeviceConnectionString } from '../../../runtime/hub/connection-string.js';
+import { silentLogger } from '../../../runtime/log/create-logger.js';
+import { startTestHub, type TestHub } from '../../helpers/hub.js';
+import { eventually } from '../../helpers/k8s.js';
+
+let hub: TestHub;
+const connections: HubTwinConnection[] = [];
+beforeAll(async () => {
+  hub = await startTestHub();
+  hub.createDevice('edge-1', { edge: true });
+});
+afterAll(async () => {
+  await Promise.all(connections.map((c) => c.close()));
+  await hub.close();
+});
+
+function connect(key: string, port = hub.hub.mqttsPort): HubTwinConnection {
+  const c = new HubTwinConnection({
+    connectionString: formatDeviceConnectionString({ hostName: `localhost:${port}`, deviceId: 'edge-1', moduleId: '$edgeAgent', key }),
+    ca: hub.hub.caCert,
+    clock: systemClock,
+    logger: silentLogger(),
+    reconnectBaseMs: 50,
+    reconnectMaxMs: 200,
+  });
+  connections.push(c);
+  void c.start();
+  return c;
+}
+
+const agentKey = () => hub.hub.store.identities.get({ deviceId: 'edge-1', moduleId: '$edgeAgent' })!.primaryKey;
+
+describe('the agent link to the hub ($edgeAgent over MQTT with the device SDK)', () => {
+  it('reads desired properties with their $version, follows patches and writes reported patches', async () => {
+    const c = connect(agentKey());
+    const changes: string[] = [];
+    c.onChange((r) => changes.push(r));
+    await eventually(async () => c.connected, { timeoutMs: 10_000, what: 'connected' });
+    hub.hub.store.twins.replaceDesired({ deviceId: 'edge-1', moduleId: '$edgeAgent' }, { schemaVersion: '1.1', marker: 1 });
+    await eventually(async () => changes.includes('desired properties changed'), { timeoutMs: 10_000, what: 'desired patch noticed' });
+    const desired = await c.getDesired();
+    expect(desired.desired).toEqual({ schemaVersion: '1.1', marker: 1 });
+    expect(desired.version).toBe(hub.hub.store.twins.get({ deviceId: 'edge-1', moduleId: '$edgeAgent' })!.properties.desired.$version);
+    await c.report({ lastDesiredStatus: { code: 200, description: '' } });
+    expect(hub.hub.store.twins.get({ deviceId: 'edge-1', moduleId: '$edgeAgent' })!.properties.reported).toMatchObject({ lastDesiredStatus: { code: 200 } });
+    expect(await c.readReported()).toMatchObject({ lastDesiredStatus: { code: 200 } });
+  });
+
+  it('keeps retrying with a wrong key, without crashing, and says it is not connected', async () => {
+    const c = connect(Buffer.from('not-the-key-not-the-key-not-the-key!').toString('base64'));
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(c.connected).toBe(false);
+    await expect(c.getDesired()).rejects.toMatchObject({ code: 'AGENT_HUB_NOT_CONNECTED' });
+    await expect(c.report({ a: 1 })).rejects.toMatchObject({ code: 'AGENT_HUB_NOT_CONNECTED' });
+  });
+
+  it('keeps retrying when no hub listens and closes cleanly', async () => {
+    const c = connect(agentKey(), 1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(c.connected).toBe(false);
+    await c.close();
+  });
+});
