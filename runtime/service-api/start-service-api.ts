@@ -67,9 +67,11 @@ export interface ServiceApiLimits {
   requestTimeoutMs: number;
   /** Most request headers accepted, in bytes (default 16 KiB, node's default). */
   maxHeaderBytes: number;
+  /** Most simultaneous connections; more are refused at accept (default 1024). */
+  maxConnections: number;
 }
 
-export const DEFAULT_LIMITS: ServiceApiLimits = { maxBodyBytes: 1024 * 1024, requestTimeoutMs: 30_000, maxHeaderBytes: 16 * 1024 };
+export const DEFAULT_LIMITS: ServiceApiLimits = { maxBodyBytes: 1024 * 1024, requestTimeoutMs: 30_000, maxHeaderBytes: 16 * 1024, maxConnections: 1024 };
 
 export interface ServiceApiOptions {
   /** PEM server key and certificate (the hub's TLS identity, so clients trust the same ca.pem). */
@@ -125,6 +127,7 @@ export async function startServiceApi(options: ServiceApiOptions): Promise<Servi
       });
     },
   );
+  server.maxConnections = limits.maxConnections;
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));

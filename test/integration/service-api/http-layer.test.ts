@@ -3,6 +3,7 @@ import { startStoreApi, type StoreApiFixture } from './store-api-fixture.js';
 import { rawRequest, serviceToken } from './raw-request.js';
 import { createSasToken } from '../../../runtime/hub/index.js';
 import { parseErrorBody } from '../../../runtime/service-api/service-api-error.js';
+import type { TLSSocket } from 'node:tls';
 
 const V = 'api-version=2021-04-12';
 
@@ -192,6 +193,26 @@ describe('starting the service API', () => {
       expect(r.status).toBe(200);
     } finally {
       await first.close();
+    }
+  });
+});
+
+describe('connection limits', () => {
+  it('refuses connections past maxConnections and serves again once one closes', async () => {
+    const f = await startStoreApi({ limits: { maxConnections: 1 } });
+    const tls = await import('node:tls');
+    try {
+      const held = await new Promise<TLSSocket>((resolve, reject) => {
+        const s = tls.connect({ host: '127.0.0.1', port: f.port, ca: f.ca, servername: 'localhost' }, () => resolve(s));
+        s.on('error', reject);
+      });
+      await expect(rawRequest(f.port, f.ca, 'GET', '/devices?api-version=2021-04-12', { headers: { authorization: serviceToken(f.policyKey) } })).rejects.toThrow();
+      held.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      const ok = await rawRequest(f.port, f.ca, 'GET', '/devices?api-version=2021-04-12', { headers: { authorization: serviceToken(f.policyKey) } });
+      expect(ok.status).toBe(200);
+    } finally {
+      await f.close();
     }
   });
 });
