@@ -94,6 +94,17 @@ describe('edgemu module run (processes)', () => {
     expect(inspect.result.err).toMatch(/^sensor \| Debugger listening on ws:\/\/127\.0\.0\.1:\d+\//m);
   });
 
+  it('prints --shell output that a POSIX shell evaluates back to exactly the same values', async () => {
+    const json = cli(['module', 'env', '--device', 'edge-1', '--module', 'sensor', '--json']);
+    const shell = cli(['module', 'env', '--device', 'edge-1', '--module', 'sensor', '--shell']);
+    await Promise.all([json.done, shell.done]);
+    const expected = JSON.parse(json.result.out) as Record<string, string>;
+    const names = Object.keys(expected);
+    const script = `${shell.result.out}\n${names.map((n) => `printf '%s\\0' "$${n}"`).join('\n')}`;
+    const { stdout } = await execa('sh', ['-c', script], { env: {}, extendEnv: false });
+    expect(Object.fromEntries(stdout.split('\0').slice(0, -1).map((v, i) => [names[i], v]))).toEqual(expected);
+  });
+
   it('creates the module identity when it is missing', async () => {
     const { result, done } = cli(['module', 'run', '--device', 'edge-1', '--module', 'brand-new', 'true']);
     await done;
