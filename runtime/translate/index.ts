@@ -7,6 +7,7 @@ export * from './labels.js';
 export * from './module-environment.js';
 export * from './translate-error.js';
 export * from './translate-deployment.js';
+export { registrySecretName, normalizeRegistryAddress } from './registry-secrets.js';
 export { mapCreateOptions, isQualifiedKey, distinctK8sName, HUB_CA_FILE, HUB_CA_MOUNT_PATH, HUB_CA_VOLUME, NODE_PORT_RANGE, type MappedCreateOptions } from './map-create-options.js';
 export { renderObjects, type RenderFormat } from './render-objects.js';
 export { canonicalJson, specHash } from './spec-hash.js';

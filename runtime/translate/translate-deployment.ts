@@ -14,13 +14,12 @@ import type {
 } from '@kubernetes/client-node';
 import { toK8sName } from '../manifest/k8s-name.js';
 import { parseImageReference } from '../manifest/image-reference.js';
-import type { EdgeAgentConfig, ModuleSpec, RegistryCredential } from '../manifest/model.js';
+import type { EdgeAgentConfig, ModuleSpec } from '../manifest/model.js';
 import {
   ANNOTATION_DEVICE_ID,
   ANNOTATION_MODULE_NAME,
   ANNOTATION_MODULE_VERSION,
   ANNOTATION_PLACEHOLDER,
-  ANNOTATION_REGISTRY_CREDENTIAL,
   ANNOTATION_RESTART_POLICY,
   ANNOTATION_SPEC_HASH,
   ANNOTATION_STARTUP_ORDER,
@@ -32,7 +31,8 @@ import {
 import { HUB_CA_FILE, HUB_CA_MOUNT_PATH, HUB_CA_VOLUME, mapCreateOptions, distinctK8sName } from './map-create-options.js';
 import { escapeKubernetesExpansion, moduleConnectionString, moduleEnvironment, toContainerEnv } from './module-environment.js';
 import { specHash } from './spec-hash.js';
-import { TranslateError } from './translate-error.js';
+import { assertDistinctNames, TranslateError } from './translate-error.js';
+import { pullSecretsFor, registrySecrets, type RegistryRef } from './registry-secrets.js';
 
 /**
  * The whole mapping from a validated `$edgeAgent` configuration to the Kubernetes objects of
@@ -107,8 +107,6 @@ export const identitySecretName = (moduleName: string): string => `edgemu-identi
 export const IDENTITY_SECRET_KEY = 'connectionString';
 /** The ConfigMap holding the hub CA (key {@link HUB_CA_FILE}). */
 export const HUB_CA_CONFIG_MAP = 'edgemu-hub-ca';
-/** Name of the pull Secret for a `registryCredentials` entry (keys are free text: lossy names get a hash, see distinctK8sName). */
-export const registrySecretName = (credentialName: string): string => `edgemu-registry-${distinctK8sName(credentialName, 47)}`;
 
 /** What a Secret holds when the module's key is unknown; the hub refuses it, the pod still starts. */
 export const PLACEHOLDER_KEY = 'EDGEMU-PLACEHOLDER-create-the-module-identity-and-translate-again';
@@ -134,15 +132,15 @@ export function translateDeployment(config: EdgeAgentConfig, context: TranslateC
     warnings.push(`module ${m.name}: ${m.name} is emulated inside edgemu and gets no workload`);
     return false;
   });
-  assertUnique(modules.map((m) => [m.name, toK8sName(m.name)]), 'module');
+  assertDistinctNames(modules.map((m) => [m.name, toK8sName(m.name)]), 'module');
 
-  const registry = registrySecrets(config.runtime.registryCredentials, context, namespace);
+  const registry = registrySecrets(config.runtime.registryCredentials, { deviceId: context.deviceId, namespace });
   const translated = modules.map((m) => translateModule(m, context, namespace, registry.credentials));
   const sortedModules = [...translated].sort((a, b) => a.startupOrder - b.startupOrder || ordinal(a.name, b.name));
 
   // Named volumes are shared by name across modules, as Docker volumes are: one PVC each.
   const volumeNames = [...new Set(translated.flatMap((t) => t.namedVolumes))].sort(ordinal);
-  assertUnique(volumeNames.map((v) => [v, distinctK8sName(v)]), 'volume');
+  assertDistinctNames(volumeNames.map((v) => [v, distinctK8sName(v)]), 'volume');
   const pvcs: V1PersistentVolumeClaim[] = volumeNames.map((v) => ({
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
@@ -176,62 +174,6 @@ export function translateDeployment(config: EdgeAgentConfig, context: TranslateC
   const moduleResults: ModuleTranslation[] = sortedModules.map(({ namedVolumes: _n, ...rest }) => rest);
   for (const m of moduleResults) warnings.push(...m.warnings.map((w) => `module ${m.name}: ${w}`));
   return { namespace, deviceObjects, modules: moduleResults, objects: [...deviceObjects, ...moduleResults.flatMap((m) => m.objects)], warnings };
-}
-
-function assertUnique(pairs: [string, string][], what: string): void {
-  const seen = new Map<string, string>();
-  for (const [original, name] of pairs) {
-    const other = seen.get(name);
-    if (other !== undefined && other !== original) {
-      throw new TranslateError('TRANSLATE_NAME_COLLISION', `${what}s ${JSON.stringify(other)} and ${JSON.stringify(original)} both map to the Kubernetes name ${JSON.stringify(name)}`, {
-        kind: what,
-        names: [other, original],
-        k8sName: name,
-      });
-    }
-    seen.set(name, original);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Registry credentials (iotedge-protocol.md §6.7): one `kubernetes.io/dockerconfigjson` Secret per
-// credential; a pod references the ones whose address prefixes its image, as the Docker-mode
-// agent picks credentials by image prefix.
-
-interface RegistryRef {
-  secretName: string;
-  /** Normalized address: no scheme, no trailing `/`, Docker Hub spelled `docker.io`. */
-  address: string;
-}
-
-function registrySecrets(creds: readonly RegistryCredential[], context: TranslateContext, namespace: string): { secrets: V1Secret[]; credentials: RegistryRef[] } {
-  const sorted = [...creds].sort((a, b) => ordinal(a.name, b.name));
-  assertUnique(sorted.map((c) => [c.name, registrySecretName(c.name)]), 'registry credential');
-  const secrets = sorted.map(
-    (c): V1Secret => ({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: registrySecretName(c.name), namespace, labels: deviceLabels(context.deviceId), annotations: { [ANNOTATION_REGISTRY_CREDENTIAL]: c.name } },
-      type: 'kubernetes.io/dockerconfigjson',
-      // `data`, not `stringData`: stringData is write-only and does not round-trip through server-side apply.
-      data: { '.dockerconfigjson': b64(JSON.stringify({ auths: { [c.address]: { username: c.username, password: c.password, auth: b64(`${c.username}:${c.password}`) } } })) },
-    }),
-  );
-  return { secrets, credentials: sorted.map((c) => ({ secretName: registrySecretName(c.name), address: normalizeRegistryAddress(c.address) })) };
-}
-
-/** `https://myreg.azurecr.io/` → `myreg.azurecr.io`; Docker Hub's many spellings → `docker.io`. */
-export function normalizeRegistryAddress(address: string): string {
-  const a = address.trim().replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '').toLowerCase();
-  if (/^(index\.|registry-1\.)?docker\.io(\/v1)?$/.test(a)) return 'docker.io';
-  return a;
-}
-
-/** The image's full name with its registry (`docker.io` when none is written). */
-function imageLocation(image: string): string {
-  const parsed = parseImageReference(image);
-  if (!parsed.ok) return image.toLowerCase();
-  return `${(parsed.value.registry ?? 'docker.io').toLowerCase()}/${parsed.value.repository}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -280,8 +222,7 @@ function translateModule(module: ModuleSpec, context: TranslateContext, namespac
   warnings.push(...env.warnings.map((w) => w.replace(/^module [^:]*: /, '')));
 
   const image = withDefaultTag(module.image);
-  const location = imageLocation(image);
-  const pullSecrets: V1LocalObjectReference[] = registries.filter((r) => location === r.address || location.startsWith(`${r.address}/`)).map((r) => ({ name: r.secretName }));
+  const pullSecrets: V1LocalObjectReference[] = pullSecretsFor(image, registries);
 
   const container: V1Container = {
     name,

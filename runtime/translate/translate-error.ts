@@ -26,3 +26,19 @@ export class TranslateError extends EdgemuError {
     return 'TranslateError';
   }
 }
+
+/** Throws `TRANSLATE_NAME_COLLISION` when two different originals map to the same Kubernetes name. */
+export function assertDistinctNames(pairs: [string, string][], what: string): void {
+  const seen = new Map<string, string>();
+  for (const [original, name] of pairs) {
+    const other = seen.get(name);
+    if (other !== undefined && other !== original) {
+      throw new TranslateError('TRANSLATE_NAME_COLLISION', `${what}s ${JSON.stringify(other)} and ${JSON.stringify(original)} both map to the Kubernetes name ${JSON.stringify(name)}`, {
+        kind: what,
+        names: [other, original],
+        k8sName: name,
+      });
+    }
+    seen.set(name, original);
+  }
+}
