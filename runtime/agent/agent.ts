@@ -143,7 +143,10 @@ export class Agent {
     const modules = (this.lastReported.modules ?? {}) as JsonObject;
     const patch: JsonObject = {
       lastDesiredStatus: { code: 406, description: 'Agent is not running' },
-      systemModules: { edgeAgent: { runtimeStatus: 'unknown', statusDescription: 'Agent is not running' } },
+      systemModules: {
+        edgeAgent: { runtimeStatus: 'unknown', statusDescription: 'Agent is not running' },
+        edgeHub: { runtimeStatus: 'unknown', statusDescription: 'Agent is not running' },
+      },
       modules: Object.fromEntries(Object.keys(modules).map((name) => [name, { runtimeStatus: 'unknown' }])),
     };
     try {

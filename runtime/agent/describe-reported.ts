@@ -14,7 +14,9 @@ export function describeReported(deviceId: string, reported: Record<string, unkn
       const m = modules[name]!;
       const runtime = String(m.runtimeStatus ?? 'unknown');
       const restarts = Number(m.restartCount ?? 0);
-      const extra = runtime === 'running' || runtime === 'stopped' ? (restarts > 0 ? ` (${restarts} restarts)` : '') : ` (${restarts} restarts, exit ${String(m.exitCode ?? '-')})`;
+      const exit = Number(m.exitCode ?? 0);
+      const details = [...(restarts > 0 ? [`${restarts} restarts`] : []), ...(exit !== 0 ? [`exit ${exit}`] : [])];
+      const extra = details.length > 0 ? ` (${details.join(', ')})` : '';
       return `${name} ${runtime}${extra}`;
     });
   const head = `${deviceId}: deployment ${String(reported.lastDesiredVersion ?? '-')} status ${status.code ?? '-'}${status.code !== 200 && status.description ? ` (${status.description})` : ''}`;

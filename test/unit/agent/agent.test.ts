@@ -156,7 +156,10 @@ describe('Agent.reconcileOnce', () => {
     await agent.reportStopped(signal);
     expect(reporter.patches[1]).toEqual({
       lastDesiredStatus: { code: 406, description: 'Agent is not running' },
-      systemModules: { edgeAgent: { runtimeStatus: 'unknown', statusDescription: 'Agent is not running' } },
+      systemModules: {
+        edgeAgent: { runtimeStatus: 'unknown', statusDescription: 'Agent is not running' },
+        edgeHub: { runtimeStatus: 'unknown', statusDescription: 'Agent is not running' },
+      },
       modules: { a: { runtimeStatus: 'unknown' }, b: { runtimeStatus: 'unknown' } },
     });
   });
