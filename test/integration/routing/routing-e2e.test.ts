@@ -229,3 +229,37 @@ describe('routing end to end with the Azure IoT SDK', () => {
     expect(new Set(got.map((g) => g.body.i)).size).toBe(200);
   });
 });
+
+describe('routing in the composition root (startServer)', () => {
+  it('routes module outputs between SDK modules in a server started like `edgemu hub`', async () => {
+    const { startServer } = await import('../../../runtime/server/start-server.js');
+    const { silentLogger } = await import('../../../runtime/log/create-logger.js');
+    const { formatDeviceConnectionString } = await import('../../../runtime/hub/index.js');
+    const { ModuleClient: Mc } = await import('azure-iot-device');
+    const { Mqtt } = await import('azure-iot-device-mqtt');
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgemu-routing-server-'));
+    const server = await startServer({ stateDir: dir, mqttsPort: 0, httpsPort: 0, bindAddress: '127.0.0.1', logger: silentLogger() });
+    const clients: ModuleClient[] = [];
+    try {
+      server.store.identities.createDevice(EDGE, { edge: true });
+      for (const m of ['a', 'b']) server.store.identities.createModule(EDGE, m);
+      server.store.twins.replaceDesired(edgeHub, { schemaVersion: '1.1', routes: { ab: 'FROM /messages/modules/a/outputs/* INTO BrokeredEndpoint("/modules/b/inputs/fromA")' } });
+      const open = async (moduleId: string) => {
+        const key = server.store.identities.get({ deviceId: EDGE, moduleId })!.primaryKey;
+        const c = Mc.fromConnectionString(formatDeviceConnectionString({ hostName: `localhost:${server.mqttsPort}`, deviceId: EDGE, moduleId, key }), Mqtt);
+        await c.setOptions({ ca: server.hub.caCert });
+        await c.open();
+        clients.push(c);
+        return c;
+      };
+      const got = collect(await open('b'));
+      await (await open('a')).sendOutputEvent('out', json({ hello: 'b' }));
+      await waitFor(() => got.length === 1, 'delivery through the server');
+      expect(got[0]).toMatchObject({ input: 'fromA', body: { hello: 'b' }, props: { '$.cmid': 'a' } });
+    } finally {
+      await Promise.allSettled(clients.map((c) => c.close()));
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
