@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -197,7 +197,10 @@ async function writeStamp(dir: string, spec: ComponentSpec): Promise<void> {
     files[file] = { sha256: await sha256(path), size: s.size, mtimeMs: s.mtimeMs };
   }
   const stamp: Stamp = { component: spec.component, version: spec.version, files, createdAt: new Date().toISOString() };
-  await writeFile(join(dir, STAMP), `${JSON.stringify(stamp, null, 2)}\n`);
+  // write-then-rename: a concurrent reader sees the old stamp or the new one, never half of one
+  const tmp = join(dir, `${STAMP}.${process.pid}.tmp`);
+  await writeFile(tmp, `${JSON.stringify(stamp, null, 2)}\n`);
+  await rename(tmp, join(dir, STAMP));
 }
 
 function sha256(path: string): Promise<string> {
