@@ -306,6 +306,10 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
         reject(new HubError('HUB_NOT_CONNECTED', `${conn.clientId} is not connected`));
         return;
       }
+      if (conn.pendingAcks.size >= 65_000) {
+        reject(new HubError('HUB_NOT_CONNECTED', `${conn.clientId} has too many unacknowledged messages`));
+        return;
+      }
       let id = conn.nextMessageId;
       while (conn.pendingAcks.has(id)) id = (id % 65535) + 1;
       conn.nextMessageId = (id % 65535) + 1;
@@ -315,6 +319,7 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
       conn.client.publish(
         { cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false, brokerId: HUB_BROKER_ID, brokerCounter: counter } as Parameters<Client['publish']>[0],
         (error) => {
+          forwardIds.delete(counter);
           if (error) {
             conn.pendingAcks.delete(id);
             reject(new HubError('HUB_NOT_CONNECTED', `delivery to ${conn.clientId} failed: ${error.message}`));

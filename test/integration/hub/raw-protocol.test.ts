@@ -253,6 +253,38 @@ describe('the hub at the MQTT protocol level (MQTT.js)', () => {
     await c.endAsync();
   });
 
+  it('keeps a C2D message queued until the device acknowledges it, and delivers it again on the next connection', async () => {
+    t.createDevice('c2dev');
+    const opts = (clientId: string) => ({
+      ca: t.hub.caCert,
+      clientId,
+      username: `localhost/${clientId}/?api-version=2021-04-12`,
+      password: createSasToken(`localhost/devices/${clientId}`, keyOf(clientId), future()),
+      protocolVersion: 4 as const,
+      clean: false,
+      reconnectPeriod: 0,
+    });
+    // a device that receives but never sends PUBACK
+    const silent = await mqtt.connectAsync(`mqtts://localhost:${t.hub.mqttsPort}`, opts('c2dev'));
+    open.push(silent);
+    // MQTT.js sends the PUBACK once handleMessage calls back; this one never does
+    (silent as unknown as { handleMessage: (packet: unknown, done: () => void) => void }).handleMessage = () => {};
+    const seen = new Promise<string>((resolve) => silent.on('packetreceive', (p) => p.cmd === 'publish' && resolve(p.topic)));
+    await silent.subscribeAsync('devices/c2dev/messages/devicebound/#', { qos: 1 });
+    t.hub.sendC2d('c2dev', { body: 'at least once', messageId: 'c2d-unacked' });
+    expect(await seen).toContain('devices/c2dev/messages/devicebound/');
+    expect(t.hub.store.c2d.pending('c2dev')).toHaveLength(1);
+    await silent.endAsync(true);
+    // the next connection (same persistent session) gets it again and acknowledges it
+    const good = mqtt.connect(`mqtts://localhost:${t.hub.mqttsPort}`, opts('c2dev'));
+    open.push(good);
+    const body = await new Promise<string>((resolve) => good.on('message', (_t, p) => resolve(p.toString())));
+    expect(body).toBe('at least once');
+    await waitFor(() => t.hub.store.c2d.pending('c2dev').length === 0, 5000, 'C2D completed by PUBACK');
+    expect(t.hub.store.c2d.pending('c2dev')).toEqual([]);
+    await good.endAsync();
+  });
+
   it('closes a connection whose SAS token expires', async () => {
     const soon = createSasToken(`localhost/devices/dev1`, keyOf('dev1'), Math.floor(Date.now() / 1000) + 2);
     const c = await connect('dev1', { password: soon });
