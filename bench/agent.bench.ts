@@ -103,6 +103,20 @@ process.stdout.write(`local cluster (3 KWOK nodes) ready in ${((Date.now() - clu
 const kc = new KubeConfig();
 kc.loadFromFile(state.kubeconfig);
 const core = kc.makeApiClient(CoreV1Api);
+/** Deletes a namespace and waits until it is gone, so its teardown does not load the next measurement. */
+async function deleteAndWait(name: string): Promise<void> {
+  await core.deleteNamespace({ name }).catch(() => undefined);
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    try {
+      await core.readNamespace({ name });
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 const rows: string[][] = [['modules', 'path', 'deploy → all running (s)', 'no-op pass median (ms)', 'no-op pass p95 (ms)']];
 
 try {
@@ -131,7 +145,7 @@ try {
     await agent.stop();
     rows.push([String(n), 'in-memory twin', deploySeconds.toFixed(2), noop.median.toFixed(1), noop.p95.toFixed(1)]);
     process.stdout.write(`${n} modules (in-memory twin): ${deploySeconds.toFixed(2)} s to all running; no-op pass median ${noop.median.toFixed(1)} ms\n`);
-    await core.deleteNamespace({ name: deviceNamespace(deviceId) }).catch(() => undefined);
+    await deleteAndWait(deviceNamespace(deviceId));
   }
 
   // Through the embedded hub: the agent reads and reports over MQTT like any module. The hub
