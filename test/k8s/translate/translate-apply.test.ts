@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseManifestText } from '../../../runtime/manifest/index.js';
 import { FIELD_MANAGER, moduleSelector, translateDeployment, type TranslatedObject } from '../../../runtime/translate/index.js';
 import { eventually, kubeConfig } from '../../helpers/k8s.js';
+import { randomManifest, rng } from '../../unit/translate/random-manifest.js';
+import { validateManifest } from '../../../runtime/manifest/index.js';
 
 /**
  * Every example manifest (deployments/examples/) and every translate fixture becomes objects the
@@ -87,5 +89,38 @@ describe('translated objects on a real kube-apiserver', () => {
     for (const o of translation.objects) {
       expect((await unchanged(o)) || (await unchanged(o)), `re-applying ${o.kind}/${o.metadata?.name} changed it`).toBe(true);
     }
+  });
+});
+
+describe('translated randomized manifests on a real kube-apiserver', () => {
+  // Odd createOptions (wrong types, unknown fields, hashed names, node ports, experimental
+  // sections) must still give objects the API server validates. Namespaces are created for real,
+  // everything else with a server-side dry run: validation and admission, nothing to clean up.
+  it('are accepted for 25 seeded manifests the validator takes', async () => {
+    const kc = kubeConfig();
+    const api = KubernetesObjectApi.makeApiClient(kc);
+    let checked = 0;
+    for (let seed = 1; checked < 25 && seed < 500; seed++) {
+      const result = validateManifest(randomManifest(rng(seed)));
+      if (result.status !== 200 || result.value.edgeAgent.modules.length === 0) continue;
+      let translation;
+      try {
+        translation = translateDeployment(result.value.edgeAgent, { deviceId: `rnd-${seed}-${randomBytes(2).toString('hex')}`, iotHubHostName: 'hub', gatewayHostName: '10.96.0.1:8883', hubCaPem: CA });
+      } catch {
+        continue; // a documented refusal (env name), covered by the unit test
+      }
+      checked++;
+      namespaces.push(translation.namespace);
+      for (const o of translation.objects) {
+        const dryRun = o.kind === 'Namespace' ? undefined : 'All';
+        try {
+          await api.patch(o as KubernetesObject, undefined, dryRun, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+        } catch (error) {
+          const body = (error as { body?: unknown }).body;
+          throw new Error(`seed ${seed}: ${o.kind}/${o.metadata?.name} was refused: ${typeof body === 'string' ? body : String(error)}`, { cause: error });
+        }
+      }
+    }
+    expect(checked).toBe(25);
   });
 });
