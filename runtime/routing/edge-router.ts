@@ -81,9 +81,6 @@ interface Pump {
   retry: NodeJS.Timeout | undefined;
   /** Consecutive failed attempts (for back-off). */
   failures: number;
-  /** Acknowledged live deliveries waiting to be removed from routing.db. */
-  deletes: number[];
-  deleteScheduled: boolean;
 }
 
 /** Most unacknowledged live deliveries per module before it falls back to draining routing.db. */
@@ -129,6 +126,9 @@ export class EdgeRouter {
   private readonly retryDelayMs: number;
   private closed = false;
   private queueClosed = false;
+  /** Acknowledged deliveries not yet removed from routing.db. */
+  private pendingDeletes: number[] = [];
+  private deleteScheduled = false;
 
   constructor(options: EdgeRouterOptions) {
     this.store = options.store;
@@ -261,10 +261,8 @@ export class EdgeRouter {
     clearInterval(this.purgeTimer);
     for (const u of this.unsubscribe) u();
     this.group.flush();
-    for (const p of this.pumps.values()) {
-      if (p.retry) clearTimeout(p.retry);
-      this.flushDeletes(p);
-    }
+    for (const p of this.pumps.values()) if (p.retry) clearTimeout(p.retry);
+    this.flushDeletes();
     this.flushReports();
     this.queueClosed = true;
     this.queue.close();
@@ -383,7 +381,16 @@ export class EdgeRouter {
 
   /** Group-commit writer: one transaction per event-loop turn, then live sends. */
   private storeBatch(items: QueuedMessage[]): number[] {
-    const seqs = this.queue.enqueueMany(items, this.clock.now());
+    // Acknowledged deliveries are removed in the same transaction: one commit instead of two.
+    const delivered = this.pendingDeletes;
+    this.pendingDeletes = [];
+    let seqs: number[];
+    try {
+      seqs = this.queue.enqueueMany(items, this.clock.now(), delivered);
+    } catch (error) {
+      this.pendingDeletes.push(...delivered); // removed later; the new messages were not stored
+      throw error;
+    }
     items.forEach((m, i) => this.afterStore(m, seqs[i] as number));
     return seqs;
   }
@@ -391,7 +398,7 @@ export class EdgeRouter {
   private pumpOf(key: string): Pump {
     let p = this.pumps.get(key);
     if (!p) {
-      p = { live: false, inflight: 0, draining: false, retry: undefined, failures: 0, deletes: [], deleteScheduled: false };
+      p = { live: false, inflight: 0, draining: false, retry: undefined, failures: 0 };
       this.pumps.set(key, p);
     }
     return p;
@@ -409,7 +416,7 @@ export class EdgeRouter {
     p.inflight += 1;
     this.withTimeout(this.hub.deliverToModuleInput(ref, m.inputName, { body: m.body, systemProperties: m.systemProperties, properties: m.properties }), key)
       .then(
-        () => this.deleteLater(p, seq),
+        () => this.deleteLater(seq),
         (error: unknown) => {
           if (p.live) this.logger.debug({ module: key, err: (error as Error).message }, 'live delivery failed; kept for retry');
           p.live = false;
@@ -461,7 +468,7 @@ export class EdgeRouter {
   private async drain(ref: ModuleRef, key: string, pump: Pump): Promise<void> {
     for (;;) {
       if (this.closed || !this.ready.has(key)) return;
-      this.flushDeletes(pump);
+      this.flushDeletes();
       const batch = this.queue.next(ref.deviceId, ref.moduleId, this.clock.now(), this.batchSize);
       if (batch.length === 0) {
         // Synchronously after an empty read: every later store is sent live.
@@ -489,19 +496,19 @@ export class EdgeRouter {
     }
   }
 
-  /** Acknowledged live deliveries leave routing.db in one transaction per event-loop turn. */
-  private deleteLater(p: Pump, seq: number): void {
-    p.deletes.push(seq);
-    if (p.deleteScheduled) return;
-    p.deleteScheduled = true;
-    setImmediate(() => this.flushDeletes(p));
+  /** Acknowledged live deliveries leave routing.db with the next write, or within one event-loop turn. */
+  private deleteLater(seq: number): void {
+    this.pendingDeletes.push(seq);
+    if (this.deleteScheduled) return;
+    this.deleteScheduled = true;
+    setImmediate(() => this.flushDeletes());
   }
 
-  private flushDeletes(p: Pump): void {
-    p.deleteScheduled = false;
-    if (p.deletes.length === 0 || this.queueClosed) return;
-    const seqs = p.deletes;
-    p.deletes = [];
+  private flushDeletes(): void {
+    this.deleteScheduled = false;
+    if (this.pendingDeletes.length === 0 || this.queueClosed) return;
+    const seqs = this.pendingDeletes;
+    this.pendingDeletes = [];
     try {
       this.queue.remove(seqs);
     } catch (error) {

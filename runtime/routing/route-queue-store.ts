@@ -104,10 +104,15 @@ export class RouteQueueStore {
     };
   }
 
-  /** Stores messages in one transaction; returns their sequence numbers. */
-  enqueueMany(items: readonly QueuedMessage[], now: number): number[] {
-    return this.db.transaction(() =>
-      items.map((m) =>
+  /**
+   * Stores messages in one transaction and returns their sequence numbers. `delivered` are
+   * removed in the same transaction (acknowledged deliveries ride along with the next write,
+   * one commit instead of two).
+   */
+  enqueueMany(items: readonly QueuedMessage[], now: number, delivered: readonly number[] = []): number[] {
+    return this.db.transaction(() => {
+      if (delivered.length > 0) this.removeIn(delivered);
+      return items.map((m) =>
         Number(
           this.stmt.insert.run(
             m.deviceId,
@@ -121,8 +126,8 @@ export class RouteQueueStore {
             m.body,
           ).lastInsertRowid,
         ),
-      ),
-    )();
+      );
+    })();
   }
 
   /** The next unexpired messages for one module, highest priority first, FIFO within a priority. */
@@ -136,22 +141,24 @@ export class RouteQueueStore {
    */
   remove(seqs: readonly number[]): void {
     if (seqs.length === 0) return;
+    this.db.transaction(() => this.removeIn(seqs))();
+  }
+
+  private removeIn(seqs: readonly number[]): void {
     const sorted = [...seqs].sort((a, b) => a - b);
-    this.db.transaction(() => {
-      let from = sorted[0] as number;
-      let to = from;
-      for (let i = 1; i <= sorted.length; i += 1) {
-        const s = sorted[i];
-        if (s === to + 1) {
-          to = s;
-          continue;
-        }
-        if (s === to) continue; // duplicate
-        if (from === to) this.stmt.delete.run(from);
-        else this.stmt.deleteRange.run(from, to);
-        if (s !== undefined) from = to = s;
+    let from = sorted[0] as number;
+    let to = from;
+    for (let i = 1; i <= sorted.length; i += 1) {
+      const s = sorted[i];
+      if (s === to + 1) {
+        to = s;
+        continue;
       }
-    })();
+      if (s === to) continue; // duplicate
+      if (from === to) this.stmt.delete.run(from);
+      else this.stmt.deleteRange.run(from, to);
+      if (s !== undefined) from = to = s;
+    }
   }
 
   /** Drops every message whose TTL has passed; returns how many. */

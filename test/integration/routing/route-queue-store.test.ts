@@ -48,6 +48,12 @@ describe('RouteQueueStore (routing.db)', () => {
     expect(store.count()).toBe(4);
   });
 
+  it('removes acknowledged messages in the same transaction as the next write', () => {
+    const first = store.enqueueMany([item(1), item(2), item(3)], 0);
+    store.enqueueMany([item(4)], 0, [first[0] as number, first[2] as number]);
+    expect(bodies()).toEqual(['2', '4']);
+  });
+
   it('hides and purges expired messages', () => {
     store.enqueueMany([item(1, { expiresAt: 1000 }), item(2, { expiresAt: 5000 }), item(3)], 0);
     expect(bodies(999)).toEqual(['1', '2', '3']);
