@@ -23,6 +23,8 @@ export interface StartHubOptions {
   store?: HubStore;
   /** Bound of the telemetry store when the hub opens it. */
   maxMessages?: number;
+  /** How often to look for writes by other processes (deleted identities, queued C2D); default 1000 ms. */
+  externalWritePollMs?: number;
 }
 
 /** A connected client as the hub sees it. */

@@ -366,6 +366,25 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
   ];
   store.twins.connectionState = (ref) => (live.has(clientIdOf(ref)) ? 'Connected' : 'Disconnected');
 
+  // Other processes (the CLI) write to the same store. When SQLite reports a commit from
+  // another connection, connections of identities deleted there are closed and C2D messages
+  // queued there are delivered.
+  let dataVersion = store.db.pragma('data_version', { simple: true }) as number;
+  const externalWrites = setInterval(() => {
+    const now = store.db.pragma('data_version', { simple: true }) as number;
+    if (now === dataVersion) return;
+    dataVersion = now;
+    for (const conn of [...live.values()]) {
+      if (!store.identities.get(conn.identity)) {
+        logger.info({ clientId: conn.clientId }, 'identity deleted by another process; closing its connection');
+        conn.client.close();
+      } else {
+        deliverC2d(conn);
+      }
+    }
+  }, options.externalWritePollMs ?? 1000);
+  externalWrites.unref();
+
   // TLS listener; each accepted socket goes to aedes with a packet-size guard.
   const sockets = new Set<Socket>();
   const server = tls.createServer({ key: material.serverKey, cert: material.serverCert, minVersion: 'TLSv1.2' }, (socket) => {
@@ -432,6 +451,7 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
     close() {
       closing ??= (async () => {
         for (const u of unsubscribers) u();
+        clearInterval(externalWrites);
         store.twins.connectionState = () => 'Disconnected';
         methods.cancelAll('the hub is shutting down');
         await new Promise<void>((resolve) => {
