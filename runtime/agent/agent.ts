@@ -97,7 +97,7 @@ export class Agent {
           rethrow = currentResult.status === 'rejected' ? currentResult.reason : undefined;
         } else {
           const plan = planReconcile(
-            { desired: moduleSetOf(config.modules), current, restartPolicy: this.options.restartPolicy ?? DEFAULT_RESTART_POLICY_OPTIONS },
+            { desired: moduleSetOf(userModules(config)), current, restartPolicy: this.options.restartPolicy ?? DEFAULT_RESTART_POLICY_OPTIONS },
             this.options.environment.commandFactory(config),
           );
           planLength = plan.length;
@@ -204,6 +204,13 @@ export class Agent {
     }
   }
 }
+
+/**
+ * edgeAgent and edgeHub run inside edgemu and get no workload (runtime/translate skips them
+ * too); a user module of that name under `modules` is ignored rather than planned forever.
+ */
+const SYSTEM_MODULE_NAMES = new Set(['edgeAgent', 'edgeHub', '$edgeAgent', '$edgeHub']);
+const userModules = (config: EdgeAgentConfig) => config.modules.filter((m) => !SYSTEM_MODULE_NAMES.has(m.name));
 
 /** The hub's twin-size refusal ("reported section would be N bytes, more than 32768"). */
 const isSizeRefusal = (error: unknown): boolean => /section would be \d+ bytes|more than \d+ bytes|too large/i.test(describeError(error));

@@ -178,4 +178,11 @@ describe('Agent.reconcileOnce', () => {
     expect(reporter.patches[0]).toMatchObject({ lastDesiredStatus: { code: 200 }, modules: { a: { runtimeStatus: 'running', version: '1.0' }, b: { runtimeStatus: 'running' } } });
     expect(reporter.patches[0]!.modules).not.toHaveProperty('a.env');
   });
+
+  it('ignores modules named like the system modules, which run inside edgemu', async () => {
+    const { agent, environment, signal } = setup({ modules: [spec('edgeHub'), spec('a')] });
+    const result = await agent.reconcileOnce(signal);
+    expect(result.status.code).toBe(200);
+    expect(environment.factory.executed).toEqual(['create a']);
+  });
 });

@@ -1,0 +1,33 @@
+/**
+ * The edge agent (issue 8): from the `$edgeAgent` twin to running modules on Kubernetes, with
+ * status reported back in IoT Edge's shape. `AgentHost` is what the server starts (one agent per
+ * edge device); the pure core (diff, planner, restart policy, pod status, reported state) is
+ * exported for tools and tests.
+ */
+export { AgentHost, type AgentHostOptions, type HubEndpoint } from './agent-host.js';
+export { EdgeAgent, type EdgeAgentOptions } from './edge-agent.js';
+export { Agent, type AgentOptions, type PassResult } from './agent.js';
+export { ReconcileLoop, type ReconcileLoopOptions } from './reconcile-loop.js';
+export { diffModuleSets, moduleSetOf, moduleConfigEquals, type ModuleSet, type ModuleSetDiff } from './module-set.js';
+export { planReconcile, type Plan, type PlanInput } from './planner.js';
+export { commandId, type Command, type CommandFactory, type CommandKind } from './command.js';
+export { OrderedRetryPlanRunner, PlanExecutionError, EnvironmentUnavailableError, type CommandFailure } from './plan-runner.js';
+export {
+  DEFAULT_RESTART_POLICY_OPTIONS,
+  coolOffMs,
+  isCoolOffOver,
+  computeStatusFromRestartPolicy,
+  agentStopDecision,
+  effectiveRuntimeInfo,
+  type RestartPolicyOptions,
+} from './restart-policy.js';
+export { podRuntimeInfo, moduleRuntimeInfo } from './pod-status.js';
+export { buildReportedState, diffReported, applyReportedPatch, type DeploymentStatus, type JsonObject, type ReportInput } from './reported-state.js';
+export { UNKNOWN_TIME, type RuntimeStatus, type ModuleRuntimeInfo, type CurrentModule, type CurrentState, type AgentStopRecord } from './runtime-info.js';
+export type { ConfigSource, Environment, Reporter, DesiredDocument, ValidateAgentDesired } from './ports.js';
+export { HubTwinConnection, HubNotConnectedError, type HubTwinConnectionOptions } from './hub/hub-twin-connection.js';
+export { ClientNodeKubeApi, classifyKubeError, type ClientNodeKubeApiOptions } from './kubernetes/client-node-kube-api.js';
+export { KubeApiError, type KubeApi, type KubeObject } from './kubernetes/kube-api.js';
+export { KubernetesEnvironment, ANNOTATION_AGENT_SPEC, ANNOTATION_AGENT_STOP } from './kubernetes/kubernetes-environment.js';
+export { renderStatusTable } from './status-table.js';
+export { describeReported } from './describe-reported.js';
