@@ -19,6 +19,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const external = process.env.EDGEMU_TEST_KUBECONFIG;
   if (external !== undefined && external !== '') {
     project.provide('edgemuKubeconfig', external);
+    project.provide('edgemuLocalCluster', false);
     return undefined;
   }
   const log = (message: string) => process.stderr.write(`[k8s setup] ${message}\n`);
@@ -35,6 +36,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     const result = await startLocalCluster({ name: 'edgemu-test', dir, binaries, ownerPid: process.pid, onProgress: log });
     log(`local cluster ready in ${(result.elapsedMs / 1000).toFixed(1)} s (${result.state.server})`);
     project.provide('edgemuKubeconfig', result.state.kubeconfig);
+    project.provide('edgemuLocalCluster', true);
   } catch (error) {
     onExit();
     process.removeListener('exit', onExit);

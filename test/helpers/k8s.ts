@@ -6,6 +6,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Kubeconfig path of the run's Kubernetes cluster (test/helpers/k8s-global-setup.ts). */
     edgemuKubeconfig: string;
+    /** true: the run's own local KWOK cluster; false: EDGEMU_TEST_KUBECONFIG (no simulation stages). */
+    edgemuLocalCluster: boolean;
   }
 }
 
@@ -19,6 +21,14 @@ export function kubeconfigPath(): string {
     throw new Error('no test cluster: run this file in the `k8s` vitest project (vitest run --project k8s)');
   }
   return path;
+}
+
+/**
+ * True when the tests run on the local KWOK cluster, where the `edgemu.io/simulate` stages exist
+ * (runtime/cluster/kwok-config.ts); false with EDGEMU_TEST_KUBECONFIG (any other cluster).
+ */
+export function isLocalTestCluster(): boolean {
+  return inject('edgemuLocalCluster') === true;
 }
 
 /** A loaded client-node KubeConfig for the test cluster (new object per call). */

@@ -1,6 +1,6 @@
 import { describe, expect, it, afterAll, beforeAll } from 'vitest';
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
-import { createTestNamespace, eventually, kubeConfig, type TestNamespace } from '../../helpers/k8s.js';
+import { createTestNamespace, eventually, isLocalTestCluster, kubeConfig, type TestNamespace } from '../../helpers/k8s.js';
 import { EXIT_CODE_ANNOTATION, SIMULATE_LABEL } from '../../../runtime/cluster/kwok-config.js';
 
 const deployment = (name: string, podLabels: Record<string, string> = {}, podAnnotations: Record<string, string> = {}): V1Deployment => ({
@@ -32,6 +32,7 @@ describe('the local cluster (real apiserver, KWOK nodes)', () => {
   });
 
   it('has a Ready KWOK node', async () => {
+    expect(isLocalTestCluster()).toBe(process.env.EDGEMU_TEST_KUBECONFIG === undefined || process.env.EDGEMU_TEST_KUBECONFIG === '');
     const nodes = (await core.listNode()).items;
     expect(nodes.length).toBeGreaterThanOrEqual(1);
     expect(nodes[0]?.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
