@@ -35,7 +35,8 @@ interface GroupWork {
  *   between them (`doc/ModuleStartupOrder.md`: a module starts after the lower orders).
  * - A status-only change is start/stop (scale), never a recreate.
  * - Drift is repaired: a workload whose replicas disagree with its desired status (someone
- *   scaled it by hand) is started or stopped again.
+ *   scaled it by hand) is started or stopped again; one whose container image was changed by
+ *   hand (`drifted`) is applied again.
  * - Restart policy: see `agentStopDecision` (`never` → scale to 0 after an exit; restart budget
  *   exhausted → scale to 0 and report `failed`). A module the agent stopped that way stays
  *   stopped until a deployment changes it.
@@ -78,6 +79,12 @@ export function planReconcile(input: PlanInput, factory: CommandFactory): Plan {
     if (touched.has(name)) continue;
     const have = input.current.modules.get(name);
     if (!have) continue;
+    if (have.drifted) {
+      // Someone edited the workload by hand: apply it again, forcing ownership back (SSA force).
+      group(want.startupOrder).updates.push({ want, have: have.spec });
+      if (want.status === 'running' && !have.agentStop) group(want.startupOrder).bringsUp.push(want);
+      continue;
+    }
     const expectedReplicas = want.status === 'running' && !have.agentStop ? 1 : 0;
     if (have.replicas !== expectedReplicas) {
       const g = group(want.startupOrder);

@@ -51,6 +51,8 @@ export interface CurrentModule {
   replicas: number;
   /** Present when the agent stopped the module because of its restart policy. */
   agentStop?: AgentStopRecord;
+  /** The live workload no longer matches what the agent applied (a manual edit): re-apply. */
+  drifted?: string;
   /** Runtime facts from the newest pod; undefined when no pod exists. */
   runtime?: ModuleRuntimeInfo;
 }

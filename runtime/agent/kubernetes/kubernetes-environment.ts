@@ -14,7 +14,7 @@ import {
   LABEL_MODULE,
   moduleSelector,
 } from '../../translate/labels.js';
-import { translateDeployment, type DeviceTranslation, type ModuleTranslation, type TranslateContext } from '../../translate/translate-deployment.js';
+import { translateDeployment, withDefaultTag, type DeviceTranslation, type ModuleTranslation, type TranslateContext } from '../../translate/translate-deployment.js';
 import { commandId, type Command, type CommandFactory, type CommandKind } from '../command.js';
 import type { Environment } from '../ports.js';
 import { moduleRuntimeInfo } from '../pod-status.js';
@@ -97,10 +97,13 @@ export class KubernetesEnvironment implements Environment {
       const modulePods = (podsByModule.get(k8sName) ?? []).filter((p) => !hash || p.metadata?.annotations?.[ANNOTATION_SPEC_HASH] === hash);
       const runtime = moduleRuntimeInfo(modulePods, k8sName);
       const agentStop = readAgentStop(d);
+      const liveImage = d.spec?.template.spec?.containers.find((c) => c.name === k8sName)?.image;
+      const drifted = liveImage !== undefined && liveImage !== withDefaultTag(spec.image) ? `image changed to ${liveImage}` : undefined;
       modules.set(spec.name, {
         spec,
         replicas: d.spec?.replicas ?? 1,
         ...(agentStop ? { agentStop } : {}),
+        ...(drifted ? { drifted } : {}),
         ...(runtime ? { runtime } : {}),
       });
     }

@@ -103,6 +103,26 @@ describe('the edge agent on a real cluster', () => {
     expect(twin.module('a')?.runtimeStatus).toBe('running');
   });
 
+  it('takes a hand-edited image back (server-side apply with force)', async () => {
+    const { twin, namespace } = newDevice('drift', syntheticDesired({ d: {} }));
+    await eventually(async () => allRunning(twin, ['d']), { timeoutMs: 30_000, what: 'd running' });
+    await apps.patchNamespacedDeployment(
+      { name: 'd', namespace, body: { spec: { template: { spec: { containers: [{ name: 'd', image: 'example/hacked:6.6' }] } } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    await eventually(
+      async () => {
+        const d = await apps.readNamespacedDeployment({ name: 'd', namespace });
+        return d.spec?.template.spec?.containers[0]?.image === 'example/d:1.0' ? d : undefined;
+      },
+      { timeoutMs: 20_000, what: 'image restored' },
+    );
+    await eventually(async () => ((twin.module('d')?.settings as JsonObject | undefined)?.image === 'example/d:1.0' && allRunning(twin, ['d']) ? true : undefined), {
+      timeoutMs: 20_000,
+      what: 'restored image reported',
+    });
+  });
+
   it('reports a crash-looping module as backoff with its restart count and exit code', async () => {
     const { twin, namespace } = newDevice('crash', syntheticDesired({ crashy: {} }));
     await eventually(async () => allRunning(twin, ['crashy']), { timeoutMs: 30_000, what: 'crashy running' });

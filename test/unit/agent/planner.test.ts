@@ -86,4 +86,8 @@ describe('planReconcile', () => {
     const cur = current({ spec: spec('a'), replicas: 1, runtime: runtime({ runtimeStatus: 'backoff', hasExited: true, exitCode: 1, restartCount: 20 }) });
     expect(await run([spec('a')], cur)).toEqual(['stop-by-policy a (failed)']);
   });
+
+  it('applies a module again when its workload was edited by hand', async () => {
+    expect(await run([spec('a')], current({ spec: spec('a'), replicas: 1, drifted: 'image changed to x:9' }))).toEqual(['update a']);
+  });
 });
