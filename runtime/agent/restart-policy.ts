@@ -143,5 +143,8 @@ export function effectiveRuntimeInfo(module: CurrentModule, options: RestartPoli
     };
   }
   if (spec.status !== 'running') return runtime;
-  return { ...runtime, runtimeStatus: computeStatusFromRestartPolicy(runtime.runtimeStatus, spec.restartPolicy, runtime.restartCount, options) };
+  // Waiting to restart after a clean exit: IoT Edge reports `stopped` under on-failure/on-unhealthy
+  // (a clean exit is not a failure; it is simply started again), `backoff` under always.
+  const raw = runtime.runtimeStatus === 'backoff' && runtime.hasExited && runtime.exitCode === 0 && spec.restartPolicy !== 'always' ? 'stopped' : runtime.runtimeStatus;
+  return { ...runtime, runtimeStatus: computeStatusFromRestartPolicy(raw, spec.restartPolicy, runtime.restartCount, options) };
 }

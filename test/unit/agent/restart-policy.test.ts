@@ -94,4 +94,14 @@ describe('restart policy', () => {
     expect(effectiveRuntimeInfo({ spec: spec('a'), replicas: 1, runtime: failed }).runtimeStatus).toBe('backoff');
     expect(effectiveRuntimeInfo({ spec: spec('a', { status: 'stopped' }), replicas: 1, runtime: failed }).runtimeStatus).toBe('failed');
   });
+
+  it.each([
+    ['on-failure', 0, 'stopped'],
+    ['on-unhealthy', 0, 'stopped'],
+    ['always', 0, 'backoff'],
+    ['on-failure', 2, 'backoff'],
+  ] as const)('reports a container waiting to restart under %s after exit code %i as %s', (policy, exitCode, expected) => {
+    const waiting = runtime({ runtimeStatus: 'backoff', hasExited: true, exitCode, restartCount: 1 });
+    expect(effectiveRuntimeInfo({ spec: spec('a', { restartPolicy: policy }), replicas: 1, runtime: waiting }).runtimeStatus).toBe(expected);
+  });
 });
