@@ -18,7 +18,8 @@ export type HubErrorCode =
   | 'HUB_QUEUE_FULL'
   | 'HUB_NOT_CONNECTED'
   | 'HUB_STORE'
-  | 'HUB_TLS';
+  | 'HUB_TLS'
+  | 'HUB_LISTEN';
 
 const STATUS: Record<HubErrorCode, number> = {
   HUB_INVALID_ID: 400,
@@ -35,6 +36,7 @@ const STATUS: Record<HubErrorCode, number> = {
   HUB_NOT_CONNECTED: 404,
   HUB_STORE: 500,
   HUB_TLS: 500,
+  HUB_LISTEN: 500,
 };
 
 /** A deliberate hub failure with IoT Hub's HTTP-style status (used by the service API as-is). */

@@ -406,7 +406,8 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
   }).catch((error: NodeJS.ErrnoException) => {
     broker.close();
     if (ownsStore) store.close();
-    throw new HubError('HUB_TLS', `cannot listen on MQTT port ${port}: ${error.code ?? error.message}`, { cause: error });
+    const hint = error.code === 'EADDRINUSE' ? ' (the port is in use; choose another with --mqtts-port, 0 = any free port)' : '';
+    throw new HubError('HUB_LISTEN', `cannot listen on MQTT port ${port}: ${error.code ?? error.message}${hint}`, { cause: error });
   });
   const address = server.address();
   const mqttsPort = typeof address === 'object' && address ? address.port : port;

@@ -99,6 +99,28 @@ describe('edgemu hub', () => {
     }
   });
 
+  it('fails with a clear message when the MQTT port is taken', async () => {
+    const own = mkdtempSync(path.join(tmpdir(), 'edgemu-taken-port-'));
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const taken = (blocker.address() as { port: number }).port;
+    let err = '';
+    try {
+      const code = await main(['--state-dir', own, '--log-level', 'silent', 'hub', '--mqtts-port', String(taken), '--https-port', '0', '--bind', '127.0.0.1'], {
+        out: () => {},
+        err: (s) => void (err += s),
+        shutdownSignal: new AbortController().signal,
+      });
+      expect(code).toBe(1);
+      expect(err).toContain(`cannot listen on MQTT port ${taken}: EADDRINUSE`);
+      expect(existsSync(path.join(own, 'hub.json'))).toBe(false);
+    } finally {
+      blocker.close();
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
   it('exits 2 on a bad port', async () => {
     const r = await main(['hub', '--mqtts-port', 'abc'], { out: () => {}, err: () => {}, shutdownSignal: new AbortController().signal });
     expect(r).toBe(2);
