@@ -76,7 +76,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
       } else {
         const { clusterUp, clusterDown, clusterStatus } = await import('../../cluster/cluster-manager.js');
         const before = await clusterStatus({ name: CLUSTER_NAME, stateDir: g.stateDir });
-        progress(`${before.running ? 'reusing' : 'starting'} the ${clusterKind} cluster "${CLUSTER_NAME}"${before.running ? '' : ' (on first use its binaries are built from Go modules, which takes minutes)'}`);
+        progress(`${before.running ? 'reusing' : 'starting'} the ${clusterKind} cluster "${CLUSTER_NAME}"${before.running || clusterKind !== 'local' ? '' : ' (on first use its binaries are built from Go modules, which takes minutes)'}`);
         const { summary, started, elapsedMs } = await clusterUp({
           name: CLUSTER_NAME,
           stateDir: g.stateDir,
