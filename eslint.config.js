@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.edgemu/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.edgemu/**', '.edgemu-*/**', '.agent-scratch/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
