@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Message, type ModuleClient, type Twin } from 'azure-iot-device';
+import { Message, ModuleClient, type Twin } from 'azure-iot-device';
+import { Mqtt } from 'azure-iot-device-mqtt';
 import { startTestHub, waitFor, type TestHub } from '../../helpers/hub.js';
 import type { HubMessage } from '../../../runtime/hub/index.js';
 
@@ -74,6 +75,29 @@ describe('a module using the unmodified ModuleClient over MQTT/TLS', () => {
 
   it('refuses to deliver to a module that is not connected', async () => {
     await expect(t.hub.deliverToModuleInput('gw1', 'nobody', 'in', { body: Buffer.from('x') })).rejects.toMatchObject({ code: 'HUB_NOT_CONNECTED' });
+  });
+
+  it('works for a module configured the IoT Edge way: fromEnvironment with EdgeHubConnectionString and EdgeModuleCACertificateFile', async () => {
+    t.createModule('gw1', 'envmod');
+    const key = t.hub.store.identities.get({ deviceId: 'gw1', moduleId: 'envmod' })!.primaryKey;
+    const saved = { cs: process.env.EdgeHubConnectionString, ca: process.env.EdgeModuleCACertificateFile };
+    process.env.EdgeHubConnectionString = `HostName=${t.hub.hostName};DeviceId=gw1;ModuleId=envmod;SharedAccessKey=${key};GatewayHostName=localhost:${t.hub.mqttsPort}`;
+    process.env.EdgeModuleCACertificateFile = t.hub.caFile;
+    try {
+      const client = await ModuleClient.fromEnvironment(Mqtt);
+      await client.open();
+      try {
+        await client.sendOutputEvent('out', new Message('via env'));
+        expect(routed.at(-1)).toMatchObject({ moduleId: 'envmod', outputName: 'out' });
+      } finally {
+        await client.close();
+      }
+    } finally {
+      for (const [k, v] of [['EdgeHubConnectionString', saved.cs], ['EdgeModuleCACertificateFile', saved.ca]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   it('reports connection events and connection state', async () => {
