@@ -14,10 +14,11 @@ import { IssueCollector } from './issue-collector.js';
 import { pointer } from './json-pointer.js';
 import { checkAgentSchemaVersion } from './schema-version.js';
 import { agentSchemaIssues } from './compiled-schemas.js';
-import { checkCreateOptionsShape, joinCreateOptions, type JoinedCreateOptions } from './create-options.js';
+import { checkCreateOptionsShape, joinCreateOptions, type CreateOptionsProblem, type JoinedCreateOptions } from './create-options.js';
 import { parseImageReference, type ImageParse } from './image-reference.js';
 import { toK8sName } from './k8s-name.js';
 import { setOwn } from './set-own.js';
+import { BoundedCache } from './bounded-cache.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -111,13 +112,22 @@ export function checkEdgeAgentDesired(desired: unknown, base: string, issues: Is
 /** K8s env var names (`validation.IsEnvVarName`: C_IDENTIFIER plus `-` and `.`), minus `.` which twin keys forbid. */
 const ENV_NAME = /^[-_a-zA-Z][-_a-zA-Z0-9]*$/;
 
+/**
+ * Image references and the createOptions shape check remembered per string: a manifest
+ * repeats them on every validation of the same (or a slightly changed) deployment. Both
+ * results are only read. The shape check depends only on the joined text, since the parsed
+ * createOptions are `JSON.parse` of it.
+ */
+const imageCache = new BoundedCache<ImageParse>(4096, 1024);
+const createOptionsShapeCache = new BoundedCache<CreateOptionsProblem[]>(4096, 16 * 1024);
+
 /** createOptions and image parsed while checking, reused by normalization (keyed by the settings object). */
 type ParsedSettings = Map<Json, { joined: JoinedCreateOptions; image: ImageParse | undefined }>;
 
 function checkModule(name: string, module: Json, path: string, issues: IssueCollector, parsed: ParsedSettings): void {
   const settings = module.settings;
   if (isObject(settings)) {
-    const image = typeof settings.image === 'string' && settings.image.length > 0 ? parseImageReference(settings.image) : undefined;
+    const image = typeof settings.image === 'string' && settings.image.length > 0 ? cachedImage(settings.image) : undefined;
     const joined = joinCreateOptions(settings);
     parsed.set(settings, { joined, image });
     if (image) {
@@ -126,7 +136,8 @@ function checkModule(name: string, module: Json, path: string, issues: IssueColl
     }
     if (!joined.ok) issues.add(400, pointer(path, 'settings', joined.key), `module "${name}": ${joined.message}`);
     else {
-      for (const problem of checkCreateOptionsShape(joined.value, joined.raw)) {
+      const { value, raw } = joined;
+      for (const problem of createOptionsShapeCache.get(raw, () => checkCreateOptionsShape(value, raw))) {
         issues.add(400, pointer(path, 'settings', joined.chunkKeys[0]!), `module "${name}": createOptions${problem.at}: ${problem.message}`);
       }
     }
@@ -141,6 +152,10 @@ function checkModule(name: string, module: Json, path: string, issues: IssueColl
       }
     }
   }
+}
+
+function cachedImage(image: string): ImageParse {
+  return imageCache.get(image, () => parseImageReference(image));
 }
 
 function normalizeModule(name: string, m: Json, parsed: ParsedSettings, defaults: { restartPolicy: RestartPolicy; startupOrder: number; status?: DesiredStatus }): ModuleSpec {

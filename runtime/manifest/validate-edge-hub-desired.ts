@@ -5,10 +5,17 @@ import { checkHubSchemaVersion } from './schema-version.js';
 import { hubSchemaIssues, type HubSchemaMinor } from './compiled-schemas.js';
 import { withoutTwinMetadata } from './validate-edge-agent-desired.js';
 import { parseRoute } from '../routing/route-parser.js';
-import type { ParsedRoute } from '../routing/route-ast.js';
+import type { ParsedRoute, ParseRouteResult } from '../routing/route-ast.js';
+import { BoundedCache } from './bounded-cache.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * `parseRoute` remembered per route text: the same routes come back on every `$edgeHub`
+ * patch and every validation of the same manifest. Parse results are only read here.
+ */
+const parsedRouteCache = new BoundedCache<ParseRouteResult>(4096, 4096);
 
 /** `storeAndForwardConfiguration.timeToLiveSecs` when the manifest gives none (typical manifests use 7200). */
 export const DEFAULT_STORE_AND_FORWARD_TTL_SECS = 7200;
@@ -59,7 +66,7 @@ export function checkEdgeHubDesired(
         continue;
       }
       // the route grammar of edgeHub (Route.g4 / Condition.g4), with the position of the first error
-      const parsed = parseRoute(text);
+      const parsed = parsedRouteCache.get(text, () => parseRoute(text));
       if (!parsed.ok) issues.add(400, path, `route "${name}" is not valid at character ${parsed.error.position + 1}: ${parsed.error.message}${excerpt(text, parsed.error.position)}`);
       else parsedRoutes?.set(name, parsed.route);
     }
