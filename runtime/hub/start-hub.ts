@@ -43,9 +43,9 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
   const clock = options.clock ?? systemClock;
   const hostNames = options.hostNames && options.hostNames.length > 0 ? [...options.hostNames] : ['localhost'];
   const hostName = hostNames[0]!;
+  const material = await ensureTlsMaterial(options.stateDir, hostNames);
   const ownsStore = !options.store;
   const store = options.store ?? openHubStore({ stateDir: options.stateDir, clock, logger, ...(options.maxMessages ? { maxMessages: options.maxMessages } : {}) });
-  const material = await ensureTlsMaterial(options.stateDir, hostNames);
   let router: MessageRouter = options.router ?? upstreamRouter(store.messages);
 
   const byClient = new WeakMap<Client, Conn>();
@@ -404,6 +404,8 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
       resolve();
     });
   }).catch((error: NodeJS.ErrnoException) => {
+    for (const u of unsubscribers) u();
+    clearInterval(externalWrites);
     broker.close();
     if (ownsStore) store.close();
     const hint = error.code === 'EADDRINUSE' ? ' (the port is in use; choose another with --mqtts-port, 0 = any free port)' : '';
