@@ -125,11 +125,22 @@ export class MessageStore {
     });
   }
 
-  /** Reads stored messages in order (oldest first), at most `limit`. */
+  /** Reads stored messages matching `filter` in order (oldest first), at most `limit`. */
   read(filter: MessageFilter = {}, limit = 1000): StoredMessage[] {
-    const after = filter.afterSeq ?? 0;
-    const rows = filter.endpoint ? this.stmt.readEndpoint.all(filter.endpoint, after, limit) : this.stmt.read.all(after, limit);
-    return rows.map(toMessage).filter((m) => matchesFilter(m, filter));
+    const out: StoredMessage[] = [];
+    let cursor = filter.afterSeq ?? 0;
+    const page = Math.max(limit, 500);
+    while (out.length < limit) {
+      const rows = filter.endpoint ? this.stmt.readEndpoint.all(filter.endpoint, cursor, page) : this.stmt.read.all(cursor, page);
+      for (const r of rows) {
+        const m = toMessage(r);
+        if (matchesFilter(m, filter)) out.push(m);
+        if (out.length === limit) break;
+      }
+      if (rows.length < page) break;
+      cursor = rows.at(-1)!.seq;
+    }
+    return out;
   }
 
   /** The highest sequence number stored so far (0 when empty). */

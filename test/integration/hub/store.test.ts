@@ -152,6 +152,19 @@ describe('messages and C2D', () => {
     expect(kept[0]).toMatchObject({ endpoint: '$upstream', properties: { i: '3' }, systemProperties: { mid: '3' } });
   });
 
+  it('reads matching messages past pages of other devices’ messages', () => {
+    const big = openHubStore({ stateDir: dir, clock, maxMessages: 10_000 });
+    try {
+      const other = (i: number) => ({ message: { ...msg(i), deviceId: 'noisy' }, endpoint: '$upstream' });
+      big.messages.appendMany(Array.from({ length: 1200 }, (_, i) => other(i)));
+      big.messages.appendMany([{ message: msg(9999), endpoint: '$upstream' }]);
+      expect(big.messages.read({ deviceId: 'd1' }, 10).map((m) => m.body.toString())).toEqual(['m9999']);
+      expect(big.messages.read({ deviceId: 'noisy' }, 3).map((m) => m.seq)).toEqual([1, 2, 3]);
+    } finally {
+      big.close();
+    }
+  });
+
   it('queues C2D per device, expires old ones and refuses more than 50', () => {
     store.identities.createDevice('d1');
     store.c2d.enqueue('d1', { body: 'short', ttlMs: 1000 });
