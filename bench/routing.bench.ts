@@ -105,7 +105,7 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
 }
 
 /** Load generator (child process): sender and receiver modules over MQTT.js. */
-async function generatorThroughput(senderCreds: Creds, receiverCreds: Creds, n: number): Promise<{ rate: number; ackRate: number }> {
+async function generatorThroughput(senderCreds: Creds, receiverCreds: Creds, n: number): Promise<{ rate: number; ackRate: number; cpuPerMessageUs: number }> {
   const receiver = await connect(receiverCreds);
   let received = 0;
   let lastAt = 0;
@@ -121,6 +121,7 @@ async function generatorThroughput(senderCreds: Creds, receiverCreds: Creds, n: 
   received = 0;
 
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   let sent = 0;
   let acked = 0;
   let ackedAt = 0;
@@ -142,9 +143,10 @@ async function generatorThroughput(senderCreds: Creds, receiverCreds: Creds, n: 
   });
   await until(() => received >= n, 120_000, 'all deliveries');
   const elapsed = (lastAt - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await sender.endAsync();
   await receiver.endAsync();
-  return { rate: n / elapsed, ackRate: n / ((ackedAt - start) / 1000) };
+  return { rate: n / elapsed, ackRate: n / ((ackedAt - start) / 1000), cpuPerMessageUs: (cpu.user + cpu.system) / n };
 }
 
 async function generatorLatency(senderCreds: Creds, receiverCreds: Creds): Promise<number[]> {
@@ -307,7 +309,7 @@ async function main(): Promise<void> {
     );
     const core = await routerCore(N);
     const cpuStart = process.cpuUsage();
-    const t = await ask<{ rate: number; ackRate: number }>(child, { cmd: 'throughput', sender, receiver, n: N });
+    const t = await ask<{ rate: number; ackRate: number; cpuPerMessageUs: number }>(child, { cmd: 'throughput', sender, receiver, n: N });
     const cpu = process.cpuUsage(cpuStart);
     const hubCpuPerMessageUs = (cpu.user + cpu.system) / (N + 500);
     await until(() => router.queueDepth() === 0, 10_000, 'empty queue');
@@ -318,6 +320,7 @@ async function main(): Promise<void> {
       ['throughput, sender → receiver (msg/s)', fmt(t.rate, 0), 'aim ≥ 10,000'],
       ['throughput, sender PUBACKs (msg/s)', fmt(t.ackRate, 0), ''],
       ['hub process CPU per routed message (µs)', fmt(hubCpuPerMessageUs, 1), `= ${fmt(1e6 / hubCpuPerMessageUs, 0)} msg per CPU-second`],
+      ['load generator CPU per message, both modules (µs)', fmt(t.cpuPerMessageUs, 1), 'MQTT.js sender + receiver, other process'],
       [`latency at ${LATENCY_RATE} msg/s, p50 (ms)`, fmt(percentile(lat, 50), 2), ''],
       [`latency at ${LATENCY_RATE} msg/s, p99 (ms)`, fmt(percentile(lat, 99), 2), 'aim < 20'],
       [`latency at ${LATENCY_RATE} msg/s, max (ms)`, fmt(lat.at(-1) ?? NaN, 2), ''],

@@ -13,7 +13,7 @@ import {
 import { inputDeliveryProperties, toRoutingMessage } from './hub-message-mapping.js';
 import { matchRoutes } from './match-routes.js';
 import { sourceMatches } from './routing-message.js';
-import { RouteQueueStore, type QueuedMessage, type StoredQueuedMessage } from './route-queue-store.js';
+import { RouteQueueStore, type QueuedMessage } from './route-queue-store.js';
 
 /** A module identity (device + module). */
 export interface ModuleRef {
@@ -85,6 +85,8 @@ interface Pump {
 
 /** Most unacknowledged live deliveries per module before it falls back to draining routing.db. */
 const LIVE_WINDOW = 1000;
+/** Most unacknowledged deliveries per module while its backlog drains. */
+const DRAIN_WINDOW = 1000;
 const MAX_RETRY_DELAY_MS = 2000;
 
 const EDGE_HUB = '$edgeHub';
@@ -465,34 +467,77 @@ export class EdgeRouter {
     p.retry.unref();
   }
 
+  /**
+   * Drains a module's backlog from routing.db, keeping up to DRAIN_WINDOW deliveries in flight:
+   * rows are read in (priority, seq) order after a cursor, so reading continues while earlier
+   * deliveries await their PUBACK. When nothing is in flight the cursor starts again from the
+   * front (after removing what was acknowledged), which also picks up newer higher-priority
+   * messages. An empty read with nothing in flight switches the module to live delivery.
+   */
   private async drain(ref: ModuleRef, key: string, pump: Pump): Promise<void> {
+    let cursor: { priority: number; seq: number } | undefined;
+    let inflight = 0;
+    let failure: unknown;
+    let failed = 0;
+    let delivered = 0;
+    let wake: (() => void) | undefined;
+    this.flushDeletes(); // acknowledged live deliveries must not be read again
     for (;;) {
-      if (this.closed || !this.ready.has(key)) return;
-      this.flushDeletes();
-      const batch = this.queue.next(ref.deviceId, ref.moduleId, this.clock.now(), this.batchSize);
-      if (batch.length === 0) {
-        // Synchronously after an empty read: every later store is sent live.
-        pump.live = true;
-        pump.failures = 0;
-        return;
-      }
-      const results = await this.deliverBatch(ref, batch);
       if (this.closed) return;
-      const delivered: number[] = [];
-      let failure: unknown;
-      results.forEach((r, i) => {
-        if (r.status === 'fulfilled') delivered.push((batch[i] as StoredQueuedMessage).seq);
-        else failure ??= r.reason;
-      });
-      this.queue.remove(delivered);
-      if (failure !== undefined) {
-        pump.failures += 1;
-        // Once per failure streak at warn (a module that never subscribes to inputs retries every 2 s).
-        const log = pump.failures === 4 ? this.logger.warn.bind(this.logger) : this.logger.debug.bind(this.logger);
-        log({ module: key, err: (failure as Error).message ?? failure, delivered: delivered.length, failed: batch.length - delivered.length }, 'delivery to module input failed; kept for retry');
-        return;
+      const stop = !this.ready.has(key) || failure !== undefined;
+      if (!stop) {
+        while (inflight < DRAIN_WINDOW) {
+          const rows = this.queue.next(ref.deviceId, ref.moduleId, this.clock.now(), Math.min(this.batchSize, DRAIN_WINDOW - inflight), cursor);
+          if (rows.length === 0) break;
+          for (const m of rows) {
+            cursor = { priority: m.priority, seq: m.seq };
+            inflight += 1;
+            this.withTimeout(this.hub.deliverToModuleInput(ref, m.inputName, { body: m.body, systemProperties: m.systemProperties, properties: m.properties }), key)
+              .then(
+                () => {
+                  delivered += 1;
+                  this.deleteLater(m.seq);
+                },
+                (error: unknown) => {
+                  failed += 1;
+                  failure ??= error;
+                },
+              )
+              .finally(() => {
+                inflight -= 1;
+                if (wake && (inflight === 0 || inflight <= DRAIN_WINDOW / 2)) {
+                  const w = wake;
+                  wake = undefined;
+                  w();
+                }
+              });
+          }
+        }
       }
-      pump.failures = 0;
+      if (inflight === 0) {
+        if (stop) {
+          if (failure !== undefined) {
+            pump.failures += 1;
+            // Once per failure streak at warn (a module that never subscribes to inputs retries every 2 s).
+            const log = pump.failures === 4 ? this.logger.warn.bind(this.logger) : this.logger.debug.bind(this.logger);
+            log({ module: key, err: (failure as Error).message ?? failure, delivered, failed }, 'delivery to module input failed; kept for retry');
+          }
+          return;
+        }
+        // Nothing in flight: start again from the front of the queue.
+        this.flushDeletes();
+        cursor = undefined;
+        if (this.queue.next(ref.deviceId, ref.moduleId, this.clock.now(), 1).length === 0) {
+          // Synchronously after an empty read: every later store is sent live.
+          pump.live = true;
+          pump.failures = 0;
+          return;
+        }
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
     }
   }
 
@@ -523,21 +568,6 @@ export class EdgeRouter {
       timer.unref();
     });
     return Promise.race([delivery, timeout]).finally(() => clearTimeout(timer));
-  }
-
-  private deliverBatch(ref: ModuleRef, batch: StoredQueuedMessage[]): Promise<PromiseSettledResult<void>[]> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`module ${moduleKey(ref)} did not acknowledge within ${this.deliveryTimeoutMs} ms`)), this.deliveryTimeoutMs);
-      timer.unref();
-    });
-    const sends = batch.map((m) =>
-      Promise.race([
-        this.hub.deliverToModuleInput(ref, m.inputName, { body: m.body, systemProperties: m.systemProperties, properties: m.properties }),
-        timeout,
-      ]),
-    );
-    return Promise.allSettled(sends).finally(() => clearTimeout(timer));
   }
 
   private purgeExpired(): void {

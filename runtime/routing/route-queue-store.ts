@@ -95,6 +95,9 @@ export class RouteQueueStore {
       read: this.db.prepare<[string, string, number, number], Row>(
         'SELECT * FROM route_queue WHERE device_id = ? AND module_id = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY priority, seq LIMIT ?',
       ),
+      readAfter: this.db.prepare<[string, string, number, number, number, number, number], Row>(
+        'SELECT * FROM route_queue WHERE device_id = ? AND module_id = ? AND (priority > ? OR (priority = ? AND seq > ?)) AND (expires_at IS NULL OR expires_at > ?) ORDER BY priority, seq LIMIT ?',
+      ),
       delete: this.db.prepare('DELETE FROM route_queue WHERE seq = ?'),
       deleteRange: this.db.prepare('DELETE FROM route_queue WHERE seq BETWEEN ? AND ?'),
       purge: this.db.prepare('DELETE FROM route_queue WHERE expires_at IS NOT NULL AND expires_at <= ?'),
@@ -130,9 +133,15 @@ export class RouteQueueStore {
     })();
   }
 
-  /** The next unexpired messages for one module, highest priority first, FIFO within a priority. */
-  next(deviceId: string, moduleId: string, now: number, limit: number): StoredQueuedMessage[] {
-    return this.stmt.read.all(deviceId, moduleId, now, limit).map(toMessage);
+  /**
+   * The next unexpired messages for one module, highest priority first, FIFO within a
+   * priority; with `after`, only those ordered after that (priority, seq) position.
+   */
+  next(deviceId: string, moduleId: string, now: number, limit: number, after?: { priority: number; seq: number }): StoredQueuedMessage[] {
+    const rows = after
+      ? this.stmt.readAfter.all(deviceId, moduleId, after.priority, after.priority, after.seq, now, limit)
+      : this.stmt.read.all(deviceId, moduleId, now, limit);
+    return rows.map(toMessage);
   }
 
   /**
