@@ -164,6 +164,30 @@ describe('EdgeRouter', () => {
     expect(router.queueDepth()).toBe(0);
   });
 
+  it('drains a large backlog in order with at most 1,000 deliveries in flight and none twice', async () => {
+    deploy({ schemaVersion: '1.1', routes: { r: 'FROM /* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
+    await Promise.all(Array.from({ length: 2500 }, (_, i) => router.route(output('sensor', 'o', { i }))));
+    const held: Array<() => void> = [];
+    const order: number[] = [];
+    let maxHeld = 0;
+    hub.deliverToModuleInput = (_t, _i, m) =>
+      new Promise<void>((resolve) => {
+        order.push(JSON.parse(m.body.toString()).i);
+        held.push(resolve);
+        maxHeld = Math.max(maxHeld, held.length);
+      });
+    router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' });
+    for (let i = 0; i < 200 && order.length < 2500; i += 1) {
+      await settle(2);
+      held.splice(0, 300).forEach((release) => release());
+    }
+    held.splice(0).forEach((release) => release());
+    expect(maxHeld).toBeLessThanOrEqual(1000);
+    expect(order).toEqual([...Array(2500).keys()]);
+    for (let i = 0; i < 20 && router.queueDepth() > 0; i += 1) await settle();
+    expect(router.queueDepth()).toBe(0);
+  });
+
   it('drops messages whose TTL passed: route TTL first, else the store-and-forward TTL', async () => {
     deploy({
       schemaVersion: '1.1',
