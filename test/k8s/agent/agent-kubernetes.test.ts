@@ -160,6 +160,26 @@ describe('the edge agent on a real cluster', () => {
     expect((await apps.readNamespacedDeployment({ name: 'once', namespace })).spec?.replicas).toBe(0);
   });
 
+  it('counts failed pods the ReplicaSet replaced as restarts, and stops a never module whose pod failed', async () => {
+    const { twin, namespace } = newDevice('fail', syntheticDesired({ keeps: {}, once: { restartPolicy: 'never' } }));
+    await eventually(async () => allRunning(twin, ['keeps', 'once']), { timeoutMs: 30_000, what: 'running' });
+    for (const name of ['keeps', 'once']) {
+      await apps.patchNamespacedDeployment(
+        { name, namespace, body: { spec: { template: { metadata: { labels: { 'edgemu.io/simulate': 'fail' }, annotations: { 'edgemu.io/exit-code': '9' } } } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    }
+    await eventually(async () => (twin.module('once')?.runtimeStatus === 'failed' && twin.module('once')?.exitCode === 9 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'never module reported failed',
+    });
+    expect((await apps.readNamespacedDeployment({ name: 'once', namespace })).spec?.replicas).toBe(0);
+    await eventually(async () => ((twin.module('keeps')?.restartCount as number) >= 1 && twin.module('keeps')?.exitCode === 9 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: 'replaced failed pods counted as restarts',
+    });
+  });
+
   it('runs two devices side by side, each in its own namespace', async () => {
     const one = newDevice('two-a', syntheticDesired({ m: {} }));
     const two = newDevice('two-b', syntheticDesired({ m: { image: 'example/other:1.0' } }));
