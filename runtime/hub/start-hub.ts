@@ -128,12 +128,20 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
     }
     conn.connectedTimeUtc = isoNow();
     // IoT Hub closes a connection whose SAS token expires; the SDK renews and reconnects.
-    const ttl = Math.min(conn.expiresAtMs - clock.now(), 2_147_483_647);
-    conn.expiryTimer = setTimeout(() => {
-      logger.info({ clientId: conn.clientId }, 'SAS token expired; closing the connection');
-      client.close();
-    }, Math.max(ttl, 0));
-    conn.expiryTimer.unref();
+    // (Timers hold at most ~24.8 days, so far expiries re-arm until they are reached.)
+    const armExpiry = (): void => {
+      const left = conn.expiresAtMs - clock.now();
+      conn.expiryTimer = setTimeout(
+        () => {
+          if (clock.now() < conn.expiresAtMs) return armExpiry();
+          logger.info({ clientId: conn.clientId }, 'SAS token expired; closing the connection');
+          client.close();
+        },
+        Math.min(Math.max(left, 0), 2_147_483_647),
+      );
+      conn.expiryTimer.unref();
+    };
+    armExpiry();
     live.set(conn.clientId, conn);
     logger.info({ clientId: conn.clientId }, 'client connected');
     connectionEvents.emit({ clientId: conn.clientId, deviceId: conn.identity.deviceId, moduleId: conn.identity.moduleId, status: 'Connected', timeUtc: conn.connectedTimeUtc });
