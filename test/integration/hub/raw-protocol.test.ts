@@ -306,6 +306,23 @@ describe('the hub at the MQTT protocol level (MQTT.js)', () => {
     }
   });
 
+  it('closes an authenticated connection that sends garbage or invalid packets, and serves others', async () => {
+    const garbage: Array<[string, Buffer]> = [
+      ['random bytes', Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 7919 + 13) % 256))],
+      ['a PUBLISH with a wildcard topic', Buffer.concat([Buffer.from([0x30, 0x05, 0x00, 0x03]), Buffer.from('a/#')])],
+      ['a SUBSCRIBE with an invalid filter', Buffer.concat([Buffer.from([0x82, 0x0a, 0x00, 0x01, 0x00, 0x05]), Buffer.from('a/#/b'), Buffer.from([0x01])])],
+      ['a second CONNECT', Buffer.from([0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x00])],
+      ['a PUBLISH whose topic is not UTF-8', Buffer.from([0x30, 0x04, 0x00, 0x02, 0xc3, 0x28])],
+    ];
+    for (const [, bytes] of garbage) {
+      const c = await connect('dev1');
+      const gone = closed(c);
+      (c.stream as unknown as { write(b: Buffer): void }).write(bytes);
+      await gone;
+    }
+    await assertServes();
+  });
+
   it('closes a connection whose SAS token expires', async () => {
     const soon = createSasToken(`localhost/devices/dev1`, keyOf('dev1'), Math.floor(Date.now() / 1000) + 2);
     const c = await connect('dev1', { password: soon });
