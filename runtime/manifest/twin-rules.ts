@@ -24,10 +24,13 @@ export interface TwinProblem {
  */
 export function checkTwinSection(section: Record<string, unknown>, base: string, label: string): TwinProblem[] {
   const problems: TwinProblem[] = [];
-  const tooDeep = walk(section, base, 1, 1, problems);
+  const walk: Walk = { base, segments: [], problems, tooDeep: false };
+  // the section's size as compact JSON, summed while walking (cheaper than serializing it)
+  let size = walkObject(section, 1, 1, walk);
   // measured only when the nesting is bounded: JSON.stringify recurses and would overflow the stack
-  if (!tooDeep) {
-    const size = Buffer.byteLength(JSON.stringify(section), 'utf8');
+  if (!walk.tooDeep) {
+    // values JSON.stringify treats specially (toJSON, BigInt, class instances): ask it directly
+    if (Number.isNaN(size)) size = Buffer.byteLength(JSON.stringify(section), 'utf8');
     if (size > TWIN_SECTION_MAX_BYTES) {
       problems.unshift({ path: base, message: `the desired properties of ${label} are ${size} bytes; IoT Hub allows at most ${TWIN_SECTION_MAX_BYTES} bytes (32 KB) per twin section` });
     }
@@ -35,43 +38,123 @@ export function checkTwinSection(section: Record<string, unknown>, base: string,
   return problems;
 }
 
-/** Returns true when the nesting limits were hit somewhere below `node`. */
-function walk(node: Record<string, unknown> | unknown[], path: string, depth: number, nesting: number, problems: TwinProblem[]): boolean {
-  let tooDeep = false;
-  const isArray = Array.isArray(node);
-  const keys = isArray ? undefined : Object.keys(node);
-  const length = isArray ? node.length : keys!.length;
-  for (let i = 0; i < length; i++) {
-    const key: string | number = isArray ? i : keys![i]!;
-    const value = isArray ? node[i] : node[key as string];
-    // pointers are built only where needed (a problem, or an object to descend into): this runs for every key
-    if (typeof key === 'string') {
-      const keyProblem = twinKeyProblem(key);
-      if (keyProblem) problems.push({ path: pointer(path, key), message: keyProblem });
-    }
-    if (typeof value === 'string') {
+/**
+ * State of one walk. Pointers are built only when a problem is found (from the segments
+ * above the current node): on the happy path no path string is ever made.
+ */
+interface Walk {
+  base: string;
+  segments: (string | number)[];
+  problems: TwinProblem[];
+  /** True once the nesting limits were hit somewhere. */
+  tooDeep: boolean;
+}
+
+function report(walk: Walk, key: string | number, message: string): void {
+  walk.problems.push({ path: pointer(walk.base, ...walk.segments, key), message });
+}
+
+/** Checks the members of an object; returns its size as compact UTF-8 JSON (NaN when only JSON.stringify can tell). */
+function walkObject(node: Record<string, unknown>, depth: number, nesting: number, walk: Walk): number {
+  const keys = Object.keys(node);
+  let size = isPlainData(node) ? 2 : NaN; // {}
+  let members = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const keyProblem = twinKeyProblem(key);
+    if (keyProblem) report(walk, key, keyProblem);
+    const valueSize = checkValue(node[key], key, depth, nesting, walk);
+    // JSON.stringify leaves out members whose value is undefined, a function or a symbol
+    if (valueSize === OMITTED) continue;
+    size += jsonStringBytes(key) + 1 + valueSize; // "key":value
+    members++;
+  }
+  return members > 1 ? size + members - 1 : size;
+}
+
+function walkArray(node: unknown[], depth: number, nesting: number, walk: Walk): number {
+  let size = isPlainData(node) ? 2 : NaN; // []
+  for (let i = 0; i < node.length; i++) {
+    const valueSize = checkValue(node[i], i, depth, nesting, walk);
+    size += valueSize === OMITTED ? 4 : valueSize; // undefined, functions and symbols become null in arrays
+  }
+  return node.length > 1 ? size + node.length - 1 : size;
+}
+
+/** Size marker of a value JSON.stringify leaves out (undefined, function, symbol). */
+const OMITTED = -1;
+
+/** Checks the value at `key` of the current node; returns its compact JSON size, OMITTED, or NaN. */
+function checkValue(value: unknown, key: string | number, depth: number, nesting: number, walk: Walk): number {
+  switch (typeof value) {
+    case 'string':
       // at most 3 bytes per UTF-16 unit: short strings cannot exceed the limit
       if (value.length * 3 > TWIN_STRING_MAX_BYTES && Buffer.byteLength(value, 'utf8') > TWIN_STRING_MAX_BYTES) {
-        problems.push({ path: pointer(path, key), message: `string value is ${Buffer.byteLength(value, 'utf8')} bytes; twin string values may be at most ${TWIN_STRING_MAX_BYTES} bytes (split createOptions into createOptions01, createOptions02, … chunks)` });
+        report(walk, key, `string value is ${Buffer.byteLength(value, 'utf8')} bytes; twin string values may be at most ${TWIN_STRING_MAX_BYTES} bytes (split createOptions into createOptions01, createOptions02, … chunks)`);
       }
-    } else if (typeof value === 'number') {
-      if ((value < INT_MIN || value > INT_MAX) && isIntegerLiteral(value)) problems.push({ path: pointer(path, key), message: `integer ${value} is outside the twin range −2^52 … 2^52−1` });
-    } else if (value !== null && typeof value === 'object') {
+      return jsonStringBytes(value);
+    case 'number':
+      if ((value < INT_MIN || value > INT_MAX) && isIntegerLiteral(value)) report(walk, key, `integer ${value} is outside the twin range −2^52 … 2^52−1`);
+      return Number.isFinite(value) ? String(value).length : 4; // NaN and ±Infinity become null
+    case 'boolean':
+      return value ? 4 : 5;
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return OMITTED;
+    case 'object': {
+      if (value === null) return 4;
       const valueIsArray = Array.isArray(value);
       if (!valueIsArray && depth > TWIN_MAX_DEPTH) {
-        problems.push({ path: pointer(path, key), message: `objects are nested deeper than ${TWIN_MAX_DEPTH} levels; IoT Hub allows a twin depth of at most ${TWIN_MAX_DEPTH}` });
-        tooDeep = true;
-        continue;
+        report(walk, key, `objects are nested deeper than ${TWIN_MAX_DEPTH} levels; IoT Hub allows a twin depth of at most ${TWIN_MAX_DEPTH}`);
+        walk.tooDeep = true;
+        return NaN;
       }
       if (nesting >= TWIN_MAX_NESTING) {
-        problems.push({ path: pointer(path, key), message: `values are nested more than ${TWIN_MAX_NESTING} levels deep (arrays included)` });
-        tooDeep = true;
-        continue;
+        report(walk, key, `values are nested more than ${TWIN_MAX_NESTING} levels deep (arrays included)`);
+        walk.tooDeep = true;
+        return NaN;
       }
-      if (walk(value as Record<string, unknown>, pointer(path, key), valueIsArray ? depth : depth + 1, nesting + 1, problems)) tooDeep = true;
+      walk.segments.push(key);
+      const size = valueIsArray ? walkArray(value, depth, nesting + 1, walk) : walkObject(value as Record<string, unknown>, depth + 1, nesting + 1, walk);
+      walk.segments.pop();
+      return size;
     }
+    default:
+      return NaN; // bigint: JSON.stringify decides (it throws)
   }
-  return tooDeep;
+}
+
+/** Plain JSON data (what JSON.parse makes): no prototype tricks and no toJSON that JSON.stringify would call. */
+function isPlainData(node: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(node);
+  return (proto === Object.prototype || proto === Array.prototype || proto === null) && typeof (node as { toJSON?: unknown }).toJSON !== 'function';
+}
+
+/** Characters JSON.stringify writes as themselves and that take one UTF-8 byte. */
+const PLAIN_JSON_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** The UTF-8 size of `JSON.stringify(text)` (ECMA-262 QuoteJSONString), without building it. */
+export function jsonStringBytes(text: string): number {
+  if (PLAIN_JSON_TEXT.test(text)) return text.length + 2;
+  let size = 2;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      // \b \t \n \f \r, other control characters as \u00XX, " and \ escaped
+      if (c === 0x22 || c === 0x5c || c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d) size += 2;
+      else size += c < 0x20 ? 6 : 1;
+    } else if (c < 0x800) size += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        size += 4; // a surrogate pair is one 4-byte code point
+        i++;
+      } else size += 6; // a lone surrogate is written as \uXXXX
+    } else if (c >= 0xdc00 && c <= 0xdfff) size += 6;
+    else size += 3;
+  }
+  return size;
 }
 
 /** An integer as it would be written back to JSON (`1e+300` is a float literal, `9007199254740992` is not). */
