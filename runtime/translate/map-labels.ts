@@ -1,4 +1,5 @@
 import { isReservedKey } from './labels.js';
+import { SIMULATE_LABEL, EXIT_CODE_ANNOTATION } from '../cluster/kwok-config.js';
 import { isEmpty, isObj, ordinal, type Warn } from './create-options-values.js';
 import type { MappedCreateOptions } from './map-create-options.js';
 
@@ -27,6 +28,10 @@ export function mapLabels(labels: unknown, out: MappedCreateOptions, warn: Warn)
   for (const [key, value] of Object.entries(labels).sort(([a], [b]) => ordinal(a, b))) {
     const path = `createOptions.Labels[${JSON.stringify(key)}]`;
     if (typeof value !== 'string') warn(`${path} is not a string and was ignored`);
+    // The local cluster's failure simulation (docs/cluster.md) is opted into per module from the
+    // manifest: the mode must be a pod label (KWOK stage selector), the exit code an annotation.
+    else if (key === SIMULATE_LABEL) out.podLabels[key] = value;
+    else if (key === EXIT_CODE_ANNOTATION) out.podAnnotations[key] = value;
     else if (isReservedKey(key)) warn(`${path} uses a key reserved for edgemu and was ignored`);
     else if (!isQualifiedKey(key)) warn(`${path} is not a valid Kubernetes label or annotation key and was ignored`);
     else if (value.length <= 63 && LABEL_VALUE.test(value)) out.podLabels[key] = value;

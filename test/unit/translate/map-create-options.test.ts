@@ -253,6 +253,21 @@ describe('mapCreateOptions: every field it cannot map is named in a warning', ()
   );
 });
 
+describe('mapCreateOptions: local-cluster failure simulation', () => {
+  it('passes the simulate label to the pod labels and the exit code to the pod annotations, without a warning', () => {
+    const { mapped, warnings } = map({ Labels: { 'edgemu.io/simulate': 'crash-loop', 'edgemu.io/exit-code': '3' } });
+    expect(mapped.podLabels).toEqual({ 'edgemu.io/simulate': 'crash-loop' });
+    expect(mapped.podAnnotations).toEqual({ 'edgemu.io/exit-code': '3' });
+    expect(warnings).toEqual([]);
+  });
+
+  it('still refuses the other keys edgemu reserves', () => {
+    const { mapped, warnings } = map({ Labels: { 'edgemu.io/module': 'x' } });
+    expect(mapped.podLabels).toEqual({});
+    expect(warnings.join('\n')).toMatch(/reserved for edgemu/);
+  });
+});
+
 describe('isQualifiedKey', () => {
   it.each([
     ['app', true],
