@@ -61,12 +61,18 @@ function walkObject(node: Record<string, unknown>, depth: number, nesting: numbe
   let members = 0;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    const keyProblem = twinKeyProblem(key);
-    if (keyProblem) report(walk, key, keyProblem);
+    let keySize: number;
+    // one scan for the usual key: legal, and written by JSON.stringify as itself
+    if (CLEAN_PLAIN_KEY.test(key)) keySize = key.length + 2;
+    else {
+      const keyProblem = twinKeyProblem(key);
+      if (keyProblem) report(walk, key, keyProblem);
+      keySize = jsonStringBytes(key);
+    }
     const valueSize = checkValue(node[key], key, depth, nesting, walk);
     // JSON.stringify leaves out members whose value is undefined, a function or a symbol
     if (valueSize === OMITTED) continue;
-    size += jsonStringBytes(key) + 1 + valueSize; // "key":value
+    size += keySize + 1 + valueSize; // "key":value
     members++;
   }
   return members > 1 ? size + members - 1 : size;
@@ -95,7 +101,7 @@ function checkValue(value: unknown, key: string | number, depth: number, nesting
       return jsonStringBytes(value);
     case 'number':
       if ((value < INT_MIN || value > INT_MAX) && isIntegerLiteral(value)) report(walk, key, `integer ${value} is outside the twin range −2^52 … 2^52−1`);
-      return Number.isFinite(value) ? String(value).length : 4; // NaN and ±Infinity become null
+      return numberJsonLength(value);
     case 'boolean':
       return value ? 4 : 5;
     case 'undefined':
@@ -129,6 +135,23 @@ function checkValue(value: unknown, key: string | number, depth: number, nesting
 function isPlainData(node: object): boolean {
   const proto: unknown = Object.getPrototypeOf(node);
   return (proto === Object.prototype || proto === Array.prototype || proto === null) && typeof (node as { toJSON?: unknown }).toJSON !== 'function';
+}
+
+/**
+ * Twin keys that break no key rule (non-empty, printable ASCII without `.`, `$`, `#`, space,
+ * at most 1024 bytes) and that JSON.stringify writes unescaped (no quote or backslash).
+ */
+const CLEAN_PLAIN_KEY = /^[\x21\x25-\x2d\x2f-\x5b\x5d-\x7e]{1,1024}$/;
+
+/** The length of `JSON.stringify(value)` for a number (ASCII, so also its byte count). */
+function numberJsonLength(value: number): number {
+  if (!Number.isFinite(value)) return 4; // NaN and ±Infinity become null
+  if (!Number.isSafeInteger(value)) return String(value).length;
+  // integers below 2^53 print as plain digits ("-0" prints as "0"): count them without making the string
+  let length = value < 0 ? 2 : 1;
+  const magnitude = Math.abs(value);
+  for (let power = 10; magnitude >= power; power *= 10) length++;
+  return length;
 }
 
 /** Characters JSON.stringify writes as themselves and that take one UTF-8 byte. */

@@ -79,29 +79,28 @@ export function checkEdgeAgentDesired(desired: unknown, base: string, issues: Is
   const modules = isObject(desired.modules) ? desired.modules : {};
   for (const name of SYSTEM_MODULES) {
     const module = systemModules[name];
-    if (isObject(module)) checkModule(name, module, pointer(base, 'systemModules', name), issues, parsed);
+    if (isObject(module)) checkModule(name, module, base, 'systemModules', issues, parsed);
   }
   for (const [name, module] of Object.entries(modules)) {
-    if (isObject(module)) checkModule(name, module, pointer(base, 'modules', name), issues, parsed);
+    if (isObject(module)) checkModule(name, module, base, 'modules', issues, parsed);
   }
 
   // K8s-only rule (KubernetesPlanner: InvalidIdentityException): names must stay unique once sanitized.
   const byK8sName = new Map<string, string>();
-  for (const name of SYSTEM_MODULES) byK8sName.set(toK8sName(name), name);
+  for (const name of SYSTEM_MODULES) byK8sName.set(cachedK8sName(name), name);
   for (const name of Object.keys(modules)) {
-    const path = pointer(base, 'modules', name);
     if (name === '__proto__') {
-      issues.add(400, path, RESERVED_NAME_MESSAGE);
+      issues.add(400, pointer(base, 'modules', name), RESERVED_NAME_MESSAGE);
       continue;
     }
     if ((SYSTEM_MODULES as readonly string[]).includes(name)) {
-      issues.add(400, path, `"${name}" is a system module: configure it under systemModules, not modules`);
+      issues.add(400, pointer(base, 'modules', name), `"${name}" is a system module: configure it under systemModules, not modules`);
       continue;
     }
-    const k8s = toK8sName(name);
+    const k8s = cachedK8sName(name);
     const other = byK8sName.get(k8s);
     if (other !== undefined) {
-      issues.add(400, path, `module name "${name}" collides with "${other}": both become "${k8s}" as a Kubernetes name; rename one of them`);
+      issues.add(400, pointer(base, 'modules', name), `module name "${name}" collides with "${other}": both become "${k8s}" as a Kubernetes name; rename one of them`);
     } else byK8sName.set(k8s, name);
   }
 
@@ -124,34 +123,46 @@ const createOptionsShapeCache = new BoundedCache<CreateOptionsProblem[]>(4096, 1
 /** createOptions and image parsed while checking, reused by normalization (keyed by the settings object). */
 type ParsedSettings = Map<Json, { joined: JoinedCreateOptions; image: ImageParse | undefined }>;
 
-function checkModule(name: string, module: Json, path: string, issues: IssueCollector, parsed: ParsedSettings): void {
+/**
+ * Checks one module's settings and env. `base`/`group`/`name` locate it; pointers are built
+ * only for problems (this runs for every module of every validation). No closures here:
+ * under tsx (esbuild keepNames) every named closure costs an Object.defineProperty per call.
+ */
+function checkModule(name: string, module: Json, base: string, group: 'systemModules' | 'modules', issues: IssueCollector, parsed: ParsedSettings): void {
   const settings = module.settings;
   if (isObject(settings)) {
     const image = typeof settings.image === 'string' && settings.image.length > 0 ? cachedImage(settings.image) : undefined;
     const joined = joinCreateOptions(settings);
     parsed.set(settings, { joined, image });
     if (image) {
-      if (!image.ok) issues.add(400, pointer(path, 'settings', 'image'), `module "${name}": ${image.message}`);
+      if (!image.ok) issues.add(400, pointer(base, group, name, 'settings', 'image'), `module "${name}": ${image.message}`);
       else if (image.value.registry === '$upstream') issues.warn(`module "${name}" pulls through $upstream (nested edge); edgemu pulls images directly`);
     }
-    if (!joined.ok) issues.add(400, pointer(path, 'settings', joined.key), `module "${name}": ${joined.message}`);
+    if (!joined.ok) issues.add(400, pointer(base, group, name, 'settings', joined.key), `module "${name}": ${joined.message}`);
     else {
       const { value, raw } = joined;
       for (const problem of createOptionsShapeCache.get(raw, () => checkCreateOptionsShape(value, raw))) {
-        issues.add(400, pointer(path, 'settings', joined.chunkKeys[0]!), `module "${name}": createOptions${problem.at}: ${problem.message}`);
+        issues.add(400, pointer(base, group, name, 'settings', joined.chunkKeys[0]!), `module "${name}": createOptions${problem.at}: ${problem.message}`);
       }
     }
   }
   if (isObject(module.env)) {
     for (const [envName, entry] of Object.entries(module.env)) {
-      if (envName === '__proto__') issues.add(400, pointer(path, 'env', envName), RESERVED_NAME_MESSAGE);
+      if (envName === '__proto__') issues.add(400, pointer(base, group, name, 'env', envName), RESERVED_NAME_MESSAGE);
       else if (!ENV_NAME.test(envName)) {
-        issues.add(400, pointer(path, 'env', envName), `module "${name}": env name ${JSON.stringify(envName)} is not valid: use letters, digits, "_" and "-", not starting with a digit`);
+        issues.add(400, pointer(base, group, name, 'env', envName), `module "${name}": env name ${JSON.stringify(envName)} is not valid: use letters, digits, "_" and "-", not starting with a digit`);
       } else if (isObject(entry) && entry.value === null) {
-        issues.add(400, pointer(path, 'env', envName, 'value'), `module "${name}": env ${envName} needs a value (a string, number or boolean)`);
+        issues.add(400, pointer(base, group, name, 'env', envName, 'value'), `module "${name}": env ${envName} needs a value (a string, number or boolean)`);
       }
     }
   }
+}
+
+/** `toK8sName` remembered per module name (several regular expressions per call). */
+const k8sNameCache = new BoundedCache<string>(4096, 1024);
+
+function cachedK8sName(name: string): string {
+  return k8sNameCache.get(name, () => toK8sName(name));
 }
 
 function cachedImage(image: string): ImageParse {

@@ -13,6 +13,8 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const DESIRED = 'properties.desired';
 /** modulesContent keys other than `$edgeAgent`/`$edgeHub` ([SS] azure-iot-edge-deployment-1.0.json). */
 const MODULE_TWIN_KEY = /^[a-zA-Z0-9_-]+$/;
+/** The module a route reads from (`/messages/modules/<id>/…`). */
+const MODULE_SOURCE = /^\/messages\/modules\/([^/*]+)/i;
 /** IoT Hub's limit for at-scale deployments; larger single-device manifests are unusual. */
 const MAX_MODULES_HINT = 50;
 
@@ -131,17 +133,21 @@ export function validateManifest(doc: unknown): ValidationResult<Deployment> {
 }
 
 function crossCheck(agentModules: string[], moduleTwins: Record<string, Json>, parsedRoutes: Map<string, ParsedRoute>, issues: IssueCollector): void {
+  const deployed = new Set(agentModules);
+  let deployedLowerCase: Set<string> | undefined;
   for (const name of Object.keys(moduleTwins)) {
-    if (!agentModules.includes(name)) issues.warn(`module twin "${name}" has desired properties but no module "${name}" is deployed by $edgeAgent`);
+    if (!deployed.has(name)) issues.warn(`module twin "${name}" has desired properties but no module "${name}" is deployed by $edgeAgent`);
   }
   for (const [name, route] of parsedRoutes) {
     // BrokeredEndpoint delivers to <device>/<moduleId>: module ids are case-sensitive
-    if (route.sink.kind === 'moduleInput' && !agentModules.includes(route.sink.moduleId)) {
+    if (route.sink.kind === 'moduleInput' && !deployed.has(route.sink.moduleId)) {
       issues.warn(`route "${name}" delivers to module "${route.sink.moduleId}", which this deployment does not run; its messages wait in the queue until their TTL`);
     }
     // source matching is a case-insensitive prefix match (CustomMessageSource.cs)
-    const from = /^\/messages\/modules\/([^/*]+)/i.exec(route.source)?.[1];
-    if (from !== undefined && !agentModules.some((m) => m.toLowerCase() === from.toLowerCase())) {
+    const from = MODULE_SOURCE.exec(route.source)?.[1];
+    if (from === undefined) continue;
+    deployedLowerCase ??= new Set(agentModules.map((m) => m.toLowerCase()));
+    if (!deployedLowerCase.has(from.toLowerCase())) {
       issues.warn(`route "${name}" reads from module "${from}", which this deployment does not run`);
     }
   }
