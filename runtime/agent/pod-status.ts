@@ -6,16 +6,27 @@ import { UNKNOWN_TIME, type ModuleRuntimeInfo, type RuntimeStatus } from './runt
  * (`edgedeployment/PodExtensions.cs ConvertToRuntime`, iotedge-protocol.md §6.11):
  *
  * | phase     | container state          | runtimeStatus        |
- * | Running   | waiting                  | backoff              |
+ * | Running   | waiting (a retry reason) | backoff              |
  * | Running   | terminated exit ≠ 0 / 0  | failed / stopped     |
  * | Running   | running                  | running              |
  * | Running   | no container status      | failed               |
- * | Pending   | waiting or running       | backoff              |
+ * | Pending   | waiting (a retry reason) | backoff              |
+ * | Pending   | waiting (starting), running | unknown           |
  * | Pending   | terminated               | failed / stopped     |
- * | Pending   | no container status      | failed               |
+ * | Pending   | no status, Unschedulable | failed               |
+ * | Pending   | no container status yet  | unknown              |
  * | Succeeded | —                        | stopped              |
  * | Failed    | —                        | failed               |
  * | Unknown / no status | —              | unknown              |
+ *
+ * Deliberate deviation from the preview agent, for IoT Edge's meaning of the values
+ * (iotedge-protocol.md §3.2): `backoff` means "not running, a restart is scheduled after a
+ * cool-off", so a pod that is merely being created (no container status yet, or waiting with
+ * `ContainerCreating`/`PodInitializing`) is not in back-off and not `failed` either — it is
+ * `unknown` ("initial/undeterminable"), as a module IoT Edge has not started yet is. Waiting for
+ * any other reason (CrashLoopBackOff, ImagePullBackOff, ErrImagePull, CreateContainerConfigError …)
+ * is a kubelet retry with back-off, so `backoff`. A pod the scheduler cannot place stays `failed`
+ * as in the preview.
  *
  * Exit code and times come from `state.running`, else `state.terminated`, else
  * `lastState.terminated`. Unlike the preview agent (which left its own counter at 0), the
@@ -52,7 +63,7 @@ function classify(pod: V1Pod, container: V1ContainerStatus | undefined): { runti
   switch (status?.phase) {
     case 'Running':
       if (!container) return { runtimeStatus: 'failed', statusDescription: 'Module Failed reason: unknown container status' };
-      if (state?.waiting) return { runtimeStatus: 'backoff', statusDescription: `Module in Back-off reason: ${state.waiting.reason ?? 'Waiting'}` };
+      if (state?.waiting) return waiting(state.waiting.reason);
       if (state?.terminated) {
         const code = state.terminated.exitCode;
         return code === 0
@@ -61,14 +72,18 @@ function classify(pod: V1Pod, container: V1ContainerStatus | undefined): { runti
       }
       if (state?.running) return { runtimeStatus: 'running', statusDescription: `Started at ${toUtc(state.running.startedAt)}` };
       return { runtimeStatus: 'unknown', statusDescription: 'Module container state unknown' };
-    case 'Pending':
+    case 'Pending': {
       if (!container) {
-        const cond = [...(status.conditions ?? [])].reverse()[0];
-        return { runtimeStatus: 'failed', statusDescription: cond?.message ?? cond?.reason ?? 'Pod pending with no container status' };
+        const scheduled = (status.conditions ?? []).find((c) => c.type === 'PodScheduled');
+        if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+          return { runtimeStatus: 'failed', statusDescription: `Module Failed reason: ${scheduled.message ?? scheduled.reason}` };
+        }
+        return { runtimeStatus: 'unknown', statusDescription: scheduled?.status === 'True' ? 'Module is being created' : 'Module is waiting to be scheduled' };
       }
       if (state?.terminated) return { runtimeStatus: byExit(state.terminated.exitCode), statusDescription: `Module terminated reason: ${state.terminated.reason ?? ''}`.trim() };
-      if (state?.waiting) return { runtimeStatus: 'backoff', statusDescription: `Module in Back-off reason: ${state.waiting.reason ?? 'Waiting'}` };
-      return { runtimeStatus: 'backoff', statusDescription: 'Module starting' };
+      if (state?.waiting) return waiting(state.waiting.reason);
+      return { runtimeStatus: 'unknown', statusDescription: 'Module is starting' };
+    }
     case 'Succeeded':
       return { runtimeStatus: 'stopped', statusDescription: status.message ?? status.reason ?? 'Module Stopped' };
     case 'Failed':
@@ -76,6 +91,15 @@ function classify(pod: V1Pod, container: V1ContainerStatus | undefined): { runti
     default:
       return { runtimeStatus: 'unknown', statusDescription: status ? `Pod phase ${status.phase ?? 'unknown'}` : 'Unable to get pod status' };
   }
+}
+
+/** Kubelet waiting reasons of a container that is being set up for the first time, not retried. */
+const STARTING_REASONS = new Set(['ContainerCreating', 'PodInitializing']);
+
+/** A waiting container: `unknown` while it is first being created, `backoff` while the kubelet retries. */
+function waiting(reason: string | undefined): { runtimeStatus: RuntimeStatus; statusDescription: string } {
+  if (reason !== undefined && STARTING_REASONS.has(reason)) return { runtimeStatus: 'unknown', statusDescription: `Module is being created reason: ${reason}` };
+  return { runtimeStatus: 'backoff', statusDescription: `Module in Back-off reason: ${reason ?? 'Waiting'}` };
 }
 
 function pickContainer(statuses: V1ContainerStatus[] | undefined, name: string): V1ContainerStatus | undefined {
@@ -93,7 +117,8 @@ export function toUtc(t: Date | string | undefined | null): string {
 /**
  * Runtime info of a module from all its pods: the newest pod that is not being deleted wins
  * (during a rollout the old pod may still be listed), and terminal pods (phase Failed or
- * Succeeded) that the ReplicaSet already replaced count as restarts.
+ * Succeeded) that the ReplicaSet already replaced count as restarts (a replacement still being
+ * created is then `backoff`: a restart is under way).
  */
 export function moduleRuntimeInfo(pods: readonly V1Pod[], containerName: string): ModuleRuntimeInfo | undefined {
   if (pods.length === 0) return undefined;
@@ -110,8 +135,11 @@ export function moduleRuntimeInfo(pods: readonly V1Pod[], containerName: string)
       .map((p) => podRuntimeInfo(p, containerName))
       .filter((i) => i.lastExitTimeUtc !== UNKNOWN_TIME)
       .sort((a, b) => b.lastExitTimeUtc.localeCompare(a.lastExitTimeUtc))[0];
+    // The ReplicaSet's replacement of an exited pod is a scheduled restart: `backoff`, not "being created".
+    const restarting = info.runtimeStatus === 'unknown' ? { runtimeStatus: 'backoff' as const, statusDescription: `Module in Back-off reason: replacing an exited pod (${info.statusDescription})` } : {};
     return {
       ...info,
+      ...restarting,
       restartCount,
       hasExited: true,
       lastRestartTimeUtc: info.lastRestartTimeUtc !== UNKNOWN_TIME ? info.lastRestartTimeUtc : toUtc(newest.metadata?.creationTimestamp),

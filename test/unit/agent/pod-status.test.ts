@@ -22,8 +22,13 @@ describe('podRuntimeInfo (PodExtensions.ConvertToRuntime)', () => {
     ['Running', { state: { terminated: { exitCode: 2, reason: 'Error' } } }, 'failed', /Failed reason: Error/],
     ['Running', { state: { terminated: { exitCode: 0, reason: 'Completed' } } }, 'stopped', /Stopped reason: Completed/],
     ['Running', undefined, 'failed', /unknown container status/],
-    ['Pending', { state: { waiting: { reason: 'ContainerCreating' } } }, 'backoff', /ContainerCreating/],
-    ['Pending', { state: { running: {} } }, 'backoff', /starting/],
+    ['Running', { state: { waiting: { reason: 'CreateContainerConfigError' } } }, 'backoff', /Back-off reason: CreateContainerConfigError/],
+    ['Pending', { state: { waiting: { reason: 'ContainerCreating' } } }, 'unknown', /being created reason: ContainerCreating/],
+    ['Pending', { state: { waiting: { reason: 'PodInitializing' } } }, 'unknown', /being created reason: PodInitializing/],
+    ['Pending', { state: { waiting: { reason: 'ImagePullBackOff' } } }, 'backoff', /Back-off reason: ImagePullBackOff/],
+    ['Pending', { state: { waiting: { reason: 'ErrImagePull' } } }, 'backoff', /Back-off reason: ErrImagePull/],
+    ['Pending', { state: { waiting: {} } }, 'backoff', /Back-off reason: Waiting/],
+    ['Pending', { state: { running: {} } }, 'unknown', /starting/],
     ['Pending', { state: { terminated: { exitCode: 1 } } }, 'failed', /terminated/],
     ['Succeeded', { state: { terminated: { exitCode: 0 } } }, 'stopped', /Stopped/],
     ['Failed', { state: { terminated: { exitCode: 1, reason: 'Error' } } }, 'failed', /Failed|Error/],
@@ -31,6 +36,25 @@ describe('podRuntimeInfo (PodExtensions.ConvertToRuntime)', () => {
     [undefined, undefined, 'unknown', /Unable to get pod status/],
   ])('maps phase %s with container %j to %s', (phase, container, status, description) => {
     const info = podRuntimeInfo(pod(phase, container as Record<string, unknown> | undefined), 'mod');
+    expect(info.runtimeStatus).toBe(status);
+    expect(info.statusDescription).toMatch(description);
+  });
+
+  it.each([
+    ['just created, not scheduled yet', [], 'unknown', /waiting to be scheduled/],
+    ['scheduled, no container status yet', [{ type: 'PodScheduled', status: 'True' }], 'unknown', /being created/],
+    [
+      'scheduled, containers not ready yet',
+      [
+        { type: 'PodScheduled', status: 'True' },
+        { type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [mod]' },
+      ],
+      'unknown',
+      /being created/,
+    ],
+    ['unschedulable', [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' }], 'failed', /0\/1 nodes are available/],
+  ])('maps a Pending pod without container status that is %s to %s', (_what, conditions, status, description) => {
+    const info = podRuntimeInfo({ metadata: { name: 'p' }, status: { phase: 'Pending', conditions } } as V1Pod, 'mod');
     expect(info.runtimeStatus).toBe(status);
     expect(info.statusDescription).toMatch(description);
   });
@@ -66,7 +90,13 @@ describe('moduleRuntimeInfo', () => {
     const old = pod('Running', { image: 'example/m:1.0', state: { running: {} } }, { metadata: { name: 'old', creationTimestamp: new Date(T0) } });
     const fresh = pod('Pending', { image: 'example/m:2.0', state: { waiting: { reason: 'ContainerCreating' } } }, { metadata: { name: 'new', creationTimestamp: new Date(T1) } });
     const dying = pod('Running', { image: 'example/m:3.0', state: { running: {} } }, { metadata: { name: 'dying', creationTimestamp: new Date('2026-01-02T00:00:00Z'), deletionTimestamp: new Date(T1) } });
-    expect(moduleRuntimeInfo([old, dying, fresh], 'mod')).toMatchObject({ image: 'example/m:2.0', runtimeStatus: 'backoff' });
+    expect(moduleRuntimeInfo([old, dying, fresh], 'mod')).toMatchObject({ image: 'example/m:2.0', runtimeStatus: 'unknown' });
+  });
+
+  it('reports the replacement of an exited pod that is still being created as backoff (a restart is under way)', () => {
+    const failed = pod('Failed', { state: { terminated: { exitCode: 4, finishedAt: new Date(T0) } } }, { metadata: { name: 'f', creationTimestamp: new Date(T0) } });
+    const fresh = pod('Pending', { state: { waiting: { reason: 'ContainerCreating' } } }, { metadata: { name: 'n', creationTimestamp: new Date(T1) } });
+    expect(moduleRuntimeInfo([failed, fresh], 'mod')).toMatchObject({ runtimeStatus: 'backoff', statusDescription: /replacing an exited pod/, restartCount: 1, exitCode: 4 });
   });
 
   it('counts replaced failed pods as restarts', () => {
