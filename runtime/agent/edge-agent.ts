@@ -41,7 +41,7 @@ export class EdgeAgent {
   private unsubscribe: (() => void) | undefined;
 
   constructor(readonly options: EdgeAgentOptions) {
-    const logger = options.logger.child({ component: 'agent', deviceId: options.deviceId });
+    const logger = agentLogger(options.logger, options.deviceId);
     this.environment = new KubernetesEnvironment({
       kube: options.kube,
       deviceId: options.deviceId,
@@ -83,4 +83,12 @@ export class EdgeAgent {
     await this.loop.stop();
     await this.agent.reportStopped(AbortSignal.timeout(2_000));
   }
+}
+
+/**
+ * The agent's logger: `component: agent` and the device id, bound once. Pino repeats a key bound
+ * by two child loggers in every line, and callers (the agent host) often bound `deviceId` already.
+ */
+export function agentLogger(logger: Logger, deviceId: string): Logger {
+  return logger.child(logger.bindings().deviceId === deviceId ? { component: 'agent' } : { component: 'agent', deviceId });
 }
