@@ -74,25 +74,28 @@ export const registerUp: RegisterCommand = (program, ctx) => {
         kubeConfig = loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
         clusterDescription = `current kubeconfig context ${kubeConfig.getCurrentContext()} (${kubeConfig.getCurrentCluster()?.server ?? '?'})`;
       } else {
-        const { clusterUp, clusterDown, clusterStatus } = await import('../../cluster/cluster-manager.js');
+        const { clusterStatus } = await import('../../cluster/cluster-manager.js');
+        const { startUpCluster } = await import('../../agent/up-cluster.js');
         const before = await clusterStatus({ name: CLUSTER_NAME, stateDir: g.stateDir });
         progress(`${before.running ? 'reusing' : 'starting'} the ${clusterKind} cluster "${CLUSTER_NAME}"${before.running || clusterKind !== 'local' ? '' : ' (on first use its binaries are built from Go modules, which takes minutes)'}`);
-        const { summary, started, elapsedMs } = await clusterUp({
+        const cluster = await startUpCluster({
           name: CLUSTER_NAME,
           stateDir: g.stateDir,
           provider: clusterKind,
-          logger: logger.child({ component: 'cluster' }),
+          logger,
           signal: ctx.shutdownSignal,
           onProgress: (m) => progress(`cluster: ${m}`),
           ensure: { onProgress: (p) => (p.kind === 'step' ? progress(`cluster: ${p.component} ${p.version}: ${p.message}`) : undefined) },
         });
+        const { summary, started, elapsedMs } = cluster;
         progress(`cluster "${summary.name}" ${started ? `ready in ${(elapsedMs / 1000).toFixed(1)} s` : 'was already running'}`);
         kubeConfig = loadKubeConfig({ kubeconfig: summary.kubeconfig, context: summary.context });
         clusterDescription = `${clusterKind} cluster "${summary.name}" (kubeconfig ${summary.kubeconfig})`;
-        if (!before.running) {
+        if (cluster.stop) {
+          const stop = cluster.stop;
           stopCluster = async () => {
             progress(`stopping the ${clusterKind} cluster "${CLUSTER_NAME}" (it was not running before)`);
-            await clusterDown({ name: CLUSTER_NAME, stateDir: g.stateDir, logger });
+            await stop();
           };
         }
       }
