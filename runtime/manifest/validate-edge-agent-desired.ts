@@ -117,8 +117,8 @@ const ENV_NAME = /^[-_a-zA-Z][-_a-zA-Z0-9]*$/;
  * results are only read. The shape check depends only on the joined text, since the parsed
  * createOptions are `JSON.parse` of it.
  */
-const imageCache = new BoundedCache<ImageParse>(4096, 1024);
-const createOptionsShapeCache = new BoundedCache<CreateOptionsProblem[]>(4096, 16 * 1024);
+const imageCache = new BoundedCache<ImageParse>(2048, 1024);
+const createOptionsShapeCache = new BoundedCache<CreateOptionsProblem[]>(2048, 16 * 1024);
 
 /** createOptions and image parsed while checking, reused by normalization (keyed by the settings object). */
 type ParsedSettings = Map<Json, { joined: JoinedCreateOptions; image: ImageParse | undefined }>;
@@ -159,7 +159,7 @@ function checkModule(name: string, module: Json, base: string, group: 'systemMod
 }
 
 /** `toK8sName` remembered per module name (several regular expressions per call). */
-const k8sNameCache = new BoundedCache<string>(4096, 1024);
+const k8sNameCache = new BoundedCache<string>(2048, 1024);
 
 function cachedK8sName(name: string): string {
   return k8sNameCache.get(name, () => toK8sName(name));

@@ -15,7 +15,7 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
  * `parseRoute` remembered per route text: the same routes come back on every `$edgeHub`
  * patch and every validation of the same manifest. Parse results are only read here.
  */
-const parsedRouteCache = new BoundedCache<ParseRouteResult>(4096, 4096);
+const parsedRouteCache = new BoundedCache<ParseRouteResult>(2048, 4096);
 
 /** `storeAndForwardConfiguration.timeToLiveSecs` when the manifest gives none (typical manifests use 7200). */
 export const DEFAULT_STORE_AND_FORWARD_TTL_SECS = 7200;

@@ -44,3 +44,33 @@ describe('twin rules', () => {
     expect(checkTwinSection({ 'a/b': [{ 'x.y': 1 }] }, '/d', 'm').map((p) => p.path)).toEqual(['/d/a~1b/0/x.y']);
   });
 });
+
+describe('twin section size', () => {
+  const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v), 'utf8');
+
+  it.each([
+    ['plain ASCII', 'threshold 25'],
+    ['quotes and backslashes', 'a"b\\c'],
+    ['short escapes', '\b\t\n\f\r'],
+    ['other control characters', '\u0000\u0001\u001f\u007f'],
+    ['two- and three-byte characters', 'é€ÿ\u0800\uffff'],
+    ['a surrogate pair', '\ud83d\ude00'],
+    ['lone surrogates', '\ud800x\udc00'],
+    ['line separators and BOM', '\u2028\u2029\ufeff'],
+  ])('is measured as JSON.stringify writes the section: %s', (_label, text) => {
+    // pad the section to exactly 32 KB, then one byte more: only the second is refused
+    const section: Record<string, unknown> = { [`k${text.length}`]: text, n: [1.5, -0, 1e21, null, true, false], u: undefined, pad: '' };
+    section.pad = 'x'.repeat(32 * 1024 - bytes(section));
+    expect(bytes(section)).toBe(32 * 1024);
+    expect(checkTwinSection(section, '/d', 'm').filter((p) => p.path === '/d')).toEqual([]);
+    section.pad = `${section.pad as string}x`;
+    expect(checkTwinSection(section, '/d', 'm')[0]).toEqual({ path: '/d', message: expect.stringContaining(`${32 * 1024 + 1} bytes`) });
+  });
+
+  it('asks JSON.stringify for values it treats specially (toJSON)', () => {
+    const section = { when: { toJSON: () => 'x'.repeat(40 * 1024) } };
+    // {"when":"…"}: 11 bytes around the 40 KB string
+    expect(checkTwinSection(section, '/d', 'm')[0]).toEqual({ path: '/d', message: expect.stringContaining(`${40 * 1024 + 11} bytes`) });
+    expect(checkTwinSection({ small: { toJSON: () => 1 } }, '/d', 'm')).toEqual([]);
+  });
+});
