@@ -33,6 +33,18 @@ export interface ConnectionInfo {
   deviceId: string;
   moduleId?: string | undefined;
   connectedTimeUtc: string;
+  /** A module holding its inputs subscription (input messages can be delivered to it). */
+  listensForInputs: boolean;
+}
+
+/**
+ * A module can now receive input messages: its SUBSCRIBE to `devices/<d>/modules/<m>/inputs/#`
+ * was granted, or it reconnected with a persisted session that holds it.
+ */
+export interface InputsSubscribedEvent {
+  clientId: string;
+  deviceId: string;
+  moduleId: string;
 }
 
 /** A module or device connected or disconnected (for `$edgeHub` reported `clients`). */
@@ -99,6 +111,11 @@ export interface Hub {
   connections(): ConnectionInfo[];
   /** Connection and disconnection of every device/module; returns unsubscribe. */
   onConnectionChanged(listener: (event: ConnectionEvent) => void): () => void;
+  /**
+   * A module started listening for input messages (fired after its `Connected` event, once
+   * per granted SUBSCRIBE or restored session); routing drains its queue then. Returns unsubscribe.
+   */
+  onInputsSubscribed(listener: (event: InputsSubscribedEvent) => void): () => void;
   /** Stops listening, disconnects everyone, closes the store when the hub opened it. */
   close(): Promise<void>;
 }

@@ -27,5 +27,5 @@ export { checkTwinPatch, checkSectionSize } from './twin-rules.js';
 export { parsePropertyBag, encodePropertyBag, SYSTEM_PROPERTY_NAMES, type PropertyBag } from './property-bag.js';
 export { createGroupCommit, type GroupCommit } from './group-commit.js';
 export { startHub, MAX_MESSAGE_BYTES } from './start-hub.js';
-export type { Hub, StartHubOptions, ConnectionEvent, ConnectionInfo, InputMessage, MethodInvocation, MethodResult } from './hub-types.js';
+export type { Hub, StartHubOptions, ConnectionEvent, ConnectionInfo, InputMessage, InputsSubscribedEvent, MethodInvocation, MethodResult } from './hub-types.js';
 export { upstreamRouter, type MessageRouter } from './message-router.js';

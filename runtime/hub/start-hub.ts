@@ -9,16 +9,16 @@ import type { HubMessage } from './store/message-store.js';
 import { clientIdOf, type IdentityRef } from './identity-id.js';
 import { MethodCalls } from './method-calls.js';
 import { authenticateConnect } from './auth.js';
-import { classifyClientPublish, hubTopics, isHubToClientTopic, isSubscriptionAllowed } from './topics.js';
+import { classifyClientPublish, hubTopics, isHubToClientTopic, isInputsFilter, isSubscriptionAllowed } from './topics.js';
 import { encodePropertyBag, parsePropertyBag } from './property-bag.js';
 import { ensureTlsMaterial } from './tls-material.js';
 import { upstreamRouter, type MessageRouter } from './message-router.js';
 import { Listeners } from './store/listeners.js';
 import { DEFAULT_MQTTS_PORT } from './connection-string.js';
 import { hardenParser, MAX_MESSAGE_BYTES } from './harden-parser.js';
-import type { ConnectionEvent, Hub, StartHubOptions } from './hub-types.js';
+import type { ConnectionEvent, Hub, InputsSubscribedEvent, StartHubOptions } from './hub-types.js';
 
-export type { ConnectionEvent, ConnectionInfo, Hub, InputMessage, MethodInvocation, MethodResult, StartHubOptions } from './hub-types.js';
+export type { ConnectionEvent, ConnectionInfo, Hub, InputMessage, InputsSubscribedEvent, MethodInvocation, MethodResult, StartHubOptions } from './hub-types.js';
 export { MAX_MESSAGE_BYTES } from './harden-parser.js';
 
 const DESIRED_FILTER = '$iothub/twin/PATCH/properties/desired/#';
@@ -53,6 +53,7 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
   const methods = new MethodCalls();
   const forwardIds = new Map<number, number>();
   const connectionEvents = new Listeners<ConnectionEvent>((e) => logger.error({ err: e }, 'connection listener failed'));
+  const inputsSubscribed = new Listeners<InputsSubscribedEvent>((e) => logger.error({ err: e }, 'inputs-subscribed listener failed'));
   let deliveryCounter = 0;
   const acceptedHosts = [...hostNames, 'localhost', '127.0.0.1'];
   const isoNow = () => new Date(clock.now()).toISOString();
@@ -145,6 +146,9 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
     live.set(conn.clientId, conn);
     logger.info({ clientId: conn.clientId }, 'client connected');
     connectionEvents.emit({ clientId: conn.clientId, deviceId: conn.identity.deviceId, moduleId: conn.identity.moduleId, status: 'Connected', timeUtc: conn.connectedTimeUtc });
+    // A persisted session (clean session off) that already holds the inputs subscription: the
+    // SDK may not subscribe again, so the module listens from now on.
+    if (listensForInputs(conn)) emitInputsSubscribed(conn);
     deliverC2d(conn);
   });
 
@@ -177,10 +181,24 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
     done(null, sub);
   };
 
+  // aedes emits this after queueing the SUBACK, with refused filters at QoS 128.
   broker.on('subscribe', (subs, client) => {
     const conn = byClient.get(client);
-    if (conn && subs.some((s) => s.topic.includes('/messages/devicebound/'))) deliverC2d(conn);
+    if (!conn || live.get(conn.clientId) !== conn) return;
+    const granted = subs.filter((s) => (s.qos as number) !== 128).map((s) => s.topic);
+    if (granted.some((t) => t.includes('/messages/devicebound/'))) deliverC2d(conn);
+    if (conn.identity.moduleId && granted.some((t) => isInputsFilter(conn.identity, t))) emitInputsSubscribed(conn);
   });
+
+  function listensForInputs(conn: Conn): boolean {
+    for (const f of conn.filters) if (isInputsFilter(conn.identity, f)) return true;
+    return false;
+  }
+
+  function emitInputsSubscribed(conn: Conn): void {
+    if (!conn.identity.moduleId) return;
+    inputsSubscribed.emit({ clientId: conn.clientId, deviceId: conn.identity.deviceId, moduleId: conn.identity.moduleId });
+  }
 
   broker.on('unsubscribe', (topics, client) => {
     const conn = byClient.get(client);
@@ -444,7 +462,7 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
     deliverToModuleInput(deviceId, moduleId, inputName, message) {
       const conn = live.get(`${deviceId}/${moduleId}`);
       if (!conn) return Promise.reject(new HubError('HUB_NOT_CONNECTED', `module ${deviceId}/${moduleId} is not connected`));
-      if (!conn.filters.has(`devices/${deviceId}/modules/${moduleId}/inputs/#`) && !conn.filters.has(`devices/${deviceId}/modules/${moduleId}/#`)) {
+      if (!listensForInputs(conn)) {
         return Promise.reject(new HubError('HUB_NOT_CONNECTED', `module ${deviceId}/${moduleId} does not listen for input messages`));
       }
       if (!/^[^/#+]+$/.test(inputName)) return Promise.reject(new HubError('HUB_INVALID_ID', `invalid input name ${JSON.stringify(inputName)}`));
@@ -457,8 +475,15 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
     },
     isConnected: (ref) => live.has(clientIdOf(ref)),
     connections: () =>
-      [...live.values()].map((c) => ({ clientId: c.clientId, deviceId: c.identity.deviceId, moduleId: c.identity.moduleId, connectedTimeUtc: c.connectedTimeUtc ?? '' })),
+      [...live.values()].map((c) => ({
+        clientId: c.clientId,
+        deviceId: c.identity.deviceId,
+        moduleId: c.identity.moduleId,
+        connectedTimeUtc: c.connectedTimeUtc ?? '',
+        listensForInputs: listensForInputs(c),
+      })),
     onConnectionChanged: (listener) => connectionEvents.add(listener),
+    onInputsSubscribed: (listener) => inputsSubscribed.add(listener),
     close() {
       closing ??= (async () => {
         for (const u of unsubscribers) u();

@@ -66,8 +66,18 @@ export function isSubscriptionAllowed(identity: IdentityRef, filter: string): bo
     case '$iothub/methods/POST/#':
       return true;
   }
+  if (!identity.moduleId) return filter === `devices/${identity.deviceId}/messages/devicebound/#`;
+  return isInputsFilter(identity, filter);
+}
+
+/**
+ * Whether `filter` is a module's input subscription: the Node SDK's
+ * `devices/<d>/modules/<m>/inputs/#`, or edgeHub's documented `devices/<d>/modules/<m>/#`
+ * (iotedge-protocol §7.3). Input messages are delivered only once a module holds one.
+ */
+export function isInputsFilter(identity: IdentityRef, filter: string): boolean {
   const { deviceId, moduleId } = identity;
-  if (!moduleId) return filter === `devices/${deviceId}/messages/devicebound/#`;
+  if (!moduleId) return false;
   return filter === `devices/${deviceId}/modules/${moduleId}/inputs/#` || filter === `devices/${deviceId}/modules/${moduleId}/#`;
 }
 

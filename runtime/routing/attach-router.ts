@@ -10,6 +10,8 @@ export interface AttachRouterOptions {
   clock?: Clock;
   /** See `EdgeRouterOptions.retryDelayMs`. */
   retryDelayMs?: number;
+  /** See `EdgeRouterOptions.maxRetryDelayMs`. */
+  maxRetryDelayMs?: number;
 }
 
 /**
@@ -26,10 +28,12 @@ export function attachRouter(hub: Hub, options: AttachRouterOptions = {}): EdgeR
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+    ...(options.maxRetryDelayMs !== undefined ? { maxRetryDelayMs: options.maxRetryDelayMs } : {}),
     hub: {
       deliverToModuleInput: (target, inputName, message) => hub.deliverToModuleInput(target.deviceId, target.moduleId, inputName, message),
       storeUpstream: (message) => hub.messages.enqueue(message, '$upstream'),
       onConnectionChanged: (listener) => hub.onConnectionChanged(listener),
+      onInputsSubscribed: (listener) => hub.onInputsSubscribed(listener),
       connections: () => hub.connections(),
     },
   });

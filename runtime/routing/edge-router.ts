@@ -39,8 +39,14 @@ export interface RouterHub {
   storeUpstream(message: HubMessage): Promise<unknown>;
   /** Live connections; with it the router follows connects/disconnects itself (see `attachRouter`). */
   onConnectionChanged?(listener: (event: { deviceId: string; moduleId?: string | undefined; status: 'Connected' | 'Disconnected' }) => void): () => void;
-  /** Who is connected when the router starts. */
-  connections?(): Array<{ deviceId: string; moduleId?: string | undefined }>;
+  /**
+   * A module's SUBSCRIBE to its inputs was granted (or it reconnected with a session holding
+   * it). With it the router drains a module's queue exactly then, instead of polling a module
+   * that connected but does not listen yet.
+   */
+  onInputsSubscribed?(listener: (event: ModuleRef) => void): () => void;
+  /** Who is connected when the router starts (`listensForInputs` when the hub knows it). */
+  connections?(): Array<{ deviceId: string; moduleId?: string | undefined; listensForInputs?: boolean }>;
 }
 
 export interface EdgeRouterOptions {
@@ -63,6 +69,8 @@ export interface EdgeRouterOptions {
    * yet; the hub refuses deliveries until it has (the SDK would drop them).
    */
   retryDelayMs?: number;
+  /** Longest retry back-off (default 2 s). */
+  maxRetryDelayMs?: number;
 }
 
 interface EdgeDeviceState {
@@ -87,7 +95,7 @@ interface Pump {
 const LIVE_WINDOW = 1000;
 /** Most unacknowledged deliveries per module while its backlog drains. */
 const DRAIN_WINDOW = 1000;
-const MAX_RETRY_DELAY_MS = 2000;
+const DEFAULT_MAX_RETRY_DELAY_MS = 2000;
 
 const EDGE_HUB = '$edgeHub';
 const TWIN_CHANGES = '/twinChangeNotifications';
@@ -126,6 +134,7 @@ export class EdgeRouter {
   private readonly batchSize: number;
   private readonly deliveryTimeoutMs: number;
   private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
   private closed = false;
   private queueClosed = false;
   /** Acknowledged deliveries not yet removed from routing.db. */
@@ -140,6 +149,7 @@ export class EdgeRouter {
     this.batchSize = options.batchSize ?? 256;
     this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 10_000;
     this.retryDelayMs = options.retryDelayMs ?? 50;
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
     this.queue = new RouteQueueStore(options.stateDir);
     this.group = createGroupCommit((items) => this.storeBatch(items));
     this.unsubscribe.push(
@@ -153,13 +163,19 @@ export class EdgeRouter {
     for (const identity of this.store.identities.list()) {
       if (identity.moduleId === EDGE_HUB) this.loadDevice(identity.deviceId, true);
     }
+    // Without the hub's inputs-subscribed signal a connected module is tried at once and
+    // retried with back-off until it subscribes.
+    const signalled = this.hub.onInputsSubscribed !== undefined;
+    if (this.hub.onInputsSubscribed) {
+      this.unsubscribe.push(this.hub.onInputsSubscribed((e) => this.inputsReady({ deviceId: e.deviceId, moduleId: e.moduleId })));
+    }
     if (this.hub.onConnectionChanged) {
       this.unsubscribe.push(
         this.hub.onConnectionChanged((e) => {
           const ref = { deviceId: e.deviceId, moduleId: e.moduleId };
           if (e.status === 'Connected') {
             this.clientConnected(ref);
-            if (e.moduleId) this.inputsReady({ deviceId: e.deviceId, moduleId: e.moduleId });
+            if (e.moduleId && !signalled) this.inputsReady({ deviceId: e.deviceId, moduleId: e.moduleId });
           } else {
             this.clientDisconnected(ref);
           }
@@ -168,7 +184,7 @@ export class EdgeRouter {
     }
     for (const c of this.hub.connections?.() ?? []) {
       this.clientConnected(c);
-      if (c.moduleId) this.inputsReady({ deviceId: c.deviceId, moduleId: c.moduleId });
+      if (c.moduleId && (!signalled || c.listensForInputs)) this.inputsReady({ deviceId: c.deviceId, moduleId: c.moduleId });
     }
     this.purgeTimer = setInterval(() => this.purgeExpired(), options.purgeIntervalMs ?? 5000);
     this.purgeTimer.unref();
@@ -238,10 +254,12 @@ export class EdgeRouter {
 
   /**
    * A module subscribed to its inputs (edgeHub delivers only then, otherwise the SDK would
-   * drop the messages): its queue starts draining.
+   * drop the messages): its queue starts draining now, cancelling any back-off wait.
    */
   inputsReady(ref: ModuleRef): void {
     this.ready.add(moduleKey(ref));
+    const p = this.pumps.get(moduleKey(ref));
+    if (p) p.failures = 0;
     this.pump(ref);
   }
 
@@ -459,7 +477,7 @@ export class EdgeRouter {
       this.pump(ref);
       return;
     }
-    const delay = Math.min(this.retryDelayMs * 2 ** (p.failures - 1), MAX_RETRY_DELAY_MS);
+    const delay = Math.min(this.retryDelayMs * 2 ** (p.failures - 1), this.maxRetryDelayMs);
     p.retry = setTimeout(() => {
       p.retry = undefined;
       this.pump(ref);

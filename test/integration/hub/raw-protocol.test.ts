@@ -16,18 +16,25 @@ afterAll(async () => {
   await t?.close();
 });
 
-const keyOf = (deviceId: string) => t.hub.store.identities.get({ deviceId })!.primaryKey;
+const refOf = (clientId: string) => {
+  const [deviceId, moduleId] = clientId.split('/') as [string, string | undefined];
+  return moduleId ? { deviceId, moduleId } : { deviceId };
+};
+const keyOf = (clientId: string) => t.hub.store.identities.get(refOf(clientId))!.primaryKey;
+const resourceOf = (clientId: string) => {
+  const { deviceId, moduleId } = refOf(clientId) as { deviceId: string; moduleId?: string };
+  return `localhost:${t.hub.mqttsPort}/devices/${deviceId}${moduleId ? `/modules/${moduleId}` : ''}`;
+};
 const future = () => Math.floor(Date.now() / 1000) + 3600;
 
-function connect(clientId: string, o: { password?: string; username?: string } = {}): Promise<MqttClient> {
-  const deviceId = clientId.split('/')[0]!;
+function connect(clientId: string, o: { password?: string; username?: string; clean?: boolean } = {}): Promise<MqttClient> {
   const client = mqtt.connect(`mqtts://localhost:${t.hub.mqttsPort}`, {
     ca: t.hub.caCert,
     clientId,
     username: o.username ?? `localhost:${t.hub.mqttsPort}/${clientId}/?api-version=2021-04-12`,
-    password: o.password ?? createSasToken(`localhost:${t.hub.mqttsPort}/devices/${deviceId}`, keyOf(deviceId), future()),
+    password: o.password ?? createSasToken(resourceOf(clientId), keyOf(clientId), future()),
     protocolVersion: 4,
-    clean: false,
+    clean: o.clean ?? false,
     reconnectPeriod: 0,
     connectTimeout: 5000,
   });
@@ -236,6 +243,44 @@ describe('the hub at the MQTT protocol level (MQTT.js)', () => {
     expect(will.body.toString()).toBe('gone');
     expect(will.properties['iothub-MessageType']).toBe('Will');
     client.end(true);
+  });
+
+  it('signals inputs-subscribed after a granted inputs SUBSCRIBE and when a persisted session reconnects, never for a refused one', async () => {
+    t.createModule('dev1', 'm1');
+    const log: string[] = [];
+    const offConn = t.hub.onConnectionChanged((e) => e.clientId === 'dev1/m1' && log.push(e.status));
+    const offInputs = t.hub.onInputsSubscribed((e) => log.push(`inputs ${e.deviceId}/${e.moduleId}`));
+    const listens = () => t.hub.connections().find((c) => c.clientId === 'dev1/m1')?.listensForInputs;
+    try {
+      const first = await connect('dev1/m1');
+      const refused = await first.subscribeAsync('devices/dev1/modules/other/inputs/#', { qos: 1 }).catch((e: { packet: { granted: number[] } }) => e.packet.granted);
+      expect(refused).toEqual([128]);
+      await first.subscribeAsync('$iothub/methods/POST/#');
+      expect(log).toEqual(['Connected']);
+      expect(listens()).toBe(false);
+      await first.subscribeAsync('devices/dev1/modules/m1/inputs/#', { qos: 1 });
+      await waitFor(() => log.length === 2, 2000, 'inputs-subscribed event');
+      expect(log).toEqual(['Connected', 'inputs dev1/m1']);
+      expect(listens()).toBe(true);
+      await first.endAsync();
+      await waitFor(() => log.length === 3, 2000, 'disconnect');
+
+      // Clean session off: the kept subscription makes the module listen again at once.
+      const again = await connect('dev1/m1');
+      await waitFor(() => log.length === 5, 2000, 'reconnect events');
+      expect(log.slice(3)).toEqual(['Connected', 'inputs dev1/m1']);
+      await again.endAsync();
+      await waitFor(() => log.length === 6, 2000, 'disconnect');
+
+      // Clean session on: the session is dropped, nothing listens until a new SUBSCRIBE.
+      await connect('dev1/m1', { clean: true });
+      await waitFor(() => log.length === 7, 2000, 'clean connect');
+      expect(log.slice(6)).toEqual(['Connected']);
+      expect(listens()).toBe(false);
+    } finally {
+      offConn();
+      offInputs();
+    }
   });
 
   it('answers 404 for a method on a connected client that does not listen for methods', async () => {

@@ -125,6 +125,55 @@ describe('EdgeRouter', () => {
     expect(router.queueDepth()).toBe(0);
   });
 
+  it('drains a connected module only once the hub signals its inputs subscription, without waiting out a back-off', async () => {
+    router.close();
+    type ConnListener = Parameters<NonNullable<RouterHub['onConnectionChanged']>>[0];
+    let connListener: ConnListener | undefined;
+    let inputsListener: ((e: ModuleRef) => void) | undefined;
+    const attempts: string[] = [];
+    const listening = new Set<string>();
+    const signalling: RouterHub = {
+      deliverToModuleInput: async (target, inputName, message) => {
+        const key = `${target.deviceId}/${target.moduleId}`;
+        attempts.push(key);
+        if (!listening.has(key)) throw new Error(`${key} does not listen for input messages`);
+        return hub.deliverToModuleInput(target, inputName, message);
+      },
+      storeUpstream: (m) => hub.storeUpstream(m),
+      onConnectionChanged: (l) => ((connListener = l), () => (connListener = undefined)),
+      onInputsSubscribed: (l) => ((inputsListener = l), () => (inputsListener = undefined)),
+    };
+    // A back-off far longer than the test: only the signal can make the delivery happen.
+    router = new EdgeRouter({ store, hub: signalling, stateDir: dir, clock, retryDelayMs: 600_000, maxRetryDelayMs: 600_000, purgeIntervalMs: 60_000 });
+    deploy({ schemaVersion: '1.1', routes: { r1: 'FROM /messages/modules/sensor/* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
+    for (let i = 0; i < 3; i += 1) await router.route(output('sensor', 'out1', { i }));
+
+    connListener!({ deviceId: 'edge-1', moduleId: 'filter', status: 'Connected' });
+    await settle();
+    expect(attempts).toEqual([]); // connected but not subscribed: nothing is tried
+
+    listening.add('edge-1/filter');
+    inputsListener!({ deviceId: 'edge-1', moduleId: 'filter' });
+    await settle();
+    expect(hub.delivered.map((d) => JSON.parse(d.message.body.toString()).i)).toEqual([0, 1, 2]);
+    expect(router.queueDepth()).toBe(0);
+  });
+
+  it('cuts a pending back-off short when the module subscribes to its inputs', async () => {
+    router.close();
+    router = new EdgeRouter({ store, hub, stateDir: dir, clock, retryDelayMs: 600_000, maxRetryDelayMs: 600_000, purgeIntervalMs: 60_000 });
+    deploy({ schemaVersion: '1.1', routes: { r1: 'FROM /messages/modules/sensor/* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
+    hub.offline.add('edge-1/filter');
+    router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' }); // tried, fails, waits 10 minutes
+    await router.route(output('sensor', 'out1', { i: 1 }));
+    await settle();
+    expect(hub.delivered).toHaveLength(0);
+    hub.offline.delete('edge-1/filter');
+    router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' });
+    await settle();
+    expect(hub.delivered).toHaveLength(1);
+  });
+
   it('keeps undelivered messages when the module drops mid-delivery and retries', async () => {
     deploy({ schemaVersion: '1.1', routes: { r1: 'FROM /* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
     hub.offline.add('edge-1/filter');

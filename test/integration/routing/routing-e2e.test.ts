@@ -145,6 +145,23 @@ describe('routing end to end with the Azure IoT SDK', () => {
     await waitFor(() => router.queueDepth() === 0, 'an empty queue');
   });
 
+  it('delivers queued messages as soon as the target SDK module subscribes to its inputs, not after a retry back-off', async () => {
+    await stop();
+    t = await startTestHub({ stateDir: dir });
+    // Retries wait 10 minutes: a delivery within this test can only come from the hub's
+    // inputs-subscribed signal.
+    router = attachRouter(t.hub, { clock, retryDelayMs: 600_000, maxRetryDelayMs: 600_000 });
+    deploy({ schemaVersion: '1.1', routes: { r: 'FROM /messages/modules/sensor/* INTO BrokeredEndpoint("/modules/sink/inputs/in")' } });
+    const sensor = await t.moduleClient(EDGE, 'sensor');
+    for (let i = 0; i < 3; i += 1) await sensor.sendOutputEvent('out1', json({ i }));
+    const sink = await t.moduleClient(EDGE, 'sink'); // connected, not yet listening for inputs
+    await new Promise((r) => setTimeout(r, 50));
+    expect(router.queueDepth({ deviceId: EDGE, moduleId: 'sink' })).toBe(3);
+    const got = collect(sink); // subscribes to devices/edge-1/modules/sink/inputs/#
+    await waitFor(() => got.length === 3, 'the queued messages', 5000);
+    expect(got.map((g) => g.body.i)).toEqual([0, 1, 2]);
+  });
+
   it('drops messages whose route TTL expired while the target was offline', async () => {
     deploy({
       schemaVersion: '1.1',
