@@ -68,3 +68,16 @@ export function currentModuleSet(state: CurrentState): ModuleSet {
   for (const [name, m] of state.modules) out.set(name, m.spec);
   return out;
 }
+
+/**
+ * Whether a module of a lower startupOrder group is far enough along for the next group to
+ * start: its pod is Ready, or it already ran and exited (a crashing module will not get Ready by
+ * waiting, and IoT Edge itself only orders the start commands, it never waits on a module's
+ * health, iotedge-protocol.md §4), or the agent stopped it under its restart policy.
+ */
+export function startupOrderSatisfied(module: CurrentModule | undefined): boolean {
+  if (!module) return false;
+  if (module.agentStop) return true;
+  const runtime = module.runtime;
+  return runtime !== undefined && (runtime.ready || runtime.hasExited);
+}

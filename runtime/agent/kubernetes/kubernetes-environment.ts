@@ -18,7 +18,7 @@ import { translateDeployment, withDefaultTag, type DeviceTranslation, type Modul
 import { commandId, type Command, type CommandFactory, type CommandKind } from '../command.js';
 import type { Environment } from '../ports.js';
 import { moduleRuntimeInfo } from '../pod-status.js';
-import type { AgentStopRecord, CurrentModule, CurrentState } from '../runtime-info.js';
+import { startupOrderSatisfied, type AgentStopRecord, type CurrentModule, type CurrentState } from '../runtime-info.js';
 import type { KubeApi, KubeObject } from './kube-api.js';
 import { WatchedCollection } from './watched-collection.js';
 
@@ -118,7 +118,7 @@ export class KubernetesEnvironment implements Environment {
   async translate(config: EdgeAgentConfig): Promise<DeviceTranslation> {
     const context = await this.options.translateContext(config);
     const translation = translateDeployment(config, context);
-    for (const w of translation.warnings) this.options.logger.warn({ deviceId: this.options.deviceId }, w);
+    for (const w of translation.warnings) this.options.logger.warn(w);
     return translation;
   }
 
@@ -143,7 +143,8 @@ export class KubernetesEnvironment implements Environment {
   }
 
   /**
-   * Waits until each module has a Ready pod of its current spec, or the timeout passes (then
+   * Waits until each module has a Ready pod of its current spec (or has already run and exited,
+   * see `startupOrderSatisfied`), or the timeout passes (then
    * the next group starts anyway and the module's status tells the story, as IoT Edge never
    * blocks a deployment on one module).
    */
@@ -152,10 +153,10 @@ export class KubernetesEnvironment implements Environment {
     const names = new Set(modules.map((m) => m.name));
     while (true) {
       const current = await this.readCurrent(signal);
-      const waiting = [...names].filter((n) => !current.modules.get(n)?.runtime?.ready);
+      const waiting = [...names].filter((n) => !startupOrderSatisfied(current.modules.get(n)));
       if (waiting.length === 0) return;
       if (this.options.clock.now() >= deadline) {
-        this.options.logger.warn({ deviceId: this.options.deviceId, waiting }, 'startupOrder group not Ready in time; starting the next group anyway');
+        this.options.logger.warn({ waiting }, 'startupOrder group not Ready in time; starting the next group anyway');
         return;
       }
       await this.options.clock.sleep(this.options.readyPollMs ?? 200, signal);
