@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { isoTime, type Clock } from '../clock.js';
 import { describeError } from '../errors.js';
 import type { EdgeAgentConfig } from '../manifest/model.js';
+import { agentPlatform } from './agent-platform.js';
 import { moduleSetOf } from './module-set.js';
 import { EnvironmentUnavailableError, OrderedRetryPlanRunner, PlanExecutionError } from './plan-runner.js';
 import { planReconcile } from './planner.js';
@@ -171,15 +172,18 @@ export class Agent {
         return;
       }
     }
-    if (this.compact && pass.lastDesiredVersion !== this.compactForVersion) this.compact = false;
+    // Desired unreadable this pass: the version last acted on still stands (a missing key would null it in the twin).
+    const previousVersion = this.lastReported?.lastDesiredVersion;
+    const lastDesiredVersion = pass.lastDesiredVersion ?? (typeof previousVersion === 'number' ? previousVersion : undefined);
+    if (this.compact && lastDesiredVersion !== this.compactForVersion) this.compact = false;
     const next = buildReportedState({
       config: this.lastGoodConfig,
-      lastDesiredVersion: pass.lastDesiredVersion,
+      lastDesiredVersion,
       status: pass.status,
       current: pass.current,
       agentStartTimeUtc: this.startTimeUtc,
-      version: this.options.version ?? { version: '0.1.0', build: 'edgemu', commit: '' },
-      platform: this.options.platform ?? { os: process.platform, architecture: process.arch, version: process.version },
+      version: this.options.version ?? DEFAULT_PLATFORM.version,
+      platform: this.options.platform ?? DEFAULT_PLATFORM.platform,
       restartPolicy: this.options.restartPolicy ?? DEFAULT_RESTART_POLICY_OPTIONS,
       compact: this.compact,
     });
@@ -196,7 +200,7 @@ export class Agent {
         // IoT Hub's 32 KB reported-section limit (iotedge-protocol.md §1.1): report less per module rather than nothing.
         logger.warn({ err: describeError(error) }, 'the hub refused the report for its size; reporting module status without settings and env');
         this.compact = true;
-        this.compactForVersion = pass.lastDesiredVersion;
+        this.compactForVersion = lastDesiredVersion;
         return this.report(pass, signal);
       }
       // The hub may simply be away; the cache is unchanged so the next pass sends the same difference.
@@ -204,6 +208,8 @@ export class Agent {
     }
   }
 }
+
+const DEFAULT_PLATFORM = agentPlatform();
 
 /**
  * edgeAgent and edgeHub run inside edgemu and get no workload (runtime/translate skips them

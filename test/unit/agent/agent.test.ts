@@ -89,11 +89,24 @@ describe('Agent.reconcileOnce', () => {
     });
   });
 
-  it('sends nothing on a pass where nothing changed', async () => {
-    const { agent, reporter, signal } = setup({ modules: [spec('a')] });
+  it('writes nothing to the cluster or the twin on passes where nothing changed (level-triggered, idempotent)', async () => {
+    const { agent, environment, reporter, signal } = setup({ modules: [spec('a')] });
     await agent.reconcileOnce(signal);
-    await agent.reconcileOnce(signal);
+    expect(await agent.reconcileOnce(signal)).toMatchObject({ status: { code: 200 }, planLength: 0 });
+    expect(await agent.reconcileOnce(signal)).toMatchObject({ status: { code: 200 }, planLength: 0 });
+    expect(environment.factory.executed).toEqual(['create a']);
     expect(reporter.patches).toHaveLength(1);
+  });
+
+  it('keeps the last lastDesiredVersion when the deployment cannot be read (never nulls it)', async () => {
+    const { agent, source, reporter, signal } = setup({ modules: [spec('a')] }, 4);
+    await agent.reconcileOnce(signal);
+    source.getDesired = async () => {
+      throw new Error('twin read timed out');
+    };
+    await expect(agent.reconcileOnce(signal)).rejects.toThrow(/timed out/);
+    expect(reporter.patches[1]).toEqual({ lastDesiredStatus: { code: 500, description: 'cannot read the deployment: twin read timed out' } });
+    expect(agent.reported?.lastDesiredVersion).toBe(4);
   });
 
   it.each([
