@@ -157,9 +157,18 @@ function numberJsonLength(value: number): number {
 /** Characters JSON.stringify writes as themselves and that take one UTF-8 byte. */
 const PLAIN_JSON_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** The UTF-8 size of `JSON.stringify(text)` (ECMA-262 QuoteJSONString), without building it. */
 export function jsonStringBytes(text: string): number {
   if (PLAIN_JSON_TEXT.test(text)) return text.length + 2;
+  if (PRINTABLE_ASCII.test(text)) {
+    // e.g. createOptions (JSON inside a string): only quotes and backslashes are escaped
+    let size = text.length + 2;
+    for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) size++;
+    for (let i = text.indexOf('\\'); i !== -1; i = text.indexOf('\\', i + 1)) size++;
+    return size;
+  }
   let size = 2;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
