@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, ModuleClient, Message } from 'azure-iot-device';
@@ -158,6 +159,45 @@ describe('the service CLI commands against a running hub, with real SDK clients 
     expect(r.code).toBe(0);
     expect(event).toMatchObject({ deviceId: 'dev1', properties: { alert: 'true' }, body: '{"temperature":21.5}' });
   });
+
+  it('refuses to monitor a device or module the hub does not know (exit 1) instead of streaming nothing', async () => {
+    const device = await cli(['monitor', '--device', 'ghost']);
+    expect(device.code).toBe(1);
+    expect(device.err).toContain('Device ghost not found');
+    const module = await cli(['monitor', '--device', 'dev1', '--module', 'ghost']);
+    expect(module.code).toBe(1);
+    expect(module.err).toContain('Module ghost on device dev1 not found');
+  });
+
+  it('names a --module filter without --device as that module of every device', async () => {
+    const stop = new AbortController();
+    stop.abort();
+    const r = await cli(['monitor', '--module', 'modA'], stop.signal);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('monitoring module modA of all devices');
+  });
+
+  it('ends quietly with exit 0 when the reader of its stdout goes away (edgemu monitor | head)', async () => {
+    // The real binary with a pipe as stdout; destroying our end makes its next write fail with EPIPE.
+    const child = spawn(process.execPath, [path.resolve('bin/edgemu.js'), '--state-dir', stateDir, '--log-level', 'silent', 'monitor', '--device', 'dev1', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const firstLine = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    const sending = setInterval(() => void device.sendEvent(new Message('{"pipe":true}')).catch(() => undefined), 100);
+    try {
+      await firstLine;
+      child.stdout.destroy();
+      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]);
+      if (code === 'timeout') child.kill('SIGKILL');
+      expect(stderr).not.toContain('EPIPE');
+      expect(code).toBe(0);
+    } finally {
+      clearInterval(sending);
+    }
+  }, 30_000);
 
   it('sends a C2D message with properties that the device receives', async () => {
     const r = await cli(['c2d', 'send', 'dev1', 'hello device', '--property', 'kind=greeting', '--json']);
