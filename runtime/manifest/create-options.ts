@@ -19,15 +19,16 @@ export type JoinedCreateOptions =
  * Errors name the chunk key to edit. Never throws.
  */
 export function joinCreateOptions(settings: Record<string, unknown>): JoinedCreateOptions {
-  const keys = Object.keys(settings)
-    .filter((k) => CHUNK_KEY.test(k))
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const keys: string[] = [];
+  for (const k of Object.keys(settings)) if (CHUNK_KEY.test(k)) keys.push(k);
+  if (keys.length > 1) keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (keys.length === 0) return { ok: true, raw: '', value: {}, chunkKeys: [] };
   if (keys.length > MAX_CREATE_OPTIONS_CHUNKS) {
     return { ok: false, key: keys[MAX_CREATE_OPTIONS_CHUNKS]!, message: `createOptions has ${keys.length} chunks; at most ${MAX_CREATE_OPTIONS_CHUNKS} are allowed` };
   }
   const pieces: string[] = [];
-  for (const [i, key] of keys.entries()) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const suffix = CHUNK_KEY.exec(key)![1]!;
     const expected = i === 0 ? '' : String(i).padStart(2, '0');
     if (suffix !== expected) {
@@ -42,7 +43,7 @@ export function joinCreateOptions(settings: Record<string, unknown>): JoinedCrea
     if (typeof piece !== 'string') return { ok: false, key, message: `createOptions chunk "${key}" must be a string` };
     pieces.push(piece);
   }
-  const raw = pieces.join('');
+  const raw = pieces.length === 1 ? pieces[0]! : pieces.join('');
   const trimmed = raw.trim();
   if (trimmed === '' || trimmed === 'null') return { ok: true, raw, value: {}, chunkKeys: keys };
   let parsed: unknown;

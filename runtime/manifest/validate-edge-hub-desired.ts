@@ -58,21 +58,25 @@ export function checkEdgeHubDesired(
     for (const [name, value] of Object.entries(desired.routes)) {
       const text = typeof value === 'string' ? value : isObject(value) && typeof value.route === 'string' ? value.route : undefined;
       if (text === undefined) continue;
-      const path = typeof value === 'string' ? pointer(base, 'routes', name) : pointer(base, 'routes', name, 'route');
       // edgeHub 1.0 skips blank string routes (EdgeHubDesiredProperties_1_0); report it, it is never what was meant
       if (text.trim() === '') {
         if (typeof value === 'string') issues.warn(`route "${name}" is blank and is ignored`);
-        else issues.add(400, path, `route "${name}" is empty: write "FROM <source> [WHERE <condition>] INTO <sink>"`);
+        else issues.add(400, routePointer(base, name, value), `route "${name}" is empty: write "FROM <source> [WHERE <condition>] INTO <sink>"`);
         continue;
       }
       // the route grammar of edgeHub (Route.g4 / Condition.g4), with the position of the first error
       const parsed = parsedRouteCache.get(text, () => parseRoute(text));
-      if (!parsed.ok) issues.add(400, path, `route "${name}" is not valid at character ${parsed.error.position + 1}: ${parsed.error.message}${excerpt(text, parsed.error.position)}`);
+      if (!parsed.ok) issues.add(400, routePointer(base, name, value), `route "${name}" is not valid at character ${parsed.error.position + 1}: ${parsed.error.message}${excerpt(text, parsed.error.position)}`);
       else parsedRoutes?.set(name, parsed.route);
     }
   }
   if (issues.count > before) return undefined;
   return () => normalize(desired);
+}
+
+/** Where a route's text is: the route itself, or its `route` property (built only for problems). */
+function routePointer(base: string, name: string, value: unknown): string {
+  return typeof value === 'string' ? pointer(base, 'routes', name) : pointer(base, 'routes', name, 'route');
 }
 
 /** A short view of the route around `position`, e.g. ` (near "…WHERE temp > ▸INTO $upstream")`. */
