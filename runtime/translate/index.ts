@@ -11,3 +11,4 @@ export { registrySecretName, normalizeRegistryAddress } from './registry-secrets
 export { mapCreateOptions, isQualifiedKey, distinctK8sName, HUB_CA_FILE, HUB_CA_MOUNT_PATH, HUB_CA_VOLUME, NODE_PORT_RANGE, type MappedCreateOptions } from './map-create-options.js';
 export { renderObjects, type RenderFormat } from './render-objects.js';
 export { canonicalJson, specHash } from './spec-hash.js';
+export { checkTranslateInputs, type TranslateInputs } from './translate-inputs.js';

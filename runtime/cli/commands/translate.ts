@@ -46,12 +46,19 @@ export const registerTranslate: RegisterCommand = (program, ctx) => {
     )
     .action(async (manifest: string, opts: TranslateOptions, command: Command) => {
       const g = globalOptions(command);
-      if (opts.device.trim() === '') throw new UsageError('--device must not be empty');
-      const [{ loadDeploymentFile }, { translateDeployment, renderObjects }, { translateContextFromState }] = await Promise.all([
+      const [{ loadDeploymentFile }, { translateDeployment, renderObjects, checkTranslateInputs }, { translateContextFromState }] = await Promise.all([
         import('../../manifest/manifest-file.js'),
         import('../../translate/index.js'),
         import('../../translate/context-from-state.js'),
       ]);
+      const problem = checkTranslateInputs({
+        deviceId: opts.device,
+        gatewayHost: opts.gatewayHost,
+        hubHostName: opts.hubHostName,
+        storageClass: opts.storageClass,
+        volumeSize: opts.volumeSize,
+      });
+      if (problem !== undefined) throw new UsageError(problem);
       const { deployment, warnings: manifestWarnings } = await loadDeploymentFile(manifest);
       const { context, notes } = await translateContextFromState({
         stateDir: g.stateDir,

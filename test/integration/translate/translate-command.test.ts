@@ -157,4 +157,16 @@ describe('edgemu translate', () => {
   ])('exits 2 on bad usage: %j', async (argv) => {
     expect((await run(['--state-dir', path.join(root, 'none'), ...argv])).code).toBe(2);
   });
+
+  it.each([
+    [['--device', 'bad/dev'], '--device "bad/dev" is not a valid IoT Hub device id'],
+    [['--device', 'edge-1', '--gateway-host', 'a b'], '--gateway-host "a b" is not a host name'],
+    [['--device', 'edge-1', '--volume-size', 'lots'], '--volume-size "lots" is not a positive Kubernetes quantity'],
+    [['--device', 'edge-1', '--storage-class', 'Fast SSD'], '--storage-class "Fast SSD"'],
+  ])('exits 2 naming the flag, and prints no objects, for unusable input: %j', async (flags, message) => {
+    const r = await run(['--state-dir', path.join(root, 'none'), 'translate', EXAMPLE, ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+    expect(r.out).toBe('');
+  });
 });
