@@ -8,45 +8,22 @@
  * Aims from the issue: 50 modules < 15 s; no-op pass at 200 modules < 50 ms.
  * Usage: npm run bench -- agent   (EDGEMU_BENCH_SIZES=10,50 to limit sizes)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { EdgeAgent } from '../runtime/agent/edge-agent.js';
 import { AgentHost } from '../runtime/agent/agent-host.js';
-import { ClientNodeKubeApi } from '../runtime/agent/kubernetes/client-node-kube-api.js';
-import type { ConfigSource, DesiredDocument, Reporter } from '../runtime/agent/ports.js';
-import { applyReportedPatch, type JsonObject } from '../runtime/agent/reported-state.js';
+import type { EdgeAgent } from '../runtime/agent/edge-agent.js';
 import { systemClock } from '../runtime/clock.js';
 import { startLocalCluster, stopLocalCluster } from '../runtime/cluster/local-cluster.js';
 import { startHub } from '../runtime/hub/start-hub.js';
 import { silentLogger } from '../runtime/log/create-logger.js';
-import { validateEdgeAgentDesired } from '../runtime/manifest/index.js';
 import { applyConfigurationContent } from '../runtime/service-api/apply-configuration.js';
 import { deviceNamespace } from '../runtime/translate/labels.js';
+import { MemoryTwin, memoryTwinAgent } from '../test/k8s/agent/agent-harness.js';
 
 const sizes = (process.env.EDGEMU_BENCH_SIZES ?? '10,50,200').split(',').map(Number);
 const NOOP_PASSES = 30;
-
-class MemoryTwin implements ConfigSource, Reporter {
-  version = 1;
-  reported: JsonObject = {};
-  private listeners = new Set<(r: string) => void>();
-  constructor(public desired: Record<string, unknown>) {}
-  async getDesired(): Promise<DesiredDocument> {
-    return { version: this.version, desired: this.desired };
-  }
-  onChange(l: (r: string) => void) {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  async readReported() {
-    return this.reported;
-  }
-  async report(patch: JsonObject) {
-    this.reported = applyReportedPatch(this.reported, patch);
-  }
-}
 
 function agentDesired(n: number): Record<string, unknown> {
   const modules: Record<string, unknown> = {};
@@ -123,22 +100,11 @@ try {
   for (const n of sizes) {
     const deviceId = `bench-mem-${n}`;
     const twin = new MemoryTwin({});
-    const agent = new EdgeAgent({
-      deviceId,
-      configSource: twin,
-      reporter: twin,
-      validate: validateEdgeAgentDesired,
-      kube: new ClientNodeKubeApi(kc),
-      translateContext: () => ({ deviceId, iotHubHostName: 'bench', gatewayHostName: 'bench', hubCaPem: 'ca', identities: {} }),
-      clock: systemClock,
-      logger: silentLogger(),
-    });
+    const agent = memoryTwinAgent(kc, deviceId, twin);
     agent.start();
     await until(() => (twin.reported.lastDesiredStatus as { code?: number } | undefined)?.code === 417, 10_000, 'agent idle');
     const t0 = performance.now();
-    twin.desired = agentDesired(n);
-    twin.version += 1;
-    agent.loop.markDirty('bench deploy', { urgent: true });
+    twin.setDesired(agentDesired(n));
     await until(() => allRunning(twin.reported, n), 180_000, `${n} modules running`);
     const deploySeconds = (performance.now() - t0) / 1000;
     const noop = await noopPasses(agent);
@@ -151,6 +117,7 @@ try {
   // Through the embedded hub: the agent reads and reports over MQTT like any module. The hub
   // keeps IoT Hub's 32 KB limit per twin section, which the reported state of 200 modules exceeds.
   const hubDir = path.join(root, 'hub');
+  mkdirSync(hubDir, { recursive: true }); // startHub writes its TLS material before opening the store (which would create the dir)
   const hub = await startHub({ stateDir: hubDir, bindAddress: '127.0.0.1', mqttsPort: 0 });
   const hubSizes = sizes.filter((n) => n <= 50);
   for (const n of hubSizes) hub.store.identities.createDevice(`bench-hub-${n}`, { edge: true });

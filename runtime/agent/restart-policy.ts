@@ -1,5 +1,5 @@
 import type { RestartPolicy } from '../manifest/model.js';
-import type { AgentStopRecord, CurrentModule, ModuleRuntimeInfo, RuntimeStatus } from './runtime-info.js';
+import { UNKNOWN_TIME, type AgentStopRecord, type CurrentModule, type ModuleRuntimeInfo, type RuntimeStatus } from './runtime-info.js';
 
 /**
  * IoT Edge's restart figures (`Agent.Service/appsettings_agent.json`, `RestartPolicyManager.cs`,
@@ -118,10 +118,10 @@ export function effectiveRuntimeInfo(module: CurrentModule, options: RestartPoli
       runtimeStatus: agentStop.runtimeStatus,
       statusDescription: agentStop.statusDescription,
       exitCode: agentStop.exitCode,
-      lastStartTimeUtc: runtime?.lastStartTimeUtc ?? '0001-01-01T00:00:00Z',
+      lastStartTimeUtc: runtime?.lastStartTimeUtc ?? UNKNOWN_TIME,
       lastExitTimeUtc: agentStop.lastExitTimeUtc,
       restartCount: agentStop.restartCount,
-      lastRestartTimeUtc: runtime?.lastRestartTimeUtc ?? '0001-01-01T00:00:00Z',
+      lastRestartTimeUtc: runtime?.lastRestartTimeUtc ?? UNKNOWN_TIME,
       image: runtime?.image ?? spec.image,
       hasExited: true,
       ready: false,
@@ -133,10 +133,10 @@ export function effectiveRuntimeInfo(module: CurrentModule, options: RestartPoli
       runtimeStatus: stoppedOnPurpose ? 'stopped' : 'unknown',
       statusDescription: stoppedOnPurpose ? 'Module stopped (desired status stopped)' : 'Unable to get pod status',
       exitCode: 0,
-      lastStartTimeUtc: '0001-01-01T00:00:00Z',
-      lastExitTimeUtc: '0001-01-01T00:00:00Z',
+      lastStartTimeUtc: UNKNOWN_TIME,
+      lastExitTimeUtc: UNKNOWN_TIME,
       restartCount: 0,
-      lastRestartTimeUtc: '0001-01-01T00:00:00Z',
+      lastRestartTimeUtc: UNKNOWN_TIME,
       image: spec.image,
       hasExited: false,
       ready: false,

@@ -76,8 +76,12 @@ export function syntheticDesired(modules: Record<string, Partial<{ image: string
 
 export const uniqueDevice = (prefix: string): string => `${prefix}-${randomBytes(3).toString('hex')}`;
 
-export function startAgent(kc: KubeConfig, deviceId: string, twin: MemoryTwin, over: Partial<EdgeAgentOptions> = {}): EdgeAgent {
-  const agent = new EdgeAgent({
+/**
+ * An edge agent on a MemoryTwin, with the agent's production timings unless overridden (the
+ * benchmark uses it as is; tests go through `startAgent`).
+ */
+export function memoryTwinAgent(kc: KubeConfig, deviceId: string, twin: MemoryTwin, over: Partial<EdgeAgentOptions> = {}): EdgeAgent {
+  return new EdgeAgent({
     deviceId,
     configSource: twin,
     reporter: twin,
@@ -86,12 +90,13 @@ export function startAgent(kc: KubeConfig, deviceId: string, twin: MemoryTwin, o
     translateContext: () => ({ deviceId, iotHubHostName: 'edgemu.local', gatewayHostName: 'edgemu.local', hubCaPem: 'test-ca', identities: {} }),
     clock: systemClock,
     logger: silentLogger(),
-    resyncMs: 1_000,
-    readyTimeoutMs: 10_000,
-    errorBackoffBaseMs: 200,
-    errorBackoffMaxMs: 1_000,
     ...over,
   });
+}
+
+/** A started agent with test timings (1 s resync, 10 s ready timeout, short error back-off). */
+export function startAgent(kc: KubeConfig, deviceId: string, twin: MemoryTwin, over: Partial<EdgeAgentOptions> = {}): EdgeAgent {
+  const agent = memoryTwinAgent(kc, deviceId, twin, { resyncMs: 1_000, readyTimeoutMs: 10_000, errorBackoffBaseMs: 200, errorBackoffMaxMs: 1_000, ...over });
   agent.start();
   return agent;
 }
