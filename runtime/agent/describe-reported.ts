@@ -7,11 +7,8 @@ export function describeReported(deviceId: string, reported: Record<string, unkn
   if (!reported) return undefined;
   const status = reported.lastDesiredStatus as { code?: number; description?: string } | undefined;
   if (!status) return undefined;
-  const modules = (reported.modules ?? {}) as Record<string, Record<string, unknown>>;
-  const parts = Object.keys(modules)
-    .sort()
-    .map((name) => {
-      const m = modules[name]!;
+  const parts = reportedEntries(reported.modules)
+    .map(([name, m]) => {
       const runtime = String(m.runtimeStatus ?? 'unknown');
       const restarts = Number(m.restartCount ?? 0);
       const exit = Number(m.exitCode ?? 0);
@@ -21,4 +18,16 @@ export function describeReported(deviceId: string, reported: Record<string, unkn
     });
   const head = `${deviceId}: deployment ${String(reported.lastDesiredVersion ?? '-')} status ${status.code ?? '-'}${status.code !== 200 && status.description ? ` (${status.description})` : ''}`;
   return parts.length > 0 ? `${head} — ${parts.join(', ')}` : `${head} — no modules`;
+}
+
+/**
+ * The object-valued entries of a reported `modules`/`systemModules` map, sorted by name. A twin's
+ * reported section can be written by anyone holding the `$edgeAgent` key, so anything else (a
+ * string, an array, a null entry) is skipped rather than trusted.
+ */
+export function reportedEntries(value: unknown): Array<[string, Record<string, unknown>]> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  return Object.entries(value as Record<string, unknown>)
+    .filter((e): e is [string, Record<string, unknown>] => e[1] !== null && typeof e[1] === 'object' && !Array.isArray(e[1]))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }

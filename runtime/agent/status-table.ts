@@ -1,3 +1,5 @@
+import { reportedEntries } from './describe-reported.js';
+
 /**
  * Renders the `$edgeAgent` reported object as the table `edgemu status` prints: one row per
  * module (system modules first) with its desired status, runtime status, restarts, exit code
@@ -27,10 +29,12 @@ export function renderStatusTable(deviceId: string, reported: Record<string, unk
       since === undefined || String(since).startsWith('0001-') ? '-' : String(since),
     ]);
   };
-  const system = (reported.systemModules ?? {}) as Record<string, Record<string, unknown>>;
-  for (const name of ['edgeAgent', 'edgeHub']) if (system[name]) add(name, system[name]);
-  const modules = (reported.modules ?? {}) as Record<string, Record<string, unknown>>;
-  for (const name of Object.keys(modules).sort()) add(name, modules[name]!);
+  const system = new Map(reportedEntries(reported.systemModules));
+  for (const name of ['edgeAgent', 'edgeHub']) {
+    const m = system.get(name);
+    if (m) add(name, m);
+  }
+  for (const [name, m] of reportedEntries(reported.modules)) add(name, m);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) lines.push(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
   return `${lines.join('\n')}\n`;

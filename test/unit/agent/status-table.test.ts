@@ -53,3 +53,22 @@ describe('describeReported', () => {
     expect(describeReported('d', {})).toBeUndefined();
   });
 });
+
+describe('hostile reported properties (anyone with the $edgeAgent key can write them)', () => {
+  it.each([
+    ['a null module entry', { modules: { a: null, b: { runtimeStatus: 'running' } } }],
+    ['modules as a string', { modules: 'nope' }],
+    ['modules as an array', { modules: [{ runtimeStatus: 'running' }] }],
+    ['a module entry that is a number', { modules: { a: 5, b: { runtimeStatus: 'running' } } }],
+    ['systemModules entries that are not objects', { systemModules: { edgeAgent: 'x', edgeHub: null } }],
+  ])('renders the table and the summary line without throwing for %s', async (_what, extra) => {
+    const { describeReported } = await import('../../../runtime/agent/describe-reported.js');
+    const reported = { lastDesiredVersion: 1, lastDesiredStatus: { code: 200, description: '' }, ...extra } as Record<string, unknown>;
+    const table = renderStatusTable('d', reported);
+    expect(table).toMatch(/^device d: deployment 1, status 200/);
+    expect(table).not.toMatch(/^(a|0|edgeAgent|edgeHub) /m);
+    const line = describeReported('d', reported)!;
+    expect(line).toMatch(/^d: deployment 1 status 200/);
+    expect(line).not.toMatch(/\ba (unknown|running)/);
+  });
+});
