@@ -15,7 +15,7 @@ export const registerDeploy: RegisterCommand = (program, ctx) => {
     .action(async (file: string, opts: { device: string; json?: boolean }, cmd) => {
       const g = globalOptions(cmd);
       const json = Boolean(opts.json || g.json);
-      const { readManifestFile, parseJsonText } = await import('../../manifest/index.js');
+      const { readManifestFile, parseJsonText, validateManifest } = await import('../../manifest/index.js');
       const { connectToRunningHub, DeploymentRefusedError } = await import('../../service-api/service-client.js');
       const text = await readManifestFile(file);
       const parsed = parseJsonText(text);
@@ -36,12 +36,20 @@ export const registerDeploy: RegisterCommand = (program, ctx) => {
       const client = connectToRunningHub(g.stateDir);
       try {
         await client.applyConfigurationContent(opts.device, parsed.value);
-        const modules = await client.listModules(opts.device);
+        // The hub accepted it, so the same validator gives the deployment's modules and its
+        // warnings (the REST answer is a bare 204). Listing the device's module identities
+        // instead would miss modules without a twin section (the agent creates their
+        // identities later) and show modules an earlier deployment left behind.
+        const accepted = validateManifest(parsed.value);
+        const modules = accepted.value?.edgeAgent.modules.map((m) => ({ name: m.name, status: m.status })) ?? [];
+        const twins = Object.keys(accepted.value?.modulesContent ?? {});
         if (json) {
-          ctx.out(`${JSON.stringify({ file, device: opts.device, applied: true, modules: modules.map((m) => m.moduleId) })}\n`);
+          ctx.out(`${JSON.stringify({ file, device: opts.device, applied: true, modules: modules.map((m) => m.name), twins, warnings: accepted.warnings })}\n`);
         } else {
           ctx.out(`deployed ${file} to ${opts.device}\n`);
-          ctx.out(`modules of ${opts.device}: ${modules.map((m) => m.moduleId).join(', ')}\n`);
+          ctx.out(`modules: ${modules.length === 0 ? '(none)' : modules.map((m) => (m.status === 'running' ? m.name : `${m.name} (${m.status})`)).join(', ')}\n`);
+          ctx.out(`twins written: ${twins.join(', ')}\n`);
+          for (const w of accepted.warnings) ctx.err(`warning: ${w}\n`);
         }
       } catch (error) {
         if (error instanceof DeploymentRefusedError) refuse(error.deploymentStatus, error.errors, error.warnings);

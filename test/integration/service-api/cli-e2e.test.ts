@@ -78,14 +78,55 @@ describe('the service CLI commands against a running hub, with real SDK clients 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('deploys a manifest and shows the module identities it created', async () => {
+  it('deploys a manifest and shows the modules it deploys and the twins it wrote', async () => {
     const r = await cli(['deploy', manifestFile, '--device', 'gw1']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain('deployed');
-    expect(r.out).toMatch(/modules of gw1: \$edgeAgent, \$edgeHub, .*filter/);
+    expect(r.out).toContain('modules: SimulatedTemperatureSensor, filter\n');
+    expect(r.out).toContain('twins written: $edgeAgent, $edgeHub, SimulatedTemperatureSensor, filter\n');
     const json = await cli(['deploy', manifestFile, '--device', 'gw1', '--json']);
-    expect(JSON.parse(json.out)).toMatchObject({ device: 'gw1', applied: true, modules: expect.arrayContaining(['$edgeAgent', '$edgeHub']) });
+    expect(JSON.parse(json.out)).toMatchObject({
+      device: 'gw1',
+      applied: true,
+      modules: ['SimulatedTemperatureSensor', 'filter'],
+      twins: ['$edgeAgent', '$edgeHub', 'SimulatedTemperatureSensor', 'filter'],
+      warnings: [],
+    });
+  });
+
+  it('lists the modules of the deployment, not module identities left by earlier ones, with their status and the warnings', async () => {
+    // A module without a twin section has no identity yet (the agent creates it); one that an
+    // earlier deployment had (SimulatedTemperatureSensor) keeps its identity but is not deployed.
+    const manifest = path.join(dir, 'echo-only.json');
+    writeFileSync(
+      manifest,
+      JSON.stringify({
+        modulesContent: {
+          $edgeAgent: {
+            'properties.desired': {
+              schemaVersion: '1.1',
+              runtime: { type: 'docker', settings: {} },
+              systemModules: {
+                edgeAgent: { type: 'docker', settings: { image: 'mcr.microsoft.com/azureiotedge-agent:1.5' } },
+                edgeHub: { type: 'docker', status: 'running', restartPolicy: 'always', settings: { image: 'mcr.microsoft.com/azureiotedge-hub:1.5' } },
+              },
+              modules: {
+                echo: { type: 'docker', status: 'running', restartPolicy: 'always', settings: { image: 'example/echo:1' } },
+                idle: { type: 'docker', status: 'stopped', restartPolicy: 'always', settings: { image: 'example/idle:1' } },
+              },
+            },
+          },
+          $edgeHub: { 'properties.desired': { schemaVersion: '1.2', routes: { up: 'FROM /messages/modules/ghost/* INTO $upstream' }, storeAndForwardConfiguration: { timeToLiveSecs: 7200 } } },
+        },
+      }),
+    );
+    const r = await cli(['deploy', manifest, '--device', 'gw1']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('modules: echo, idle (stopped)\n');
+    expect(r.out).not.toContain('SimulatedTemperatureSensor');
+    expect(r.out).toContain('twins written: $edgeAgent, $edgeHub\n');
+    expect(r.err).toMatch(/^warning: .*ghost/m);
   });
 
   it('refuses an invalid manifest, prints every problem with its path, exits 1 and writes nothing', async () => {
