@@ -50,6 +50,13 @@ describe('the edge agent on a real cluster', () => {
       systemModules: { edgeAgent: { runtimeStatus: 'running' }, edgeHub: { runtimeStatus: 'running' } },
       modules: { filter: { status: 'running', restartCount: 0, exitCode: 0, type: 'docker' } },
     });
+    // A module being created is not in back-off and has not failed: before its first `running`
+    // every report says `unknown` (iotedge-protocol.md §3.2).
+    for (const name of ['SimulatedTemperatureSensor', 'filter']) {
+      const seen = twin.patches.map((p) => ((p.modules as JsonObject | undefined)?.[name] as JsonObject | undefined)?.runtimeStatus).filter((s) => s !== undefined);
+      expect(seen.slice(0, seen.indexOf('running')).every((s) => s === 'unknown'), `${name}: ${seen.join(' → ')}`).toBe(true);
+      expect(seen).toContain('running');
+    }
   });
 
   it('rolls out a changed image, prunes a removed module and scales a stopped one to zero', async () => {
