@@ -19,8 +19,28 @@ export interface HostModuleEnvironmentInput {
   caFile: string;
   /** The device's `$edgeAgent` desired properties as stored (undefined when nothing was deployed). */
   edgeAgentDesired: unknown;
-  /** `RuntimeLogLevel` unless the manifest sets it. */
+  /** edgemu's own `--log-level`, passed on as `RuntimeLogLevel` (see {@link runtimeLogLevelOf}) unless the manifest sets it. */
   logLevel?: string | undefined;
+}
+
+/**
+ * edgemu's log level (pino's names) as IoT Edge's `RuntimeLogLevel`, which the agent hands every
+ * module with its own level (iotedge-protocol.md §5) and whose values are `fatal`, `error`,
+ * `warning`, `info`, `debug` and `verbose`. `silent` only quiets edgemu's own output (e.g.
+ * `module env --log-level silent > filter.env`), so the module keeps the default (undefined here).
+ */
+export function runtimeLogLevelOf(level: string | undefined): string | undefined {
+  switch (level) {
+    case undefined:
+    case 'silent':
+      return undefined;
+    case 'warn':
+      return 'warning';
+    case 'trace':
+      return 'verbose';
+    default:
+      return level;
+  }
 }
 
 export interface HostModuleEnvironment {
@@ -55,7 +75,7 @@ export function hostModuleEnvironment(input: HostModuleEnvironmentInput): HostMo
     iotHubHostName: input.hub.hostName,
     gatewayHostName,
     generationId: input.identity.generationId,
-    logLevel: input.logLevel,
+    logLevel: runtimeLogLevelOf(input.logLevel),
     manifestEnv: spec?.env,
     createOptionsEnv: Array.isArray(createOptionsEnv) ? createOptionsEnv : undefined,
     connectionString: {

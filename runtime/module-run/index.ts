@@ -4,7 +4,7 @@
  * process runner behind `edgemu module run|env`.
  */
 export { ModuleRunError, type ModuleRunErrorCode } from './module-run-error.js';
-export { hostModuleEnvironment, type HostModuleEnvironment, type HostModuleEnvironmentInput } from './host-module-environment.js';
+export { hostModuleEnvironment, runtimeLogLevelOf, type HostModuleEnvironment, type HostModuleEnvironmentInput } from './host-module-environment.js';
 export { loadModuleContext, STATE_DIR_CA_FILE, type ModuleContext, type ModuleContextOptions } from './load-module-context.js';
 export { resolveLaunch, DIRECTORY_ENTRY_POINTS, type Launch, type LaunchContext, type LaunchFs, type PathKind } from './resolve-launch.js';
 export { createLinePrefixer, DEFAULT_MAX_LINE_LENGTH, type LinePrefixer } from './line-prefixer.js';

@@ -52,8 +52,16 @@ describe('hostModuleEnvironment', () => {
     expect(env.EdgeHubConnectionString).toBe('HostName=myhub.example;DeviceId=edge-1;ModuleId=sensor;SharedAccessKey=a2V5;GatewayHostName=localhost:40123');
   });
 
-  it('passes the log level on as RuntimeLogLevel', () => {
-    expect(hostModuleEnvironment({ ...base, logLevel: 'debug' }).env.RuntimeLogLevel).toBe('debug');
+  it.each([
+    ['fatal', 'fatal'],
+    ['error', 'error'],
+    ['warn', 'warning'],
+    ['info', 'info'],
+    ['debug', 'debug'],
+    ['trace', 'verbose'],
+    ['silent', 'info'],
+  ])("passes edgemu's --log-level %s on as IoT Edge's RuntimeLogLevel %s (silent only quiets edgemu)", (level, runtimeLevel) => {
+    expect(hostModuleEnvironment({ ...base, logLevel: level }).env.RuntimeLogLevel).toBe(runtimeLevel);
   });
 
   it.each([
