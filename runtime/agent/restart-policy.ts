@@ -143,8 +143,18 @@ export function effectiveRuntimeInfo(module: CurrentModule, options: RestartPoli
     };
   }
   if (spec.status !== 'running') return runtime;
-  // Waiting to restart after a clean exit: IoT Edge reports `stopped` under on-failure/on-unhealthy
-  // (a clean exit is not a failure; it is simply started again), `backoff` under always.
-  const raw = runtime.runtimeStatus === 'backoff' && runtime.hasExited && runtime.exitCode === 0 && spec.restartPolicy !== 'always' ? 'stopped' : runtime.runtimeStatus;
+  // Waiting to restart after an exit. IoT Edge reports `stopped` after a clean exit under
+  // on-failure/on-unhealthy (a clean exit is not a failure; it is simply started again) and under
+  // never; `failed` after a non-zero exit under never (it is never restarted, so not in back-off,
+  // although the kubelet may restart it once before the agent scales it to 0); `backoff` under always.
+  const waitingAfterExit = runtime.runtimeStatus === 'backoff' && runtime.hasExited;
+  const raw =
+    waitingAfterExit && spec.restartPolicy === 'never'
+      ? runtime.exitCode === 0
+        ? 'stopped'
+        : 'failed'
+      : waitingAfterExit && runtime.exitCode === 0 && spec.restartPolicy !== 'always'
+        ? 'stopped'
+        : runtime.runtimeStatus;
   return { ...runtime, runtimeStatus: computeStatusFromRestartPolicy(raw, spec.restartPolicy, runtime.restartCount, options) };
 }

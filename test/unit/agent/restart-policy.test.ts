@@ -100,6 +100,8 @@ describe('restart policy', () => {
     ['on-unhealthy', 0, 'stopped'],
     ['always', 0, 'backoff'],
     ['on-failure', 2, 'backoff'],
+    ['never', 0, 'stopped'],
+    ['never', 2, 'failed'],
   ] as const)('reports a container waiting to restart under %s after exit code %i as %s', (policy, exitCode, expected) => {
     const waiting = runtime({ runtimeStatus: 'backoff', hasExited: true, exitCode, restartCount: 1 });
     expect(effectiveRuntimeInfo({ spec: spec('a', { restartPolicy: policy }), replicas: 1, runtime: waiting }).runtimeStatus).toBe(expected);
