@@ -38,7 +38,7 @@ export const registerTwin: RegisterCommand = (program, ctx) => {
     .action(async (deviceId: string, patchText: string, opts: { module?: string; etag?: string; json?: boolean }, cmd) => {
       const g = globalOptions(cmd);
       const { parseJsonArgument, toTwinPatch } = await import('../../service-api/cli-input.js');
-      const patch = toTwinPatch(parseJsonArgument('JSON', patchText));
+      const patch = toTwinPatch(parseJsonArgument('the twin patch', patchText));
       const { connectToRunningHub } = await import('../../service-api/service-client.js');
       const client = connectToRunningHub(g.stateDir);
       try {

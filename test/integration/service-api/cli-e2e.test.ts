@@ -252,6 +252,7 @@ describe('the service CLI commands against a running hub, with real SDK clients 
     [['methods', 'invoke', 'dev1', 'reboot', '{not json'], 'PAYLOAD must be JSON'],
     [['methods', 'invoke', 'dev1', 'reboot', '--timeout', '0'], '--timeout must be'],
     [['twin', 'patch', 'dev1', '[1,2]'], 'must be a JSON object'],
+    [['twin', 'patch', 'dev1', 'interval=5'], 'the twin patch must be JSON'],
     [['c2d', 'send', 'dev1', 'x', '--property', 'novalue'], '--property must be key=value'],
     [['deploy', manifestFile], "required option '--device"],
   ])('exits 2 on the usage error in %j', async (args, message) => {
