@@ -1,5 +1,6 @@
 // Public API of the cluster area (issue 3): binaries, local clusters, kind, kubeconfig helpers.
 export { ClusterError, type ClusterErrorCode } from './cluster-errors.js';
+export { CLUSTER_NAME_RULE, CLUSTER_NAME_HINT, isValidClusterName } from './cluster-name.js';
 export { cacheRoot, componentDir } from './cache-dir.js';
 export { DEFAULT_VERSIONS, FALLBACK_KUBERNETES, versionsFromEnv, type ControlPlaneVersions, type ComponentName } from './versions.js';
 export { ensureBinaries, type BinaryProgress, type ControlPlaneBinaries, type EnsureBinariesOptions, type EnsureResult } from './ensure-binaries.js';

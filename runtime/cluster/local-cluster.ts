@@ -7,6 +7,7 @@ import { ClusterError } from './cluster-errors.js';
 import { clusterPaths, controlPlaneCommands, isPortInUseLog, renderKubeconfig, type ClusterPaths, type ComponentCommand, type ComponentId, type ControlPlanePorts } from './control-plane-commands.js';
 import { acquireLock } from './dir-lock.js';
 import { ensureBinaries, type ControlPlaneBinaries, type EnsureBinariesOptions } from './ensure-binaries.js';
+import { CLUSTER_NAME_HINT, isValidClusterName } from './cluster-name.js';
 import { freePort, isPortFree } from './free-port.js';
 import { httpCall, type AdminTls } from './kube-http.js';
 import { EDGEMU_STAGE_FILE, fakeNode, renderKwokConfig } from './kwok-config.js';
@@ -14,8 +15,6 @@ import { generatePki } from './pki.js';
 import { isAlive, isOurProcess, residentBytes, signalGroup } from './process-tree.js';
 
 export const DEFAULT_CLUSTER_NAME = 'edgemu';
-/** Names become directory names and kubeconfig context names (`edgemu-<name>`). */
-const NAME_RULE = /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/;
 
 /** One process the cluster started, as recorded in cluster.json (the pid file). */
 export interface ClusterProcess {
@@ -83,8 +82,8 @@ export function clusterDir(stateDir: string, name: string = DEFAULT_CLUSTER_NAME
 }
 
 export function assertClusterName(name: string): void {
-  if (!NAME_RULE.test(name)) {
-    throw new ClusterError('CLUSTER_START_FAILED', `invalid cluster name "${name}": use 1-40 lowercase letters, digits and '-', starting and ending with a letter or digit`);
+  if (!isValidClusterName(name)) {
+    throw new ClusterError('CLUSTER_START_FAILED', `invalid cluster name "${name}": ${CLUSTER_NAME_HINT}`);
   }
 }
 

@@ -1,4 +1,5 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { CLUSTER_NAME_HINT, isValidClusterName } from '../../cluster/cluster-name.js';
 import { globalOptions, type CliContext, type RegisterCommand } from '../cli-context.js';
 import { UsageError } from '../../errors.js';
 
@@ -10,7 +11,12 @@ interface ClusterFlags {
   json?: boolean;
 }
 
-const nameOption = () => new Option('--name <name>', 'cluster name (its files live in <state-dir>/clusters/<name>/)').default('edgemu');
+const nameOption = () =>
+  new Option('--name <name>', 'cluster name (its files live in <state-dir>/clusters/<name>/)').default('edgemu').argParser((value: string) => {
+    // Checked while parsing, so a bad name is a usage error (exit 2) like any other bad flag value.
+    if (!isValidClusterName(value)) throw new InvalidArgumentError(CLUSTER_NAME_HINT);
+    return value;
+  });
 const jsonOption = () => new Option('--json', 'print machine-readable JSON on stdout');
 
 /**

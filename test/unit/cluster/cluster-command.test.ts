@@ -26,10 +26,15 @@ describe('edgemu cluster', () => {
     expect(r.err).toMatch(message);
   });
 
-  it('rejects an invalid --name with exit 1', async () => {
-    const r = await run(['cluster', 'status', '--name', '../x']);
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/invalid cluster name/);
+  it.each([
+    [['cluster', 'status', '--name', '../x']],
+    [['cluster', 'up', '--name', 'BAD_NAME']],
+    [['cluster', 'down', '--name', 'a/b']],
+    [['cluster', 'kubeconfig', '--name', '-x']],
+  ])('rejects an invalid --name as a usage error (exit 2): %j', async (argv) => {
+    const r = await run(argv);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/option '--name <name>' argument '.*' is invalid\. use 1-40 lowercase letters/);
   });
 
   it('reports "not running" with exit 1 when no cluster is recorded', async () => {
