@@ -8,7 +8,7 @@ import { EnvironmentUnavailableError, OrderedRetryPlanRunner, PlanExecutionError
 import { planReconcile } from './planner.js';
 import type { ConfigSource, Environment, Reporter, ValidateAgentDesired } from './ports.js';
 import { applyReportedPatch, buildReportedState, diffReported, type DeploymentStatus, type JsonObject, type ReportInput } from './reported-state.js';
-import { DEFAULT_RESTART_POLICY_OPTIONS, type RestartPolicyOptions } from './restart-policy.js';
+import { applyIntensiveCare, DEFAULT_RESTART_POLICY_OPTIONS, type RestartPolicyOptions } from './restart-policy.js';
 import type { CurrentState } from './runtime-info.js';
 
 export interface AgentOptions {
@@ -53,6 +53,7 @@ export class Agent {
   private compact = false;
   private compactForVersion: number | undefined;
   private readonly startTimeUtc: string;
+  private restartBaselines: ReadonlyMap<string, number> = new Map();
 
   constructor(private readonly options: AgentOptions) {
     this.runner = new OrderedRetryPlanRunner({
@@ -74,7 +75,7 @@ export class Agent {
       this.options.configSource.getDesired(signal),
       this.options.environment.readCurrent(signal),
     ]);
-    let current: CurrentState | undefined = currentResult.status === 'fulfilled' ? currentResult.value : undefined;
+    let current: CurrentState | undefined = currentResult.status === 'fulfilled' ? this.intensiveCare(currentResult.value) : undefined;
     let status: DeploymentStatus;
     let lastDesiredVersion: number | undefined;
     let planLength = 0;
@@ -118,7 +119,7 @@ export class Agent {
             }
             // Report what the plan produced, not what existed before it.
             try {
-              current = await this.options.environment.readCurrent(signal);
+              current = this.intensiveCare(await this.options.environment.readCurrent(signal));
             } catch (error) {
               if (signal.aborted) throw error;
               if (!(error instanceof EnvironmentUnavailableError)) logger.warn({ err: describeError(error) }, 'cannot re-read the cluster after the plan');
@@ -132,6 +133,13 @@ export class Agent {
     await this.report({ status, lastDesiredVersion, current }, signal);
     if (rethrow !== undefined) throw rethrow;
     return { status, planLength, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
+  }
+
+  /** Restart counts since the module last stayed up for IoT Edge's intensive-care time (see `applyIntensiveCare`). */
+  private intensiveCare(current: CurrentState): CurrentState {
+    const { state, baselines } = applyIntensiveCare(current, this.restartBaselines, this.options.clock.now(), this.options.restartPolicy ?? DEFAULT_RESTART_POLICY_OPTIONS);
+    this.restartBaselines = baselines;
+    return state;
   }
 
   /**

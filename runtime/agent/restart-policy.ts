@@ -1,5 +1,5 @@
 import type { RestartPolicy } from '../manifest/model.js';
-import { UNKNOWN_TIME, type AgentStopRecord, type CurrentModule, type ModuleRuntimeInfo, type RuntimeStatus } from './runtime-info.js';
+import { UNKNOWN_TIME, type AgentStopRecord, type CurrentModule, type CurrentState, type ModuleRuntimeInfo, type RuntimeStatus } from './runtime-info.js';
 
 /**
  * IoT Edge's restart figures (`Agent.Service/appsettings_agent.json`, `RestartPolicyManager.cs`,
@@ -9,12 +9,15 @@ export interface RestartPolicyOptions {
   maxRestartCount: number;
   coolOffTimeUnitMs: number;
   maxCoolOffMs: number;
+  /** A module that stays up this long has its restart count cleared (`IntensiveCareTimeInMinutes`, default 10 min). */
+  intensiveCareTimeMs?: number;
 }
 
 export const DEFAULT_RESTART_POLICY_OPTIONS: RestartPolicyOptions = Object.freeze({
   maxRestartCount: 20,
   coolOffTimeUnitMs: 10_000,
   maxCoolOffMs: 300_000,
+  intensiveCareTimeMs: 600_000,
 });
 
 /**
@@ -157,4 +160,43 @@ export function effectiveRuntimeInfo(module: CurrentModule, options: RestartPoli
         ? 'stopped'
         : runtime.runtimeStatus;
   return { ...runtime, runtimeStatus: computeStatusFromRestartPolicy(raw, spec.restartPolicy, runtime.restartCount, options) };
+}
+
+/**
+ * IoT Edge's intensive care (`IntensiveCareTimeInMinutes`, iotedge-protocol.md §4): a module that
+ * has been running for that long gets its restart statistics cleared, so occasional crashes days
+ * apart never add up to `MaxRestartCount`. Kubernetes' container restartCount never goes down, so
+ * the agent keeps, per module, the count at the last clearing (`baselines`) and reports and
+ * budgets only the restarts since. A count below the baseline (a new pod after an update)
+ * clears it. Pure: returns the adjusted state and the new baselines (kept in memory; after an
+ * agent restart the baselines start at 0, i.e. the full Kubernetes count, until the next clearing).
+ */
+export function applyIntensiveCare(
+  state: CurrentState,
+  baselines: ReadonlyMap<string, number>,
+  nowMs: number,
+  options: RestartPolicyOptions = DEFAULT_RESTART_POLICY_OPTIONS,
+): { state: CurrentState; baselines: Map<string, number> } {
+  const careMs = options.intensiveCareTimeMs ?? DEFAULT_RESTART_POLICY_OPTIONS.intensiveCareTimeMs!;
+  const next = new Map<string, number>();
+  const modules = new Map<string, CurrentModule>();
+  for (const [name, module] of state.modules) {
+    const runtime = module.runtime;
+    if (!runtime) {
+      modules.set(name, module);
+      continue;
+    }
+    let baseline = baselines.get(name) ?? 0;
+    if (runtime.restartCount < baseline) baseline = 0;
+    const startedMs = Date.parse(runtime.lastStartTimeUtc);
+    const healthyLongEnough = runtime.runtimeStatus === 'running' && runtime.lastStartTimeUtc !== UNKNOWN_TIME && Number.isFinite(startedMs) && nowMs - startedMs >= careMs;
+    if (healthyLongEnough) baseline = runtime.restartCount;
+    if (baseline > 0) next.set(name, baseline);
+    const restartCount = runtime.restartCount - baseline;
+    modules.set(
+      name,
+      baseline === 0 ? module : { ...module, runtime: { ...runtime, restartCount, ...(restartCount === 0 ? { lastRestartTimeUtc: UNKNOWN_TIME } : {}) } },
+    );
+  }
+  return { state: { modules }, baselines: next };
 }

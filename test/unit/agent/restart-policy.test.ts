@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   agentStopDecision,
+  applyIntensiveCare,
   computeStatusFromRestartPolicy,
   coolOffMs,
   effectiveRuntimeInfo,
   isCoolOffOver,
 } from '../../../runtime/agent/restart-policy.js';
 import type { RestartPolicy } from '../../../runtime/manifest/model.js';
-import type { RuntimeStatus } from '../../../runtime/agent/runtime-info.js';
+import type { CurrentState, ModuleRuntimeInfo, RuntimeStatus } from '../../../runtime/agent/runtime-info.js';
 import { runtime, spec } from './helpers.js';
 
 describe('restart policy', () => {
@@ -105,5 +106,39 @@ describe('restart policy', () => {
   ] as const)('reports a container waiting to restart under %s after exit code %i as %s', (policy, exitCode, expected) => {
     const waiting = runtime({ runtimeStatus: 'backoff', hasExited: true, exitCode, restartCount: 1 });
     expect(effectiveRuntimeInfo({ spec: spec('a', { restartPolicy: policy }), replicas: 1, runtime: waiting }).runtimeStatus).toBe(expected);
+  });
+});
+
+describe('applyIntensiveCare (IntensiveCareTimeInMinutes clears restart statistics)', () => {
+  const T0 = Date.parse('2026-01-01T00:00:00.000Z');
+  const min = 60_000;
+  const at = (ms: number) => new Date(ms).toISOString();
+  const state = (r: Partial<ModuleRuntimeInfo>) => ({ modules: new Map([['a', { spec: spec('a'), replicas: 1, runtime: runtime(r) }]]) });
+  const countOf = (s: CurrentState) => s.modules.get('a')!.runtime!.restartCount;
+
+  it.each<[string, Partial<ModuleRuntimeInfo>, number | undefined, number, number, number | undefined]>([
+    // what, runtime, baseline before, now (min after T0), reported count, baseline after
+    ['leaves a module that never ran 10 minutes as Kubernetes counts it', { restartCount: 5, lastStartTimeUtc: at(T0) }, undefined, 9, 5, undefined],
+    ['clears the count of a module running for 10 minutes', { restartCount: 5, lastStartTimeUtc: at(T0) }, undefined, 10, 0, 5],
+    ['counts only restarts since the last clearing', { runtimeStatus: 'backoff', restartCount: 7, lastStartTimeUtc: at(T0) }, 5, 60, 2, 5],
+    ['forgets a baseline above the count (a new pod after an update)', { restartCount: 1, lastStartTimeUtc: at(T0) }, 5, 1, 1, undefined],
+    ['does not clear a module that is not running', { runtimeStatus: 'backoff', restartCount: 3, lastStartTimeUtc: at(T0) }, undefined, 60, 3, undefined],
+    ['does not clear on an unknown start time', { restartCount: 3, lastStartTimeUtc: '0001-01-01T00:00:00Z' }, undefined, 60, 3, undefined],
+  ])('%s', (_what, r, before, nowMin, count, after) => {
+    const { state: adjusted, baselines } = applyIntensiveCare(state(r), new Map(before === undefined ? [] : [['a', before]]), T0 + nowMin * min);
+    expect(countOf(adjusted)).toBe(count);
+    expect(baselines.get('a')).toBe(after);
+  });
+
+  it('keeps occasional crashes from reaching the restart budget (no policy stop after 25 restarts spread out)', () => {
+    let baselines = new Map<string, number>();
+    for (let crash = 1; crash <= 25; crash += 1) {
+      const started = T0 + crash * 24 * 60 * min;
+      // Up for a day (cleared), then a crash: the kubelet's count has grown by one.
+      ({ baselines } = applyIntensiveCare(state({ restartCount: crash - 1, lastStartTimeUtc: at(started) }), baselines, started + 20 * min));
+      const { state: crashed } = applyIntensiveCare(state({ runtimeStatus: 'backoff', hasExited: true, exitCode: 1, restartCount: crash, lastStartTimeUtc: at(started) }), baselines, started + 21 * min);
+      expect(agentStopDecision(crashed.modules.get('a')!)).toBeUndefined();
+      expect(countOf(crashed)).toBe(1);
+    }
   });
 });
