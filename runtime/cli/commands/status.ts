@@ -16,7 +16,14 @@ export const registerStatus: RegisterCommand = (program, ctx) => {
     .action(async (opts: { device: string; json?: boolean }, cmd) => {
       const g = globalOptions(cmd);
       const { openHubStore } = await import('../../hub/index.js');
+      const { HUB_DB_FILE } = await import('../../hub/store/sqlite-db.js');
       const { renderStatusTable } = await import('../../agent/status-table.js');
+      const { existsSync } = await import('node:fs');
+      const path = await import('node:path');
+      // A read-only command: opening the store would create an empty state dir where there is none.
+      if (!existsSync(path.join(g.stateDir, HUB_DB_FILE))) {
+        throw new EdgemuError('AGENT_NO_STATE', `no edgemu state in ${g.stateDir} (start it with \`edgemu up\`, or pass the --state-dir it uses)`);
+      }
       const store = openHubStore({ stateDir: g.stateDir, logger: ctx.logger() });
       try {
         const device = store.identities.get({ deviceId: opts.device });

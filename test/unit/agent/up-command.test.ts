@@ -37,10 +37,22 @@ describe('edgemu up / status argument handling', () => {
     expect(existsSync(path.join(dir, 'state', 'clusters'))).toBe(false);
   });
 
+  it('status fails clearly on a state dir without edgemu state, and does not create one', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgemu-status-'));
+    dirs.push(dir);
+    const stateDir = path.join(dir, 'missing');
+    const r = await run('--state-dir', stateDir, 'status', '--device', 'edge-1');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no edgemu state in .*missing/);
+    expect(existsSync(stateDir)).toBe(false);
+  });
+
   it('status needs --device and fails clearly for an unknown device', async () => {
     expect((await run('status')).code).toBe(2);
     const dir = mkdtempSync(path.join(tmpdir(), 'edgemu-status-'));
     dirs.push(dir);
+    const { openHubStore } = await import('../../../runtime/hub/index.js');
+    openHubStore({ stateDir: dir }).close();
     const r = await run('--state-dir', dir, 'status', '--device', 'nope');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/device nope does not exist/);
