@@ -39,7 +39,7 @@ const allRunning = (twin: MemoryTwin, names: string[]) =>
 
 describe('the edge agent on a real cluster', () => {
   it('deploys the example, gets its pods Running and reports every module running with 200', async () => {
-    const { twin, namespace } = newDevice('deploy', exampleAgentDesired());
+    const { twin, namespace, agent } = newDevice('deploy', exampleAgentDesired());
     await eventually(async () => allRunning(twin, ['SimulatedTemperatureSensor', 'filter']), { timeoutMs: 30_000, what: 'modules reported running' });
     const deployments = await apps.listNamespacedDeployment({ namespace });
     expect(deployments.items.map((d) => d.metadata?.name).sort()).toEqual(['filter', 'simulatedtemperaturesensor']);
@@ -57,6 +57,15 @@ describe('the edge agent on a real cluster', () => {
       expect(seen.slice(0, seen.indexOf('running')).every((s) => s === 'unknown'), `${name}: ${seen.join(' → ')}`).toBe(true);
       expect(seen).toContain('running');
     }
+    // Level-triggered and idempotent: passes with nothing changed plan nothing, write nothing to
+    // the cluster (no new generation, no new edgemu apply) and report nothing.
+    await agent.loop.stop();
+    const before = (await apps.listNamespacedDeployment({ namespace })).items;
+    const patches = twin.patches.length;
+    for (let i = 0; i < 2; i += 1) expect((await agent.agent.reconcileOnce(new AbortController().signal)).planLength).toBe(0);
+    expect(twin.patches.length).toBe(patches);
+    const after = (await apps.listNamespacedDeployment({ namespace })).items;
+    expect(after.map((d) => [d.metadata?.name, d.metadata?.generation, applyTime(d)])).toEqual(before.map((d) => [d.metadata?.name, d.metadata?.generation, applyTime(d)]));
   });
 
   it('rolls out a changed image, prunes a removed module and scales a stopped one to zero', async () => {
