@@ -28,7 +28,7 @@ import { UNKNOWN_TIME, type ModuleRuntimeInfo, type RuntimeStatus } from './runt
  * is a kubelet retry with back-off, so `backoff`. A pod the scheduler cannot place stays `failed`
  * as in the preview.
  *
- * Exit code and times come from `state.running`, else `state.terminated`, else
+ * Exit code and times come from `state.running` (exit code 0), else `state.terminated`, else
  * `lastState.terminated`. Unlike the preview agent (which left its own counter at 0), the
  * restart count is the container's Kubernetes restart count: on Kubernetes the kubelet does
  * the restarting, so its count is the honest one.
@@ -43,7 +43,10 @@ export function podRuntimeInfo(pod: V1Pod, containerName: string): ModuleRuntime
   const restartCount = container?.restartCount ?? 0;
   const ready = (status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
   const base = {
-    exitCode: exited?.exitCode ?? 0,
+    // A running container has no exit code: 0, as Docker resets State.ExitCode on start (IoT Edge
+    // reports that); the previous run's finish time stays as lastExitTimeUtc (Docker keeps FinishedAt).
+    exitCode: running ? 0 : (exited?.exitCode ?? 0),
+    lastExitCode: exited?.exitCode ?? 0,
     lastStartTimeUtc: toUtc(running?.startedAt ?? terminated?.startedAt ?? lastTerminated?.startedAt),
     lastExitTimeUtc: toUtc(exited?.finishedAt),
     restartCount,
@@ -143,7 +146,9 @@ export function moduleRuntimeInfo(pods: readonly V1Pod[], containerName: string)
       restartCount,
       hasExited: true,
       lastRestartTimeUtc: info.lastRestartTimeUtc !== UNKNOWN_TIME ? info.lastRestartTimeUtc : toUtc(newest.metadata?.creationTimestamp),
-      ...(info.lastExitTimeUtc === UNKNOWN_TIME && lastExit ? { lastExitTimeUtc: lastExit.lastExitTimeUtc, exitCode: lastExit.exitCode } : {}),
+      ...(info.lastExitTimeUtc === UNKNOWN_TIME && lastExit
+        ? { lastExitTimeUtc: lastExit.lastExitTimeUtc, lastExitCode: lastExit.lastExitCode ?? lastExit.exitCode, ...(info.runtimeStatus === 'running' ? {} : { exitCode: lastExit.exitCode }) }
+        : {}),
     };
   }
   return info;

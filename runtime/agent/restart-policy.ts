@@ -88,10 +88,12 @@ export function agentStopDecision(
   const { spec, runtime } = module;
   if (spec.status !== 'running' || module.replicas === 0 || module.agentStop || !runtime || !runtime.hasExited) return undefined;
   if (spec.restartPolicy === 'never') {
+    // The kubelet may already have started it again (exitCode 0 while running): judge the exit itself.
+    const exitCode = runtime.lastExitCode ?? runtime.exitCode;
     return {
-      runtimeStatus: runtime.exitCode === 0 ? 'stopped' : 'failed',
-      statusDescription: `Module exited with code ${runtime.exitCode}; restartPolicy never leaves it stopped`,
-      exitCode: runtime.exitCode,
+      runtimeStatus: exitCode === 0 ? 'stopped' : 'failed',
+      statusDescription: `Module exited with code ${exitCode}; restartPolicy never leaves it stopped`,
+      exitCode,
       lastExitTimeUtc: runtime.lastExitTimeUtc,
       restartCount: runtime.restartCount,
     };

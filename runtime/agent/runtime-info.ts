@@ -18,6 +18,8 @@ export interface ModuleRuntimeInfo {
   runtimeStatus: RuntimeStatus;
   statusDescription: string;
   exitCode: number;
+  /** Exit code of the last termination, also while the container runs again (exitCode is then 0). */
+  lastExitCode?: number;
   lastStartTimeUtc: string;
   lastExitTimeUtc: string;
   restartCount: number;

@@ -80,6 +80,14 @@ describe('podRuntimeInfo (PodExtensions.ConvertToRuntime)', () => {
     });
   });
 
+  it('reports exit code 0 for a running container that crashed before, keeping the last exit time (as Docker does)', () => {
+    const info = podRuntimeInfo(
+      pod('Running', { restartCount: 2, state: { running: { startedAt: new Date(T1) } }, lastState: { terminated: { exitCode: 3, startedAt: new Date(T0), finishedAt: new Date(T0) } } }),
+      'mod',
+    );
+    expect(info).toMatchObject({ runtimeStatus: 'running', exitCode: 0, lastStartTimeUtc: T1, lastExitTimeUtc: T0, restartCount: 2, lastRestartTimeUtc: T1 });
+  });
+
   it('reports unknown times and image when the pod has no status', () => {
     expect(podRuntimeInfo(pod(undefined), 'mod')).toMatchObject({ lastStartTimeUtc: '0001-01-01T00:00:00Z', image: 'unknown:unknown', hasExited: false });
   });
@@ -102,7 +110,7 @@ describe('moduleRuntimeInfo', () => {
   it('counts replaced failed pods as restarts', () => {
     const failed = pod('Failed', { state: { terminated: { exitCode: 4, finishedAt: new Date(T0) } } }, { metadata: { name: 'f', creationTimestamp: new Date(T0) } });
     const fresh = pod('Running', { state: { running: { startedAt: new Date(T1) } } }, { metadata: { name: 'n', creationTimestamp: new Date(T1) } });
-    expect(moduleRuntimeInfo([failed, fresh], 'mod')).toMatchObject({ runtimeStatus: 'running', restartCount: 1, exitCode: 4, lastExitTimeUtc: T0, hasExited: true });
+    expect(moduleRuntimeInfo([failed, fresh], 'mod')).toMatchObject({ runtimeStatus: 'running', restartCount: 1, exitCode: 0, lastExitTimeUtc: T0, hasExited: true });
   });
 
   it('is undefined without pods', () => {

@@ -61,6 +61,15 @@ describe('restart policy', () => {
     expect(decision).toMatchObject({ runtimeStatus: 'failed', exitCode: 3, lastExitTimeUtc: '2026-01-01T00:00:05.000Z' });
   });
 
+  it('judges a never module by its last exit even when the kubelet already runs it again', () => {
+    const decision = agentStopDecision({
+      spec: spec('a', { restartPolicy: 'never' }),
+      replicas: 1,
+      runtime: runtime({ runtimeStatus: 'running', hasExited: true, exitCode: 0, lastExitCode: 7, restartCount: 1 }),
+    });
+    expect(decision).toMatchObject({ runtimeStatus: 'failed', exitCode: 7 });
+  });
+
   it('reports a clean exit under never as stopped', () => {
     const decision = agentStopDecision({ spec: spec('a', { restartPolicy: 'never' }), replicas: 1, runtime: runtime({ runtimeStatus: 'stopped', hasExited: true }) });
     expect(decision?.runtimeStatus).toBe('stopped');
