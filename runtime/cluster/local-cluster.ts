@@ -422,7 +422,26 @@ export async function stopLocalCluster(dir: string, options: { logger?: Logger }
       return { found: false, stopped: [], portsStillBound: [] };
     }
     const stopped = state.processes.filter((p) => isOurProcess(p.pid, p.binary));
-    await stopProcesses(state.processes, options.logger);
+    // The watchdog goes first, so from here on nothing else would stop the rest if this process
+    // ended mid-way. A Ctrl-C (or SIGTERM) during the graceful stop, typically the second one of
+    // `cluster up --foreground` or `edgemu up`, means "stop now": SIGKILL what is left instead of
+    // letting the signal's default action kill us and orphan etcd. An exit on the way out does
+    // the same, as in startLocalCluster.
+    const hurry = () => {
+      options.logger?.warn('interrupted while stopping: killing the remaining cluster processes now');
+      killNow(state.processes);
+    };
+    const onExit = () => killLocalClusterSync(absolute);
+    process.on('SIGINT', hurry);
+    process.on('SIGTERM', hurry);
+    process.once('exit', onExit);
+    try {
+      await stopProcesses(state.processes, options.logger);
+    } finally {
+      process.off('SIGINT', hurry);
+      process.off('SIGTERM', hurry);
+      process.off('exit', onExit);
+    }
     const ports = Object.values(state.ports);
     const until = Date.now() + 5000;
     let bound: number[] = [];

@@ -44,7 +44,7 @@ async function waitForText(read: () => string, text: string, timeoutMs = 120_000
 
 describe('Ctrl-C of `edgemu cluster up`', () => {
   afterAll(async () => {
-    for (const name of ['fg', 'early']) await stopLocalCluster(join(stateDir, 'clusters', name)).catch(() => undefined);
+    for (const name of ['fg', 'twice', 'early']) await stopLocalCluster(join(stateDir, 'clusters', name)).catch(() => undefined);
     rmSync(stateDir, { recursive: true, force: true });
   });
 
@@ -53,6 +53,18 @@ describe('Ctrl-C of `edgemu cluster up`', () => {
     const run = edgemu(['cluster', 'up', '--foreground', '--name', 'fg']);
     await waitForText(run.stderr, 'running in the foreground');
     expect(processesMentioning(dir).length).toBeGreaterThanOrEqual(5);
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+    expect(processesMentioning(dir)).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('--foreground, Ctrl-C twice: the second one kills what is left at once, and nothing outlives the command', async () => {
+    const dir = join(stateDir, 'clusters', 'twice');
+    const run = edgemu(['cluster', 'up', '--foreground', '--name', 'twice']);
+    await waitForText(run.stderr, 'running in the foreground');
+    run.child.kill('SIGINT');
+    await waitForText(run.stderr, '[cluster] stopping');
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(0);
     expect(processesMentioning(dir)).toEqual([]);
