@@ -124,9 +124,14 @@ export class AgentHost {
       ...this.options.agentOptions,
     });
     this.agents.set(deviceId, { agent, connection });
-    void connection.start();
-    agent.start();
-    logger.info('edge agent started');
+    // The loop starts once the hub link is up: without it there is nothing to read or report, and
+    // passes before it would only fail and log (the connection retries in the background).
+    void connection.start().then(() => {
+      if (this.agents.get(deviceId)?.agent === agent && !this.stopped) {
+        agent.start();
+        logger.info('edge agent started');
+      }
+    });
   }
 
   private async stopAgent(deviceId: string): Promise<void> {
