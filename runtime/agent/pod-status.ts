@@ -129,7 +129,13 @@ export function moduleRuntimeInfo(pods: readonly V1Pod[], containerName: string)
   const live = pods.filter((p) => !p.metadata?.deletionTimestamp);
   const candidates = (live.length > 0 ? live : [...pods]).sort((a, b) => created(b) - created(a) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
   const newest = candidates[0]!;
-  const info = podRuntimeInfo(newest, containerName);
+  const podInfo = podRuntimeInfo(newest, containerName);
+  // Every pod is being deleted (scaled to 0, or deleted by hand before its replacement exists): the
+  // container is on its way down, as a Docker container being stopped — not running any more.
+  const info: ModuleRuntimeInfo =
+    live.length === 0 && podInfo.runtimeStatus !== 'stopped' && podInfo.runtimeStatus !== 'failed'
+      ? { ...podInfo, runtimeStatus: 'stopped', statusDescription: `Module stopping: pod ${newest.metadata?.name ?? ''} is terminating`, ready: false }
+      : podInfo;
   const replacedTerminal = live.filter((p) => p !== newest && (p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded')).length;
   if (replacedTerminal > 0) {
     const restartCount = info.restartCount + replacedTerminal;

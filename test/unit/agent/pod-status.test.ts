@@ -113,6 +113,11 @@ describe('moduleRuntimeInfo', () => {
     expect(moduleRuntimeInfo([failed, fresh], 'mod')).toMatchObject({ runtimeStatus: 'running', restartCount: 1, exitCode: 0, lastExitTimeUtc: T0, hasExited: true });
   });
 
+  it('reports a module whose only pod is terminating as stopped (stopping), not running', () => {
+    const dying = pod('Running', { state: { running: { startedAt: new Date(T0) } } }, { metadata: { name: 'd', creationTimestamp: new Date(T0), deletionTimestamp: new Date(T1) } });
+    expect(moduleRuntimeInfo([dying], 'mod')).toMatchObject({ runtimeStatus: 'stopped', statusDescription: /stopping: pod d is terminating/, ready: false });
+  });
+
   it('is undefined without pods', () => {
     expect(moduleRuntimeInfo([], 'mod')).toBeUndefined();
   });
