@@ -3,6 +3,7 @@
  * sdk-wire-traces §2.4): a URL query string where `$.`-prefixed names are system properties
  * (`$.mid` messageId, `$.cid` correlationId, `$.on` output name, …) and all others are
  * application properties. A value-less key (`key`) means null, `key=` the empty string.
+ * Unknown `$.` names are application properties (edgeHub `SystemProperties.cs` incoming map).
  */
 export interface PropertyBag {
   /** System properties by wire name without the `$.` prefix (`mid`, `cid`, `ct`, `on`, …). */
@@ -50,7 +51,9 @@ export function parsePropertyBag(text: string): PropertyBag | undefined {
     } catch {
       return undefined;
     }
-    if (name.startsWith('$.')) bag.system[name.slice(2)] = value;
+    // Only known `$.` names are system properties; any other (`$.custom`) stays an application
+    // property under its full name, as edgeHub's incoming system-property map does.
+    if (name.startsWith('$.') && Object.hasOwn(SYSTEM_PROPERTY_NAMES, name.slice(2))) bag.system[name.slice(2)] = value;
     else bag.app[name] = value;
   }
   return bag;

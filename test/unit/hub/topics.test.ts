@@ -79,6 +79,16 @@ describe('property bags', () => {
     expect(parsePropertyBag('')).toEqual({ system: {}, app: {} });
   });
 
+  it('keeps unknown $.-prefixed names as application properties and round-trips special characters and empty values', () => {
+    const bag = parsePropertyBag('%24.mid=m1&%24.custom=x&%24.toString=y&%24.ifid=urn%3Ax&k%20%26%3D=%2B%25%2F%3F&empty=');
+    expect(bag).toEqual({
+      system: { mid: 'm1', ifid: 'urn:x' },
+      app: { '$.custom': 'x', '$.toString': 'y', 'k &=': '+%/?', empty: '' },
+    });
+    expect(parsePropertyBag(encodePropertyBag(bag!))).toEqual(bag);
+    expect(encodePropertyBag(bag!)).toContain('%24.custom=x');
+  });
+
   it('refuses broken percent-encoding', () => {
     expect(parsePropertyBag('a=%E0%A4%A')).toBeUndefined();
   });
