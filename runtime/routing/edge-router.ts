@@ -11,7 +11,7 @@ import {
   type ClientStatus,
 } from './edge-hub-reported.js';
 import { inputDeliveryProperties, toRoutingMessage } from './hub-message-mapping.js';
-import { matchRoutes } from './match-routes.js';
+import { matchRoutes, type RouteTarget } from './match-routes.js';
 import { sourceMatches } from './routing-message.js';
 import { RouteQueueStore, type QueuedMessage } from './route-queue-store.js';
 
@@ -209,6 +209,15 @@ export class EdgeRouter {
       return;
     }
     const edgeDeviceId = this.edgeDeviceFor(message.deviceId, message.moduleId, '/messages') as string;
+    await Promise.all(this.storeForTargets(message, targets, edgeDeviceId));
+  }
+
+  /**
+   * Stores a routed message for its targets: once in `$upstream` however many routes send it
+   * there, and once per (module input, priority, TTL) in routing.db (group commit). Returns
+   * the pending writes.
+   */
+  private storeForTargets(message: HubMessage, targets: readonly RouteTarget[], edgeDeviceId: string, extraSystem: Record<string, string> = {}): Promise<unknown>[] {
     const now = this.clock.now();
     const writes: Promise<unknown>[] = [];
     let upstream = false;
@@ -228,12 +237,12 @@ export class EdgeRouter {
           priority: t.priority,
           expiresAt: t.ttlSecs === undefined ? undefined : now + t.ttlSecs * 1000,
           body: message.body,
-          systemProperties: delivery.systemProperties,
+          systemProperties: { ...delivery.systemProperties, ...extraSystem },
           properties: delivery.properties,
         }),
       );
     }
-    await Promise.all(writes);
+    return writes;
   }
 
   /** A module (or device) connected: reported in `clients`. */
@@ -367,26 +376,8 @@ export class EdgeRouter {
     (routing.systemProperties as Record<string, string>).messageType = 'twinChangeNotification';
     const targets = matchRoutes(state.routes, routing);
     const edgeDeviceId = this.edgeDeviceFor(ref.deviceId, ref.moduleId, TWIN_CHANGES) as string;
-    const now = this.clock.now();
-    const delivery = inputDeliveryProperties(message);
-    let upstream = false;
-    for (const t of targets) {
-      const done =
-        t.sink.kind === 'upstream'
-          ? upstream
-            ? undefined
-            : ((upstream = true), this.hub.storeUpstream(message))
-          : this.group.submit({
-              deviceId: edgeDeviceId,
-              moduleId: t.sink.moduleId,
-              inputName: t.sink.inputName,
-              priority: t.priority,
-              expiresAt: t.ttlSecs === undefined ? undefined : now + t.ttlSecs * 1000,
-              body: message.body,
-              systemProperties: { ...delivery.systemProperties, messageType: 'twinChangeNotification' },
-              properties: delivery.properties,
-            });
-      done?.catch((error: unknown) => this.logger.error({ err: error }, 'routing a twin change notification failed'));
+    for (const write of this.storeForTargets(message, targets, edgeDeviceId, { messageType: 'twinChangeNotification' })) {
+      write.catch((error: unknown) => this.logger.error({ err: error }, 'routing a twin change notification failed'));
     }
   }
 
