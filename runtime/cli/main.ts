@@ -46,7 +46,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      // --help and --version succeed; help shown because a subcommand is missing
+      // (`edgemu twin`, `commander.help`) is a usage error.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
       // commander already printed the message
       return 2;
     }
@@ -73,7 +75,16 @@ function processShutdownSignal(): AbortSignal {
     }
     controller.abort(new Error(`received ${signal}`));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // `on`, not `once`: the second Ctrl-C must reach onSignal (exit 130, exit handlers run)
+  // instead of Node's default action.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // A closed pipe (`edgemu … | head`) ends the command quietly instead of an EPIPE stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   return controller.signal;
 }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { HubError } from '../errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
@@ -16,7 +16,7 @@ export const HUB_DB_FILE = 'hub.db';
  * only an OS crash could lose the last commits — which is the durability the hub promises.
  */
 export function openDb(stateDir: string): Db {
-  mkdirSync(stateDir, { recursive: true });
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   let db: Db;
   try {
     db = new Database(path.join(stateDir, HUB_DB_FILE));
@@ -24,6 +24,11 @@ export function openDb(stateDir: string): Db {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    // The store holds every SAS key (iothubowner included): owner-only, like the TLS keys.
+    for (const suffix of ['', '-wal', '-shm']) {
+      const file = path.join(stateDir, HUB_DB_FILE + suffix);
+      if (existsSync(file)) chmodSync(file, 0o600);
+    }
   } catch (error) {
     throw new HubError('HUB_STORE', `cannot open the hub store in ${stateDir}: ${(error as Error).message}`, { cause: error });
   }

@@ -47,6 +47,16 @@ describe('the edgemu command', () => {
     expect(r.code).toBe(2);
   });
 
+  it('exits 2 when a command group is given without its subcommand', async () => {
+    const group: RegisterCommand = (program) => {
+      const g = program.command('group').description('a group');
+      g.command('leaf').action(() => undefined);
+    };
+    const r = await run(['group'], [group]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('Usage:');
+  });
+
   it('exits 2 when a command raises a UsageError', async () => {
     const r = await run(['boom'], [failing(new UsageError('--device is required'))]);
     expect(r.code).toBe(2);
