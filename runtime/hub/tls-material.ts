@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HubError } from './errors.js';
 
@@ -24,6 +24,7 @@ export async function ensureTlsMaterial(stateDir: string, hostNames: readonly st
   const names = [...new Set(['localhost', '127.0.0.1', '::1', ...hostNames.map((h) => h.replace(/:\d+$/, ''))])];
   const selfsigned = await import('selfsigned');
   try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 }); // startHub may be the first to touch a new state dir
     if (!existsSync(p(FILES.ca)) || !existsSync(p(FILES.caKey))) {
       const ca = await selfsigned.generate([{ name: 'commonName', value: 'edgemu hub CA' }], {
         algorithm: 'sha256',

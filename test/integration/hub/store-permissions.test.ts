@@ -16,3 +16,16 @@ describe('the hub store file', () => {
     }
   });
 });
+
+describe('the hub TLS material', () => {
+  it('is created in a state dir that does not exist yet', async () => {
+    const { ensureTlsMaterial } = await import('../../../runtime/hub/tls-material.js');
+    const parent = mkdtempSync(path.join(os.tmpdir(), 'edgemu-tls-'));
+    try {
+      const material = await ensureTlsMaterial(path.join(parent, 'new', 'state'), []);
+      expect(statSync(material.caFile).isFile()).toBe(true);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});
