@@ -70,8 +70,10 @@ function processShutdownSignal(): AbortSignal {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
-      // a second Ctrl-C while shutting down: stop now
-      process.exit(130);
+      // A second Ctrl-C while shutting down: a component that is stopping may have its own
+      // listener to hurry (e.g. the local cluster SIGKILLs what is left); otherwise stop now.
+      if (process.listenerCount(signal) <= 1) process.exit(130);
+      return;
     }
     controller.abort(new Error(`received ${signal}`));
   };
