@@ -63,6 +63,9 @@ export const SERVICE_CIDR = '10.96.0.0/16';
 export const POD_CIDR = '10.244.0.0/16';
 export const LOOPBACK = '127.0.0.1';
 
+/** kwokctl --disable-qps-limits for the controllers: a test cluster should never throttle its own clients. */
+const NO_CLIENT_THROTTLING = ['--kube-api-qps=5000', '--kube-api-burst=10000'] as const;
+
 /**
  * The command lines of the five processes, in start order (reference §3.6). Pure so the flags
  * are table-tested. Rules kept here:
@@ -76,7 +79,17 @@ export const LOOPBACK = '127.0.0.1';
 export function controlPlaneCommands(bin: CommandBinaries, paths: ClusterPaths, ports: ControlPlanePorts): ComponentCommand[] {
   const etcdClient = `http://${LOOPBACK}:${ports.etcdClient}`;
   const etcdPeer = `http://${LOOPBACK}:${ports.etcdPeer}`;
-  const alwaysAllow = '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics';
+  // The flags the controller-manager and the scheduler share: the admin kubeconfig for API
+  // access and for delegated authn/authz, no leader election, a loopback health port (§3.4, §3.5).
+  const apiClientArgs = (securePort: number): string[] => [
+    `--kubeconfig=${paths.kubeconfig}`,
+    `--authentication-kubeconfig=${paths.kubeconfig}`,
+    `--authorization-kubeconfig=${paths.kubeconfig}`,
+    '--leader-elect=false',
+    `--bind-address=${LOOPBACK}`,
+    `--secure-port=${securePort}`,
+    '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics',
+  ];
   return [
     {
       id: 'etcd',
@@ -123,19 +136,12 @@ export function controlPlaneCommands(bin: CommandBinaries, paths: ClusterPaths, 
       id: 'kube-controller-manager',
       binary: bin.kubeControllerManager,
       args: [
-        `--kubeconfig=${paths.kubeconfig}`,
-        `--authentication-kubeconfig=${paths.kubeconfig}`,
-        `--authorization-kubeconfig=${paths.kubeconfig}`,
-        '--leader-elect=false',
-        `--bind-address=${LOOPBACK}`,
-        `--secure-port=${ports.controllerManager}`,
-        alwaysAllow,
+        ...apiClientArgs(ports.controllerManager),
         `--service-account-private-key-file=${paths.adminKey}`,
         `--root-ca-file=${paths.caCert}`,
         `--service-cluster-ip-range=${SERVICE_CIDR}`,
         '--controllers=*',
-        '--kube-api-qps=5000',
-        '--kube-api-burst=10000',
+        ...NO_CLIENT_THROTTLING,
         '--concurrent-deployment-syncs=10',
         '--concurrent-replicaset-syncs=10',
       ],
@@ -143,17 +149,7 @@ export function controlPlaneCommands(bin: CommandBinaries, paths: ClusterPaths, 
     {
       id: 'kube-scheduler',
       binary: bin.kubeScheduler,
-      args: [
-        `--kubeconfig=${paths.kubeconfig}`,
-        `--authentication-kubeconfig=${paths.kubeconfig}`,
-        `--authorization-kubeconfig=${paths.kubeconfig}`,
-        '--leader-elect=false',
-        `--bind-address=${LOOPBACK}`,
-        `--secure-port=${ports.scheduler}`,
-        alwaysAllow,
-        '--kube-api-qps=5000',
-        '--kube-api-burst=10000',
-      ],
+      args: [...apiClientArgs(ports.scheduler), ...NO_CLIENT_THROTTLING],
     },
     {
       id: 'kwok',
