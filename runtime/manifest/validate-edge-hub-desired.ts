@@ -4,8 +4,7 @@ import { pointer } from './json-pointer.js';
 import { checkHubSchemaVersion } from './schema-version.js';
 import { hubSchemaIssues, type HubSchemaMinor } from './compiled-schemas.js';
 import { withoutTwinMetadata } from './validate-edge-agent-desired.js';
-import { parseRoute } from '../routing/route-parser.js';
-import type { ParsedRoute, ParseRouteResult } from '../routing/route-ast.js';
+import { parseRoute, type ParsedRoute, type ParseRouteResult } from '../route-language/index.js';
 import { BoundedCache } from './bounded-cache.js';
 
 type Json = Record<string, unknown>;

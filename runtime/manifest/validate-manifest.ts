@@ -5,7 +5,7 @@ import { checkEdgeAgentDesired, RESERVED_NAME_MESSAGE } from './validate-edge-ag
 import { checkEdgeHubDesired } from './validate-edge-hub-desired.js';
 import { checkTwinSection } from './twin-rules.js';
 import { setOwn } from './set-own.js';
-import type { ParsedRoute } from '../routing/route-ast.js';
+import type { ParsedRoute } from '../route-language/index.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,6 +1,5 @@
 import { validateEdgeHubDesired } from '../manifest/index.js';
-import type { ParsedRoute } from './route-ast.js';
-import { parseRoute } from './route-parser.js';
+import { parseRoute, type ParsedRoute } from '../route-language/index.js';
 
 /** One route ready for matching: its name, priority, effective TTL and parsed form. */
 export interface CompiledRoute {

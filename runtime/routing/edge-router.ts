@@ -12,7 +12,7 @@ import {
 } from './edge-hub-reported.js';
 import { inputDeliveryProperties, toRoutingMessage } from './hub-message-mapping.js';
 import { matchRoutes, type RouteTarget } from './match-routes.js';
-import { sourceMatches } from './routing-message.js';
+import { sourceMatches } from '../route-language/index.js';
 import { RouteQueueStore, type QueuedMessage } from './route-queue-store.js';
 
 /** A module identity (device + module). */

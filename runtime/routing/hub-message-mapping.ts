@@ -1,5 +1,5 @@
 import type { HubMessage } from '../hub/index.js';
-import type { RoutingMessage } from './routing-message.js';
+import type { RoutingMessage } from '../route-language/index.js';
 
 /**
  * Wire names of system properties (`$.mid`, …, without `$.`) to the names route conditions use

@@ -1,7 +1,5 @@
-import { createConditionContext, evaluateCondition } from './condition-evaluator.js';
+import { createConditionContext, evaluateCondition, messageSourcePath, sinkKey, sourceMatches, type RouteSink, type RoutingMessage } from '../route-language/index.js';
 import type { CompiledRoute } from './edge-hub-config.js';
-import { sinkKey, type RouteSink } from './route-ast.js';
-import { messageSourcePath, sourceMatches, type RoutingMessage } from './routing-message.js';
 
 /** Where one message must go, with the priority and TTL of the route that sent it there. */
 export interface RouteTarget {

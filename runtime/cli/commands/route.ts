@@ -20,8 +20,7 @@ export const registerRoute: RegisterCommand = (program, ctx) => {
     .addHelpText('after', ['', 'Exit code 1 if any route is invalid.', '', 'Example:', `  edgemu route check 'FROM /messages/modules/sensor/* INTO BrokeredEndpoint("/modules/filter/inputs/input1")'`].join('\n'))
     .action(async (routes: string[], _opts: unknown, command: Command) => {
       const { json } = globalOptions(command);
-      const { parseRoute } = await import('../../routing/route-parser.js');
-      const { formatRouteError } = await import('../../routing/route-report.js');
+      const { parseRoute, formatRouteError } = await import('../../route-language/index.js');
       const results = routes.map((text) => ({ text, result: parseRoute(text) }));
       if (json) {
         ctx.out(`${JSON.stringify(results.map(({ text, result }) => (result.ok ? { route: text, valid: true, source: result.route.source, sink: result.route.sink } : { route: text, valid: false, error: result.error })), null, 2)}\n`);
@@ -52,10 +51,7 @@ export const registerRoute: RegisterCommand = (program, ctx) => {
     )
     .action(async (text: string, opts: { from: string; output?: string; body: string; contentType: string; contentEncoding: string; property: string[]; system: string[] }, command: Command) => {
       const { json } = globalOptions(command);
-      const { parseRoute } = await import('../../routing/route-parser.js');
-      const { formatRouteError, parsePairs } = await import('../../routing/route-report.js');
-      const { evaluateCondition } = await import('../../routing/condition-evaluator.js');
-      const { messageSourcePath, sourceMatches } = await import('../../routing/routing-message.js');
+      const { parseRoute, formatRouteError, parsePairs, evaluateCondition, messageSourcePath, sourceMatches } = await import('../../route-language/index.js');
       const parts = opts.from.split('/');
       if (parts.length > 2 || parts.some((p) => p === '')) throw new UsageError(`--from must be <device> or <device>/<module>, got ${JSON.stringify(opts.from)}`);
       let properties: Record<string, string>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../runtime/cli/main.js';
-import { formatRouteError, parsePairs } from '../../../runtime/routing/route-report.js';
+import { formatRouteError, parsePairs } from '../../../runtime/route-language/route-report.js';
 
 async function run(argv: string[]) {
   let out = '';

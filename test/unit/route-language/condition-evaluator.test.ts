@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateCondition } from '../../../runtime/routing/condition-evaluator.js';
-import { parseRoute } from '../../../runtime/routing/route-parser.js';
-import { messageSourcePath, sourceMatches, type RoutingMessage } from '../../../runtime/routing/routing-message.js';
+import { evaluateCondition } from '../../../runtime/route-language/condition-evaluator.js';
+import { parseRoute } from '../../../runtime/route-language/route-parser.js';
+import { messageSourcePath, sourceMatches, type RoutingMessage } from '../../../runtime/route-language/routing-message.js';
 
 const json = (body: unknown, ct = 'application/json', ce = 'utf-8'): Partial<RoutingMessage> => ({
   body: Buffer.from(JSON.stringify(body)),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_CONDITION_DEPTH, MAX_ROUTE_LENGTH, parseRoute, sourcePrefix } from '../../../runtime/routing/route-parser.js';
-import type { ParsedRoute } from '../../../runtime/routing/route-ast.js';
+import { MAX_CONDITION_DEPTH, MAX_ROUTE_LENGTH, parseRoute, sourcePrefix } from '../../../runtime/route-language/route-parser.js';
+import type { ParsedRoute } from '../../../runtime/route-language/route-ast.js';
 
 const ok = (text: string): ParsedRoute => {
   const r = parseRoute(text);
