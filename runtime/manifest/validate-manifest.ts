@@ -3,7 +3,7 @@ import { IssueCollector } from './issue-collector.js';
 import { pointer } from './json-pointer.js';
 import { checkEdgeAgentDesired, RESERVED_NAME_MESSAGE } from './validate-edge-agent-desired.js';
 import { checkEdgeHubDesired } from './validate-edge-hub-desired.js';
-import { checkTwinSection } from './twin-rules.js';
+import { desiredSectionIssues } from './twin-section-issues.js';
 import { setOwn } from './set-own.js';
 import type { ParsedRoute } from '../route-language/index.js';
 
@@ -116,7 +116,7 @@ export function validateManifest(doc: unknown): ValidationResult<Deployment> {
   ];
   for (const [label, value, path] of sections) {
     if (!isObject(value)) continue;
-    for (const p of checkTwinSection(value, path, label)) issues.add(400, p.path, p.message);
+    for (const p of desiredSectionIssues(value, path, label)) issues.add(400, p.path, p.message);
   }
 
   // Cross-checks (only when $edgeAgent lists modules: with an empty or missing section these would be noise)

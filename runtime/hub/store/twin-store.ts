@@ -9,7 +9,7 @@ import {
   type JsonObject,
   type MetadataNode,
 } from '../twin-patch.js';
-import { checkSectionSize, checkTwinPatch, type TwinRuleViolation } from '../twin-rules.js';
+import { checkSectionSize, checkTwinPatch, dottedPath, type TwinProblem } from '../../twin/index.js';
 import type { Db, TxRunner } from './sqlite-db.js';
 import { Listeners } from './listeners.js';
 import type { Clock } from '../../clock.js';
@@ -269,8 +269,9 @@ export class TwinStore {
   }
 }
 
-function assertValid(issues: TwinRuleViolation[]): void {
-  if (issues.length > 0) {
+function assertValid(problems: TwinProblem[]): void {
+  if (problems.length > 0) {
+    const issues = problems.map((p) => ({ path: dottedPath(p.segments), code: p.code, message: p.message }));
     const text = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
     throw new HubError('HUB_INVALID_TWIN', `invalid twin document: ${text}`, { details: { issues } });
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkTwinSection, twinKeyProblem } from '../../../runtime/manifest/twin-rules.js';
+import { desiredSectionIssues as checkTwinSection } from '../../../runtime/manifest/twin-section-issues.js';
+import { twinKeyProblem } from '../../../runtime/twin/index.js';
 
 const nest = (levels: number): Record<string, unknown> => {
   let d: Record<string, unknown> = { leaf: 1 };
