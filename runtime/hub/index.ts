@@ -23,7 +23,8 @@ export {
 export { resolveHubAddress, deviceConnectionString, serviceConnectionString, type HubAddress } from './hub-address.js';
 export { readDiscovery, DISCOVERY_FILE, type HubDiscovery } from './discovery.js';
 export { applyMergePatch, diffToMergePatch, etagOf, type JsonObject, type JsonValue, type MetadataNode } from './twin-patch.js';
-export { parsePropertyBag, encodePropertyBag, SYSTEM_PROPERTY_NAMES, type PropertyBag } from './property-bag.js';
+export { parsePropertyBag, encodePropertyBag, type PropertyBag } from './property-bag.js';
+export { SYSTEM_PROPERTIES, FORWARDED_SYSTEM_PROPERTIES, type SystemProperty } from './system-properties.js';
 export { createGroupCommit, type GroupCommit } from './group-commit.js';
 export { startHub, MAX_MESSAGE_BYTES } from './start-hub.js';
 export type { Hub, StartHubOptions, ConnectionEvent, ConnectionInfo, InputMessage, InputsSubscribedEvent, MethodInvocation, MethodResult } from './hub-types.js';

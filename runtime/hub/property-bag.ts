@@ -1,3 +1,5 @@
+import { isSystemPropertyWireName } from './system-properties.js';
+
 /**
  * The MQTT property bag IoT Hub appends to message topics (iotedge-protocol §7.4,
  * sdk-wire-traces §2.4): a URL query string where `$.`-prefixed names are system properties
@@ -11,24 +13,6 @@ export interface PropertyBag {
   /** Application properties. */
   app: Record<string, string>;
 }
-
-/** Wire names of the system properties the SDKs and edgeHub know (for readable names in stores/APIs). */
-export const SYSTEM_PROPERTY_NAMES: Readonly<Record<string, string>> = {
-  mid: 'messageId',
-  cid: 'correlationId',
-  uid: 'userId',
-  to: 'to',
-  ct: 'contentType',
-  ce: 'contentEncoding',
-  exp: 'expiryTimeUtc',
-  on: 'outputName',
-  cdid: 'connectionDeviceId',
-  cmid: 'connectionModuleId',
-  schema: 'messageSchema',
-  ctime: 'creationTimeUtc',
-  ifid: 'interfaceId',
-  sub: 'componentName',
-};
 
 /**
  * Parses a property bag; undefined when a name or value is not valid percent-encoding.
@@ -53,7 +37,7 @@ export function parsePropertyBag(text: string): PropertyBag | undefined {
     }
     // Only known `$.` names are system properties; any other (`$.custom`) stays an application
     // property under its full name, as edgeHub's incoming system-property map does.
-    if (name.startsWith('$.') && Object.hasOwn(SYSTEM_PROPERTY_NAMES, name.slice(2))) bag.system[name.slice(2)] = value;
+    if (name.startsWith('$.') && isSystemPropertyWireName(name.slice(2))) bag.system[name.slice(2)] = value;
     else bag.app[name] = value;
   }
   return bag;

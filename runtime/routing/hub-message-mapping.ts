@@ -1,24 +1,5 @@
-import type { HubMessage } from '../hub/index.js';
+import { FORWARDED_SYSTEM_PROPERTIES, SYSTEM_PROPERTIES, type HubMessage } from '../hub/index.js';
 import type { RoutingMessage } from '../route-language/index.js';
-
-/**
- * Wire names of system properties (`$.mid`, …, without `$.`) to the names route conditions use
- * (`$messageId`, …) — edgeHub's `SystemProperties.cs` incoming map (iotedge-protocol.md §7.4).
- */
-const WIRE_TO_ROUTING: Readonly<Record<string, string>> = {
-  mid: 'messageId',
-  cid: 'correlationId',
-  uid: 'userId',
-  to: 'to',
-  ct: 'contentType',
-  ce: 'contentEncoding',
-  exp: 'absolute-expiry-time',
-  schema: 'messageSchema',
-  ctime: 'creationTime',
-  ifid: 'iothub-interface-id',
-  sub: 'dt-subject',
-  on: 'outputName',
-};
 
 /**
  * The routing view of a message the hub accepted: wire system properties renamed, plus the
@@ -28,8 +9,8 @@ const WIRE_TO_ROUTING: Readonly<Record<string, string>> = {
 export function toRoutingMessage(message: HubMessage): RoutingMessage {
   const sys: Record<string, string> = {};
   for (const [wire, value] of Object.entries(message.systemProperties)) {
-    const name = WIRE_TO_ROUTING[wire];
-    if (name !== undefined) sys[name] = value;
+    const property = SYSTEM_PROPERTIES[wire];
+    if (property !== undefined) sys[property.name] = value;
   }
   sys.connectionDeviceId = message.deviceId;
   if (message.moduleId) sys.connectionModuleId = message.moduleId;
@@ -40,9 +21,6 @@ export function toRoutingMessage(message: HubMessage): RoutingMessage {
   return { body: message.body, properties: message.properties, systemProperties: sys };
 }
 
-/** System properties forwarded to a module input (all the sender's except the output name). */
-const FORWARDED = ['mid', 'cid', 'uid', 'to', 'ct', 'ce', 'exp', 'schema', 'ctime', 'ifid', 'sub'] as const;
-
 /**
  * The property bag a module input delivery carries (sdk-wire-traces.md §2.4,
  * iotedge-protocol.md §7.3): the sender's system properties, `cdid`/`cmid` naming the sender,
@@ -50,7 +28,7 @@ const FORWARDED = ['mid', 'cid', 'uid', 'to', 'ct', 'ce', 'exp', 'schema', 'ctim
  */
 export function inputDeliveryProperties(message: HubMessage): { systemProperties: Record<string, string>; properties: Record<string, string> } {
   const systemProperties: Record<string, string> = {};
-  for (const k of FORWARDED) {
+  for (const k of FORWARDED_SYSTEM_PROPERTIES) {
     const v = message.systemProperties[k];
     if (v !== undefined) systemProperties[k] = v;
   }
