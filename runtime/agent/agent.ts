@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import { isoTime, type Clock } from '../clock.js';
-import { describeError } from '../errors.js';
+import { describeError, isEdgemuError } from '../errors.js';
 import type { EdgeAgentConfig } from '../manifest/model.js';
 import { agentPlatform } from './agent-platform.js';
 import { moduleSetOf } from './module-set.js';
 import { EnvironmentUnavailableError, OrderedRetryPlanRunner, PlanExecutionError } from './plan-runner.js';
 import { planReconcile } from './planner.js';
-import type { ConfigSource, Environment, Reporter, ValidateAgentDesired } from './ports.js';
+import { ReportTooLargeError, type ConfigSource, type Environment, type Reporter, type ValidateAgentDesired } from './ports.js';
 import { applyReportedPatch, buildReportedState, diffReported, type DeploymentStatus, type JsonObject, type ReportInput } from './reported-state.js';
 import { applyIntensiveCare, DEFAULT_RESTART_POLICY_OPTIONS, type RestartPolicyOptions } from './restart-policy.js';
 import type { CurrentState } from './runtime-info.js';
@@ -205,7 +205,7 @@ export class Agent {
       logger.debug({ keys: Object.keys(patch) }, 'reported');
     } catch (error) {
       if (!this.compact && isSizeRefusal(error)) {
-        // IoT Hub's 32 KB reported-section limit (iotedge-protocol.md §1.1): report less per module rather than nothing.
+        // IoT Hub's 32 KB reported-section limit (docs/hub.md "Twin rules"): report less per module rather than nothing.
         logger.warn({ err: describeError(error) }, 'the hub refused the report for its size; reporting module status without settings and env');
         this.compact = true;
         this.compactForVersion = lastDesiredVersion;
@@ -226,8 +226,8 @@ const DEFAULT_PLATFORM = agentPlatform();
 const SYSTEM_MODULE_NAMES = new Set(['edgeAgent', 'edgeHub', '$edgeAgent', '$edgeHub']);
 const userModules = (config: EdgeAgentConfig) => config.modules.filter((m) => !SYSTEM_MODULE_NAMES.has(m.name));
 
-/** The hub's twin-size refusal ("reported section would be N bytes, more than 32768"). */
-const isSizeRefusal = (error: unknown): boolean => /section would be \d+ bytes|more than \d+ bytes|too large/i.test(describeError(error));
+/** The reporter's refusal of a patch for the reported section's size (matched by its code). */
+const isSizeRefusal = (error: unknown): boolean => isEdgemuError(error) && error.code === ReportTooLargeError.CODE;
 
 function describeValidation(code: number, errors: ReadonlyArray<{ path: string; message: string }>): string {
   const head = code === 417 ? 'Agent configuration is empty.' : code === 412 ? 'Agent configuration schema version is not supported.' : 'Agent configuration format is invalid.';

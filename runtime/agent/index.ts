@@ -25,6 +25,7 @@ export { podRuntimeInfo, moduleRuntimeInfo } from './pod-status.js';
 export { buildReportedState, diffReported, applyReportedPatch, type DeploymentStatus, type JsonObject, type ReportInput } from './reported-state.js';
 export { UNKNOWN_TIME, type RuntimeStatus, type ModuleRuntimeInfo, type CurrentModule, type CurrentState, type AgentStopRecord } from './runtime-info.js';
 export type { ConfigSource, Environment, Reporter, DesiredDocument, ValidateAgentDesired } from './ports.js';
+export { ReportTooLargeError } from './ports.js';
 export { HubTwinConnection, HubNotConnectedError, type HubTwinConnectionOptions } from './hub/hub-twin-connection.js';
 export { ClientNodeKubeApi, classifyKubeError, type ClientNodeKubeApiOptions } from './kubernetes/client-node-kube-api.js';
 export { KubeApiError, type KubeApi, type KubeObject } from './kubernetes/kube-api.js';

@@ -1,3 +1,4 @@
+import { EdgemuError } from '../errors.js';
 import type { EdgeAgentConfig, ValidationResult } from '../manifest/model.js';
 import type { CommandFactory } from './command.js';
 import type { JsonObject } from './reported-state.js';
@@ -34,11 +35,25 @@ export interface Environment {
 /**
  * Where reported properties go (IoT Edge `IReporter`): the `$edgeAgent` twin. `report` sends a
  * reported-property patch; `readReported` returns what the twin currently holds so a restarted
- * agent only sends the difference.
+ * agent only sends the difference. `report` throws `ReportTooLargeError` when the patch would
+ * make the reported section larger than IoT Hub allows (runtime/twin), so the agent can send less.
  */
 export interface Reporter {
   readReported(signal: AbortSignal): Promise<JsonObject | undefined>;
   report(patch: JsonObject, signal: AbortSignal): Promise<void>;
+}
+
+/** A reported patch refused because the `$edgeAgent` reported section would exceed IoT Hub's 32 KB. */
+export class ReportTooLargeError extends EdgemuError {
+  static readonly CODE = 'AGENT_REPORT_TOO_LARGE';
+
+  constructor(message: string) {
+    super(ReportTooLargeError.CODE, message);
+  }
+
+  override get name(): string {
+    return 'ReportTooLargeError';
+  }
 }
 
 /** The validator for `$edgeAgent` desired properties (runtime/manifest `validateEdgeAgentDesired`). */

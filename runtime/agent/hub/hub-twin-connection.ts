@@ -5,8 +5,9 @@ import type { ModuleClient, Twin } from 'azure-iot-device';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { describeError, EdgemuError } from '../../errors.js';
-import type { ConfigSource, DesiredDocument, Reporter } from '../ports.js';
-import type { JsonObject } from '../reported-state.js';
+import { checkSectionSize } from '../../twin/index.js';
+import { ReportTooLargeError, type ConfigSource, type DesiredDocument, type Reporter } from '../ports.js';
+import { applyReportedPatch, type JsonObject } from '../reported-state.js';
 
 export interface HubTwinConnectionOptions {
   /** `$edgeAgent`'s connection string (`HostName=…;DeviceId=<device>;ModuleId=$edgeAgent;SharedAccessKey=…`). */
@@ -117,6 +118,11 @@ export class HubTwinConnection implements ConfigSource, Reporter {
   async report(patch: JsonObject): Promise<void> {
     const twin = this.twin;
     if (!twin) throw new HubNotConnectedError('not connected to the hub as $edgeAgent');
+    // The hub would refuse it (the twin rules are shared); the SDK hands its refusal over as bare
+    // text, so the size is judged here, on the SDK's copy of the reported section (it merges every
+    // acknowledged patch), with the same rule the hub applies.
+    const [tooLarge] = checkSectionSize(applyReportedPatch(plainSection(twin.properties.reported).body as JsonObject, patch), 'reported');
+    if (tooLarge) throw new ReportTooLargeError(`reported patch refused: ${tooLarge.message}`);
     await promisify<void>((cb) => twin.properties.reported.update(patch, (err?: Error) => cb(err)));
   }
 

@@ -49,6 +49,22 @@ describe('the agent link to the hub ($edgeAgent over MQTT with the device SDK)',
     expect(await c.readReported()).toMatchObject({ lastDesiredStatus: { code: 200 } });
   });
 
+  it('refuses a reported patch that would make the section larger than 32 KB with a typed error, and sends what fits', async () => {
+    const c = connect(agentKey());
+    await eventually(async () => c.connected, { timeoutMs: 10_000, what: 'connected' });
+    const ref = { deviceId: 'edge-1', moduleId: '$edgeAgent' };
+    await c.report({ part1: 'x'.repeat(4000), part2: 'x'.repeat(4000) });
+    const big: Record<string, string> = {};
+    for (let i = 0; i < 7; i++) big[`chunk${i}`] = 'y'.repeat(4000);
+    // 8 KB already there + 28 KB more: over 32 KB only together, so the hub's copy counts
+    await expect(c.report(big)).rejects.toMatchObject({ code: 'AGENT_REPORT_TOO_LARGE' });
+    expect(hub.hub.store.twins.get(ref)!.properties.reported).not.toHaveProperty('chunk0');
+    // the same rule as the hub's: what the agent lets through, the hub accepts
+    await c.report({ part1: null, part2: null });
+    await c.report(big);
+    expect(hub.hub.store.twins.get(ref)!.properties.reported).toHaveProperty('chunk6');
+  });
+
   it('keeps retrying with a wrong key, without crashing, and says it is not connected', async () => {
     const c = connect(Buffer.from('not-the-key-not-the-key-not-the-key!').toString('base64'));
     await new Promise((r) => setTimeout(r, 1_000));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Agent } from '../../../runtime/agent/agent.js';
-import type { ConfigSource, Environment, Reporter, ValidateAgentDesired } from '../../../runtime/agent/ports.js';
+import { ReportTooLargeError, type ConfigSource, type Environment, type Reporter, type ValidateAgentDesired } from '../../../runtime/agent/ports.js';
 import type { JsonObject } from '../../../runtime/agent/reported-state.js';
 import type { CurrentModule, CurrentState } from '../../../runtime/agent/runtime-info.js';
 import { silentLogger } from '../../../runtime/log/create-logger.js';
@@ -182,7 +182,7 @@ describe('Agent.reconcileOnce', () => {
     const report = reporter.report.bind(reporter);
     reporter.report = async (patch) => {
       const size = JSON.stringify(patch).length;
-      if (size > 2000) throw new Error(`invalid twin document: reported section would be ${size} bytes, more than 2000`);
+      if (size > 2000) throw new ReportTooLargeError(`reported section would be ${size} bytes, more than 2000`);
       await report(patch);
     };
     const result = await agent.reconcileOnce(signal);
@@ -190,6 +190,22 @@ describe('Agent.reconcileOnce', () => {
     expect(reporter.patches).toHaveLength(1);
     expect(reporter.patches[0]).toMatchObject({ lastDesiredStatus: { code: 200 }, modules: { a: { runtimeStatus: 'running', version: '1.0' }, b: { runtimeStatus: 'running' } } });
     expect(reporter.patches[0]!.modules).not.toHaveProperty('a.env');
+  });
+
+  it('does not mistake another report failure whose text mentions a size for a size refusal', async () => {
+    const { agent, reporter, signal } = setup({ modules: [spec('a', { env: { BIG: 'x'.repeat(3000) } })] });
+    const report = reporter.report.bind(reporter);
+    let calls = 0;
+    reporter.report = async (patch) => {
+      calls++;
+      if (calls === 1) throw new Error('socket buffer too large; more than 65536 bytes queued');
+      await report(patch);
+    };
+    await agent.reconcileOnce(signal);
+    expect(calls).toBe(1);
+    await agent.reconcileOnce(signal);
+    // full entries still: the first failure was not taken for IoT Hub's size limit
+    expect(reporter.patches[0]!.modules).toHaveProperty('a.env');
   });
 
   it('ignores modules named like the system modules, which run inside edgemu', async () => {
