@@ -1,4 +1,4 @@
-import type { V1ContainerPort, V1DeploymentStrategy, V1HostAlias, V1PodSecurityContext, V1Probe, V1ResourceRequirements, V1SecurityContext, V1ServicePort, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1DeploymentStrategy, V1PodSecurityContext } from '@kubernetes/client-node';
 import type { CreateOptions } from '../manifest/model.js';
 import { isEmpty, isObj, ordinal, stringField, stringList, type Obj, type Warn } from './create-options-values.js';
 import { EXPERIMENTAL_KEY, readExperimental } from './k8s-experimental.js';
@@ -8,50 +8,13 @@ import { mapPorts } from './map-ports.js';
 import { mapResources } from './map-resources.js';
 import { mapSecurity, mapNamespaces } from './map-security.js';
 import { mapVolumes } from './map-volumes.js';
+import type { MappedCreateOptions } from './translate-types.js';
 
 export { isQualifiedKey } from './map-labels.js';
 export { NODE_PORT_RANGE } from './map-ports.js';
 export { distinctK8sName, HUB_CA_FILE, HUB_CA_MOUNT_PATH, HUB_CA_VOLUME } from './map-volumes.js';
 export type { Warn } from './create-options-values.js';
-
-/**
- * Docker `ContainerCreate` options (a module's createOptions, iotedge-protocol.md §1.4) mapped
- * onto the pieces of a pod, a container and a Service. Pure. Every field it does not map is
- * reported through `warn` by its full path — never dropped silently. Fields whose value is
- * empty (`null`, `false`, `""`, `[]`, `{}`) mean "unset" in Docker and are not reported.
- */
-export interface MappedCreateOptions {
-  command?: string[];
-  args?: string[];
-  workingDir?: string;
-  /** `Env` as given (merged later by `moduleEnvironment`). */
-  env: unknown[];
-  containerPorts: V1ContainerPort[];
-  /** Service ports; empty means "no Service". */
-  servicePorts: V1ServicePort[];
-  serviceType?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
-  loadBalancerIP?: string;
-  volumes: V1Volume[];
-  volumeMounts: V1VolumeMount[];
-  /** Docker named volumes used (each becomes a PVC named `distinctK8sName(volume)`), sorted. */
-  namedVolumes: string[];
-  resources?: V1ResourceRequirements;
-  securityContext?: V1SecurityContext;
-  podSecurityContext?: V1PodSecurityContext;
-  nodeSelector?: Record<string, string>;
-  strategy?: V1DeploymentStrategy;
-  hostNetwork?: boolean;
-  hostIPC?: boolean;
-  hostPID?: boolean;
-  hostname?: string;
-  hostAliases?: V1HostAlias[];
-  tty?: boolean;
-  stdin?: boolean;
-  terminationGracePeriodSeconds?: number;
-  livenessProbe?: V1Probe;
-  podLabels: Record<string, string>;
-  podAnnotations: Record<string, string>;
-}
+export type { MappedCreateOptions } from './translate-types.js';
 
 /** DNS-1123 label (Kubernetes `IsDNS1123Label`): pod hostnames. */
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -1,7 +1,7 @@
 import { isReservedKey } from './labels.js';
 import { SIMULATE_LABEL, EXIT_CODE_ANNOTATION } from '../cluster/kwok-config.js';
 import { isEmpty, isObj, ordinal, type Warn } from './create-options-values.js';
-import type { MappedCreateOptions } from './map-create-options.js';
+import type { MappedCreateOptions } from './translate-types.js';
 
 /** Label/annotation name part (`IsQualifiedName`). */
 const QUALIFIED_NAME_PART = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;

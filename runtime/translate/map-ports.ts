@@ -1,7 +1,7 @@
 import type { V1ServicePort } from '@kubernetes/client-node';
 import { isEmpty, isObj, ordinal, type Warn } from './create-options-values.js';
 import { EXPERIMENTAL_KEY, type Experimental } from './k8s-experimental.js';
-import type { MappedCreateOptions } from './map-create-options.js';
+import type { MappedCreateOptions } from './translate-types.js';
 
 const LOOPBACK_IPS = new Set(['127.0.0.1', '::1', 'localhost']);
 

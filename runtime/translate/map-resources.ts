@@ -1,6 +1,6 @@
 import type { V1ResourceRequirements } from '@kubernetes/client-node';
 import { isObj, type Obj, type Warn } from './create-options-values.js';
-import type { MappedCreateOptions } from './map-create-options.js';
+import type { MappedCreateOptions } from './translate-types.js';
 
 /** A positive safe integer (bytes, nanoseconds, shares), else undefined with a warning; 0 means unset in Docker. */
 export function positiveInt(v: unknown, path: string, warn: Warn): number | undefined {

@@ -1,6 +1,6 @@
 import type { V1Capabilities, V1SecurityContext } from '@kubernetes/client-node';
 import { stringField, stringList, type Obj, type Warn } from './create-options-values.js';
-import type { MappedCreateOptions } from './map-create-options.js';
+import type { MappedCreateOptions } from './translate-types.js';
 
 /**
  * Docker's user, privilege and capability options → the container `securityContext`; its

@@ -2,7 +2,7 @@ import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { toK8sName } from '../manifest/k8s-name.js';
 import { isEmpty, isObj, ordinal, shortHash, type Warn } from './create-options-values.js';
 import { EXPERIMENTAL_KEY, type Experimental } from './k8s-experimental.js';
-import type { MappedCreateOptions } from './map-create-options.js';
+import type { MappedCreateOptions } from './translate-types.js';
 
 /** Volume and mount names edgemu itself uses in every pod. */
 export const HUB_CA_VOLUME = 'edgemu-hub-ca';
