@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Test tiers (design.md "Test tiers"): pure unit tests; hub/process integration tests on
+// Test tiers (README.md, "Tests and CI"): pure unit tests; hub/process integration tests on
 // 127.0.0.1; Kubernetes tests against the real local control plane started once per run.
 export default defineConfig({
   test: {

@@ -1,5 +1,5 @@
 /**
- * Edge agent benchmark (issue 8), on a fresh local cluster (KWOK nodes, real control plane):
+ * Edge agent benchmark (docs/agent.md), on a fresh local cluster (KWOK nodes, real control plane):
  *  - deploy → every module reported `running` with lastDesiredStatus 200, for 10, 50 and 200
  *    modules (one startupOrder group), with the `$edgeAgent` twin held in memory so the figure
  *    is the agent + Kubernetes path; the same for 10 and 50 modules through the real embedded

@@ -1,5 +1,5 @@
 /**
- * `edgemu module run` benchmark (issue 9): what a developer waits for and what the runner costs.
+ * `edgemu module run` benchmark (docs/modules.md): what a developer waits for and what the runner costs.
  *
  * 1. Start-up overhead: `edgemu module run X.mjs` until X's first output line, against
  *    `node X.mjs` alone (the difference is edgemu's CLI, the registry lookup and the env build).

@@ -1,5 +1,5 @@
 /**
- * Translation costs (issue 7): the pure mapping runs on every agent reconcile pass, so it must
+ * Translation costs (docs/translate.md): the pure mapping runs on every agent reconcile pass, so it must
  * stay well below the agent's 50 ms no-op budget at 200 modules. Measures
  * - `translateDeployment` for 10, 50 and 200 modules with realistic createOptions (median of 30),
  * - rendering the result as YAML and as JSON,

@@ -36,7 +36,7 @@ function applyDesired(twin: Twin, desired: Record<string, unknown>): void {
 }
 
 async function onInput(client: ModuleClient, inputName: string, message: MessageType): Promise<void> {
-  // MQTT has no settlement: complete() is a no-op, kept for AMQP portability (sdk-wire-traces.md §2.6).
+  // MQTT has no settlement: complete() is a no-op, kept for AMQP portability (docs/iot-hub-protocol.md "QoS, retain and sessions").
   const complete = () => client.complete(message).catch(() => undefined);
   if (inputName !== INPUT) {
     consoleLog.warn(`ignoring a message on unknown input ${JSON.stringify(inputName)}`);

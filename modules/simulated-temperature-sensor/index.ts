@@ -52,7 +52,7 @@ async function sendOne(): Promise<void> {
   const next = nextReading(machineTemperature, settings, Math.random, new Date());
   machineTemperature = next.machineTemperature;
   const message = new Message(JSON.stringify(next.reading));
-  // contentType/contentEncoding make `$body.…` route conditions work (iotedge-protocol.md §2.5).
+  // contentType/contentEncoding make `$body.…` route conditions work (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-routing-query-syntax, "Query based on message body").
   message.contentType = 'application/json';
   message.contentEncoding = 'utf-8';
   message.properties.add('sequenceNumber', String(sent + 1));
@@ -89,7 +89,7 @@ await runModule({
     twin.on('properties.desired', (delta: Record<string, unknown>) => void applyDesired(twin, delta));
     if (twin.properties.desired.sendInterval === undefined) await report(twin, { sendInterval: intervalSecs, sendIntervalError: null });
     // After the SDK reconnects on its own, re-read the twin: desired patches sent while the
-    // module was offline are not replayed (IoT Hub MQTT twin rules, iotedge-protocol.md §7.5).
+    // module was offline are not replayed (learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub, "Receiving desired properties update notifications").
     newClient.on('connect', () => void twin.get().catch((error: unknown) => consoleLog.warn(`twin refresh failed: ${String(error)}`)));
     client = newClient;
     if (!timer) reschedule();

@@ -33,7 +33,7 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: strin
 
 /**
  * Reads `sendInterval` (seconds) from desired properties or env. Numbers and numeric strings
- * are accepted (manifest env values are always strings, iotedge-protocol.md §1.5); anything
+ * are accepted (manifest env values are always strings: learn.microsoft.com/azure/iot-edge/module-composition, "env"); anything
  * else is refused with a reason so the module keeps its current interval.
  */
 export function parseSendInterval(value: unknown): ParseResult<number> {

@@ -11,7 +11,7 @@ export interface AgentPlatform {
 
 /**
  * Node's `process.arch` names → the names IoT Edge reports in `runtime.platform.architecture`
- * (edgelet reports the machine's `uname -m`-style name, e.g. `x86_64`, iotedge-protocol.md §3.1).
+ * (edgelet reports the machine's `uname -m`-style name, e.g. `x86_64`; learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub, EdgeAgent reported properties `runtime.platform`).
  */
 const ARCHITECTURES: Readonly<Record<string, string>> = { x64: 'x86_64', arm64: 'aarch64', arm: 'armv7l', ia32: 'x86' };
 

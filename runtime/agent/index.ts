@@ -1,5 +1,5 @@
 /**
- * The edge agent (issue 8): from the `$edgeAgent` twin to running modules on Kubernetes, with
+ * The edge agent (docs/agent.md): from the `$edgeAgent` twin to running modules on Kubernetes, with
  * status reported back in IoT Edge's shape. `AgentHost` is what the server starts (one agent per
  * edge device); the pure core (diff, planner, restart policy, pod status, reported state) is
  * exported for tools and tests.

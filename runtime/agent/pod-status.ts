@@ -3,7 +3,7 @@ import { UNKNOWN_TIME, type ModuleRuntimeInfo, type RuntimeStatus } from './runt
 
 /**
  * Pod status → IoT Edge runtime status, following the Edge-on-K8s agent
- * (`edgedeployment/PodExtensions.cs ConvertToRuntime`, iotedge-protocol.md §6.11):
+ * (Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Kubernetes/edgedeployment/PodExtensions.cs `ConvertToRuntime`):
  *
  * | phase     | container state          | runtimeStatus        |
  * | Running   | waiting (a retry reason) | backoff              |
@@ -20,7 +20,7 @@ import { UNKNOWN_TIME, type ModuleRuntimeInfo, type RuntimeStatus } from './runt
  * | Unknown / no status | —              | unknown              |
  *
  * Deliberate deviation from the preview agent, for IoT Edge's meaning of the values
- * (iotedge-protocol.md §3.2): `backoff` means "not running, a restart is scheduled after a
+ * (learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub, `runtimeStatus`): `backoff` means "not running, a restart is scheduled after a
  * cool-off", so a pod that is merely being created (no container status yet, or waiting with
  * `ContainerCreating`/`PodInitializing`) is not in back-off and not `failed` either — it is
  * `unknown` ("initial/undeterminable"), as a module IoT Edge has not started yet is. Waiting for

@@ -17,7 +17,7 @@ export interface ReconcileLoopOptions {
 }
 
 /**
- * The level-triggered driver (controller-runtime's reconciler contract, style-anchors.md §3):
+ * The level-triggered driver (controller-runtime's reconciler contract, pkg.go.dev/sigs.k8s.io/controller-runtime/pkg/reconcile):
  * triggers — desired patches, pod events, reconnects, timers — only mark the loop dirty; one
  * pass runs at a time; triggers arriving during a pass cause exactly one follow-up pass; a failed
  * pass is retried after a capped exponential back-off during which triggers are merged, not run.

@@ -2,7 +2,7 @@ import type { DeploymentStatusCode, EdgeAgentConfig, ModuleSpec } from '../manif
 import { effectiveRuntimeInfo, DEFAULT_RESTART_POLICY_OPTIONS, type RestartPolicyOptions } from './restart-policy.js';
 import { UNKNOWN_TIME, type CurrentState, type ModuleRuntimeInfo } from './runtime-info.js';
 
-/** `lastDesiredStatus` as IoT Edge reports it (iotedge-protocol.md §3.3). */
+/** `lastDesiredStatus` as IoT Edge reports it (learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub, EdgeAgent reported properties). */
 export interface DeploymentStatus {
   code: DeploymentStatusCode;
   description: string;
@@ -32,12 +32,12 @@ export interface ReportInput {
   compact?: boolean;
 }
 
-/** IoT Edge splits serialized createOptions into 512-character twin values (`TwinValueMaxSize`, §1.4). */
+/** IoT Edge splits serialized createOptions into 512-character twin values (`Constants.TwinValueMaxSize` in Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Docker; learn.microsoft.com/azure/iot-edge/how-to-use-create-options). */
 const CHUNK = 512;
 
 /**
  * The full `$edgeAgent` reported object in IoT Edge's shape (`AgentState.cs`,
- * `IoTHubReporter.cs`, iotedge-protocol.md §3.1). `schemaVersion` is always "1.0" as IoT Edge
+ * `IoTHubReporter.cs`; Azure/iotedge doc/reported_states_during_deployment.md). `schemaVersion` is always "1.0" as IoT Edge
  * reports it whatever the desired one. `modules` is omitted when the current state is unknown,
  * so a diff keeps the last reported modules instead of erasing them.
  */

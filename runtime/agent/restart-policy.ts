@@ -3,7 +3,7 @@ import { UNKNOWN_TIME, type AgentStopRecord, type CurrentModule, type CurrentSta
 
 /**
  * IoT Edge's restart figures (`Agent.Service/appsettings_agent.json`, `RestartPolicyManager.cs`,
- * iotedge-protocol.md §4): 20 restarts before `failed`, cool-off 10 s × 2ⁿ capped at 300 s.
+ * Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Core/RestartPolicyManager.cs): 20 restarts before `failed`, cool-off 10 s × 2ⁿ capped at 300 s.
  */
 export interface RestartPolicyOptions {
   maxRestartCount: number;
@@ -165,7 +165,7 @@ export function effectiveRuntimeInfo(module: CurrentModule, options: RestartPoli
 }
 
 /**
- * IoT Edge's intensive care (`IntensiveCareTimeInMinutes`, iotedge-protocol.md §4): a module that
+ * IoT Edge's intensive care (`IntensiveCareTimeInMinutes`, Azure/iotedge doc/EnvironmentVariables.md): a module that
  * has been running for that long gets its restart statistics cleared, so occasional crashes days
  * apart never add up to `MaxRestartCount`. Kubernetes' container restartCount never goes down, so
  * the agent keeps, per module, the count at the last clearing (`baselines`) and reports and

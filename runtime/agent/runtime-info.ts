@@ -3,11 +3,11 @@ import type { ModuleSet } from './module-set.js';
 
 /**
  * `runtimeStatus` spellings as IoT Edge reports them (`Agent.Core/IModule.cs ModuleStatus`,
- * iotedge-protocol.md §3.2). `unhealthy` is defined but, as in IoT Edge, nothing produces it.
+ * learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub). `unhealthy` is defined but, as in IoT Edge, nothing produces it.
  */
 export type RuntimeStatus = 'running' | 'backoff' | 'unhealthy' | 'stopped' | 'failed' | 'unknown';
 
-/** What IoT Edge writes for a time it does not know (`DateTime.MinValue`, §3.1). */
+/** What IoT Edge writes for a time it does not know (`DateTime.MinValue`, as in Azure/iotedge doc/reported_states_during_deployment.md). */
 export const UNKNOWN_TIME = '0001-01-01T00:00:00Z';
 
 /**
@@ -24,7 +24,7 @@ export interface ModuleRuntimeInfo {
   lastExitTimeUtc: string;
   restartCount: number;
   lastRestartTimeUtc: string;
-  /** The image the pod runs (`containerStatus.image`), `unknown:unknown` if not known (§6.11). */
+  /** The image the pod runs (`containerStatus.image`), `unknown:unknown` if not known (Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Kubernetes/edgedeployment/PodExtensions.cs). */
   image: string;
   /** True when the container has terminated at least once (state or lastState terminated). */
   hasExited: boolean;
@@ -75,7 +75,7 @@ export function currentModuleSet(state: CurrentState): ModuleSet {
  * Whether a module of a lower startupOrder group is far enough along for the next group to
  * start: its pod is Ready, or it already ran and exited (a crashing module will not get Ready by
  * waiting, and IoT Edge itself only orders the start commands, it never waits on a module's
- * health, iotedge-protocol.md §4), or the agent stopped it under its restart policy.
+ * health, Azure/iotedge doc/reported_states_during_deployment.md), or the agent stopped it under its restart policy.
  */
 export function startupOrderSatisfied(module: CurrentModule | undefined): boolean {
   if (!module) return false;

@@ -17,7 +17,7 @@ export interface MainOptions {
 
 /**
  * Runs the CLI and resolves with the exit code: 0 success, 1 failure or invalid input,
- * 2 usage error (the contract in design.md). Never throws: unexpected errors become a
+ * 2 usage error (the contract in README.md, "CLI conventions"). Never throws: unexpected errors become a
  * one-line message (with the stack only at --log-level debug) and exit code 1.
  */
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {

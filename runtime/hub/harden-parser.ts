@@ -17,7 +17,7 @@ interface MqttParser {
  * Two rules applied where aedes parses packets, before it acts on them:
  * - aedes reads packets of any announced length into memory; a connection is closed as soon
  *   as a packet announces more than the hub would ever accept, before its body is buffered;
- * - IoT Hub grants at most QoS 1 to a QoS 2 SUBSCRIBE (iotedge-protocol §7.7); aedes grants
+ * - IoT Hub grants at most QoS 1 to a QoS 2 SUBSCRIBE (docs/iot-hub-protocol.md "QoS, retain and sessions"); aedes grants
  *   what was asked, so the requested QoS is lowered as the packet arrives.
  */
 export function hardenParser(client: Client, logger: Logger): void {

@@ -56,7 +56,7 @@ export interface ConnectionEvent {
   timeUtc: string;
 }
 
-/** A direct method call (iotedge-protocol §7.6). */
+/** A direct method call (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-direct-methods). */
 export interface MethodInvocation {
   deviceId: string;
   moduleId?: string | undefined;

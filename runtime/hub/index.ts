@@ -1,5 +1,5 @@
 /**
- * The embedded IoT Hub (issue 4). Usable without a running hub: `openHubStore` gives the
+ * The embedded IoT Hub (docs/hub.md). Usable without a running hub: `openHubStore` gives the
  * identity registry, twins, telemetry and C2D queues of a state dir. `startHub` runs the
  * MQTT-over-TLS side that the unmodified Azure IoT device SDKs connect to.
  */

@@ -2,7 +2,7 @@ import type { MethodInvocation, MethodResult } from './hub-types.js';
 import { clientIdOf } from './identity-id.js';
 import { hubTopics } from './topics.js';
 
-/** IoT Hub's bounds (iotedge-protocol §7.6): JSON payloads ≤ 128 KB, timeouts up to 300 s (default 30 s). */
+/** IoT Hub's bounds (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-direct-methods): JSON payloads ≤ 128 KB, timeouts up to 300 s (default 30 s). */
 export const MAX_METHOD_PAYLOAD_BYTES = 128 * 1024;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const MAX_TIMEOUT_MS = 300_000;

@@ -1,8 +1,8 @@
 import { isSystemPropertyWireName } from './system-properties.js';
 
 /**
- * The MQTT property bag IoT Hub appends to message topics (iotedge-protocol §7.4,
- * sdk-wire-traces §2.4): a URL query string where `$.`-prefixed names are system properties
+ * The MQTT property bag IoT Hub appends to message topics (learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub,
+ * docs/iot-hub-protocol.md "Property bag and system properties"): a URL query string where `$.`-prefixed names are system properties
  * (`$.mid` messageId, `$.cid` correlationId, `$.on` output name, …) and all others are
  * application properties. A value-less key (`key`) means null, `key=` the empty string.
  * Unknown `$.` names are application properties (edgeHub `SystemProperties.cs` incoming map).

@@ -2,7 +2,7 @@
  * A bounded cache for pure functions of a string. The agent and the hub validate the same
  * desired properties again on every twin patch, and a manifest repeats most of its strings
  * between revisions (route texts, image references, createOptions), so re-deriving them is
- * wasted work (issue 2: ≥ 2,000 validations/s of a 50-module manifest).
+ * wasted work (docs/manifest.md: ≥ 2,000 validations/s of a 50-module manifest).
  *
  * - A key is cached the second time it is computed: strings seen once (a stream of ever
  *   new manifests) cost a set entry, not a retained result, so a cache that never hits

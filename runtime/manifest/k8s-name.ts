@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
  *
  * Unlike IoT Edge's retired `KubeUtils.SanitizeK8sValue`, `_` becomes `-` (instead of being
  * dropped) and over-long names end in a short hash instead of failing. Two names that map to
- * the same result collide; the validator refuses such manifests (iotedge-protocol.md §6.2).
+ * the same result collide; the validator refuses such manifests (Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Kubernetes/KubeUtils.cs).
  */
 export function toK8sName(name: string, maxLength = 63): string {
   let s = name.toLowerCase().replace(/[_.]/g, '-').replace(/[^a-z0-9-]/g, '');

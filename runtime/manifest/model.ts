@@ -1,10 +1,10 @@
 /**
  * The normalized, typed deployment model every other part of edgemu works with. The
  * validator (`validate-manifest.ts`) is the only producer: it applies IoT Edge's defaults
- * (iotedge-protocol.md §1.2) so consumers never re-derive them.
+ * (learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub) so consumers never re-derive them.
  */
 
-/** `lastDesiredStatus.code` values as IoT Edge reports them (iotedge-protocol.md §3.3). */
+/** `lastDesiredStatus.code` values as IoT Edge reports them (learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub). */
 export type DeploymentStatusCode = 200 | 400 | 406 | 412 | 417 | 500;
 
 export type RestartPolicy = 'never' | 'on-failure' | 'on-unhealthy' | 'always';

@@ -11,7 +11,7 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const DESIRED = 'properties.desired';
-/** modulesContent keys other than `$edgeAgent`/`$edgeHub` ([SS] azure-iot-edge-deployment-1.0.json). */
+/** modulesContent keys other than `$edgeAgent`/`$edgeHub` (json.schemastore.org/azure-iot-edge-deployment-1.0.json). */
 const MODULE_TWIN_KEY = /^[a-zA-Z0-9_-]+$/;
 /** The module a route reads from (`/messages/modules/<id>/…`). */
 const MODULE_SOURCE = /^\/messages\/modules\/([^/*]+)/i;

@@ -1,7 +1,7 @@
 import { validateEdgeAgentDesired } from '../manifest/index.js';
 import { moduleConnectionString, moduleEnvironment, toProcessEnv } from '../translate/module-environment.js';
 
-/** The IoT Hub MQTT-over-TLS port the SDK dials when GatewayHostName carries none (sdk-wire-traces §2.1 case E). */
+/** The IoT Hub MQTT-over-TLS port the SDK dials when GatewayHostName carries none (docs/iot-hub-protocol.md "Connect"). */
 const DEFAULT_MQTTS_PORT = 8883;
 
 export interface HostModuleEnvironmentInput {
@@ -25,7 +25,7 @@ export interface HostModuleEnvironmentInput {
 
 /**
  * edgemu's log level (pino's names) as IoT Edge's `RuntimeLogLevel`, which the agent hands every
- * module with its own level (iotedge-protocol.md §5) and whose values are `fatal`, `error`,
+ * module with its own level (Azure/iotedge doc/EnvironmentVariables.md) and whose values are `fatal`, `error`,
  * `warning`, `info`, `debug` and `verbose`. `silent` only quiets edgemu's own output (e.g.
  * `module env --log-level silent > filter.env`), so the module keeps the default (undefined here).
  */
@@ -55,7 +55,7 @@ export interface HostModuleEnvironment {
 /**
  * The environment of a module run on the host, built with the same function the Kubernetes
  * translation uses (`runtime/translate/module-environment.ts`), so a module debugged with
- * `edgemu module run` sees exactly the variables its pod would (iotedge-protocol.md §5):
+ * `edgemu module run` sees exactly the variables its pod would (Azure/iotedge doc/EnvironmentVariables.md):
  * `EdgeHubConnectionString` (`HostName=<hub>;DeviceId;ModuleId;SharedAccessKey;GatewayHostName=<host:port>`),
  * `EdgeModuleCACertificateFile`, the `IOTEDGE_*` identity variables, `RuntimeLogLevel`, and
  * the module's `env` and `createOptions.Env` from the manifest deployed to the device (its

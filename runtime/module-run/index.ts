@@ -1,5 +1,5 @@
 /**
- * Running an IoT Edge module on the host against edgemu's hub (issue 9): the module
+ * Running an IoT Edge module on the host against edgemu's hub (docs/modules.md): the module
  * environment (same builder as the Kubernetes translation), launch rules for PATH, and the
  * process runner behind `edgemu module run|env`.
  */

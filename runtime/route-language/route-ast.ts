@@ -2,7 +2,7 @@
  * The syntax tree of an edgeHub route (`[SELECT *] FROM <source> [WHERE <condition>] INTO <sink>`)
  * as produced by `parseRoute` and consumed by the condition evaluator and the router.
  * Grammar: iotedge `Routing.Core/grammar/Route.g4`, `Condition.g4`, `GrammarLexer.g4`
- * (iotedge-protocol.md §2.2–2.5).
+ * (learn.microsoft.com/azure/iot-edge/module-composition, "Declare routes").
  */
 
 /**

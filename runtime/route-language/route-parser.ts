@@ -4,7 +4,7 @@ import { RouteLexError, RouteLexer, quote, type Token } from './route-lexer.js';
 
 /**
  * Longest route text accepted. IoT Hub caps a twin's desired section at 32 KB
- * (iotedge-protocol.md §1.1), so no legitimate route is longer.
+ * (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-device-twins, "Device twin size"), so no legitimate route is longer.
  */
 export const MAX_ROUTE_LENGTH = 32 * 1024;
 /** Deepest expression tree accepted (parentheses, unary chains and operator chains all count). */
@@ -26,7 +26,7 @@ class RouteParseError extends Error {
 
 /**
  * Parses an edgeHub route, `[SELECT *] FROM <source> [WHERE <condition>] INTO <sink>`
- * (iotedge `Route.g4`/`Condition.g4`, iotedge-protocol.md §2.2–2.5), and type-checks the
+ * (Azure/iotedge edge-hub/core/src/Microsoft.Azure.Devices.Routing.Core/grammar/Route.g4), and type-checks the
  * condition the way edgeHub's `ConditionVisitor` compiles it. Never throws: errors come back
  * with a message quoting the offending text and a 0-based character position. Used by the
  * router and by `edgemu validate`.
@@ -65,7 +65,7 @@ const describe = (t: Token): string => {
   }
 };
 
-/** Operator levels from lowest to highest precedence (iotedge-protocol.md §2.5). */
+/** Operator levels from lowest to highest precedence (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-routing-query-syntax). */
 const LEVELS: readonly (readonly BinaryOp[])[] = [
   ['??'],
   ['OR'],

@@ -1,5 +1,5 @@
 /**
- * Shapes of the `$edgeHub` reported properties (iotedge-protocol.md §3.5,
+ * Shapes of the `$edgeHub` reported properties (learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub,
  * `Hub.Core/EdgeHubConnection.cs`, `config/DeviceConnectionStatus.cs`). Pure helpers; the
  * router writes them through the twin store.
  */

@@ -22,8 +22,8 @@ export function toRoutingMessage(message: HubMessage): RoutingMessage {
 }
 
 /**
- * The property bag a module input delivery carries (sdk-wire-traces.md §2.4,
- * iotedge-protocol.md §7.3): the sender's system properties, `cdid`/`cmid` naming the sender,
+ * The property bag a module input delivery carries (docs/iot-hub-protocol.md "Property bag
+ * and system properties"): the sender's system properties, `cdid`/`cmid` naming the sender,
  * and its application properties.
  */
 export function inputDeliveryProperties(message: HubMessage): { systemProperties: Record<string, string>; properties: Record<string, string> } {

@@ -6,7 +6,7 @@ import { EdgemuError } from '../errors.js';
 /** File name of the routing queues inside the state dir (next to the hub's `hub.db`). */
 export const ROUTING_DB_FILE = 'routing.db';
 
-/** A message waiting for delivery to a module input (store-and-forward, iotedge-protocol.md §2.6). */
+/** A message waiting for delivery to a module input (store-and-forward, Azure/iotedge doc/Route_priority_and_TTL.md). */
 export interface QueuedMessage {
   deviceId: string;
   moduleId: string;

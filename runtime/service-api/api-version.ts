@@ -3,7 +3,7 @@ import { apiErrors } from './service-api-error.js';
 /**
  * The `api-version` values accepted on the service API. IoT Hub refuses a request without a
  * supported version (400 `InvalidProtocolVersion`). The set covers what the tools in
- * iotedge-protocol.md §8.1 send: the azure-iothub SDK (2021-04-12), the az CLI's generated
+ * learn.microsoft.com/rest/api/iothub send: the azure-iothub SDK (2021-04-12), the az CLI's generated
  * client (2024-03-31) and older tools (2017-11-08-preview, 2020-05-31-preview).
  */
 export const SUPPORTED_API_VERSIONS: readonly string[] = [

@@ -9,7 +9,7 @@ export type ApplyOutcome =
   | { applied: false; status: number; errors: ValidationIssue[]; warnings: string[] };
 
 /**
- * IoT Hub's `applyConfigurationContent` for an edge device (iotedge-protocol.md §8.1), the
+ * IoT Hub's `applyConfigurationContent` for an edge device (learn.microsoft.com/rest/api/iothub/service/configuration/apply-on-edge-device), the
  * function behind `POST /devices/{id}/applyConfigurationContent` and `edgemu deploy` (and
  * reusable by `edgemu up --deployment`): the manifest is validated first with the same
  * validator as `edgemu validate`; when it has any problem nothing is written and every

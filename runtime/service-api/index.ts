@@ -1,5 +1,5 @@
 /**
- * The hub's HTTPS service API (issue 5): IoT Hub's REST shape for the azure-iothub SDK and
+ * The hub's HTTPS service API (docs/service-api.md): IoT Hub's REST shape for the azure-iothub SDK and
  * edgemu's CLI, plus the client the CLI uses.
  */
 export { startServiceApi, DEFAULT_LIMITS, ROUTE_PERMISSIONS, type ServiceApi, type ServiceApiOptions, type ServiceApiLimits } from './start-service-api.js';

@@ -7,7 +7,7 @@ import { isJsonObject } from './read-body.js';
 const RETRY_MS = 50;
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** IoT Hub's limits on direct methods (iotedge-protocol.md §7.6). */
+/** IoT Hub's limits on direct methods (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-direct-methods). */
 export const METHOD_LIMITS = {
   /** Request payload, serialized (128 KB). */
   maxPayloadBytes: 128 * 1024,

@@ -1,5 +1,5 @@
 /**
- * The service API's request routing table: IoT Hub's REST paths (iotedge-protocol.md §8,
+ * The service API's request routing table: IoT Hub's REST paths (learn.microsoft.com/rest/api/iothub,
  * the azure-iothub SDK's `registry.ts`/`device_method.ts`) plus edgemu's telemetry and C2D
  * endpoints. Pure: a method and a raw path in, a route name and decoded parameters out.
  */
@@ -44,7 +44,7 @@ const TABLE: readonly RouteEntry[] = [
   { pattern: ['devices', ':deviceId'], methods: { GET: 'getDevice', PUT: 'putDevice', DELETE: 'deleteDevice' } },
   { pattern: ['devices', ':deviceId', 'modules'], methods: { GET: 'listModules' } },
   { pattern: ['devices', ':deviceId', 'modules', ':moduleId'], methods: { GET: 'getModule', PUT: 'putModule', DELETE: 'deleteModule' } },
-  // POST /devices/{id}/applyConfigurationContent (iotedge-protocol.md §8.1)
+  // POST /devices/{id}/applyConfigurationContent (learn.microsoft.com/rest/api/iothub/service/configuration/apply-on-edge-device)
   { pattern: ['devices', ':deviceId', 'applyConfigurationContent'], methods: { POST: 'applyConfigurationContent' } },
   // C2D send: IoT Hub does this over AMQP; edgemu offers it over HTTPS on the device's bound queue path.
   { pattern: ['devices', ':deviceId', 'messages', 'deviceBound'], methods: { POST: 'sendC2d' } },

@@ -60,7 +60,7 @@ export function authorizeServiceRequest(header: string | undefined, permission: 
 
 /**
  * True when the resource URI names one of the hub's host names (with or without a port) and
- * its path, if any, is a segment-wise prefix of the request path (iotedge-protocol.md §7.2:
+ * its path, if any, is a segment-wise prefix of the request path (learn.microsoft.com/azure/iot-hub/authenticate-authorize-sas:
  * "URI-prefix by path segment"). Host comparison is case-insensitive.
  */
 export function resourceCovers(resourceUri: string, hostNames: readonly string[], requestPath: string): boolean {

@@ -13,7 +13,7 @@ export interface TwinWrite {
 }
 
 /**
- * Reads a twin PATCH/PUT body (`{ tags, properties: { desired } }`, iotedge-protocol.md §8.2).
+ * Reads a twin PATCH/PUT body (`{ tags, properties: { desired } }`, learn.microsoft.com/rest/api/iothub/service/devices/update-twin).
  * Read-only members a client echoes back from a GET (`deviceId`, `etag`, `version`,
  * `properties.reported`, `$metadata`, `$version`, …) are ignored; ids must match the path;
  * anything of the wrong type is 400. Twin key and size rules are the hub store's.

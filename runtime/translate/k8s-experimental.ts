@@ -15,7 +15,7 @@ export interface Experimental {
 }
 
 /**
- * k8s-experimental (iotedge-protocol.md §6.8): keys matched case-insensitively, values passed
+ * k8s-experimental (Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Kubernetes/KubernetesExperimentalCreatePodParameters.cs): keys matched case-insensitively, values passed
  * through as Kubernetes objects, unknown keys reported. Honoured always (IoT Edge needed two
  * agent feature flags; edgemu has none).
  */

@@ -3,7 +3,7 @@ import { isEmpty, isObj, type Warn } from './create-options-values.js';
 
 /**
  * Docker `Healthcheck` → a liveness probe, so `restartPolicy: on-unhealthy` has teeth (IoT
- * Edge never probed, §4). Durations are nanoseconds; Docker's defaults apply when absent
+ * Edge never probed: learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub). Durations are nanoseconds; Docker's defaults apply when absent
  * (interval 30 s, timeout 30 s, retries 3, start period 0).
  */
 export function mapHealthcheck(hcheck: unknown, warn: Warn): V1Probe | undefined {

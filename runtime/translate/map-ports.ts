@@ -22,7 +22,7 @@ function parsePortKey(key: string): PortKey | undefined {
 }
 
 /**
- * Ports (iotedge-protocol.md §6.6, fixed): every container port gets a Service port of the same
+ * Ports (Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Kubernetes/edgedeployment/service/KubernetesServiceMapper.cs, fixed): every container port gets a Service port of the same
  * number, so modules reach `<module>:<port>` as on IoT Edge's Docker network; a bound host port
  * makes the Service a NodePort, with the node port equal to the host port when it lies in the
  * node-port range. TCP/UDP/SCTP are kept.

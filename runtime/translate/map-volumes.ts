@@ -25,7 +25,7 @@ export function distinctK8sName(volume: string, maxLength = 63): string {
 }
 
 /**
- * Volumes (iotedge-protocol.md §6.5, fixed): host paths → hostPath (DirectoryOrCreate, as Docker
+ * Volumes (Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Kubernetes/edgedeployment/pvc/KubernetesPvcMapper.cs, fixed): host paths → hostPath (DirectoryOrCreate, as Docker
  * creates missing bind sources for `Binds`), named volumes → a PVC per volume name (shared by
  * every module that names it, like a Docker volume), anonymous volumes and tmpfs → emptyDir.
  */

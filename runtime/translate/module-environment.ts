@@ -6,18 +6,18 @@ import { TranslateError } from './translate-error.js';
  * `valueFrom.secretKeyRef`, the CA file from a ConfigMap volume) and by `edgemu module run/env`
  * on the host (plain values).
  *
- * What a module needs to connect (iotedge-protocol.md §5.3, sdk-wire-traces.md §2.1 "edge-env"):
+ * What a module needs to connect (Azure/iotedge doc/EnvironmentVariables.md; docs/iot-hub-protocol.md "Connect"):
  * `ModuleClient.fromEnvironment` uses `EdgeHubConnectionString` directly when it is set
  * (`HostName=<hub>;DeviceId=…;ModuleId=…;SharedAccessKey=…;GatewayHostName=<host:port>`) and
  * trusts the PEM file named by `EdgeModuleCACertificateFile`. The `IOTEDGE_*` variables are
- * injected as well, as edgelet does (§5.1), because modules read them for their own identity;
+ * injected as well, as edgelet does (Azure/iotedge doc/EnvironmentVariables.md), because modules read them for their own identity;
  * `IOTEDGE_WORKLOADURI` is injected only when a workload API is offered, since without it the
  * SDK takes the connection-string path.
  */
 
-/** `IOTEDGE_AUTHSCHEME`: the only scheme IoT Edge and the SDK know (§5.1). */
+/** `IOTEDGE_AUTHSCHEME`: the only scheme IoT Edge and the SDK know (Azure/iotedge doc/EnvironmentVariables.md). */
 export const IOTEDGE_AUTH_SCHEME = 'sasToken';
-/** `IOTEDGE_APIVERSION` default: the edgelet API version aziot-edged 1.4/1.5 sets (§5.1). */
+/** `IOTEDGE_APIVERSION` default: the edgelet API version aziot-edged 1.4/1.5 sets (Azure/iotedge doc/EnvironmentVariables.md). */
 export const DEFAULT_IOTEDGE_API_VERSION = '2022-08-03';
 /** `RuntimeLogLevel` default when neither the caller nor the manifest sets one. */
 export const DEFAULT_RUNTIME_LOG_LEVEL = 'info';

@@ -19,7 +19,7 @@ export interface RegistryRef {
 }
 
 /**
- * Registry credentials (iotedge-protocol.md §6.7): one `kubernetes.io/dockerconfigjson` Secret per
+ * Registry credentials (Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Kubernetes/ImagePullSecret.cs): one `kubernetes.io/dockerconfigjson` Secret per
  * credential; a pod references the ones whose address prefixes its image, as the Docker-mode
  * agent picks credentials by image prefix.
  */

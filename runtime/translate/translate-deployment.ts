@@ -36,7 +36,7 @@ import { pullSecretsFor, registrySecrets, type RegistryRef } from './registry-se
 
 /**
  * The whole mapping from a validated `$edgeAgent` configuration to the Kubernetes objects of
- * one edge device (issue 7; IoT Edge's retired Kubernetes mode, iotedge-protocol.md §6, with its
+ * one edge device (docs/translate.md; IoT Edge's retired Kubernetes mode, Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Kubernetes/, with its
  * known flaws fixed). Pure: no I/O, same input → deeply equal output with the same key order.
  * The agent applies the objects with server-side apply (field manager `edgemu`, labels.ts).
  */
@@ -227,7 +227,7 @@ function translateModule(module: ModuleSpec, context: TranslateContext, namespac
   const container: V1Container = {
     name,
     image,
-    // IoT Edge `imagePullPolicy` (§1.2): on-create pulls when the image is missing; never never pulls.
+    // IoT Edge `imagePullPolicy` (learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub): on-create pulls when the image is missing; never never pulls.
     imagePullPolicy: module.imagePullPolicy === 'never' ? 'Never' : 'IfNotPresent',
     ...(mapped.command === undefined ? {} : { command: mapped.command.map(escapeKubernetesExpansion) }),
     ...(mapped.args === undefined ? {} : { args: mapped.args.map(escapeKubernetesExpansion) }),
@@ -303,7 +303,7 @@ function translateModule(module: ModuleSpec, context: TranslateContext, namespac
       }),
     },
     spec: {
-      // desired status (§1.2): running → 1 replica, stopped → 0 (IoT Edge K8s mode did the same).
+      // desired status (learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub): running → 1 replica, stopped → 0 (IoT Edge K8s mode did the same).
       replicas: module.status === 'running' ? 1 : 0,
       selector: { matchLabels: labels },
       // Recreate by default: a module identity must not be connected twice (the hub drops the

@@ -24,7 +24,7 @@ export interface WatchHandle {
 }
 
 /**
- * The narrow Kubernetes port the agent needs (style-anchors.md §3–4: apply, list by selector,
+ * The narrow Kubernetes port the agent needs (kubernetes.io/docs/reference/using-api/server-side-apply: apply, list by selector,
  * delete, watch). The client-node adapter implements it against a real API server; nothing
  * else in the agent touches client-node's generated surface.
  */

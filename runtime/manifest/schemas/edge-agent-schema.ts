@@ -1,7 +1,7 @@
 /**
  * The JSON Schemas edgemu owns for `$edgeAgent` desired properties, schema 1.0 and 1.1
  * (draft-07). Modelled on SchemaStore's `azure-iot-edgeagent-deployment-1.0.json` /
- * `-1.1.json` and the agent's model classes (iotedge-protocol.md §1.2–1.6), with two
+ * `-1.1.json` and the agent's model classes (learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub), with two
  * deliberate choices:
  *  - `restartPolicy` is optional for user modules and edgeHub: the agent's code defaults it
  *    (`on-unhealthy` / `always`), and the model applies those defaults;
@@ -146,7 +146,7 @@ export function edgeAgentSchema(strict: boolean): Schema {
       },
       modules: {
         type: 'object',
-        // Module ids: [SS] modules patternProperties; IoT Hub module ids are at most 128 chars.
+        // Module ids: the modules patternProperties of json.schemastore.org/azure-iot-edge-deployment-2.0.json; IoT Hub module ids are at most 128 chars.
         propertyNames: {
           pattern: '^[a-zA-Z0-9_-]+$',
           maxLength: 128,

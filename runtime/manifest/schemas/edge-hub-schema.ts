@@ -2,7 +2,7 @@
  * The JSON Schemas edgemu owns for `$edgeHub` desired properties, schema 1.0–1.3 (draft-07),
  * from SchemaStore's `azure-iot-edgehub-deployment-1.x.json` and edgeHub's models
  * `EdgeHubDesiredProperties_1_0..1_3.cs`, `RouteSpec.cs`, `StoreAndForwardConfiguration.cs`
- * (iotedge-protocol.md §2.1):
+ * (learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub, "EdgeHub desired properties"):
  *  - 1.0: routes are strings only; 1.1+: a route may also be `{route, priority, timeToLiveSecs}`;
  *  - 1.2 adds `mqttBroker`, 1.3 adds `integrity`;
  *  - 1.1+ route names follow `^[^\.\$# ]+$` and unknown properties are refused.

@@ -1,5 +1,5 @@
 /**
- * End to end with processes, as a user runs it (issue 9): `edgemu hub` with the sample
+ * End to end with processes, as a user runs it (docs/modules.md): `edgemu hub` with the sample
  * deployment applied through the service API, the sensor and the filter started with
  * `edgemu module run`; telemetry crosses the route, is filtered by the threshold from the
  * filter's twin and reaches `$upstream` (read back through the service API's telemetry

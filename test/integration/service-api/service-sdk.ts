@@ -1,5 +1,5 @@
 // The real azure-iothub service SDK pointed at a service API on an ephemeral port.
-// The SDK always dials port 443 (sdk-wire-traces.md §3), so we use its public constructors
+// The SDK always dials port 443 (docs/iot-hub-protocol.md "Connect"), so we use its public constructors
 // `new Registry(config, restApiClient)` / `new Client(transport, restApiClient)` with the SDK's
 // own RestApiClient and an `Http` subclass that only adds the port and our CA: requests still
 // go over HTTPS, through the SDK's own request, auth and error-translation code.

@@ -51,7 +51,7 @@ describe('the edge agent on a real cluster', () => {
       modules: { filter: { status: 'running', restartCount: 0, exitCode: 0, type: 'docker' } },
     });
     // A module being created is not in back-off and has not failed: before its first `running`
-    // every report says `unknown` (iotedge-protocol.md §3.2).
+    // every report says `unknown` (learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub, `runtimeStatus`).
     for (const name of ['SimulatedTemperatureSensor', 'filter']) {
       const seen = twin.patches.map((p) => ((p.modules as JsonObject | undefined)?.[name] as JsonObject | undefined)?.runtimeStatus).filter((s) => s !== undefined);
       expect(seen.slice(0, seen.indexOf('running')).every((s) => s === 'unknown'), `${name}: ${seen.join(' → ')}`).toBe(true);

@@ -10,7 +10,7 @@ const byId = (id: string) => commands.find((c) => c.id === id)!;
 const flag = (id: string, name: string) => byId(id).args.find((a) => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
 
 describe('control-plane command lines', () => {
-  it('start in the order the reference prescribes: etcd, apiserver, then its clients', () => {
+  it('start in dependency order: etcd, apiserver, then its clients', () => {
     expect(commands.map((c) => c.id)).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok']);
   });
 
