@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { isoTime, type Clock } from '../clock.js';
 import { describeError, isEdgemuError } from '../errors.js';
-import type { EdgeAgentConfig } from '../manifest/model.js';
+import type { EdgeAgentConfig } from '../manifest/index.js';
 import { agentPlatform } from './agent-platform.js';
 import { moduleSetOf } from './module-set.js';
 import { EnvironmentUnavailableError, OrderedRetryPlanRunner, PlanExecutionError } from './plan-runner.js';

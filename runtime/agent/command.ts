@@ -1,4 +1,4 @@
-import type { ModuleSpec } from '../manifest/model.js';
+import type { ModuleSpec } from '../manifest/index.js';
 import type { AgentStopRecord } from './runtime-info.js';
 
 /** What a plan step does; the spelling is what logs, tests and failure reports show. */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { TranslateContext } from '../translate/translate-deployment.js';
-import type { EdgeAgentConfig } from '../manifest/model.js';
+import type { TranslateContext } from '../translate/index.js';
+import type { EdgeAgentConfig } from '../manifest/index.js';
 import { Agent } from './agent.js';
 import type { KubeApi } from './kubernetes/kube-api.js';
 import { KubernetesEnvironment } from './kubernetes/kubernetes-environment.js';

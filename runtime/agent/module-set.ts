@@ -1,4 +1,4 @@
-import type { ModuleSpec } from '../manifest/model.js';
+import type { ModuleSpec } from '../manifest/index.js';
 
 /**
  * An immutable name → module map: the agent's unit of desired and current state

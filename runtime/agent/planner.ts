@@ -1,4 +1,4 @@
-import type { ModuleSpec } from '../manifest/model.js';
+import type { ModuleSpec } from '../manifest/index.js';
 import type { Command, CommandFactory } from './command.js';
 import { diffModuleSets, type ModuleSet } from './module-set.js';
 import { agentStopDecision, DEFAULT_RESTART_POLICY_OPTIONS, type RestartPolicyOptions } from './restart-policy.js';

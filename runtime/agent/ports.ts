@@ -1,5 +1,5 @@
 import { EdgemuError } from '../errors.js';
-import type { EdgeAgentConfig, ValidationResult } from '../manifest/model.js';
+import type { EdgeAgentConfig, ValidationResult } from '../manifest/index.js';
 import type { CommandFactory } from './command.js';
 import type { JsonObject } from './reported-state.js';
 import type { CurrentState } from './runtime-info.js';

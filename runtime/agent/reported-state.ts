@@ -1,4 +1,4 @@
-import type { DeploymentStatusCode, EdgeAgentConfig, ModuleSpec } from '../manifest/model.js';
+import type { DeploymentStatusCode, EdgeAgentConfig, ModuleSpec } from '../manifest/index.js';
 import { effectiveRuntimeInfo, DEFAULT_RESTART_POLICY_OPTIONS, type RestartPolicyOptions } from './restart-policy.js';
 import { UNKNOWN_TIME, type CurrentState, type ModuleRuntimeInfo } from './runtime-info.js';
 

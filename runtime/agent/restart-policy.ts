@@ -1,4 +1,4 @@
-import type { RestartPolicy } from '../manifest/model.js';
+import type { RestartPolicy } from '../manifest/index.js';
 import { UNKNOWN_TIME, type AgentStopRecord, type CurrentModule, type CurrentState, type ModuleRuntimeInfo, type RuntimeStatus } from './runtime-info.js';
 
 /**

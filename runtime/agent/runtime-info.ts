@@ -1,4 +1,4 @@
-import type { ModuleSpec } from '../manifest/model.js';
+import type { ModuleSpec } from '../manifest/index.js';
 import type { ModuleSet } from './module-set.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { EnsureBinariesOptions } from '../cluster/ensure-binaries.js';
+import type { EnsureBinariesOptions } from '../cluster/index.js';
 import { clusterDown, clusterUp, type ClusterSummary, type ProviderName } from '../cluster/cluster-manager.js';
 
 export interface UpClusterOptions {

@@ -1,6 +1,6 @@
 import type { HubStore } from '../hub/index.js';
 import { validateManifest } from '../manifest/index.js';
-import type { ValidationIssue } from '../manifest/model.js';
+import type { ValidationIssue } from '../manifest/index.js';
 import { apiErrors } from './service-api-error.js';
 
 /** The result of applying a deployment manifest to one device's module twins. */

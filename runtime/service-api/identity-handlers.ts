@@ -1,5 +1,5 @@
-import type { IdentityRef } from '../hub/identity-id.js';
-import type { Identity } from '../hub/store/identity-registry.js';
+import type { IdentityRef } from '../hub/index.js';
+import type { Identity } from '../hub/index.js';
 import type { ServiceBackend } from './service-backend.js';
 import type { RequestContext, ApiResult } from './start-service-api.js';
 import { apiErrors } from './service-api-error.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Identity } from '../hub/store/identity-registry.js';
+import type { Identity } from '../hub/index.js';
 import { apiErrors } from './service-api-error.js';
 import { isJsonObject } from './read-body.js';
 

@@ -6,7 +6,7 @@ import { EdgemuError } from '../errors.js';
 import { systemClock, type Clock } from '../clock.js';
 import { createSasToken, openHubStore, readDiscovery } from '../hub/index.js';
 import type { Twin } from '../hub/index.js';
-import type { ValidationIssue } from '../manifest/model.js';
+import type { ValidationIssue } from '../manifest/index.js';
 import { DEFAULT_API_VERSION } from './api-version.js';
 import { parseErrorBody } from './service-api-error.js';
 import { SseParser } from './sse.js';

@@ -1,5 +1,5 @@
-import type { IdentityRef } from '../hub/identity-id.js';
-import type { Twin } from '../hub/store/twin-store.js';
+import type { IdentityRef } from '../hub/index.js';
+import type { Twin } from '../hub/index.js';
 import { diffToMergePatch, type JsonObject } from '../hub/twin-patch.js';
 import type { ServiceBackend } from './service-backend.js';
 import type { RequestContext, ApiResult } from './start-service-api.js';

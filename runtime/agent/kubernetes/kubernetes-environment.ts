@@ -1,7 +1,7 @@
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
-import type { EdgeAgentConfig, ModuleSpec } from '../../manifest/model.js';
+import type { EdgeAgentConfig, ModuleSpec } from '../../manifest/index.js';
 import { toK8sName } from '../../manifest/k8s-name.js';
 import {
   ANNOTATION_MODULE_NAME,
