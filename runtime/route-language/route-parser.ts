@@ -1,3 +1,6 @@
+// Over 400 lines for a reason: one recursive-descent parser for the whole route grammar (Route.g4
+// in Azure/iotedge edge-hub/core/src/Microsoft.Azure.Devices.Routing.Core/grammar/); its
+// precedence levels and type checks call each other, so splitting it would scatter one grammar.
 import type { BinaryOp, ConditionNode, ParseRouteResult, ParsedRoute, RouteSink, StaticType } from './route-ast.js';
 import { BUILTINS, TWIN_CHANGE_INCLUDES, paramType } from './route-functions.js';
 import { RouteLexError, RouteLexer, quote, type Token } from './route-lexer.js';
