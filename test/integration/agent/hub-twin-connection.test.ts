@@ -17,9 +17,9 @@ afterAll(async () => {
   await hub.close();
 });
 
-function connect(key: string, port = hub.hub.mqttsPort): HubTwinConnection {
+function connect(key: string, port = hub.hub.mqttsPort, deviceId = 'edge-1'): HubTwinConnection {
   const c = new HubTwinConnection({
-    connectionString: formatDeviceConnectionString({ hostName: `localhost:${port}`, deviceId: 'edge-1', moduleId: '$edgeAgent', key }),
+    connectionString: formatDeviceConnectionString({ hostName: `localhost:${port}`, deviceId, moduleId: '$edgeAgent', key }),
     ca: hub.hub.caCert,
     clock: systemClock,
     logger: silentLogger(),
@@ -31,7 +31,7 @@ function connect(key: string, port = hub.hub.mqttsPort): HubTwinConnection {
   return c;
 }
 
-const agentKey = () => hub.hub.store.identities.get({ deviceId: 'edge-1', moduleId: '$edgeAgent' })!.primaryKey;
+const agentKey = (deviceId = 'edge-1') => hub.hub.store.identities.get({ deviceId, moduleId: '$edgeAgent' })!.primaryKey;
 
 describe('the agent link to the hub ($edgeAgent over MQTT with the device SDK)', () => {
   it('reads desired properties with their $version, follows patches and writes reported patches', async () => {
@@ -50,9 +50,11 @@ describe('the agent link to the hub ($edgeAgent over MQTT with the device SDK)',
   });
 
   it('refuses a reported patch that would make the section larger than 32 KB with a typed error, and sends what fits', async () => {
-    const c = connect(agentKey());
+    // its own device: a second $edgeAgent connection of edge-1 would replace the first test's
+    hub.createDevice('edge-2', { edge: true });
+    const c = connect(agentKey('edge-2'), hub.hub.mqttsPort, 'edge-2');
     await eventually(async () => c.connected, { timeoutMs: 10_000, what: 'connected' });
-    const ref = { deviceId: 'edge-1', moduleId: '$edgeAgent' };
+    const ref = { deviceId: 'edge-2', moduleId: '$edgeAgent' };
     await c.report({ part1: 'x'.repeat(4000), part2: 'x'.repeat(4000) });
     const big: Record<string, string> = {};
     for (let i = 0; i < 7; i++) big[`chunk${i}`] = 'y'.repeat(4000);
