@@ -309,10 +309,12 @@ const freePort = () =>
 
 async function main(): Promise<void> {
   const { startHub } = await import('../runtime/hub/start-hub.js');
+  const { openHubStore } = await import('../runtime/hub/store/hub-store.js');
   const { createSasToken } = await import('../runtime/hub/sas.js');
   const dir = mkdtempSync(path.join(tmpdir(), 'edgemu-bench-'));
   const results: Array<[string, string, string]> = [['benchmark', 'result', 'aim']];
-  const hub = await startHub({ stateDir: dir, mqttsPort: 0, bindAddress: '127.0.0.1', maxMessages: 1_000_000 });
+  const store = openHubStore({ stateDir: dir, maxMessages: 1_000_000 });
+  const hub = await startHub({ stateDir: dir, mqttsPort: 0, bindAddress: '127.0.0.1', store });
   const url = `mqtts://localhost:${hub.mqttsPort}`;
   const exp = Math.floor(Date.now() / 1000) + 7200;
   const devices = (prefix: string, n: number): ClientSpec[] =>
@@ -391,6 +393,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await hub.close();
+    store.close();
     rmSync(dir, { recursive: true, force: true });
   }
   process.stdout.write(`machine: ${(await import('node:os')).cpus().length} cores, Node ${process.version}\n\n`);

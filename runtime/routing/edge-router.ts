@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import { EdgemuError } from '../errors.js';
 import { silentLogger, type Logger } from '../log/create-logger.js';
-import { createGroupCommit, clientIdOf, type GroupCommit, type HubMessage, type HubStore, type IdentityRef } from '../hub/index.js';
+import { createGroupCommit, clientIdOf, type GroupCommit, type HubConnections, type HubMessage, type HubStore, type IdentityRef, type ModuleRef } from '../hub/index.js';
 import { compileEdgeHubDesired, type CompiledRoute } from './edge-hub-config.js';
 import {
   EDGE_HUB_REPORTED_SCHEMA_VERSION,
@@ -15,44 +15,18 @@ import { matchRoutes, type RouteTarget } from './match-routes.js';
 import { sourceMatches } from './routing-message.js';
 import { RouteQueueStore, type QueuedMessage } from './route-queue-store.js';
 
-/** A module identity (device + module). */
-export interface ModuleRef {
-  deviceId: string;
-  moduleId: string;
-}
-
-/** A message as handed to a module input: body plus the property bag parts (wire names, no `$.`). */
-export interface InputDelivery {
-  body: Buffer;
-  systemProperties: Record<string, string>;
-  properties: Record<string, string>;
-}
-
-/**
- * What the router needs from a running hub. `deliverToModuleInput` publishes at QoS 1 on
- * `devices/<d>/modules/<m>/inputs/<input>/<bag>` to that module's connection and resolves when
- * the module acknowledged it (rejects when it is not connected or the publish fails).
- * `storeUpstream` stores telemetry durably as the `$upstream` endpoint (what `edgemu monitor` reads).
- */
-export interface RouterHub {
-  deliverToModuleInput(target: ModuleRef, inputName: string, message: InputDelivery): Promise<void>;
-  storeUpstream(message: HubMessage): Promise<unknown>;
-  /** Live connections; with it the router follows connects/disconnects itself (see `attachRouter`). */
-  onConnectionChanged?(listener: (event: { deviceId: string; moduleId?: string | undefined; status: 'Connected' | 'Disconnected' }) => void): () => void;
-  /**
-   * A module's SUBSCRIBE to its inputs was granted (or it reconnected with a session holding
-   * it). With it the router drains a module's queue exactly then, instead of polling a module
-   * that connected but does not listen yet.
-   */
-  onInputsSubscribed?(listener: (event: ModuleRef) => void): () => void;
-  /** Who is connected when the router starts (`listensForInputs` when the hub knows it). */
-  connections?(): Array<{ deviceId: string; moduleId?: string | undefined; listensForInputs?: boolean }>;
+/** Where `$upstream` messages are stored (the hub's message store: what `edgemu monitor` reads). */
+export interface UpstreamStore {
+  enqueue(message: HubMessage, endpoint: string): Promise<unknown>;
 }
 
 export interface EdgeRouterOptions {
   /** The hub's store: twins (`$edgeHub` desired/reported) and identities. */
   store: HubStore;
-  hub: RouterHub;
+  /** The hub's live connections: module input delivery and connect/subscribe events. */
+  connections: HubConnections;
+  /** Where `$upstream` goes; default the store's message store. */
+  upstream?: UpstreamStore;
   /** Where `routing.db` (the store-and-forward queues) lives; usually the hub's state dir. */
   stateDir: string;
   clock?: Clock;
@@ -119,7 +93,8 @@ const moduleKey = (r: ModuleRef): string => `${r.deviceId}/${r.moduleId}`;
  */
 export class EdgeRouter {
   private readonly store: HubStore;
-  private readonly hub: RouterHub;
+  private readonly connections: HubConnections;
+  private readonly upstream: UpstreamStore;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly queue: RouteQueueStore;
@@ -143,7 +118,8 @@ export class EdgeRouter {
 
   constructor(options: EdgeRouterOptions) {
     this.store = options.store;
-    this.hub = options.hub;
+    this.connections = options.connections;
+    this.upstream = options.upstream ?? options.store.messages;
     this.clock = options.clock ?? systemClock;
     this.logger = (options.logger ?? silentLogger()).child({ component: 'router' });
     this.batchSize = options.batchSize ?? 256;
@@ -163,28 +139,19 @@ export class EdgeRouter {
     for (const identity of this.store.identities.list()) {
       if (identity.moduleId === EDGE_HUB) this.loadDevice(identity.deviceId, true);
     }
-    // Without the hub's inputs-subscribed signal a connected module is tried at once and
-    // retried with back-off until it subscribes.
-    const signalled = this.hub.onInputsSubscribed !== undefined;
-    if (this.hub.onInputsSubscribed) {
-      this.unsubscribe.push(this.hub.onInputsSubscribed((e) => this.inputsReady({ deviceId: e.deviceId, moduleId: e.moduleId })));
-    }
-    if (this.hub.onConnectionChanged) {
-      this.unsubscribe.push(
-        this.hub.onConnectionChanged((e) => {
-          const ref = { deviceId: e.deviceId, moduleId: e.moduleId };
-          if (e.status === 'Connected') {
-            this.clientConnected(ref);
-            if (e.moduleId && !signalled) this.inputsReady({ deviceId: e.deviceId, moduleId: e.moduleId });
-          } else {
-            this.clientDisconnected(ref);
-          }
-        }),
-      );
-    }
-    for (const c of this.hub.connections?.() ?? []) {
+    // A module is tried only once the hub signals its inputs subscription (edgeHub delivers
+    // only then; the SDK would drop messages sent before).
+    this.unsubscribe.push(
+      this.connections.onInputsSubscribed((e) => this.inputsReady({ deviceId: e.deviceId, moduleId: e.moduleId })),
+      this.connections.onConnectionChanged((e) => {
+        const ref = { deviceId: e.deviceId, moduleId: e.moduleId };
+        if (e.status === 'Connected') this.clientConnected(ref);
+        else this.clientDisconnected(ref);
+      }),
+    );
+    for (const c of this.connections.connections()) {
       this.clientConnected(c);
-      if (c.moduleId && (!signalled || c.listensForInputs)) this.inputsReady({ deviceId: c.deviceId, moduleId: c.moduleId });
+      if (c.moduleId && c.listensForInputs) this.inputsReady({ deviceId: c.deviceId, moduleId: c.moduleId });
     }
     this.purgeTimer = setInterval(() => this.purgeExpired(), options.purgeIntervalMs ?? 5000);
     this.purgeTimer.unref();
@@ -200,7 +167,7 @@ export class EdgeRouter {
     if (this.closed) throw new EdgemuError('ROUTER_CLOSED', 'the router is shut down; message not accepted');
     const state = this.routingStateFor(message.deviceId, message.moduleId, '/messages');
     if (state?.routes === undefined) {
-      await this.hub.storeUpstream(message);
+      await this.upstream.enqueue(message, '$upstream');
       return;
     }
     const targets = matchRoutes(state.routes, toRoutingMessage(message));
@@ -224,7 +191,7 @@ export class EdgeRouter {
     let delivery: ReturnType<typeof inputDeliveryProperties> | undefined;
     for (const t of targets) {
       if (t.sink.kind === 'upstream') {
-        if (!upstream) writes.push(this.hub.storeUpstream(message));
+        if (!upstream) writes.push(this.upstream.enqueue(message, '$upstream'));
         upstream = true;
         continue;
       }
@@ -425,7 +392,7 @@ export class EdgeRouter {
       return;
     }
     p.inflight += 1;
-    this.withTimeout(this.hub.deliverToModuleInput(ref, m.inputName, { body: m.body, systemProperties: m.systemProperties, properties: m.properties }), key)
+    this.withTimeout(this.connections.deliverToModuleInput(ref, m.inputName, { body: m.body, systemProperties: m.systemProperties, properties: m.properties }), key)
       .then(
         () => this.deleteLater(seq),
         (error: unknown) => {
@@ -501,7 +468,7 @@ export class EdgeRouter {
           for (const m of rows) {
             cursor = { priority: m.priority, seq: m.seq };
             inflight += 1;
-            this.withTimeout(this.hub.deliverToModuleInput(ref, m.inputName, { body: m.body, systemProperties: m.systemProperties, properties: m.properties }), key)
+            this.withTimeout(this.connections.deliverToModuleInput(ref, m.inputName, { body: m.body, systemProperties: m.systemProperties, properties: m.properties }), key)
               .then(
                 () => {
                   delivered += 1;

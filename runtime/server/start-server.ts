@@ -3,6 +3,8 @@ import type { Logger } from '../log/create-logger.js';
 import { systemClock, type Clock } from '../clock.js';
 import { openHubStore, type HubStore } from '../hub/store/hub-store.js';
 import { startHub, type Hub } from '../hub/start-hub.js';
+import { ConnectionTable } from '../hub/connection-table.js';
+import { EdgeRouter } from '../routing/edge-router.js';
 import { writeDiscovery, removeDiscovery, readDiscovery } from '../hub/discovery.js';
 import { DEFAULT_HTTPS_PORT, DEFAULT_MQTTS_PORT } from '../hub/connection-string.js';
 import { SETTING_HOST_NAME, SETTING_HTTPS_PORT, SETTING_MQTTS_PORT } from '../hub/hub-address.js';
@@ -23,7 +25,7 @@ export interface StartServerOptions {
   bindAddress?: string;
   logger: Logger;
   clock?: Clock;
-  /** The cluster edge agents apply deployments to (issue 8); without it no agents run. */
+  /** The cluster edge agents apply deployments to; without it no agents run. */
   kubeConfig?: KubeConfig;
   /** Agent timing (tests shorten it). */
   agentOptions?: AgentHostOptions['agentOptions'];
@@ -33,8 +35,10 @@ export interface StartServerOptions {
 export interface Server {
   readonly store: HubStore;
   readonly hub: Hub;
+  /** edgeHub routing (`$edgeHub` routes, store-and-forward queues). */
+  readonly router: EdgeRouter;
   readonly mqttsPort: number;
-  /** The service API's port once it is wired in (issue 5). */
+  /** The service API's port. */
   readonly httpsPort: number | undefined;
   readonly caFile: string;
   /** The edge agents (one per edge device), when a kubeConfig was given. */
@@ -44,9 +48,9 @@ export interface Server {
 }
 
 /**
- * The composition root (`edgemu hub`, `edgemu up`, tests): opens the store, starts the hub
- * and then the components other areas provide, each registering its own shutdown. Other
- * areas add their component with a few lines in the marked section below.
+ * The composition root (`edgemu hub`, `edgemu up`, tests): opens the store, wires routing,
+ * starts the hub, the service API and the agents, each registering its own shutdown
+ * (docs/architecture.md).
  */
 export async function startServer(options: StartServerOptions): Promise<Server> {
   const logger = options.logger;
@@ -55,7 +59,9 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
   if (running && running.pid !== process.pid) {
     throw new EdgemuError('SERVER_ALREADY_RUNNING', `a hub (pid ${running.pid}) already runs on state dir ${options.stateDir} (MQTT port ${running.mqttsPort})`);
   }
-  const store = openHubStore({ stateDir: options.stateDir, clock, logger });
+  // config → logger → stores → routing → hub (listening only once routing is wired) → service API → agents
+  const connections = new ConnectionTable({ clock, logger: logger.child({ component: 'hub' }) });
+  const store = openHubStore({ stateDir: options.stateDir, clock, logger, connectionState: (ref) => connections.isConnected(ref) });
   const closers: Array<() => Promise<void> | void> = [() => store.close()];
   const closeAll = async () => {
     for (const close of closers.reverse()) {
@@ -67,6 +73,10 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     }
   };
   try {
+    // routing: `$edgeHub` routes and store-and-forward, wired to the connection table before
+    // any client can connect (a module reconnecting right after a restart is routed).
+    const router = new EdgeRouter({ store, connections, stateDir: options.stateDir, logger, clock });
+    closers.push(() => router.close());
     const hub = await startHub({
       stateDir: options.stateDir,
       ...(options.hostNames ? { hostNames: options.hostNames } : {}),
@@ -75,11 +85,12 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       logger,
       clock,
       store,
+      connections,
+      router,
     });
     closers.push(() => hub.close());
 
-    // ---- components of other areas (each: start, then push its close) ----
-    // service API (issue 5): IoT Hub-shaped HTTPS REST with the hub's certificate and iothubowner policy.
+    // service API: IoT Hub-shaped HTTPS REST with the hub's certificate and iothubowner policy.
     const serviceApi = await startHubServiceApi({
       hub,
       stateDir: options.stateDir,
@@ -90,11 +101,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     });
     closers.push(() => serviceApi.close());
     const httpsPort: number | undefined = serviceApi.port;
-    // routing (issue 6): hub.setMessageRouter(router) and watch store.twins for $edgeHub.
-    const { attachRouter } = await import('../routing/attach-router.js');
-    const router = attachRouter(hub, { logger, clock });
-    closers.push(() => router.close());
-    // agents (issue 8): one per edge device, connecting to hub.mqttsPort.
+    // agents: one per edge device, connecting to hub.mqttsPort.
     let agents: AgentHost | undefined;
     if (options.kubeConfig) {
       const { AgentHost: Host } = await import('../agent/agent-host.js');
@@ -110,7 +117,6 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       closers.push(() => host.stop());
       agents = host;
     }
-    // ----------------------------------------------------------------------
 
     store.identities.setSetting(SETTING_HOST_NAME, hub.hostName);
     if (options.mqttsPort) store.identities.setSetting(SETTING_MQTTS_PORT, String(hub.mqttsPort));
@@ -129,6 +135,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     return {
       store,
       hub,
+      router,
       mqttsPort: hub.mqttsPort,
       httpsPort,
       caFile: hub.caFile,

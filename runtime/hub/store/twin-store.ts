@@ -84,8 +84,6 @@ const key = (ref: IdentityRef) => [ref.deviceId, ref.moduleId ?? ''] as const;
 export class TwinStore {
   readonly desiredChanges: Listeners<DesiredChange>;
   readonly reportedChanges: Listeners<ReportedChange>;
-  /** Set by a running hub so service reads show `connectionState`. */
-  connectionState: (ref: IdentityRef) => 'Connected' | 'Disconnected' = () => 'Disconnected';
   private readonly stmt;
 
   constructor(
@@ -93,6 +91,8 @@ export class TwinStore {
     private readonly tx: TxRunner,
     private readonly clock: Clock,
     onListenerError: (error: unknown) => void,
+    /** Live connection state for reads (the composition root passes the hub's connection table). */
+    private readonly connectionState: (ref: IdentityRef) => 'Connected' | 'Disconnected' = () => 'Disconnected',
   ) {
     this.desiredChanges = new Listeners(onListenerError);
     this.reportedChanges = new Listeners(onListenerError);
