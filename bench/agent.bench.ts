@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { AgentHost } from '../runtime/agent/agent-host.js';
+import { ClientNodeKubeApi } from '../runtime/agent/kubernetes/client-node-kube-api.js';
 import type { EdgeAgent } from '../runtime/agent/edge-agent.js';
 import { systemClock } from '../runtime/clock.js';
 import { startLocalCluster, stopLocalCluster } from '../runtime/cluster/local-cluster.js';
@@ -123,7 +124,7 @@ try {
   const hub = await startHub({ stateDir: hubDir, bindAddress: '127.0.0.1', mqttsPort: 0, store: hubStore });
   const hubSizes = sizes.filter((n) => n <= 50);
   for (const n of hubSizes) hub.store.identities.createDevice(`bench-hub-${n}`, { edge: true });
-  const host = new AgentHost({ store: hub.store, hub: { hostName: 'localhost', mqttsPort: hub.mqttsPort, caCert: hub.caCert }, kubeConfig: kc, clock: systemClock, logger: silentLogger() });
+  const host = new AgentHost({ store: hub.store, hub: { hostName: 'localhost', mqttsPort: hub.mqttsPort, caCert: hub.caCert }, kube: new ClientNodeKubeApi(kc), clock: systemClock, logger: silentLogger() });
   host.start();
   try {
     for (const n of hubSizes) {

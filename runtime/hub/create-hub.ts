@@ -10,6 +10,7 @@ import { upstreamRouter } from './message-router.js';
 import { MethodCalls } from './method-calls.js';
 import { createMqttHead } from './mqtt/mqtt-head.js';
 import { Transport } from './transport.js';
+import { Listeners } from './store/listeners.js';
 
 /**
  * Builds the hub on an opened store: the connection table (given, or a new one), the
@@ -27,7 +28,10 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
   const head = await createMqttHead(ctx, { acceptedHosts: [...hostNames, 'localhost', '127.0.0.1'] });
   const transport = new Transport((stream) => head.accept(stream), logger);
 
+  const identityChanges = new Listeners<void>((e) => logger.error({ err: e }, 'identity-change listener failed'));
   const unsubscribers = [
+    store.identities.creations.add(() => identityChanges.emit()),
+    store.identities.deletions.add(() => identityChanges.emit()),
     store.twins.onDesiredChanged((change) => pushDesired(ctx, change)),
     // IoT Hub drops the connections of a deleted identity (a device's modules included).
     store.identities.deletions.add((ref) => connections.closeIdentity(ref, 'identity deleted; closing its connection')),
@@ -37,11 +41,11 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
     }),
   ];
 
-  // `edgemu identity create|delete` without a running service API (offline administration,
-  // runtime/cli/offline-admin.ts) writes hub.db from another process; a hub running on the
-  // same state dir then learns of it here: when SQLite reports a commit from another
-  // connection, connections of identities deleted there are closed and C2D messages queued
-  // there are delivered.
+  // Still needed: `edgemu identity create|list|delete` and `status`/`connection-string` open
+  // hub.db in their own process (the service client has no identity routes yet), so a hub
+  // running on the same state dir learns of their writes here: when SQLite reports a commit
+  // from another connection, connections of identities deleted there are closed, C2D messages
+  // queued there are delivered, and identity listeners (the agent host) are told.
   let externalWrites: NodeJS.Timeout | undefined;
   if ((options.externalWritePollMs ?? 1000) > 0) {
     let dataVersion = store.db.pragma('data_version', { simple: true }) as number;
@@ -49,6 +53,7 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
       const now = store.db.pragma('data_version', { simple: true }) as number;
       if (now === dataVersion) return;
       dataVersion = now;
+      identityChanges.emit();
       for (const session of connections.sessions()) {
         if (!store.identities.get(session.identity)) {
           logger.info({ clientId: session.clientId }, 'identity deleted by another process; closing its connection');
@@ -84,6 +89,7 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
     connections: () => connections.connections(),
     onConnectionChanged: (listener) => connections.onConnectionChanged(listener),
     onInputsSubscribed: (listener) => connections.onInputsSubscribed(listener),
+    onIdentitiesChanged: (listener) => identityChanges.add(listener),
     close() {
       closing ??= (async () => {
         for (const u of unsubscribers) u();

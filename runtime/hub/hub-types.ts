@@ -145,6 +145,11 @@ export interface HubCore extends HubConnections {
   /** Queues a cloud-to-device message (delivered now if the device listens, else on connect). Throws HUB_DEVICE_NOT_FOUND / HUB_QUEUE_FULL. */
   sendC2d(deviceId: string, message: C2dSend): C2dMessage;
   isConnected(ref: IdentityRef): boolean;
+  /**
+   * Identities were created or deleted — in this process, or by another process writing the
+   * same hub.db (the agent host starts and stops edge agents on it). Returns unsubscribe.
+   */
+  onIdentitiesChanged(listener: () => void): () => void;
   /** Disconnects everyone and stops; the store stays open (its opener closes it). */
   close(): Promise<void>;
 }

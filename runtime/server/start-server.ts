@@ -10,6 +10,7 @@ import { DEFAULT_HTTPS_PORT, DEFAULT_MQTTS_PORT } from '../hub/connection-string
 import { SETTING_HOST_NAME, SETTING_HTTPS_PORT, SETTING_MQTTS_PORT } from '../hub/hub-address.js';
 import { EdgemuError } from '../errors.js';
 import { startHubServiceApi } from '../service-api/start-hub-service-api.js';
+import { applyConfigurationContent, type ApplyOutcome } from '../service-api/apply-configuration.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { AgentHost, AgentHostOptions } from '../agent/agent-host.js';
 
@@ -43,6 +44,13 @@ export interface Server {
   readonly caFile: string;
   /** The edge agents (one per edge device), when a kubeConfig was given. */
   readonly agents: AgentHost | undefined;
+  /**
+   * Creates `deviceId` as an IoT Edge device unless it exists (false then); throws
+   * AGENT_NOT_EDGE_DEVICE for an existing device that is not an edge device.
+   */
+  ensureEdgeDevice(deviceId: string): boolean;
+  /** `applyConfigurationContent` (as `POST /devices/{id}/applyConfigurationContent`); the agents pick it up. */
+  deploy(deviceId: string, content: unknown): ApplyOutcome;
   /** Stops every component in reverse start order and removes DIR/hub.json. */
   close(): Promise<void>;
 }
@@ -105,10 +113,12 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     let agents: AgentHost | undefined;
     if (options.kubeConfig) {
       const { AgentHost: Host } = await import('../agent/agent-host.js');
+      const { ClientNodeKubeApi } = await import('../agent/kubernetes/client-node-kube-api.js');
       const host = new Host({
         store,
         hub: { hostName: hub.hostName, mqttsPort: hub.mqttsPort, caCert: hub.caCert },
-        kubeConfig: options.kubeConfig,
+        kube: new ClientNodeKubeApi(options.kubeConfig),
+        identityChanges: (listener) => hub.onIdentitiesChanged(listener),
         clock,
         logger,
         ...(options.agentOptions ? { agentOptions: options.agentOptions } : {}),
@@ -140,6 +150,14 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       httpsPort,
       caFile: hub.caFile,
       agents,
+      ensureEdgeDevice(deviceId) {
+        const existing = store.identities.get({ deviceId });
+        if (existing && !existing.isEdge) throw new EdgemuError('AGENT_NOT_EDGE_DEVICE', `device ${deviceId} exists but is not an IoT Edge device`);
+        if (existing) return false;
+        store.identities.createDevice(deviceId, { edge: true });
+        return true;
+      },
+      deploy: (deviceId, content) => applyConfigurationContent(store, deviceId, content),
       close: () => (closing ??= closeAll()),
     };
   } catch (error) {
