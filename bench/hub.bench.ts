@@ -7,6 +7,7 @@
  *    durable in SQLite), next to Debian's mosquitto doing plain pub/sub (QoS 1, no TLS, no
  *    persistence) with the same load generator in the same run.
  * The same file is the load generator: `hub.bench.ts --role <name> <spec.json>` in a child.
+ * (Over 400 lines on purpose: the load generator must be the same file the child re-runs.)
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Routing benchmark (issue 6): module-to-module messages through the real hub (MQTT over TLS
+ * Routing benchmark: module-to-module messages through the real hub (MQTT over TLS
  * on 127.0.0.1) and the router, QoS 1, 1 KB bodies, ten routes with conditions on the same
  * source (every message evaluates all ten; one matches).
  *

@@ -52,7 +52,7 @@ export function deviceConnectionString(store: HubStore, ref: IdentityRef, addres
 
 /**
  * The `iothubowner` service connection string. HostName carries the service API's HTTPS port
- * unless it is 443, the port the azure-iothub SDK assumes (sdk-wire-traces §3).
+ * unless it is 443, the port the azure-iothub SDK assumes (its service connection strings carry no port).
  */
 export function serviceConnectionString(store: HubStore, address = resolveHubAddress(store)): string {
   const policy = store.identities.servicePolicy();

@@ -33,7 +33,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * Turns `$edgeHub` desired properties (as read from the twin, `$version`/`$metadata` included)
  * into a route set, or refuses the whole set: edgeHub replaces routes as a set
  * (`ConfigUpdater.UpdateRoutes`) and reports any parse failure as `lastDesiredStatus` 400
- * "Error while parsing desired properties - …" (iotedge-protocol.md §2.1, §3.5). Structure is
+ * "Error while parsing desired properties - …" (Azure/iotedge `EdgeHubConnection.cs`). Structure is
  * checked by the manifest validator, every route by `parseRoute`. Pure.
  */
 export function compileEdgeHubDesired(desired: unknown): CompileResult {

@@ -1,7 +1,7 @@
 /**
  * A message as the router sees it: body bytes, application properties (always strings, as on
  * the MQTT wire), and system properties under edgeHub's internal names
- * (`Hub.Core/SystemProperties.cs`, iotedge-protocol.md §2.5 and §7.4).
+ * (`Hub.Core/SystemProperties.cs`, learn.microsoft.com/azure/iot-edge/module-composition#declare-routes).
  */
 export interface RoutingMessage {
   body: Uint8Array;
@@ -19,7 +19,7 @@ export interface RoutingMessage {
 
 /**
  * The message-source path edgeHub assigns before matching routes
- * (`Hub.Core/routing/RoutingMessageConverter.cs GetMessageSource`, iotedge-protocol.md §2.3):
+ * (`Hub.Core/routing/RoutingMessageConverter.cs GetMessageSource`, learn.microsoft.com/azure/iot-edge/module-composition#source):
  * module output → `/messages/modules/<m>/outputs/<o>`, module without output →
  * `/messages/modules/<m>`, leaf device → `/messages`, reported-property change →
  * `/twinChangeNotifications`.

@@ -98,7 +98,7 @@ export interface ServiceApi {
 }
 
 /**
- * Starts the HTTPS service API: IoT Hub's REST shape (iotedge-protocol.md §8) so that the
+ * Starts the HTTPS service API: IoT Hub's REST shape (learn.microsoft.com/rest/api/iothub) so that the
  * azure-iothub SDK and edgemu's CLI work against the embedded hub. Each request goes
  * route → api-version → SAS authorization → handler; every failure becomes IoT Hub's error
  * body with the status the SDK maps to a typed error, and no failure reaches stored state

@@ -47,7 +47,7 @@ export interface TwinSectionView {
   $version: number;
 }
 
-/** The twin document a device or module gets over MQTT (`$iothub/twin/GET`, iotedge-protocol §7.5). */
+/** The twin document a device or module gets over MQTT (`$iothub/twin/GET`, learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub). */
 export interface DeviceTwinView {
   desired: JsonObject & { $version: number };
   reported: JsonObject & { $version: number };
@@ -193,7 +193,7 @@ export class TwinStore {
 
   /**
    * The service PATCH of a twin: `tags` and `properties.desired` are merge patches
-   * (iotedge-protocol §8.2). Reported properties cannot be written by the service.
+   * (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-device-twins). Reported properties cannot be written by the service.
    */
   update(ref: IdentityRef, body: { tags?: unknown; properties?: { desired?: unknown } }, options: WriteOptions = {}, alwaysBump = false): Twin {
     const tags = body.tags;

@@ -12,6 +12,7 @@ type InputDelivery = Required<InputMessage>;
 /**
  * The router against a real hub store (SQLite in a temp dir) with a recording hub port:
  * configuration from the `$edgeHub` twin, store-and-forward, TTL, priority, restart, reporting.
+ * (One file for the router's whole behaviour contract; ~400 lines.)
  */
 
 class FakeClock implements Clock {
