@@ -24,6 +24,10 @@ export interface StartServerOptions {
   httpsPort?: number;
   /** Listen address (default 0.0.0.0). */
   bindAddress?: string;
+  /** Several MQTT listen addresses on the same port (overrides `bindAddress` for MQTT), e.g. a cluster bridge address next to 127.0.0.1. */
+  mqttBindAddresses?: readonly string[];
+  /** Extra server-certificate SANs (names or IPs) beyond `hostNames`. */
+  extraSubjectAltNames?: readonly string[];
   logger: Logger;
   clock?: Clock;
   /** The cluster edge agents apply deployments to; without it no agents run. */
@@ -90,6 +94,8 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       ...(options.hostNames ? { hostNames: options.hostNames } : {}),
       mqttsPort: options.mqttsPort ?? DEFAULT_MQTTS_PORT,
       ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
+      ...(options.mqttBindAddresses ? { bindAddresses: options.mqttBindAddresses } : {}),
+      ...(options.extraSubjectAltNames ? { extraSubjectAltNames: options.extraSubjectAltNames } : {}),
       logger,
       clock,
       store,

@@ -37,10 +37,10 @@ export interface BrokerHooks {
   /** Whether a topic the broker would forward may reach this client (only the hub's own deliveries). */
   mayReceive(client: Client, topic: string): boolean;
   /**
-   * A client PUBLISH. An Error closes the connection without acknowledging; a promise holds the
-   * PUBACK (§3.4) until it resolves (a rejection closes the connection unacknowledged).
+   * A client PUBLISH; `done()` lets the broker send the PUBACK (§3.4), `done(error)` closes the
+   * connection without acknowledging. (A callback, not a promise: this is the hot path.)
    */
-  publish(client: Client, packet: ClientPublish): Error | void | Promise<void>;
+  publish(client: Client, packet: ClientPublish, done: (error?: Error | null) => void): void;
   /** The client acknowledged the hub's QoS 1 delivery `messageId`. */
   puback(client: Client, messageId: number): void;
 }
@@ -157,13 +157,7 @@ export async function createBroker(hooks: BrokerHooks, logger: Logger): Promise<
     const retained = packet.retain;
     packet.retain = false; // RETAIN is never stored (IoT Hub keeps no retained messages)
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    const outcome = hooks.publish(client, { topic: packet.topic, payload, qos: packet.qos, retained, isWill: clientInternals(client).will === packet });
-    if (outcome instanceof Error) return done(outcome);
-    if (!outcome) return done(null);
-    outcome.then(
-      () => done(null),
-      (error: unknown) => done(error as Error),
-    );
+    hooks.publish(client, { topic: packet.topic, payload, qos: packet.qos, retained, isWill: clientInternals(client).will === packet }, done);
   };
 
   return {

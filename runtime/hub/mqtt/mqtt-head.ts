@@ -94,16 +94,20 @@ export async function createMqttHead(ctx: HandlerContext, options: { acceptedHos
         sessions.get(client)?.packetIds.acknowledge(messageId);
       },
 
-      publish(client, packet) {
+      publish(client, packet, done) {
         const session = sessions.get(client);
-        if (!session) return new Error('not authenticated');
+        if (!session) return done(new Error('not authenticated'));
         const request = decodePublish(session, packet);
-        if (request instanceof Error) return request;
+        if (request instanceof Error) return done(request);
         const outcome = dispatch(ctx, session, request);
-        return outcome?.catch((error: unknown) => {
-          logger.error({ clientId: session.clientId, err: error }, 'message could not be stored; not acknowledged');
-          throw error;
-        });
+        if (!outcome) return done(null);
+        outcome.then(
+          () => done(null),
+          (error: unknown) => {
+            logger.error({ clientId: session.clientId, err: error }, 'message could not be stored; not acknowledged');
+            done(error as Error);
+          },
+        );
       },
     },
     logger,
