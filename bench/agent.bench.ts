@@ -13,10 +13,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { AgentHost } from '../runtime/agent/agent-host.js';
+import { ClientNodeKubeApi } from '../runtime/agent/kubernetes/client-node-kube-api.js';
 import type { EdgeAgent } from '../runtime/agent/edge-agent.js';
 import { systemClock } from '../runtime/clock.js';
 import { startLocalCluster, stopLocalCluster } from '../runtime/cluster/local-cluster.js';
 import { startHub } from '../runtime/hub/start-hub.js';
+import { openHubStore } from '../runtime/hub/store/hub-store.js';
 import { silentLogger } from '../runtime/log/create-logger.js';
 import { applyConfigurationContent } from '../runtime/service-api/apply-configuration.js';
 import { deviceNamespace } from '../runtime/translate/labels.js';
@@ -117,11 +119,12 @@ try {
   // Through the embedded hub: the agent reads and reports over MQTT like any module. The hub
   // keeps IoT Hub's 32 KB limit per twin section, which the reported state of 200 modules exceeds.
   const hubDir = path.join(root, 'hub');
-  mkdirSync(hubDir, { recursive: true }); // startHub writes its TLS material before opening the store (which would create the dir)
-  const hub = await startHub({ stateDir: hubDir, bindAddress: '127.0.0.1', mqttsPort: 0 });
+  mkdirSync(hubDir, { recursive: true });
+  const hubStore = openHubStore({ stateDir: hubDir });
+  const hub = await startHub({ stateDir: hubDir, bindAddress: '127.0.0.1', mqttsPort: 0, store: hubStore });
   const hubSizes = sizes.filter((n) => n <= 50);
   for (const n of hubSizes) hub.store.identities.createDevice(`bench-hub-${n}`, { edge: true });
-  const host = new AgentHost({ store: hub.store, hub: { hostName: 'localhost', mqttsPort: hub.mqttsPort, caCert: hub.caCert }, kubeConfig: kc, clock: systemClock, logger: silentLogger() });
+  const host = new AgentHost({ store: hub.store, hub: { hostName: 'localhost', mqttsPort: hub.mqttsPort, caCert: hub.caCert }, kube: new ClientNodeKubeApi(kc), clock: systemClock, logger: silentLogger() });
   host.start();
   try {
     for (const n of hubSizes) {
@@ -142,6 +145,7 @@ try {
   } finally {
     await host.stop();
     await hub.close();
+    hubStore.close();
   }
 } finally {
   await stopLocalCluster(path.join(root, 'cluster'));

@@ -7,6 +7,7 @@
  *    durable in SQLite), next to Debian's mosquitto doing plain pub/sub (QoS 1, no TLS, no
  *    persistence) with the same load generator in the same run.
  * The same file is the load generator: `hub.bench.ts --role <name> <spec.json>` in a child.
+ * (Over 400 lines on purpose: the load generator must be the same file the child re-runs.)
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -309,10 +310,12 @@ const freePort = () =>
 
 async function main(): Promise<void> {
   const { startHub } = await import('../runtime/hub/start-hub.js');
+  const { openHubStore } = await import('../runtime/hub/store/hub-store.js');
   const { createSasToken } = await import('../runtime/hub/sas.js');
   const dir = mkdtempSync(path.join(tmpdir(), 'edgemu-bench-'));
   const results: Array<[string, string, string]> = [['benchmark', 'result', 'aim']];
-  const hub = await startHub({ stateDir: dir, mqttsPort: 0, bindAddress: '127.0.0.1', maxMessages: 1_000_000 });
+  const store = openHubStore({ stateDir: dir, maxMessages: 1_000_000 });
+  const hub = await startHub({ stateDir: dir, mqttsPort: 0, bindAddress: '127.0.0.1', store });
   const url = `mqtts://localhost:${hub.mqttsPort}`;
   const exp = Math.floor(Date.now() / 1000) + 7200;
   const devices = (prefix: string, n: number): ClientSpec[] =>
@@ -391,6 +394,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await hub.close();
+    store.close();
     rmSync(dir, { recursive: true, force: true });
   }
   process.stdout.write(`machine: ${(await import('node:os')).cpus().length} cores, Node ${process.version}\n\n`);

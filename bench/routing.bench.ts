@@ -27,9 +27,10 @@ import iotDevice from 'azure-iot-device';
 import iotDeviceMqtt from 'azure-iot-device-mqtt';
 import { startHub, type Hub } from '../runtime/hub/start-hub.js';
 import { createSasToken, formatDeviceConnectionString } from '../runtime/hub/index.js';
-import { attachRouter } from '../runtime/routing/attach-router.js';
 import { EdgeRouter } from '../runtime/routing/edge-router.js';
-import { openHubStore, type HubMessage } from '../runtime/hub/index.js';
+import { ConnectionTable, openHubStore, type HubMessage } from '../runtime/hub/index.js';
+import { systemClock } from '../runtime/clock.js';
+import { silentLogger } from '../runtime/log/create-logger.js';
 
 // CommonJS packages: named ESM imports are not available under plain Node.
 const { ModuleClient, Message } = iotDevice;
@@ -185,11 +186,13 @@ async function routerCore(n: number): Promise<{ perSecond: number; cpuPerMessage
   const router = new EdgeRouter({
     store,
     stateDir: dir,
-    hub: {
+    connections: {
       deliverToModuleInput: async () => {
         delivered += 1;
       },
-      storeUpstream: (m) => store.messages.enqueue(m),
+      onConnectionChanged: () => () => {},
+      onInputsSubscribed: () => () => {},
+      connections: () => [],
     },
   });
   try {
@@ -288,8 +291,11 @@ async function sdkLatency(hub: Hub): Promise<number[]> {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'edgemu-routing-bench-'));
-  const hub = await startHub({ stateDir: dir, bindAddress: '127.0.0.1', mqttsPort: 0 });
-  const router = attachRouter(hub);
+  // Wired as the composition root wires it (runtime/server/start-server.ts).
+  const connections = new ConnectionTable({ clock: systemClock, logger: silentLogger() });
+  const store = openHubStore({ stateDir: dir, connectionState: (ref) => connections.isConnected(ref) });
+  const router = new EdgeRouter({ store, connections, stateDir: dir });
+  const hub = await startHub({ stateDir: dir, bindAddress: '127.0.0.1', mqttsPort: 0, store, connections, router });
   const here = fileURLToPath(import.meta.url);
   const child = fork(path.join(path.dirname(here), '..', 'bin', 'run-ts.js'), [here, '--load-generator'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
@@ -334,6 +340,7 @@ async function main(): Promise<void> {
     child.kill();
     router.close();
     await hub.close();
+    store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

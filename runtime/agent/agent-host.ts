@@ -1,4 +1,3 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { describeError } from '../errors.js';
@@ -9,7 +8,6 @@ import type { EdgeAgentConfig } from '../manifest/model.js';
 import type { ModuleIdentity, TranslateContext } from '../translate/translate-deployment.js';
 import { EdgeAgent, type EdgeAgentOptions } from './edge-agent.js';
 import { HubTwinConnection } from './hub/hub-twin-connection.js';
-import { ClientNodeKubeApi } from './kubernetes/client-node-kube-api.js';
 import type { KubeApi } from './kubernetes/kube-api.js';
 
 /** Where the running hub is, as the agents need it. */
@@ -24,13 +22,17 @@ export interface HubEndpoint {
 export interface AgentHostOptions {
   store: HubStore;
   hub: HubEndpoint;
-  kubeConfig: KubeConfig;
+  /** The Kubernetes API the agents apply deployments to (the composition root builds it). */
+  kube: KubeApi;
   clock: Clock;
   logger: Logger;
   /** How pods reach the hub (`host` or `host:port`); default `<hostName>:<mqttsPort>`. */
   gatewayHostName?: string;
-  /** How often to look for new or deleted edge devices (default 2 s). */
-  scanIntervalMs?: number;
+  /**
+   * Identities were created or deleted (the hub's `onIdentitiesChanged`, which also sees other
+   * processes' writes); default: the store's own creations and deletions in this process.
+   */
+  identityChanges?: (listener: () => void) => () => void;
   /** Only run agents for these devices (default: every edge device). */
   deviceFilter?: (deviceId: string) => boolean;
   /** Tuning passed to every agent (tests shorten timers). */
@@ -50,12 +52,12 @@ interface Running {
 export class AgentHost {
   private readonly agents = new Map<string, Running>();
   private readonly kube: KubeApi;
-  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: Array<() => void> = [];
   private stopped = false;
   private scanning: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: AgentHostOptions) {
-    this.kube = new ClientNodeKubeApi(options.kubeConfig);
+    this.kube = options.kube;
   }
 
   /** Device ids with a running agent. */
@@ -67,13 +69,22 @@ export class AgentHost {
     return this.agents.get(deviceId)?.agent;
   }
 
+  /** Starts agents for the edge devices there are, and follows identity changes. */
   start(): void {
-    this.scan();
-    this.timer = setInterval(() => this.scan(), this.options.scanIntervalMs ?? 2_000);
-    this.timer.unref();
+    const { store } = this.options;
+    const changes = this.options.identityChanges ?? ((l: () => void) => {
+      const offCreated = store.identities.creations.add(l);
+      const offDeleted = store.identities.deletions.add(l);
+      return () => {
+        offCreated();
+        offDeleted();
+      };
+    });
+    this.unsubscribe.push(changes(() => void this.scan()));
+    void this.scan();
   }
 
-  /** Looks for edge devices now (also called right after `deploy` creates one). */
+  /** Looks for edge devices now (identity changes call it; tests await it). */
   scan(): Promise<void> {
     this.scanning = this.scanning.then(() => this.sync()).catch((error) => this.options.logger.warn({ err: describeError(error) }, 'agent host scan failed'));
     return this.scanning;
@@ -81,7 +92,7 @@ export class AgentHost {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    for (const u of this.unsubscribe.splice(0)) u();
     await this.scanning;
     await Promise.all([...this.agents.keys()].map((d) => this.stopAgent(d)));
   }

@@ -28,7 +28,7 @@ export type AuthResult =
   | { ok: false; returnCode: ConnackRefusal; reason: string };
 
 /**
- * Authenticates an IoT Hub MQTT CONNECT (docs/iot-hub-protocol.md "Connect" and "SAS tokens"):
+ * Authenticates an IoT Hub MQTT CONNECT (learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub):
  * - clientId is `device` or `device/module`;
  * - username is `<host>/<clientId>/?api-version=…` (also `…/api-version=…`); its identity part must equal the clientId;
  * - password is a SAS token whose resource URI is `<accepted host>[:port]/devices/<d>[/modules/<m>]`

@@ -21,7 +21,7 @@ export const hostWithPort = (host: string, port: number, defaultPort: number): s
 /**
  * A device or module connection string that the Azure IoT device SDK accepts as printed:
  * the SDK dials `mqtts://<HostName>` and signs `sr=<HostName>/devices/<d>[/modules/<m>]`
- * (docs/iot-hub-protocol.md "Connect"), so HostName carries the hub's MQTT port when not 8883.
+ * (learn.microsoft.com/azure/iot-hub/iot-hub-dev-guide-sas), so HostName carries the hub's MQTT port when not 8883.
  */
 export function formatDeviceConnectionString(o: { hostName: string; deviceId: string; moduleId?: string | undefined; key: string; gatewayHostName?: string | undefined }): string {
   const parts = [`HostName=${o.hostName}`, `DeviceId=${o.deviceId}`];
@@ -31,7 +31,7 @@ export function formatDeviceConnectionString(o: { hostName: string; deviceId: st
   return parts.join(';');
 }
 
-/** The service-side connection string for a shared access policy (learn.microsoft.com/azure/iot-hub/authenticate-authorize-sas). */
+/** The service-side connection string for a shared access policy (learn.microsoft.com/azure/iot-hub/iot-hub-dev-guide-sas). */
 export function formatServiceConnectionString(o: { hostName: string; policyName: string; key: string }): string {
   return `HostName=${o.hostName};SharedAccessKeyName=${o.policyName};SharedAccessKey=${o.key}`;
 }

@@ -12,7 +12,7 @@ export interface HubDiscovery {
   /** Every name the server certificate is valid for. */
   hostNames: string[];
   mqttsPort: number;
-  /** The service API's port once it is wired in (docs/service-api.md). */
+  /** The service API's port. */
   httpsPort?: number | undefined;
   /** Absolute path of the CA certificate clients must trust. */
   caFile: string;

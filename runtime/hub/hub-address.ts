@@ -52,7 +52,7 @@ export function deviceConnectionString(store: HubStore, ref: IdentityRef, addres
 
 /**
  * The `iothubowner` service connection string. HostName carries the service API's HTTPS port
- * unless it is 443, the port the azure-iothub SDK assumes (docs/iot-hub-protocol.md "Connect").
+ * unless it is 443, the port the azure-iothub SDK assumes (its service connection strings carry no port).
  */
 export function serviceConnectionString(store: HubStore, address = resolveHubAddress(store)): string {
   const policy = store.identities.servicePolicy();

@@ -1,31 +1,9 @@
-import type { Logger } from '../log/create-logger.js';
-import type { Clock } from '../clock.js';
 import type { HubStore } from './store/hub-store.js';
 import type { MessageStore } from './store/message-store.js';
 import type { C2dMessage, C2dSend } from './store/c2d-queue.js';
 import type { IdentityRef } from './identity-id.js';
-import type { MessageRouter } from './message-router.js';
-
-export interface StartHubOptions {
-  /** State directory: the store (hub.db) and TLS material (ca.pem, …). */
-  stateDir: string;
-  /** Names the hub is reached by; the first is the hub host name in connection strings (default `localhost`). */
-  hostNames?: readonly string[];
-  /** MQTT over TLS port; 0 picks a free one; default 8883. */
-  mqttsPort?: number;
-  /** Address to listen on (default `0.0.0.0`; tests use `127.0.0.1`). */
-  bindAddress?: string;
-  logger?: Logger;
-  clock?: Clock;
-  /** Where accepted telemetry goes; default: the message store as `$upstream`. Can be replaced later with `setMessageRouter`. */
-  router?: MessageRouter;
-  /** An already opened store to share (the composition root); otherwise the hub opens and closes its own. */
-  store?: HubStore;
-  /** Bound of the telemetry store when the hub opens it. */
-  maxMessages?: number;
-  /** How often to look for writes by other processes (deleted identities, queued C2D); default 1000 ms. */
-  externalWritePollMs?: number;
-}
+import type { Duplex } from 'node:stream';
+import type { Server as NetServer } from 'node:net';
 
 /** A connected client as the hub sees it. */
 export interface ConnectionInfo {
@@ -56,6 +34,12 @@ export interface ConnectionEvent {
   timeUtc: string;
 }
 
+/** A module identity (device + module). */
+export interface ModuleRef {
+  deviceId: string;
+  moduleId: string;
+}
+
 /** A direct method call (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-direct-methods). */
 export interface MethodInvocation {
   deviceId: string;
@@ -81,34 +65,17 @@ export interface InputMessage {
 }
 
 /**
- * A running embedded IoT Hub: aedes speaking IoT Hub's MQTT dialect over TLS to the
- * unmodified Azure IoT device SDKs (Client and ModuleClient).
+ * What routing needs from the hub: module input delivery and the connection events (the
+ * connection table implements it). Messages travel in one shape: `HubMessage` into the router,
+ * `InputMessage` out to a module.
  */
-export interface Hub {
-  readonly store: HubStore;
-  /** Telemetry read/subscribe API (`edgemu monitor`, the service API's event stream). */
-  readonly messages: MessageStore;
-  readonly mqttsPort: number;
-  /** The hub host name (connection strings, SAS audience). */
-  readonly hostName: string;
-  readonly hostNames: readonly string[];
-  /** Absolute path of the CA certificate (DIR/ca.pem) and its PEM text. */
-  readonly caFile: string;
-  readonly caCert: string;
-  /** Replaces the message router (routing plugs in here). */
-  setMessageRouter(router: MessageRouter): void;
-  /** Calls a direct method on a connected device or module. Never throws for device behaviour: 404/504 are results. */
-  invokeMethod(call: MethodInvocation): Promise<MethodResult>;
+export interface HubConnections {
   /**
    * Delivers a message to a module input (`devices/<d>/modules/<m>/inputs/<input>/<props>`,
    * QoS 1) and resolves once the module acknowledged it. Rejects with HUB_NOT_CONNECTED when
    * the module is not connected or not listening for inputs, or disconnects before its PUBACK.
    */
-  deliverToModuleInput(deviceId: string, moduleId: string, inputName: string, message: InputMessage): Promise<void>;
-  /** Queues a cloud-to-device message (delivered now if the device listens, else on connect). Throws HUB_DEVICE_NOT_FOUND / HUB_QUEUE_FULL. */
-  sendC2d(deviceId: string, message: C2dSend): C2dMessage;
-  isConnected(ref: IdentityRef): boolean;
-  connections(): ConnectionInfo[];
+  deliverToModuleInput(target: ModuleRef, inputName: string, message: InputMessage): Promise<void>;
   /** Connection and disconnection of every device/module; returns unsubscribe. */
   onConnectionChanged(listener: (event: ConnectionEvent) => void): () => void;
   /**
@@ -116,6 +83,46 @@ export interface Hub {
    * per granted SUBSCRIBE or restored session); routing drains its queue then. Returns unsubscribe.
    */
   onInputsSubscribed(listener: (event: InputsSubscribedEvent) => void): () => void;
-  /** Stops listening, disconnects everyone, closes the store when the hub opened it. */
+  /** Who is connected now. */
+  connections(): ConnectionInfo[];
+}
+
+/**
+ * The embedded IoT Hub without its listener: IoT Hub's MQTT dialect (aedes) for the unmodified
+ * Azure IoT device SDKs, reachable through `accept` (any duplex stream) or `serve` (a net or TLS
+ * server the caller created and listens with).
+ */
+export interface HubCore extends HubConnections {
+  readonly store: HubStore;
+  /** Telemetry read/subscribe API (`edgemu monitor`, the service API's event stream). */
+  readonly messages: MessageStore;
+  /** The hub host name (connection strings, SAS audience). */
+  readonly hostName: string;
+  readonly hostNames: readonly string[];
+  /** Speaks MQTT with one client over `stream` (a TLS socket, or an in-memory duplex in tests). */
+  accept(stream: Duplex): void;
+  /** Hands every connection `server` accepts to `accept` (TLS servers: after the handshake). */
+  serve(server: NetServer): void;
+  /** Calls a direct method on a connected device or module. Never throws for device behaviour: 404/504 are results. */
+  invokeMethod(call: MethodInvocation): Promise<MethodResult>;
+  /** Queues a cloud-to-device message (delivered now if the device listens, else on connect). Throws HUB_DEVICE_NOT_FOUND / HUB_QUEUE_FULL. */
+  sendC2d(deviceId: string, message: C2dSend): C2dMessage;
+  isConnected(ref: IdentityRef): boolean;
+  /**
+   * Identities were created or deleted — in this process, or by another process writing the
+   * same hub.db (the agent host starts and stops edge agents on it). Returns unsubscribe.
+   */
+  onIdentitiesChanged(listener: () => void): () => void;
+  /** Disconnects everyone and stops; the store stays open (its opener closes it). */
+  close(): Promise<void>;
+}
+
+/** A running embedded IoT Hub listening for MQTT over TLS (`startHub`). */
+export interface Hub extends HubCore {
+  readonly mqttsPort: number;
+  /** Absolute path of the CA certificate (DIR/ca.pem) and its PEM text. */
+  readonly caFile: string;
+  readonly caCert: string;
+  /** Stops listening, disconnects everyone (the store stays open). */
   close(): Promise<void>;
 }

@@ -27,7 +27,7 @@ export function assertValidId(kind: 'device' | 'module', id: string): void {
   }
 }
 
-/** The MQTT client id IoT Hub expects for an identity: `device` or `device/module` (docs/iot-hub-protocol.md "Connect"). */
+/** The MQTT client id IoT Hub expects for an identity: `device` or `device/module` (learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub). */
 export const clientIdOf = (ref: IdentityRef): string => (ref.moduleId ? `${ref.deviceId}/${ref.moduleId}` : ref.deviceId);
 
 /** Splits an MQTT client id into device and optional module id; undefined when malformed. */

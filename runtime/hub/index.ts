@@ -1,7 +1,8 @@
 /**
  * The embedded IoT Hub (docs/hub.md). Usable without a running hub: `openHubStore` gives the
- * identity registry, twins, telemetry and C2D queues of a state dir. `startHub` runs the
- * MQTT-over-TLS side that the unmodified Azure IoT device SDKs connect to.
+ * identity registry, twins, telemetry and C2D queues of a state dir. `createHub` builds the hub
+ * on an opened store (clients through `accept`/`serve`); `startHub` adds the MQTT-over-TLS
+ * listener that the unmodified Azure IoT device SDKs connect to.
  */
 export { HubError, type HubErrorCode } from './errors.js';
 export { openHubStore, type HubStore, type HubStoreOptions } from './store/hub-store.js';
@@ -27,5 +28,20 @@ export { parsePropertyBag, encodePropertyBag, type PropertyBag } from './propert
 export { SYSTEM_PROPERTIES, FORWARDED_SYSTEM_PROPERTIES, type SystemProperty } from './system-properties.js';
 export { createGroupCommit, type GroupCommit } from './group-commit.js';
 export { startHub, MAX_MESSAGE_BYTES } from './start-hub.js';
-export type { Hub, StartHubOptions, ConnectionEvent, ConnectionInfo, InputMessage, InputsSubscribedEvent, MethodInvocation, MethodResult } from './hub-types.js';
+export { createHub } from './create-hub.js';
+export { ConnectionTable } from './connection-table.js';
+export type { CreateHubOptions, StartHubOptions } from './hub-options.js';
+export type {
+  Hub,
+  HubCore,
+  HubConnections,
+  ConnectionEvent,
+  ConnectionInfo,
+  InputMessage,
+  InputsSubscribedEvent,
+  MethodInvocation,
+  MethodResult,
+  ModuleRef,
+} from './hub-types.js';
 export { upstreamRouter, type MessageRouter } from './message-router.js';
+export { openSqlite, type Db, type SqliteFile } from './store/sqlite-db.js';

@@ -1,6 +1,5 @@
 import type { MethodInvocation, MethodResult } from './hub-types.js';
 import { clientIdOf } from './identity-id.js';
-import { hubTopics } from './topics.js';
 
 /** IoT Hub's bounds (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-direct-methods): JSON payloads ≤ 128 KB, timeouts up to 300 s (default 30 s). */
 export const MAX_METHOD_PAYLOAD_BYTES = 128 * 1024;
@@ -9,10 +8,10 @@ const MAX_TIMEOUT_MS = 300_000;
 
 /** How a method call reaches its target connection (found by client id). */
 export interface MethodTarget {
-  /** Whether the connection subscribed to `$iothub/methods/POST/#`. */
+  /** Whether the connection listens for direct methods (MQTT: subscribed to `$iothub/methods/POST/#`). */
   listens: boolean;
-  /** Publishes the request (QoS 0) to exactly this connection. */
-  send(topic: string, body: string): void;
+  /** Sends the request to exactly this connection (the protocol head picks the wire form). */
+  send(methodName: string, rid: string, body: string): void;
 }
 
 interface Pending {
@@ -54,7 +53,7 @@ export class MethodCalls {
         resolve({ status: 504, payload: { errorCode: 504101, message: `timed out after ${timeoutMs} ms waiting for ${clientId} to answer ${call.methodName}` } });
       }, timeoutMs);
       this.pending.set(rid, { clientId, resolve, timer });
-      target.send(hubTopics.methodRequest(call.methodName, rid), body);
+      target.send(call.methodName, rid, body);
     });
   }
 

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Shared access signatures as IoT Hub defines them (learn.microsoft.com/azure/iot-hub/authenticate-authorize-sas, "Security tokens"):
+ * Shared access signatures as IoT Hub defines them (learn.microsoft.com/azure/iot-hub/iot-hub-dev-guide-sas):
  * `SharedAccessSignature sr=<urlenc resourceUri>&sig=<urlenc base64 HMAC>&se=<epoch s>[&skn=<policy>]`,
  * signed over `urlencode(resourceUri) + "\n" + se` with the base64-decoded key.
  */

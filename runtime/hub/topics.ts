@@ -1,7 +1,7 @@
 import type { IdentityRef } from './identity-id.js';
 
 /**
- * The IoT Hub MQTT topic dialect (learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub, docs/iot-hub-protocol.md "Topics") as pure
+ * The IoT Hub MQTT topic dialect (learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub) as pure
  * functions: what a client may publish and subscribe to, and the hub→client topics.
  * Only documented topics are supported; every identity only reaches its own topics.
  */
@@ -73,7 +73,7 @@ export function isSubscriptionAllowed(identity: IdentityRef, filter: string): bo
 /**
  * Whether `filter` is a module's input subscription: the Node SDK's
  * `devices/<d>/modules/<m>/inputs/#`, or edgeHub's documented `devices/<d>/modules/<m>/#`
- * (docs/iot-hub-protocol.md "Topics"). Input messages are delivered only once a module holds one.
+ * (learn.microsoft.com/azure/iot-edge/iot-edge-runtime, edgeHub's MQTT topics). Input messages are delivered only once a module holds one.
  */
 export function isInputsFilter(identity: IdentityRef, filter: string): boolean {
   const { deviceId, moduleId } = identity;
@@ -99,7 +99,7 @@ export const hubTopics = {
   methodRequest: (methodName: string, rid: string): string => `$iothub/methods/POST/${methodName}/?$rid=${rid}`,
   /** C2D delivery; the SDK drops it without the trailing separator, so an empty bag still ends in `/`. */
   c2d: (deviceId: string, bag: string): string => `devices/${deviceId}/messages/devicebound/${bag}`,
-  /** Module input delivery, `…/inputs/<input>/<bag>`, trailing `/` when the bag is empty (docs/iot-hub-protocol.md "Topics"). */
+  /** Module input delivery, `…/inputs/<input>/<bag>`, trailing `/` when the bag is empty (the Node SDK drops it otherwise). */
   moduleInput: (deviceId: string, moduleId: string, inputName: string, bag: string): string =>
     `devices/${deviceId}/modules/${moduleId}/inputs/${inputName}/${bag}`,
 };

@@ -1,7 +1,7 @@
 /**
- * Shapes of the `$edgeHub` reported properties (learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub,
- * `Hub.Core/EdgeHubConnection.cs`, `config/DeviceConnectionStatus.cs`). Pure helpers; the
- * router writes them through the twin store.
+ * Shapes of the `$edgeHub` reported properties (Azure/iotedge
+ * `edge-hub/core/src/Microsoft.Azure.Devices.Edge.Hub.Core/EdgeHubConnection.cs`,
+ * `config/DeviceConnectionStatus.cs`). Pure helpers; the reporter writes them through the twin store.
  */
 
 /** edgeHub always reports this schema version. */

@@ -18,9 +18,8 @@ export {
   type ConditionNode,
   type RoutingMessage,
 } from '../route-language/index.js';
-export { EdgeRouter, type EdgeRouterOptions, type RouterHub, type InputDelivery, type ModuleRef } from './edge-router.js';
+export { EdgeRouter, type EdgeRouterOptions, type UpstreamStore } from './edge-router.js';
 export { compileEdgeHubDesired, type CompiledRoute, type CompiledRouteSet, type CompileResult } from './edge-hub-config.js';
 export { matchRoutes, type RouteTarget } from './match-routes.js';
 export { RouteQueueStore, ROUTING_DB_FILE } from './route-queue-store.js';
 export { toRoutingMessage, inputDeliveryProperties } from './hub-message-mapping.js';
-export { attachRouter, type AttachRouterOptions } from './attach-router.js';

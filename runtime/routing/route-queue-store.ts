@@ -1,7 +1,5 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { EdgemuError } from '../errors.js';
+import { openSqlite, type Db } from '../hub/index.js';
 
 /** File name of the routing queues inside the state dir (next to the hub's `hub.db`). */
 export const ROUTING_DB_FILE = 'routing.db';
@@ -37,7 +35,12 @@ interface Row {
   body: Buffer;
 }
 
-const SCHEMA = `
+/**
+ * Migrations of routing.db by `user_version` (the first one keeps `IF NOT EXISTS`: files
+ * written before routing.db was versioned already hold these tables).
+ */
+const MIGRATIONS: readonly string[] = [
+  `
 CREATE TABLE IF NOT EXISTS route_queue (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   device_id TEXT NOT NULL,
@@ -52,7 +55,8 @@ CREATE TABLE IF NOT EXISTS route_queue (
 );
 CREATE INDEX IF NOT EXISTS route_queue_target ON route_queue (device_id, module_id, priority, seq);
 CREATE INDEX IF NOT EXISTS route_queue_expiry ON route_queue (expires_at) WHERE expires_at IS NOT NULL;
-`;
+`,
+];
 
 const toMessage = (r: Row): StoredQueuedMessage => ({
   seq: r.seq,
@@ -68,26 +72,24 @@ const toMessage = (r: Row): StoredQueuedMessage => ({
 
 /**
  * The durable store-and-forward queues of module inputs, in their own SQLite file
- * (`<stateDir>/routing.db`) so routing owns its schema. One table ordered by
+ * (`<stateDir>/routing.db`, opened like hub.db: owner-only, `user_version` migrations) so
+ * routing owns its schema. One table ordered by
  * (device, module, priority, seq): each module's messages drain highest priority first, FIFO
  * within a priority. WAL with synchronous=NORMAL survives a killed process; writes are
  * batched by the router (group commit) so one transaction carries many messages.
  */
 export class RouteQueueStore {
-  private readonly db: Database.Database;
+  private readonly db: Db;
   private readonly stmt;
 
   constructor(stateDir: string) {
-    try {
-      mkdirSync(stateDir, { recursive: true });
-      this.db = new Database(path.join(stateDir, ROUTING_DB_FILE));
-      this.db.pragma('busy_timeout = 10000');
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.exec(SCHEMA);
-    } catch (error) {
-      throw new EdgemuError('ROUTING_STORE', `cannot open the routing queues in ${stateDir}: ${(error as Error).message}`, { cause: error });
-    }
+    this.db = openSqlite({
+      dir: stateDir,
+      file: ROUTING_DB_FILE,
+      migrations: MIGRATIONS,
+      what: 'the routing queues',
+      error: (message, cause) => new EdgemuError('ROUTING_STORE', message, cause === undefined ? undefined : { cause }),
+    });
     this.stmt = {
       insert: this.db.prepare(
         'INSERT INTO route_queue (device_id, module_id, input_name, priority, enqueued_at, expires_at, system_props, app_props, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',

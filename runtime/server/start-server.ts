@@ -3,11 +3,14 @@ import type { Logger } from '../log/create-logger.js';
 import { systemClock, type Clock } from '../clock.js';
 import { openHubStore, type HubStore } from '../hub/store/hub-store.js';
 import { startHub, type Hub } from '../hub/start-hub.js';
+import { ConnectionTable } from '../hub/index.js';
+import { EdgeRouter } from '../routing/index.js';
 import { writeDiscovery, removeDiscovery, readDiscovery } from '../hub/discovery.js';
 import { DEFAULT_HTTPS_PORT, DEFAULT_MQTTS_PORT } from '../hub/connection-string.js';
 import { SETTING_HOST_NAME, SETTING_HTTPS_PORT, SETTING_MQTTS_PORT } from '../hub/hub-address.js';
 import { EdgemuError } from '../errors.js';
 import { startHubServiceApi } from '../service-api/start-hub-service-api.js';
+import { applyConfigurationContent, type ApplyOutcome } from '../service-api/index.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { AgentHost, AgentHostOptions } from '../agent/agent-host.js';
 
@@ -21,9 +24,13 @@ export interface StartServerOptions {
   httpsPort?: number;
   /** Listen address (default 0.0.0.0). */
   bindAddress?: string;
+  /** Several MQTT listen addresses on the same port (overrides `bindAddress` for MQTT), e.g. a cluster bridge address next to 127.0.0.1. */
+  mqttBindAddresses?: readonly string[];
+  /** Extra server-certificate SANs (names or IPs) beyond `hostNames`. */
+  extraSubjectAltNames?: readonly string[];
   logger: Logger;
   clock?: Clock;
-  /** The cluster edge agents apply deployments to (issue 8); without it no agents run. */
+  /** The cluster edge agents apply deployments to; without it no agents run. */
   kubeConfig?: KubeConfig;
   /** Agent timing (tests shorten it). */
   agentOptions?: AgentHostOptions['agentOptions'];
@@ -33,20 +40,29 @@ export interface StartServerOptions {
 export interface Server {
   readonly store: HubStore;
   readonly hub: Hub;
+  /** edgeHub routing (`$edgeHub` routes, store-and-forward queues). */
+  readonly router: EdgeRouter;
   readonly mqttsPort: number;
-  /** The service API's port once it is wired in (issue 5). */
+  /** The service API's port. */
   readonly httpsPort: number | undefined;
   readonly caFile: string;
   /** The edge agents (one per edge device), when a kubeConfig was given. */
   readonly agents: AgentHost | undefined;
+  /**
+   * Creates `deviceId` as an IoT Edge device unless it exists (false then); throws
+   * AGENT_NOT_EDGE_DEVICE for an existing device that is not an edge device.
+   */
+  ensureEdgeDevice(deviceId: string): boolean;
+  /** `applyConfigurationContent` (as `POST /devices/{id}/applyConfigurationContent`); the agents pick it up. */
+  deploy(deviceId: string, content: unknown): ApplyOutcome;
   /** Stops every component in reverse start order and removes DIR/hub.json. */
   close(): Promise<void>;
 }
 
 /**
- * The composition root (`edgemu hub`, `edgemu up`, tests): opens the store, starts the hub
- * and then the components other areas provide, each registering its own shutdown. Other
- * areas add their component with a few lines in the marked section below.
+ * The composition root (`edgemu hub`, `edgemu up`, tests): opens the store, wires routing,
+ * starts the hub, the service API and the agents, each registering its own shutdown
+ * (docs/architecture.md).
  */
 export async function startServer(options: StartServerOptions): Promise<Server> {
   const logger = options.logger;
@@ -55,7 +71,9 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
   if (running && running.pid !== process.pid) {
     throw new EdgemuError('SERVER_ALREADY_RUNNING', `a hub (pid ${running.pid}) already runs on state dir ${options.stateDir} (MQTT port ${running.mqttsPort})`);
   }
-  const store = openHubStore({ stateDir: options.stateDir, clock, logger });
+  // config → logger → stores → routing → hub (listening only once routing is wired) → service API → agents
+  const connections = new ConnectionTable({ clock, logger: logger.child({ component: 'hub' }) });
+  const store = openHubStore({ stateDir: options.stateDir, clock, logger, connectionState: (ref) => connections.isConnected(ref) });
   const closers: Array<() => Promise<void> | void> = [() => store.close()];
   const closeAll = async () => {
     for (const close of closers.reverse()) {
@@ -67,19 +85,26 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     }
   };
   try {
+    // routing: `$edgeHub` routes and store-and-forward, wired to the connection table before
+    // any client can connect (a module reconnecting right after a restart is routed).
+    const router = new EdgeRouter({ store, connections, stateDir: options.stateDir, logger, clock });
+    closers.push(() => router.close());
     const hub = await startHub({
       stateDir: options.stateDir,
       ...(options.hostNames ? { hostNames: options.hostNames } : {}),
       mqttsPort: options.mqttsPort ?? DEFAULT_MQTTS_PORT,
       ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
+      ...(options.mqttBindAddresses ? { bindAddresses: options.mqttBindAddresses } : {}),
+      ...(options.extraSubjectAltNames ? { extraSubjectAltNames: options.extraSubjectAltNames } : {}),
       logger,
       clock,
       store,
+      connections,
+      router,
     });
     closers.push(() => hub.close());
 
-    // ---- components of other areas (each: start, then push its close) ----
-    // service API (issue 5): IoT Hub-shaped HTTPS REST with the hub's certificate and iothubowner policy.
+    // service API: IoT Hub-shaped HTTPS REST with the hub's certificate and iothubowner policy.
     const serviceApi = await startHubServiceApi({
       hub,
       stateDir: options.stateDir,
@@ -90,18 +115,16 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     });
     closers.push(() => serviceApi.close());
     const httpsPort: number | undefined = serviceApi.port;
-    // routing (issue 6): hub.setMessageRouter(router) and watch store.twins for $edgeHub.
-    const { attachRouter } = await import('../routing/attach-router.js');
-    const router = attachRouter(hub, { logger, clock });
-    closers.push(() => router.close());
-    // agents (issue 8): one per edge device, connecting to hub.mqttsPort.
+    // agents: one per edge device, connecting to hub.mqttsPort.
     let agents: AgentHost | undefined;
     if (options.kubeConfig) {
       const { AgentHost: Host } = await import('../agent/agent-host.js');
+      const { ClientNodeKubeApi } = await import('../agent/index.js');
       const host = new Host({
         store,
         hub: { hostName: hub.hostName, mqttsPort: hub.mqttsPort, caCert: hub.caCert },
-        kubeConfig: options.kubeConfig,
+        kube: new ClientNodeKubeApi(options.kubeConfig),
+        identityChanges: (listener) => hub.onIdentitiesChanged(listener),
         clock,
         logger,
         ...(options.agentOptions ? { agentOptions: options.agentOptions } : {}),
@@ -110,7 +133,6 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       closers.push(() => host.stop());
       agents = host;
     }
-    // ----------------------------------------------------------------------
 
     store.identities.setSetting(SETTING_HOST_NAME, hub.hostName);
     if (options.mqttsPort) store.identities.setSetting(SETTING_MQTTS_PORT, String(hub.mqttsPort));
@@ -129,10 +151,19 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     return {
       store,
       hub,
+      router,
       mqttsPort: hub.mqttsPort,
       httpsPort,
       caFile: hub.caFile,
       agents,
+      ensureEdgeDevice(deviceId) {
+        const existing = store.identities.get({ deviceId });
+        if (existing && !existing.isEdge) throw new EdgemuError('AGENT_NOT_EDGE_DEVICE', `device ${deviceId} exists but is not an IoT Edge device`);
+        if (existing) return false;
+        store.identities.createDevice(deviceId, { edge: true });
+        return true;
+      },
+      deploy: (deviceId, content) => applyConfigurationContent(store, deviceId, content),
       close: () => (closing ??= closeAll()),
     };
   } catch (error) {

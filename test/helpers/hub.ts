@@ -11,9 +11,21 @@ import deviceMqtt from 'azure-iot-device-mqtt';
 import { startHub, type Hub, type StartHubOptions } from '../../runtime/hub/start-hub.js';
 import { formatDeviceConnectionString } from '../../runtime/hub/connection-string.js';
 import type { IdentityRef } from '../../runtime/hub/identity-id.js';
+import { ConnectionTable } from '../../runtime/hub/connection-table.js';
+import { openHubStore } from '../../runtime/hub/store/hub-store.js';
+import { silentLogger } from '../../runtime/log/create-logger.js';
+import { systemClock } from '../../runtime/clock.js';
+import { EdgeRouter, type EdgeRouterOptions } from '../../runtime/routing/edge-router.js';
+
+export interface TestHubOptions extends Partial<StartHubOptions> {
+  /** edgeHub routing, wired before the hub listens (as the composition root does); `t.router`. */
+  routing?: Omit<EdgeRouterOptions, 'store' | 'connections' | 'stateDir'>;
+}
 
 export interface TestHub {
   hub: Hub;
+  /** With `routing`: the router. */
+  router: EdgeRouter | undefined;
   stateDir: string;
   /** `HostName=localhost:<port>;DeviceId=…[;ModuleId=…];SharedAccessKey=<primary>` */
   connectionString(ref: IdentityRef): string;
@@ -25,13 +37,17 @@ export interface TestHub {
   deviceClient(deviceId: string): Promise<Client>;
   /** An opened ModuleClient; closed by `close()`. */
   moduleClient(deviceId: string, moduleId: string): Promise<ModuleClient>;
-  /** Closes the SDK clients made here, the hub, and removes the state dir. */
+  /** Closes the SDK clients made here, the router, the hub, the store it opened, and removes the state dir. */
   close(): Promise<void>;
 }
 
-export async function startTestHub(options: Partial<StartHubOptions> = {}): Promise<TestHub> {
+export async function startTestHub(options: TestHubOptions = {}): Promise<TestHub> {
   const stateDir = options.stateDir ?? mkdtempSync(path.join(tmpdir(), 'edgemu-hub-test-'));
-  const hub = await startHub({ bindAddress: '127.0.0.1', mqttsPort: 0, ...options, stateDir });
+  const { routing, ...hubOptions } = options;
+  const connections = options.connections ?? new ConnectionTable({ clock: options.clock ?? systemClock, logger: options.logger ?? silentLogger() });
+  const store = options.store ?? openHubStore({ stateDir, connectionState: (ref) => connections.isConnected(ref) });
+  const router = routing ? new EdgeRouter({ ...routing, store, connections, stateDir }) : undefined;
+  const hub = await startHub({ bindAddress: '127.0.0.1', mqttsPort: 0, ...hubOptions, ...(router ? { router } : {}), store, connections, stateDir });
   const clients: Array<{ close(): Promise<unknown> }> = [];
   const connectionString = (ref: IdentityRef): string => {
     const identity = hub.store.identities.get(ref);
@@ -47,6 +63,7 @@ export async function startTestHub(options: Partial<StartHubOptions> = {}): Prom
   };
   return {
     hub,
+    router,
     stateDir,
     connectionString,
     createDevice,
@@ -69,7 +86,9 @@ export async function startTestHub(options: Partial<StartHubOptions> = {}): Prom
     },
     async close() {
       await Promise.allSettled(clients.map((c) => c.close()));
+      router?.close();
       await hub.close();
+      if (!options.store) store.close();
       if (!options.stateDir) rmSync(stateDir, { recursive: true, force: true });
     },
   };

@@ -21,7 +21,7 @@ interface UpFlags {
   json?: boolean;
 }
 
-/** The local/kind cluster `edgemu up` starts and names (issue 8). */
+/** The local/kind cluster `edgemu up` starts and names. */
 const CLUSTER_NAME = 'edgemu';
 
 /**
@@ -123,18 +123,13 @@ export const registerUp: RegisterCommand = (program, ctx) => {
       };
       let unsubscribe: (() => void) | undefined;
       try {
-        // 4. The deployment, through the same function as `edgemu deploy`.
+        // 4. The device and the deployment, through the server's API (the same
+        // applyConfigurationContent as `edgemu deploy`); the agent host hears of the new device.
         if (opts.device) {
-          const existing = server.store.identities.get({ deviceId: opts.device });
-          if (!existing) {
-            server.store.identities.createDevice(opts.device, { edge: true });
-            progress(`created IoT Edge device ${opts.device}`);
-          } else if (!existing.isEdge) {
-            throw new EdgemuError('AGENT_NOT_EDGE_DEVICE', `device ${opts.device} exists but is not an IoT Edge device`);
-          }
+          if (server.ensureEdgeDevice(opts.device)) progress(`created IoT Edge device ${opts.device}`);
           if (content !== undefined) {
-            const { applyConfigurationContent, describeIssues } = await import('../../service-api/apply-configuration.js');
-            const outcome = applyConfigurationContent(server.store, opts.device, content);
+            const { describeIssues } = await import('../../service-api/apply-configuration.js');
+            const outcome = server.deploy(opts.device, content);
             if (!outcome.applied) throw new EdgemuError('AGENT_DEPLOY_FAILED', `deployment ${opts.deployment} refused (${outcome.status}):\n${describeIssues(outcome.errors)}`);
             progress(`deployed ${opts.deployment} to ${opts.device} (modules ${outcome.modules.join(', ')})`);
           }

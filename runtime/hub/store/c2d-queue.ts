@@ -55,7 +55,7 @@ const toMessage = (r: Row): C2dMessage => ({
 
 /**
  * Per-device cloud-to-device queues, durable: a message stays queued until the device
- * PUBACKs it (MQTT has no reject: PUBACK = complete, docs/iot-hub-protocol.md "QoS, retain and sessions"), and is delivered
+ * PUBACKs it (MQTT has no reject: PUBACK = complete, learn.microsoft.com/azure/iot-hub/iot-hub-devguide-messages-c2d), and is delivered
  * again on the next connect otherwise. C2D targets devices only, never modules.
  */
 export class C2dQueue {

@@ -6,6 +6,7 @@ import { TwinStore } from './twin-store.js';
 import { MessageStore } from './message-store.js';
 import { C2dQueue } from './c2d-queue.js';
 import { SessionStore } from './session-store.js';
+import type { IdentityRef } from '../identity-id.js';
 
 export interface HubStoreOptions {
   stateDir: string;
@@ -13,6 +14,11 @@ export interface HubStoreOptions {
   logger?: Logger;
   /** Bound of the telemetry store (oldest dropped first); default 100,000 messages. */
   maxMessages?: number;
+  /**
+   * Whether an identity is connected now, for the `connectionState` of twin reads (the
+   * composition root passes the hub's connection table; default: always `Disconnected`).
+   */
+  connectionState?: (ref: IdentityRef) => boolean;
 }
 
 /**
@@ -54,7 +60,8 @@ export function openHubStore(options: HubStoreOptions): HubStore {
       if (!moduleId) c2d.removeDevice(deviceId);
     },
   });
-  twins = new TwinStore(db, tx, clock, onListenerError);
+  const connected = options.connectionState;
+  twins = new TwinStore(db, tx, clock, onListenerError, connected ? (ref) => (connected(ref) ? 'Connected' : 'Disconnected') : undefined);
   c2d = new C2dQueue(db, tx, clock, onListenerError);
   const messages = new MessageStore(db, tx, options.maxMessages ?? 100_000, onListenerError);
   identities.servicePolicy();

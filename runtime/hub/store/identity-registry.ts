@@ -65,6 +65,8 @@ export interface RegistryHooks {
 export class IdentityRegistry {
   /** Deleted identities (after commit; a device deletion also covers its modules). A running hub disconnects them. */
   readonly deletions = new Listeners<IdentityRef>();
+  /** Identities created in this process (after commit); a device's edge modules come with it. */
+  readonly creations = new Listeners<IdentityRef>();
   private readonly stmt;
 
   constructor(
@@ -110,6 +112,7 @@ export class IdentityRegistry {
       if (this.stmt.get.get(deviceId, '')) throw new HubError('HUB_DEVICE_EXISTS', `device ${deviceId} already exists`);
       const device = this.insert({ deviceId }, Boolean(options.edge), undefined, options.primaryKey, options.secondaryKey);
       if (options.edge) for (const m of SYSTEM_MODULE_IDS) this.insert({ deviceId, moduleId: m }, false, 'iotEdge');
+      this.tx.afterCommit(() => this.creations.emit({ deviceId }));
       return device;
     });
   }
@@ -120,7 +123,9 @@ export class IdentityRegistry {
     return this.tx.run(() => {
       if (!this.stmt.get.get(deviceId, '')) throw new HubError('HUB_DEVICE_NOT_FOUND', `device ${deviceId} does not exist`);
       if (this.stmt.get.get(deviceId, moduleId)) throw new HubError('HUB_MODULE_EXISTS', `module ${deviceId}/${moduleId} already exists`);
-      return this.insert({ deviceId, moduleId }, false, options.managedBy, options.primaryKey, options.secondaryKey);
+      const module = this.insert({ deviceId, moduleId }, false, options.managedBy, options.primaryKey, options.secondaryKey);
+      this.tx.afterCommit(() => this.creations.emit({ deviceId, moduleId }));
+      return module;
     });
   }
 

@@ -3,7 +3,7 @@ import { Listeners } from './listeners.js';
 import { createGroupCommit, type GroupCommit } from '../group-commit.js';
 
 /**
- * A device-to-cloud message or module output as the hub accepted it (docs/iot-hub-protocol.md "Topics"):
+ * A device-to-cloud message or module output as the hub accepted it (learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub):
  * the raw body, system properties by wire name without `$.` (`mid`, `cid`, `ct`, `ce`, `on`,
  * …), application properties, where it came from and when the hub enqueued it.
  */

@@ -53,7 +53,7 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 2: MQTT session subscriptions of clean-session-off clients, so that after a hub restart
   // desired patches and C2D still reach SDK clients, which never re-subscribe twin topics
-  // (docs/iot-hub-protocol.md "QoS, retain and sessions").
+  // (docs/hub.md, "sessions").
   `
   CREATE TABLE sessions (
     client_id TEXT NOT NULL,

@@ -47,7 +47,7 @@ export interface TwinSectionView {
   $version: number;
 }
 
-/** The twin document a device or module gets over MQTT (`$iothub/twin/GET`, docs/iot-hub-protocol.md "Twins"). */
+/** The twin document a device or module gets over MQTT (`$iothub/twin/GET`, learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub). */
 export interface DeviceTwinView {
   desired: JsonObject & { $version: number };
   reported: JsonObject & { $version: number };
@@ -84,8 +84,6 @@ const key = (ref: IdentityRef) => [ref.deviceId, ref.moduleId ?? ''] as const;
 export class TwinStore {
   readonly desiredChanges: Listeners<DesiredChange>;
   readonly reportedChanges: Listeners<ReportedChange>;
-  /** Set by a running hub so service reads show `connectionState`. */
-  connectionState: (ref: IdentityRef) => 'Connected' | 'Disconnected' = () => 'Disconnected';
   private readonly stmt;
 
   constructor(
@@ -93,6 +91,8 @@ export class TwinStore {
     private readonly tx: TxRunner,
     private readonly clock: Clock,
     onListenerError: (error: unknown) => void,
+    /** Live connection state for reads (the composition root passes the hub's connection table). */
+    private readonly connectionState: (ref: IdentityRef) => 'Connected' | 'Disconnected' = () => 'Disconnected',
   ) {
     this.desiredChanges = new Listeners(onListenerError);
     this.reportedChanges = new Listeners(onListenerError);
@@ -193,7 +193,7 @@ export class TwinStore {
 
   /**
    * The service PATCH of a twin: `tags` and `properties.desired` are merge patches
-   * (learn.microsoft.com/rest/api/iothub/service/devices/update-twin). Reported properties cannot be written by the service.
+   * (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-device-twins). Reported properties cannot be written by the service.
    */
   update(ref: IdentityRef, body: { tags?: unknown; properties?: { desired?: unknown } }, options: WriteOptions = {}, alwaysBump = false): Twin {
     const tags = body.tags;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentHost } from '../../../runtime/agent/agent-host.js';
+import { ClientNodeKubeApi } from '../../../runtime/agent/kubernetes/client-node-kube-api.js';
 import { systemClock } from '../../../runtime/clock.js';
 import { openHubStore } from '../../../runtime/hub/index.js';
 
@@ -23,6 +24,18 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
+/** A kubeconfig naming an API server that is not there. */
+async function deadCluster(): Promise<KubeConfig> {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'c', server: `https://127.0.0.1:${await deadPort()}`, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return kubeConfig;
+}
+
 describe('AgentHost', () => {
   it('starts an edge device agent only once its hub link is up: no failing passes or warnings while the hub is unreachable', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'edgemu-agent-host-'));
@@ -32,20 +45,13 @@ describe('AgentHost', () => {
     store.identities.createDevice('edge-1', { edge: true });
     const lines: string[] = [];
     const logger = pino({ level: 'debug' }, { write: (l: string) => void lines.push(l) });
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromOptions({
-      clusters: [{ name: 'c', server: `https://127.0.0.1:${await deadPort()}`, skipTLSVerify: true }],
-      users: [{ name: 'u', token: 't' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const kubeConfig = await deadCluster();
     const host = new AgentHost({
       store,
       hub: { hostName: 'localhost', mqttsPort: await deadPort(), caCert: '' },
-      kubeConfig,
+      kube: new ClientNodeKubeApi(kubeConfig),
       clock: systemClock,
       logger,
-      scanIntervalMs: 100_000,
     });
     cleanups.push(() => host.stop());
     host.start();
@@ -55,5 +61,36 @@ describe('AgentHost', () => {
     expect(host.agentFor('edge-1')!.loop.passes).toBe(0);
     expect(lines.filter((l) => l.includes('reconcile pass failed'))).toEqual([]);
     expect(lines.some((l) => l.includes('cannot connect to the hub as $edgeAgent'))).toBe(true);
+  });
+
+  it('starts an agent for an edge device created after it started, and stops it when the device is deleted (identity events, no polling)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgemu-agent-host-events-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const store = openHubStore({ stateDir: dir });
+    cleanups.push(() => store.close());
+    const kubeConfig = await deadCluster();
+    let changed: (() => void) | undefined;
+    const host = new AgentHost({
+      store,
+      hub: { hostName: 'localhost', mqttsPort: await deadPort(), caCert: '' },
+      kube: new ClientNodeKubeApi(kubeConfig),
+      clock: systemClock,
+      logger: pino({ level: 'silent' }),
+      identityChanges: (listener) => ((changed = listener), () => (changed = undefined)),
+    });
+    cleanups.push(() => host.stop());
+    host.start();
+    await host.scan();
+    expect(host.devices).toEqual([]);
+    store.identities.createDevice('late-1', { edge: true });
+    store.identities.createDevice('plain-1');
+    expect(host.devices).toEqual([]); // nothing happens until the hub tells
+    changed!();
+    await host.scan();
+    expect(host.devices).toEqual(['late-1']);
+    store.identities.delete({ deviceId: 'late-1' });
+    changed!();
+    await host.scan();
+    expect(host.devices).toEqual([]);
   });
 });

@@ -10,10 +10,9 @@ let twin: Twin;
 const routed: HubMessage[] = [];
 
 beforeAll(async () => {
-  t = await startTestHub();
   // a custom router: the seam routing plugs into; it sees every message before the ack
   const upstream = { route: async (m: HubMessage) => void routed.push(m) };
-  t.hub.setMessageRouter(upstream);
+  t = await startTestHub({ router: upstream });
   t.createDevice('gw1', { edge: true });
   mod = await t.moduleClient('gw1', 'filter');
   twin = await mod.getTwin();
@@ -61,7 +60,7 @@ describe('a module using the unmodified ModuleClient over MQTT/TLS', () => {
   it('receives messages on an input through the delivery primitive, acknowledged by the SDK', async () => {
     const got = new Promise<{ input: string; msg: Message }>((resolve) => mod.on('inputMessage', (input: string, msg: Message) => resolve({ input, msg })));
     await waitFor(() => t.hub.store.sessions.filters('gw1/filter').has('devices/gw1/modules/filter/inputs/#'));
-    await t.hub.deliverToModuleInput('gw1', 'filter', 'input1', {
+    await t.hub.deliverToModuleInput({ deviceId: 'gw1', moduleId: 'filter' }, 'input1', {
       body: Buffer.from('{"y":2}'),
       systemProperties: { mid: 'in-1', cdid: 'gw1', cmid: 'sensor' },
       properties: { p2: 'v2' },
@@ -74,7 +73,7 @@ describe('a module using the unmodified ModuleClient over MQTT/TLS', () => {
   });
 
   it('refuses to deliver to a module that is not connected', async () => {
-    await expect(t.hub.deliverToModuleInput('gw1', 'nobody', 'in', { body: Buffer.from('x') })).rejects.toMatchObject({ code: 'HUB_NOT_CONNECTED' });
+    await expect(t.hub.deliverToModuleInput({ deviceId: 'gw1', moduleId: 'nobody' }, 'in', { body: Buffer.from('x') })).rejects.toMatchObject({ code: 'HUB_NOT_CONNECTED' });
   });
 
   it('works for a module configured the IoT Edge way: fromEnvironment with EdgeHubConnectionString and EdgeModuleCACertificateFile', async () => {

@@ -94,7 +94,7 @@ describe('the sample modules on a real hub', () => {
 
       const body = JSON.stringify({ machine: { temperature: 99 } });
       await vi.waitFor(
-        () => server!.hub.deliverToModuleInput(DEVICE, 'echo', 'alerts', { body: Buffer.from(body), properties: { MessageType: 'Alert' }, systemProperties: {} }),
+        () => server!.hub.deliverToModuleInput({ deviceId: DEVICE, moduleId: 'echo' }, 'alerts', { body: Buffer.from(body), properties: { MessageType: 'Alert' }, systemProperties: {} }),
         { timeout: 20_000, interval: 250 },
       );
       const echoed = await vi.waitFor(
@@ -121,7 +121,7 @@ describe('the sample modules on a real hub', () => {
       const filter = moduleRun('filter', 'filter');
       await vi.waitFor(() => expect(server!.hub.isConnected({ deviceId: DEVICE, moduleId: 'filter' })).toBe(true), { timeout: 20_000, interval: 100 });
       const deliver = (text: string) =>
-        vi.waitFor(() => server!.hub.deliverToModuleInput(DEVICE, 'filter', 'input1', { body: Buffer.from(text), properties: {}, systemProperties: {} }), {
+        vi.waitFor(() => server!.hub.deliverToModuleInput({ deviceId: DEVICE, moduleId: 'filter' }, 'input1', { body: Buffer.from(text), properties: {}, systemProperties: {} }), {
           timeout: 20_000,
           interval: 250,
         });

@@ -3,12 +3,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../../runtime/clock.js';
-import { openHubStore, type HubMessage, type HubStore } from '../../../runtime/hub/index.js';
-import { EdgeRouter, type InputDelivery, type ModuleRef, type RouterHub } from '../../../runtime/routing/edge-router.js';
+import { openHubStore, type HubConnections, type HubMessage, type HubStore, type InputMessage, type ModuleRef } from '../../../runtime/hub/index.js';
+import { EdgeRouter, type UpstreamStore } from '../../../runtime/routing/edge-router.js';
+
+/** The router always sends both property sets. */
+type InputDelivery = Required<InputMessage>;
 
 /**
  * The router against a real hub store (SQLite in a temp dir) with a recording hub port:
  * configuration from the `$edgeHub` twin, store-and-forward, TTL, priority, restart, reporting.
+ * (One file for the router's whole behaviour contract; ~400 lines.)
  */
 
 class FakeClock implements Clock {
@@ -17,20 +21,24 @@ class FakeClock implements Clock {
   sleep = () => Promise.resolve();
 }
 
-class RecordingHub implements RouterHub {
+/** The hub's connection table and message store as the router sees them, recording what it is given. */
+class RecordingHub implements HubConnections, UpstreamStore {
   delivered: Array<{ to: string; input: string; message: InputDelivery }> = [];
   upstream: HubMessage[] = [];
   offline = new Set<string>();
   constructor(private readonly store: HubStore) {}
-  async deliverToModuleInput(target: ModuleRef, inputName: string, message: InputDelivery): Promise<void> {
+  async deliverToModuleInput(target: ModuleRef, inputName: string, message: InputMessage): Promise<void> {
     const to = `${target.deviceId}/${target.moduleId}`;
     if (this.offline.has(to)) throw new Error(`${to} is not connected`);
-    this.delivered.push({ to, input: inputName, message });
+    this.delivered.push({ to, input: inputName, message: message as InputDelivery });
   }
-  async storeUpstream(message: HubMessage): Promise<unknown> {
+  async enqueue(message: HubMessage): Promise<unknown> {
     this.upstream.push(message);
     return this.store.messages.enqueue(message);
   }
+  onConnectionChanged = () => () => {};
+  onInputsSubscribed = () => () => {};
+  connections = () => [];
 }
 
 const turn = () => new Promise((r) => setImmediate(r));
@@ -59,7 +67,7 @@ describe('EdgeRouter', () => {
 
   const deploy = (desired: Record<string, unknown>) => store.twins.replaceDesired(edgeHubRef, desired);
   const reported = () => store.twins.getDeviceView(edgeHubRef)?.reported as Record<string, unknown>;
-  const open = () => new EdgeRouter({ store, hub, stateDir: dir, clock, retryDelayMs: 20, purgeIntervalMs: 60_000 });
+  const open = () => new EdgeRouter({ store, connections: hub, upstream: hub, stateDir: dir, clock, retryDelayMs: 20, purgeIntervalMs: 60_000 });
 
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'edgemu-router-'));
@@ -127,33 +135,33 @@ describe('EdgeRouter', () => {
 
   it('drains a connected module only once the hub signals its inputs subscription, without waiting out a back-off', async () => {
     router.close();
-    type ConnListener = Parameters<NonNullable<RouterHub['onConnectionChanged']>>[0];
+    type ConnListener = Parameters<HubConnections['onConnectionChanged']>[0];
     let connListener: ConnListener | undefined;
-    let inputsListener: ((e: ModuleRef) => void) | undefined;
+    let inputsListener: Parameters<HubConnections['onInputsSubscribed']>[0] | undefined;
     const attempts: string[] = [];
     const listening = new Set<string>();
-    const signalling: RouterHub = {
+    const signalling: HubConnections = {
       deliverToModuleInput: async (target, inputName, message) => {
         const key = `${target.deviceId}/${target.moduleId}`;
         attempts.push(key);
         if (!listening.has(key)) throw new Error(`${key} does not listen for input messages`);
         return hub.deliverToModuleInput(target, inputName, message);
       },
-      storeUpstream: (m) => hub.storeUpstream(m),
       onConnectionChanged: (l) => ((connListener = l), () => (connListener = undefined)),
       onInputsSubscribed: (l) => ((inputsListener = l), () => (inputsListener = undefined)),
+      connections: () => [],
     };
     // A back-off far longer than the test: only the signal can make the delivery happen.
-    router = new EdgeRouter({ store, hub: signalling, stateDir: dir, clock, retryDelayMs: 600_000, maxRetryDelayMs: 600_000, purgeIntervalMs: 60_000 });
+    router = new EdgeRouter({ store, connections: signalling, upstream: hub, stateDir: dir, clock, retryDelayMs: 600_000, maxRetryDelayMs: 600_000, purgeIntervalMs: 60_000 });
     deploy({ schemaVersion: '1.1', routes: { r1: 'FROM /messages/modules/sensor/* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
     for (let i = 0; i < 3; i += 1) await router.route(output('sensor', 'out1', { i }));
 
-    connListener!({ deviceId: 'edge-1', moduleId: 'filter', status: 'Connected' });
+    connListener!({ clientId: 'edge-1/filter', deviceId: 'edge-1', moduleId: 'filter', status: 'Connected', timeUtc: new Date(clock.now()).toISOString() });
     await settle();
     expect(attempts).toEqual([]); // connected but not subscribed: nothing is tried
 
     listening.add('edge-1/filter');
-    inputsListener!({ deviceId: 'edge-1', moduleId: 'filter' });
+    inputsListener!({ clientId: 'edge-1/filter', deviceId: 'edge-1', moduleId: 'filter' });
     await settle();
     expect(hub.delivered.map((d) => JSON.parse(d.message.body.toString()).i)).toEqual([0, 1, 2]);
     expect(router.queueDepth()).toBe(0);
@@ -161,7 +169,7 @@ describe('EdgeRouter', () => {
 
   it('cuts a pending back-off short when the module subscribes to its inputs', async () => {
     router.close();
-    router = new EdgeRouter({ store, hub, stateDir: dir, clock, retryDelayMs: 600_000, maxRetryDelayMs: 600_000, purgeIntervalMs: 60_000 });
+    router = new EdgeRouter({ store, connections: hub, upstream: hub, stateDir: dir, clock, retryDelayMs: 600_000, maxRetryDelayMs: 600_000, purgeIntervalMs: 60_000 });
     deploy({ schemaVersion: '1.1', routes: { r1: 'FROM /messages/modules/sensor/* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
     hub.offline.add('edge-1/filter');
     router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' }); // tried, fails, waits 10 minutes

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Message, type ModuleClient } from 'azure-iot-device';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
-import { attachRouter } from '../../../runtime/routing/attach-router.js';
 import type { EdgeRouter } from '../../../runtime/routing/edge-router.js';
 import type { Clock } from '../../../runtime/clock.js';
 
@@ -67,8 +66,8 @@ describe('routing end to end with the Azure IoT SDK', () => {
   let clock: ShiftableClock;
 
   const start = async () => {
-    t = await startTestHub({ stateDir: dir });
-    router = attachRouter(t.hub, { clock, retryDelayMs: 10 });
+    t = await startTestHub({ stateDir: dir, routing: { clock, retryDelayMs: 10 } });
+    router = t.router!;
   };
   const stop = async () => {
     router.close();
@@ -147,10 +146,10 @@ describe('routing end to end with the Azure IoT SDK', () => {
 
   it('delivers queued messages as soon as the target SDK module subscribes to its inputs, not after a retry back-off', async () => {
     await stop();
-    t = await startTestHub({ stateDir: dir });
     // Retries wait 10 minutes: a delivery within this test can only come from the hub's
     // inputs-subscribed signal.
-    router = attachRouter(t.hub, { clock, retryDelayMs: 600_000, maxRetryDelayMs: 600_000 });
+    t = await startTestHub({ stateDir: dir, routing: { clock, retryDelayMs: 600_000, maxRetryDelayMs: 600_000 } });
+    router = t.router!;
     deploy({ schemaVersion: '1.1', routes: { r: 'FROM /messages/modules/sensor/* INTO BrokeredEndpoint("/modules/sink/inputs/in")' } });
     const sensor = await t.moduleClient(EDGE, 'sensor');
     for (let i = 0; i < 3; i += 1) await sensor.sendOutputEvent('out1', json({ i }));

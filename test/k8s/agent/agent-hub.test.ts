@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentHost } from '../../../runtime/agent/agent-host.js';
+import { ClientNodeKubeApi } from '../../../runtime/agent/kubernetes/client-node-kube-api.js';
 import { systemClock } from '../../../runtime/clock.js';
 import { startHub, type Hub } from '../../../runtime/hub/start-hub.js';
 import { openHubStore, type HubStore } from '../../../runtime/hub/store/hub-store.js';
@@ -40,10 +41,9 @@ function startHost(): AgentHost {
   const h = new AgentHost({
     store,
     hub: { hostName: 'localhost', mqttsPort: testHub.hub.mqttsPort, caCert: testHub.hub.caCert },
-    kubeConfig: kc,
+    kube: new ClientNodeKubeApi(kc),
     clock: systemClock,
     logger: silentLogger(),
-    scanIntervalMs: 200,
     agentOptions: { resyncMs: 1_000, readyTimeoutMs: 10_000, errorBackoffBaseMs: 200, errorBackoffMaxMs: 1_000 },
   });
   h.start();

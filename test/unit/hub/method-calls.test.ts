@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MethodCalls, type MethodTarget } from '../../../runtime/hub/method-calls.js';
+import { hubTopics } from '../../../runtime/hub/topics.js';
 
-const target = (sent: Array<{ topic: string; body: string }>, listens = true): MethodTarget => ({ listens, send: (topic, body) => void sent.push({ topic, body }) });
+const target = (sent: Array<{ topic: string; body: string }>, listens = true): MethodTarget => ({ listens, send: (methodName, rid, body) => void sent.push({ topic: hubTopics.methodRequest(methodName, rid), body }) });
 
 describe('MethodCalls', () => {
   it('sends the request to the target and resolves with the answer of that same connection only', async () => {

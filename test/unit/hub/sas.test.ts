@@ -5,7 +5,7 @@ const key = Buffer.from('0123456789abcdef0123456789abcdef').toString('base64');
 const now = 1_800_000_000_000;
 
 describe('SAS tokens', () => {
-  it('signs exactly like the Azure SDK (a CONNECT password the device SDK sends; docs/iot-hub-protocol.md "SAS tokens")', () => {
+  it('signs exactly like the Azure SDK (a CONNECT password the Node SDK produced)', () => {
     expect(signSas('localhost:36069/devices/dev1', key, 1795827663)).toBe('iYjKo3n+P2vkFP3wIJFmXF/JF+PdpCgeSWOKmW+tw4A=');
     expect(createSasToken('localhost:36069/devices/dev1', key, 1795827663)).toBe(
       'SharedAccessSignature sr=localhost%3A36069%2Fdevices%2Fdev1&sig=iYjKo3n%2BP2vkFP3wIJFmXF%2FJF%2BPdpCgeSWOKmW%2Btw4A%3D&se=1795827663',

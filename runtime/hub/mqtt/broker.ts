@@ -1,0 +1,202 @@
+import type { Duplex } from 'node:stream';
+import type { Aedes, AedesPublishPacket, AuthenticateError, Client, PublishPacket } from 'aedes';
+import type { Logger } from '../../log/create-logger.js';
+
+/** IoT Hub's maximum device-to-cloud message size (edgeHub `MaxInboundMessageSize` 262144). */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+/** Largest MQTT packet read at all: the message limit plus room for topic and property bag. */
+const MAX_PACKET_BYTES = MAX_MESSAGE_BYTES + 64 * 1024;
+const BROKER_ID = 'edgemu-hub';
+const DELIVERIES_BROKER_ID = 'edgemu-hub-deliveries';
+
+/** A client PUBLISH as the hub sees it (RETAIN already cleared: the broker never retains). */
+export interface ClientPublish {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  /** The RETAIN flag the client set. */
+  retained: boolean;
+  /** The client's will message, published by the broker because the connection was lost. */
+  isWill: boolean;
+}
+
+/** What the MQTT head decides; the broker (aedes) does the MQTT 3.1.1 protocol work. */
+export interface BrokerHooks {
+  /** CONNECT: accept, or refuse with a CONNACK return code (MQTT 3.1.1 §3.2.2.3). */
+  authenticate(client: Client, username: string | undefined, password: Buffer | undefined): { ok: true } | { ok: false; returnCode: number; reason: string };
+  /** The CONNACK was sent (the client may now be written to). */
+  clientReady(client: Client): void;
+  clientDisconnected(client: Client): void;
+  /** Whether a SUBSCRIBE filter is granted (refused ones get 0x80 in the SUBACK, §3.9.3); no side effects. */
+  authorizeSubscribe(client: Client, filter: string): boolean;
+  /** A filter was granted (before the SUBACK is sent). */
+  subscriptionGranted(client: Client, filter: string): void;
+  /** After the SUBACK: the filters that were granted. */
+  subscribed(client: Client, granted: string[]): void;
+  unsubscribed(client: Client, filters: string[]): void;
+  /** Whether a topic the broker would forward may reach this client (only the hub's own deliveries). */
+  mayReceive(client: Client, topic: string): boolean;
+  /**
+   * A client PUBLISH; `done()` lets the broker send the PUBACK (§3.4), `done(error)` closes the
+   * connection without acknowledging. (A callback, not a promise: this is the hot path.)
+   */
+  publish(client: Client, packet: ClientPublish, done: (error?: Error | null) => void): void;
+  /** The client acknowledged the hub's QoS 1 delivery `messageId`. */
+  puback(client: Client, messageId: number): void;
+}
+
+/** The broker as the MQTT head uses it. */
+export interface Broker {
+  /** Speaks MQTT with one client over `stream`. */
+  handle(stream: Duplex): Client;
+  /** QoS 0 to exactly this client, whatever it subscribed to. */
+  sendQos0(client: Client, topic: string, payload: Buffer): void;
+  /** QoS 1 to exactly this client with the hub's own packet id; `done` reports a write failure. */
+  sendQos1(client: Client, topic: string, payload: Buffer, messageId: number, done: (error?: Error) => void): void;
+  close(): Promise<void>;
+}
+
+// ---- aedes internals the hub replaces (aedes is pinned exactly in package.json for them) -----
+
+type Done = (error?: Error) => void;
+interface PatchablePersistence {
+  outgoingEnqueue(...args: unknown[]): Promise<void>;
+  outgoingUpdate(...args: unknown[]): Promise<void>;
+  addSubscriptions(client: Client, subs: Array<{ topic: string }>): Promise<unknown>;
+  outgoingClearMessageId(client: Client, packet: { messageId?: number }): Promise<unknown>;
+}
+interface PatchableAedes {
+  persistence: PatchablePersistence;
+  publish(packet: unknown, client: unknown, done?: Done): void;
+}
+interface MqttParser {
+  _parseLength: () => boolean;
+  packet: { length: number };
+  _emitError: (e: Error) => void;
+  prependListener(event: 'packet', listener: (packet: { cmd: string; subscriptions?: Array<{ qos: number }> }) => void): void;
+}
+interface ClientInternals {
+  will?: unknown;
+  _parser?: MqttParser;
+}
+const internalsOf = (broker: Aedes): PatchableAedes => broker as unknown as PatchableAedes;
+const clientInternals = (client: Client): ClientInternals => client as unknown as ClientInternals;
+
+/**
+ * aedes set up for the hub, with every change to its behaviour in this one file:
+ * - hub→client QoS 1 deliveries are tracked by the hub itself (C2D in SQLite, inputs by
+ *   routing's queues): aedes keeps no outgoing copies, and every PUBACK is reported to `puback`;
+ * - aedes persists a SUBSCRIBE's whole filter list, refused filters included, and would restore
+ *   them on reconnect: only filters `authorizeSubscribe` grants are kept;
+ * - every client publish is fully handled (and stored) in `publish`, and the hub writes to
+ *   clients directly, so aedes' own fan-out of client publishes is skipped;
+ * - the hub numbers its QoS 1 packets itself, to match PUBACKs to deliveries;
+ * - the packet parser closes a connection announcing a packet larger than the hub accepts before
+ *   buffering it, and lowers a QoS 2 SUBSCRIBE to QoS 1 (IoT Hub grants at most QoS 1:
+ *   learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub).
+ */
+export async function createBroker(hooks: BrokerHooks, logger: Logger): Promise<Broker> {
+  const { Aedes } = await import('aedes');
+  const broker: Aedes = await Aedes.createBroker({ id: BROKER_ID, connectTimeout: 30_000 });
+  const internals = internalsOf(broker);
+  const persistence = internals.persistence;
+  const forwardIds = new Map<number, number>();
+  let deliveryCounter = 0;
+
+  persistence.outgoingEnqueue = () => Promise.resolve();
+  persistence.outgoingUpdate = () => Promise.resolve();
+  const addSubscriptions = persistence.addSubscriptions.bind(persistence);
+  persistence.addSubscriptions = (client, subs) => addSubscriptions(client, subs.filter((s) => hooks.authorizeSubscribe(client, s.topic)));
+  persistence.outgoingClearMessageId = (client, packet) => {
+    if (packet.messageId !== undefined) hooks.puback(client, packet.messageId);
+    return Promise.resolve(undefined);
+  };
+  const brokerPublish = internals.publish.bind(broker);
+  internals.publish = (packet, client, done) => {
+    if (client && typeof client === 'object') {
+      if (done) setImmediate(done);
+      return;
+    }
+    brokerPublish(packet, client, done);
+  };
+
+  broker.authenticate = (client, username, password, done) => {
+    const result = hooks.authenticate(client, username, password);
+    if (result.ok) return done(null, true);
+    done(Object.assign(new Error(result.reason), { returnCode: result.returnCode }) as AuthenticateError, false);
+  };
+  broker.on('clientReady', (client) => hooks.clientReady(client));
+  broker.on('clientDisconnect', (client) => hooks.clientDisconnected(client));
+  broker.on('clientError', (client, error) => logger.debug({ clientId: client?.id, err: error.message }, 'client error; connection closed'));
+  broker.on('connectionError', (_client, error) => logger.debug({ err: error.message }, 'connection error; connection closed'));
+  broker.authorizeSubscribe = (client, sub, done) => {
+    if (!hooks.authorizeSubscribe(client, sub.topic)) {
+      logger.info({ clientId: client.id, topic: sub.topic }, 'subscription refused');
+      done(null, null); // SUBACK 0x80 for this filter; the connection stays up
+      return;
+    }
+    hooks.subscriptionGranted(client, sub.topic);
+    done(null, sub);
+  };
+  // aedes emits this after queueing the SUBACK, with refused filters at QoS 128.
+  broker.on('subscribe', (subs, client) => hooks.subscribed(client, subs.filter((s) => (s.qos as number) !== 128).map((s) => s.topic)));
+  broker.on('unsubscribe', (topics, client) => hooks.unsubscribed(client, topics));
+  broker.authorizeForward = (client, packet: AedesPublishPacket) => {
+    if (!hooks.mayReceive(client, packet.topic)) return null;
+    if (packet.brokerId === DELIVERIES_BROKER_ID) {
+      const id = forwardIds.get(packet.brokerCounter);
+      if (id !== undefined) {
+        forwardIds.delete(packet.brokerCounter);
+        packet.messageId = id;
+      }
+    }
+    return packet;
+  };
+  broker.authorizePublish = (client, packet, done) => {
+    if (!client) return done(null);
+    const retained = packet.retain;
+    packet.retain = false; // RETAIN is never stored (IoT Hub keeps no retained messages)
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    hooks.publish(client, { topic: packet.topic, payload, qos: packet.qos, retained, isWill: clientInternals(client).will === packet }, done);
+  };
+
+  return {
+    handle(stream) {
+      const client = broker.handle(stream);
+      guardParser(client, logger);
+      return client;
+    },
+    sendQos0(client, topic, payload) {
+      client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, () => {});
+    },
+    sendQos1(client, topic, payload, messageId, done) {
+      const counter = ++deliveryCounter;
+      forwardIds.set(counter, messageId);
+      const packet: AedesPublishPacket = { cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false, brokerId: DELIVERIES_BROKER_ID, brokerCounter: counter };
+      client.publish(packet as PublishPacket, (error) => {
+        forwardIds.delete(counter);
+        done(error ?? undefined);
+      });
+    },
+    close: () => new Promise<void>((resolve) => broker.close(() => resolve())),
+  };
+}
+
+/** The packet-size guard and QoS 2 SUBSCRIBE lowering, applied where aedes parses packets. */
+function guardParser(client: Client, logger: Logger): void {
+  const parser = clientInternals(client)._parser;
+  if (!parser || typeof parser._parseLength !== 'function') return;
+  parser.prependListener('packet', (packet) => {
+    if (packet.cmd === 'subscribe') for (const s of packet.subscriptions ?? []) if (s.qos > 1) s.qos = 1;
+  });
+  const original = parser._parseLength;
+  parser._parseLength = function guarded(this: MqttParser) {
+    const ok = original.call(this);
+    if (ok && this.packet.length > MAX_PACKET_BYTES) {
+      logger.info({ bytes: this.packet.length }, 'MQTT packet larger than the hub accepts; closing the connection');
+      this._emitError(new Error('packet too large'));
+      return false;
+    }
+    return ok;
+  };
+}

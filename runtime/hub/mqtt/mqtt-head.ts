@@ -1,0 +1,152 @@
+import type { Duplex } from 'node:stream';
+import type { Client } from 'aedes';
+import { authenticateConnect } from '../auth.js';
+import { dispatch } from '../handlers/dispatch.js';
+import { deliverC2d } from '../handlers/c2d-delivery.js';
+import type { ClientRequest, HandlerContext } from '../handlers/handler-context.js';
+import { parsePropertyBag } from '../property-bag.js';
+import { classifyClientPublish, isHubToClientTopic, isInputsFilter, isSubscriptionAllowed } from '../topics.js';
+import { createBroker, MAX_MESSAGE_BYTES, type Broker, type ClientPublish } from './broker.js';
+import { MqttSession } from './mqtt-session.js';
+
+/** The MQTT head: IoT Hub's MQTT dialect in front of the protocol-neutral handlers. */
+export interface MqttHead {
+  accept(stream: Duplex): void;
+  close(): Promise<void>;
+}
+
+/**
+ * IoT Hub's MQTT support (learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub) on
+ * aedes: CONNECT authentication, the per-identity topic ACL, persistent-session subscriptions,
+ * and the decoding of each client PUBLISH into a `ClientRequest` for `dispatch`.
+ */
+export async function createMqttHead(ctx: HandlerContext, options: { acceptedHosts: readonly string[] }): Promise<MqttHead> {
+  const { store, connections, clock, logger } = ctx;
+  const sessions = new WeakMap<Client, MqttSession>();
+  const isLive = (s: MqttSession) => connections.isLive(s);
+  // The hooks run only once clients connect, after `broker` is assigned.
+  const broker: Broker = await createBroker(
+    {
+      authenticate(client, username, password) {
+        const result = authenticateConnect({ clientId: client.id, username, password }, { keysOf: (ref) => store.identities.get(ref), acceptedHosts: options.acceptedHosts, nowMs: clock.now() });
+        if (!result.ok) {
+          logger.info({ clientId: client.id, returnCode: result.returnCode, reason: result.reason }, 'connection refused');
+          return result;
+        }
+        sessions.set(client, new MqttSession(client, result.identity, result.expiresAtMs, broker, isLive));
+        return { ok: true };
+      },
+
+      clientReady(client) {
+        const session = sessions.get(client);
+        if (!session) return;
+        // A clean session forgets the filters of the previous one (MQTT 3.1.1 §3.1.2.4); otherwise
+        // they are restored — the SDKs never re-subscribe twin topics after a reconnect.
+        if (client.clean) store.sessions.clear(session.clientId);
+        else for (const f of store.sessions.filters(session.clientId)) session.filters.add(f);
+        connections.add(session);
+        // A persisted session that already holds the inputs subscription: the SDK may not
+        // subscribe again, so the module listens from now on.
+        if (session.listens('inputs')) connections.inputsReady(session);
+        deliverC2d(ctx, session);
+      },
+
+      clientDisconnected(client) {
+        const session = sessions.get(client);
+        if (!session) return;
+        session.lost();
+        connections.remove(session);
+      },
+
+      authorizeSubscribe(client, filter) {
+        const session = sessions.get(client);
+        return session !== undefined && isSubscriptionAllowed(session.identity, filter);
+      },
+
+      subscriptionGranted(client, filter) {
+        const session = sessions.get(client)!;
+        session.filters.add(filter);
+        if (!client.clean) store.sessions.add(session.clientId, filter);
+      },
+
+      subscribed(client, granted) {
+        const session = sessions.get(client);
+        if (!session || !connections.isLive(session)) return;
+        if (granted.some((t) => t.includes('/messages/devicebound/'))) deliverC2d(ctx, session);
+        if (session.identity.moduleId && granted.some((t) => isInputsFilter(session.identity, t))) connections.inputsReady(session);
+      },
+
+      unsubscribed(client, filters) {
+        const session = sessions.get(client);
+        if (!session) return;
+        for (const t of filters) {
+          session.filters.delete(t);
+          store.sessions.remove(session.clientId, t);
+        }
+      },
+
+      mayReceive(client, topic) {
+        const session = sessions.get(client);
+        return session !== undefined && isHubToClientTopic(session.identity, topic);
+      },
+
+      puback(client, messageId) {
+        sessions.get(client)?.packetIds.acknowledge(messageId);
+      },
+
+      publish(client, packet, done) {
+        const session = sessions.get(client);
+        if (!session) return done(new Error('not authenticated'));
+        const request = decodePublish(session, packet);
+        if (request instanceof Error) return done(request);
+        const outcome = dispatch(ctx, session, request);
+        if (!outcome) return done(null);
+        outcome.then(
+          () => done(null),
+          (error: unknown) => {
+            logger.error({ clientId: session.clientId, err: error }, 'message could not be stored; not acknowledged');
+            done(error as Error);
+          },
+        );
+      },
+    },
+    logger,
+  );
+
+  /** A client PUBLISH as a request, or the reason the connection is closed. */
+  function decodePublish(session: MqttSession, packet: ClientPublish): ClientRequest | Error {
+    const refuse = (reason: string, log: Record<string, unknown>, message: string): Error => {
+      logger.info({ clientId: session.clientId, ...log }, message);
+      return new Error(reason);
+    };
+    // IoT Hub closes the connection on a QoS 2 PUBLISH (learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub).
+    if (packet.qos === 2) return refuse('QoS 2 is not supported', { topic: packet.topic }, 'QoS 2 publish refused; closing the connection');
+    if (packet.payload.length > MAX_MESSAGE_BYTES) return refuse('message too large', { bytes: packet.payload.length }, 'message larger than 256 KB refused; closing the connection');
+    const kind = classifyClientPublish(session.identity, packet.topic);
+    switch (kind.kind) {
+      case 'forbidden':
+        return refuse(kind.reason, { topic: packet.topic, reason: kind.reason }, 'publish refused; closing the connection');
+      case 'twin-get':
+        return { op: 'twin-get', rid: kind.rid };
+      case 'twin-patch-reported':
+        return { op: 'reported-patch', rid: kind.rid, body: packet.payload };
+      case 'method-response':
+        return { op: 'method-response', rid: kind.rid, status: kind.status, body: packet.payload };
+      case 'telemetry': {
+        const bag = parsePropertyBag(kind.propertyBag);
+        if (!bag) return refuse('malformed property bag', { topic: packet.topic }, 'malformed property bag; closing the connection');
+        // RETAIN travels as the application property `mqtt-retain`; a will message (connection
+        // lost without DISCONNECT) arrives as telemetry marked `iothub-MessageType: Will`
+        // (learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub).
+        if (packet.retained) bag.app['mqtt-retain'] = 'true';
+        if (packet.isWill) bag.app['iothub-MessageType'] = 'Will';
+        return { op: 'telemetry', body: packet.payload, systemProperties: bag.system, properties: bag.app };
+      }
+    }
+  }
+
+  return {
+    accept: (stream) => void broker.handle(stream),
+    close: () => broker.close(),
+  };
+}

@@ -1,0 +1,84 @@
+import type { Server as NetServer, Socket } from 'node:net';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../log/create-logger.js';
+import { HubError } from './errors.js';
+import type { TlsMaterial } from './tls-material.js';
+
+/** Connections handed to a hub by the servers it serves, so `close` can end them. */
+export class Transport {
+  private readonly servers = new Set<NetServer>();
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly accept: (stream: Duplex) => void,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Every connection `server` accepts goes to the hub (a TLS server's after its handshake). */
+  serve(server: NetServer): void {
+    this.servers.add(server);
+    const take = (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('error', () => {});
+      this.accept(socket);
+    };
+    if (server instanceof tls.Server) {
+      server.on('secureConnection', take);
+      server.on('tlsClientError', (error) => this.logger.debug({ err: error.message }, 'TLS handshake failed'));
+      server.on('connection', (socket: Socket) => socket.on('error', () => {}));
+    } else {
+      server.on('connection', take);
+    }
+  }
+
+  /** Stops the served servers and ends their connections. */
+  async close(): Promise<void> {
+    const closed = [...this.servers].map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          if (!server.listening) return resolve();
+          server.close(() => resolve());
+        }),
+    );
+    for (const s of this.sockets) s.destroy();
+    await Promise.all(closed);
+  }
+}
+
+/** An MQTT-over-TLS server with the hub's certificate (TLS 1.2 and later, as IoT Hub requires). */
+export function createTlsListener(material: TlsMaterial): tls.Server {
+  return tls.createServer({ key: material.serverKey, cert: material.serverCert, minVersion: 'TLSv1.2' });
+}
+
+/**
+ * Listens with one server per address, all on the same port (port 0: the port the first one
+ * got). Resolves with the port; on failure closes what already listens and throws HUB_LISTEN
+ * naming the fix.
+ */
+export async function listenAll(create: () => NetServer, port: number, hosts: readonly string[]): Promise<{ port: number; servers: NetServer[] }> {
+  const servers: NetServer[] = [];
+  let actual = port;
+  try {
+    for (const host of hosts) {
+      const server = create();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(actual, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const address = server.address();
+      if (typeof address === 'object' && address) actual = address.port;
+    }
+  } catch (e) {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
+    const error = e as NodeJS.ErrnoException;
+    const hint = error.code === 'EADDRINUSE' ? ' (the port is in use; choose another with --mqtts-port, 0 = any free port)' : '';
+    throw new HubError('HUB_LISTEN', `cannot listen on MQTT port ${port}: ${error.code ?? error.message}${hint}`, { cause: error });
+  }
+  return { port: actual, servers };
+}
