@@ -43,7 +43,6 @@ async function onInput(client: ModuleClient, inputName: string, message: Message
     await complete();
     return;
   }
-  counters.received += 1;
   const decision = decide(message.getBytes(), threshold);
   if (decision.action === 'reject') {
     counters.rejected += 1;
@@ -68,6 +67,9 @@ async function onInput(client: ModuleClient, inputName: string, message: Message
       consoleLog.warn(`forwarding failed: ${String(error)}`);
     }
   }
+  // Counted with its outcome, so a reset while a forward is in flight never reports a message
+  // as received but neither forwarded nor dropped.
+  counters.received += 1;
   await complete();
 }
 
