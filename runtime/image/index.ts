@@ -14,3 +14,4 @@ export { ImageStore } from './image-store.js';
 export { importArchive, importBuiltImage, type ImportOutcome } from './import-image.js';
 export { inspectArchive, type ArchiveInfo } from './inspect-archive.js';
 export { parseLdd, hostNodeBase } from './node-base.js';
+export { ensureManifestImages, sampleImageFor, MS_SENSOR_REPOSITORY, MS_SENSOR_TAGS, type EnsuredImage, type EnsureImagesOptions, type SampleImage } from './sample-images.js';
