@@ -15,3 +15,4 @@ export { importArchive, importBuiltImage, type ImportOutcome } from './import-im
 export { inspectArchive, type ArchiveInfo } from './inspect-archive.js';
 export { parseLdd, hostNodeBase } from './node-base.js';
 export { ensureManifestImages, sampleImageFor, MS_SENSOR_REPOSITORY, MS_SENSOR_TAGS, type EnsuredImage, type EnsureImagesOptions, type SampleImage } from './sample-images.js';
+export { ContainerdImageCatalog } from './containerd-image-catalog.js';

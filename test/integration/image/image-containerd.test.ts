@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImage, CtrClient, ImageStore, importBuiltImage, isEdgemuImage } from '../../../runtime/image/index.js';
+import { buildImage, ContainerdImageCatalog, CtrClient, ImageStore, importBuiltImage, isEdgemuImage } from '../../../runtime/image/index.js';
 import { startTestContainerd, type TestContainerd } from '../../helpers/containerd.js';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
@@ -32,6 +32,7 @@ describe('module images in a real containerd', () => {
     const listed = await new CtrClient(containerd.target).get(image.name);
     expect(listed?.digest).toBe(image.manifestDigest);
     expect(listed && isEdgemuImage(listed)).toBe(true);
+    expect(await new ContainerdImageCatalog(containerd.target).realNodeImages()).toContain('docker.io/edgemu/filter:0.1.0');
 
     const ctr = ['--address', containerd.target.address, '--namespace', 'k8s.io', 'run', '--rm'];
     const version = await execa('ctr', [...ctr, image.name, 'node-version', '/usr/bin/node', '--version']);
