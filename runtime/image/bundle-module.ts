@@ -56,7 +56,7 @@ export async function bundleModule(dir: string): Promise<ModuleBundle> {
     });
   } catch (error) {
     const errors = (error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors ?? [];
-    const lines = errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}` : e.text));
+    const lines = errors.map((e) => (e.location ? `${path.resolve(e.location.file)}:${e.location.line}:${e.location.column}: ${e.text}` : e.text));
     throw new ImageError('IMAGE_BUILD_FAILED', `module ${dir} does not build:\n${lines.length > 0 ? lines.join('\n') : String(error)}`, { cause: error, details: { dir } });
   }
   const out = result.outputFiles?.[0];
