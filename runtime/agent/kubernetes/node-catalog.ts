@@ -1,7 +1,7 @@
 import type { V1Node } from '@kubernetes/client-node';
 import type { Clock } from '../../clock.js';
 import { clusterPoolsOf, realNodeImages, type ClusterPools } from '../module-placement.js';
-import type { KubeApi } from './kube-api.js';
+import { KubeApiError, type KubeApi } from './kube-api.js';
 
 /**
  * Where the real node's images can be read besides the kubelet's `status.images`: e.g. the
@@ -20,7 +20,8 @@ export interface NodeSnapshot {
 /**
  * The cluster's node pools and the real node's images, read from the Node objects (one list,
  * cached for `ttlMs`, default 5 s, so a pass with nothing to do costs at most one read per
- * resync) and, when given, an {@link ImageCatalog} whose names are added.
+ * resync) and, when given, an {@link ImageCatalog} whose names are added. Not allowed to list
+ * Nodes (403) reads as a cluster without pools.
  */
 export class NodeCatalog {
   private cached: { at: number; snapshot: NodeSnapshot } | undefined;
@@ -35,7 +36,15 @@ export class NodeCatalog {
   async read(signal: AbortSignal): Promise<NodeSnapshot> {
     const now = this.clock.now();
     if (this.cached !== undefined && now - this.cached.at < this.ttlMs) return this.cached.snapshot;
-    const nodes = (await this.kube.list('v1', 'Node', '', '', signal)) as V1Node[];
+    let nodes: V1Node[];
+    try {
+      nodes = (await this.kube.list('v1', 'Node', '', '', signal)) as V1Node[];
+    } catch (error) {
+      // A kubeconfig that may not read Nodes (a namespace-scoped user on someone's cluster) has no
+      // pools to choose from: place nothing, as on any cluster without edgemu's pool labels.
+      if (!(error instanceof KubeApiError && error.status === 403)) throw error;
+      nodes = [];
+    }
     const facts = nodes.map((n) => ({ labels: n.metadata?.labels, imageNames: (n.status?.images ?? []).flatMap((i) => i.names ?? []) }));
     const pools = clusterPoolsOf(facts);
     const realImages = realNodeImages(facts);
