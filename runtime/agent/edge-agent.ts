@@ -4,6 +4,7 @@ import type { TranslateContext } from '../translate/translate-deployment.js';
 import type { EdgeAgentConfig } from '../manifest/model.js';
 import { Agent } from './agent.js';
 import type { KubeApi } from './kubernetes/kube-api.js';
+import type { ImageCatalog } from './kubernetes/node-catalog.js';
 import { KubernetesEnvironment } from './kubernetes/kubernetes-environment.js';
 import type { ConfigSource, Reporter, ValidateAgentDesired } from './ports.js';
 import { ReconcileLoop } from './reconcile-loop.js';
@@ -26,6 +27,8 @@ export interface EdgeAgentOptions {
   commandCoolOff?: RestartPolicyOptions;
   errorBackoffBaseMs?: number;
   errorBackoffMaxMs?: number;
+  /** The real node's images besides the kubelet's node status (e.g. `ContainerdImageCatalog` of runtime/image), for placement. */
+  imageCatalog?: ImageCatalog;
 }
 
 /**
@@ -49,6 +52,7 @@ export class EdgeAgent {
       clock: options.clock,
       logger,
       ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+      ...(options.imageCatalog !== undefined ? { imageCatalog: options.imageCatalog } : {}),
     });
     this.agent = new Agent({
       configSource: options.configSource,
