@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import tarStream from 'tar-stream';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImage, ContainerdImageCatalog, CtrClient, ImageStore, importBuiltImage, isEdgemuImage } from '../../../runtime/image/index.js';
+import { buildImage, ContainerdImageCatalog, CtrClient, ImageStore, importArchive, importBuiltImage, isEdgemuImage } from '../../../runtime/image/index.js';
 import { startTestContainerd, type TestContainerd } from '../../helpers/containerd.js';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
@@ -64,6 +66,32 @@ describe('module images in a real containerd', () => {
     const image = await buildImage({ dir: path.join(repo, 'modules/echo'), tag: 'example.com/me/echo:1', store });
     // example.com/me/echo:1 was imported by hand in the previous test (same bytes, but not edgemu's).
     expect(await importBuiltImage(containerd.target, image)).toMatchObject({ action: 'kept-foreign' });
+  });
+
+  it('imports a docker save archive (manifest.json + config + layers) under its RepoTags', async () => {
+    const image = await buildImage({ dir: path.join(repo, 'modules/echo'), tag: 'edgemu/echo:0.1.0', store });
+    const record = store.readRecord<{ blobs: string[] }>('image', image.key)!;
+    const [, config, ...layers] = record.blobs;
+    const file = path.join(work, 'docker-save.tar');
+    const pack = tarStream.pack();
+    const out = createWriteStream(file);
+    const done = new Promise<void>((resolve, reject) => out.on('finish', () => resolve()).on('error', reject));
+    pack.pipe(out);
+    const hex = (d: string) => d.replace('sha256:', '');
+    const add = (name: string, data: Buffer) => new Promise<void>((resolve, reject) => pack.entry({ name }, data, (e) => (e ? reject(e) : resolve())));
+    await add('manifest.json', Buffer.from(JSON.stringify([{ Config: `${hex(config!)}.json`, RepoTags: ['example.com/saved/echo:2'], Layers: layers.map((l) => `${hex(l)}/layer.tar`) }])));
+    await add(`${hex(config!)}.json`, readFileSync(store.blobPath(config!)));
+    // docker save writes layers uncompressed.
+    for (const l of layers) await add(`${hex(l)}/layer.tar`, gunzipSync(readFileSync(store.blobPath(l))));
+    pack.finalize();
+    await done;
+    const info = await importArchive(containerd.target, file);
+    expect(info).toEqual({ format: 'docker', names: ['example.com/saved/echo:2'], gzip: false });
+    const listed = await new CtrClient(containerd.target).get('example.com/saved/echo:2');
+    expect(listed).toBeDefined();
+    expect(listed && isEdgemuImage(listed)).toBe(false);
+    const version = await execa('ctr', ['--address', containerd.target.address, '--namespace', 'k8s.io', 'run', '--rm', 'example.com/saved/echo:2', 'saved-version', '/usr/bin/node', '--version']);
+    expect(version.stdout.trim()).toBe(process.version);
   });
 
   it('refuses a corrupt archive before containerd sees it, and names a containerd that is not there', async () => {
