@@ -5,7 +5,7 @@ import type { EdgeAgentConfig } from '../manifest/model.js';
 import { Agent } from './agent.js';
 import type { KubeApi } from './kubernetes/kube-api.js';
 import type { ImageCatalog } from './kubernetes/node-catalog.js';
-import { KubernetesEnvironment } from './kubernetes/kubernetes-environment.js';
+import { KubernetesEnvironment, type EnsureImages } from './kubernetes/kubernetes-environment.js';
 import type { ConfigSource, Reporter, ValidateAgentDesired } from './ports.js';
 import { ReconcileLoop } from './reconcile-loop.js';
 import type { RestartPolicyOptions } from './restart-policy.js';
@@ -29,6 +29,8 @@ export interface EdgeAgentOptions {
   errorBackoffMaxMs?: number;
   /** The real node's images besides the kubelet's node status (e.g. `ContainerdImageCatalog` of runtime/image), for placement. */
   imageCatalog?: ImageCatalog;
+  /** Builds/imports the images edgemu can make before a plan (e.g. runtime/image `ensureManifestImages`). */
+  ensureImages?: EnsureImages;
 }
 
 /**
@@ -53,6 +55,7 @@ export class EdgeAgent {
       logger,
       ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
       ...(options.imageCatalog !== undefined ? { imageCatalog: options.imageCatalog } : {}),
+      ...(options.ensureImages !== undefined ? { ensureImages: options.ensureImages } : {}),
     });
     this.agent = new Agent({
       configSource: options.configSource,

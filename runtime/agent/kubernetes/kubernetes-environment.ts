@@ -51,7 +51,15 @@ export interface KubernetesEnvironmentOptions {
   readyPollMs?: number;
   /** Where the real node's images are read besides the kubelet's node status (e.g. its containerd). */
   imageCatalog?: ImageCatalog;
+  /**
+   * Makes the images edgemu can build available on the real node before a plan is translated
+   * (runtime/image `ensureManifestImages`), and says which of them are stand-ins.
+   */
+  ensureImages?: EnsureImages;
 }
+
+/** The image step before a plan: build/import what edgemu can make; the stand-ins among them. */
+export type EnsureImages = (config: EdgeAgentConfig, signal: AbortSignal) => Promise<{ standInImages: readonly string[] }>;
 
 /**
  * The agent's Kubernetes back-end for one edge device (IoT Edge `IEnvironment` +
@@ -150,8 +158,14 @@ export class KubernetesEnvironment implements Environment {
   /** Translation for one plan, made once and shared by its commands. */
   async translate(config: EdgeAgentConfig): Promise<DeviceTranslation> {
     const context = await this.options.translateContext(config);
+    let standInImages = context.standInImages ?? [];
+    if (this.options.ensureImages !== undefined) {
+      standInImages = [...standInImages, ...(await this.options.ensureImages(config, AbortSignal.timeout(600_000))).standInImages];
+      // What was just imported must count for this plan's placement.
+      this.nodes.invalidate();
+    }
     const placement = await this.placements(config, AbortSignal.timeout(30_000));
-    const translation = translateDeployment(config, { ...context, placement: { ...placement, ...context.placement } });
+    const translation = translateDeployment(config, { ...context, standInImages, placement: { ...placement, ...context.placement } });
     for (const w of translation.warnings) this.options.logger.warn(w);
     return translation;
   }

@@ -33,6 +33,11 @@ export class NodeCatalog {
     private readonly ttlMs = 5_000,
   ) {}
 
+  /** Forgets the cached snapshot (e.g. right after images were imported). */
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
   async read(signal: AbortSignal): Promise<NodeSnapshot> {
     const now = this.clock.now();
     if (this.cached !== undefined && now - this.cached.at < this.ttlMs) return this.cached.snapshot;
