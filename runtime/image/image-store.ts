@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cacheRoot } from '../cluster/cache-dir.js';
@@ -34,7 +34,8 @@ export class ImageStore {
 
   /** A temporary path next to the blobs, for streaming a blob whose digest is known only at the end. */
   tempPath(name: string): string {
-    return path.join(this.dir, `${name}.${process.pid}.partial`);
+    // Unique per call: several builds may run at once in one process (one agent per device).
+    return path.join(this.dir, `${name}.${process.pid}.${randomBytes(4).toString('hex')}.partial`);
   }
 
   readRecord<T>(kind: 'base' | 'image', key: string): T | undefined {
@@ -58,7 +59,7 @@ export class ImageStore {
 
 function atomicWrite(file: string, bytes: Buffer): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   writeFileSync(tmp, bytes);
   renameSync(tmp, file);
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import type { Transform } from 'node:stream';
@@ -36,7 +37,7 @@ export async function addEntry(pack: tarStream.Pack, header: TarHeader, source?:
  */
 export async function writeTar(outFile: string, transforms: readonly Transform[], fill: (pack: tarStream.Pack) => Promise<void>): Promise<void> {
   const pack = tarStream.pack();
-  const tmp = `${outFile}.${process.pid}.tmp`;
+  const tmp = `${outFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const written = (pipeline as (...streams: unknown[]) => Promise<void>)(pack, ...transforms, createWriteStream(tmp));
   try {
     await fill(pack);
