@@ -4,7 +4,8 @@ import type { TranslateContext } from '../translate/index.js';
 import type { EdgeAgentConfig } from '../manifest/index.js';
 import { Agent } from './agent.js';
 import type { KubeApi } from './kubernetes/kube-api.js';
-import { KubernetesEnvironment } from './kubernetes/kubernetes-environment.js';
+import type { ImageCatalog } from './kubernetes/node-catalog.js';
+import { KubernetesEnvironment, type EnsureImages } from './kubernetes/kubernetes-environment.js';
 import type { ConfigSource, Reporter, ValidateAgentDesired } from './ports.js';
 import { ReconcileLoop } from './reconcile-loop.js';
 import type { RestartPolicyOptions } from './restart-policy.js';
@@ -26,6 +27,10 @@ export interface EdgeAgentOptions {
   commandCoolOff?: RestartPolicyOptions;
   errorBackoffBaseMs?: number;
   errorBackoffMaxMs?: number;
+  /** The real node's images besides the kubelet's node status (e.g. `ContainerdImageCatalog` of runtime/image), for placement. */
+  imageCatalog?: ImageCatalog;
+  /** Builds/imports the images edgemu can make before a plan (e.g. runtime/image `ensureManifestImages`). */
+  ensureImages?: EnsureImages;
 }
 
 /**
@@ -49,6 +54,8 @@ export class EdgeAgent {
       clock: options.clock,
       logger,
       ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+      ...(options.imageCatalog !== undefined ? { imageCatalog: options.imageCatalog } : {}),
+      ...(options.ensureImages !== undefined ? { ensureImages: options.ensureImages } : {}),
     });
     this.agent = new Agent({
       configSource: options.configSource,

@@ -32,3 +32,5 @@ export { KubeApiError, type KubeApi, type KubeObject } from './kubernetes/kube-a
 export { KubernetesEnvironment, ANNOTATION_AGENT_SPEC, ANNOTATION_AGENT_STOP } from './kubernetes/kubernetes-environment.js';
 export { renderStatusTable } from './status-table.js';
 export { describeReported } from './describe-reported.js';
+export { NodeCatalog, type ImageCatalog, type NodeSnapshot } from './kubernetes/node-catalog.js';
+export { decidePlacement, clusterPoolsOf, realNodeImages, runsOnOf, type ClusterPools, type PlacementDecision, type RunsOn } from './module-placement.js';

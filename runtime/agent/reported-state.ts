@@ -68,6 +68,8 @@ export function buildReportedState(input: ReportInput): JsonObject {
     for (const name of [...input.current.modules.keys()].sort()) {
       const m = input.current.modules.get(name)!;
       const entry = moduleEntry(m.spec, effectiveRuntimeInfo(m, options));
+      // edgemu's own field (IoT Edge tools ignore unknown ones): whether the module really runs.
+      if (m.runsOn !== undefined) entry.runsOn = m.runsOn;
       modules[name] = input.compact ? compactEntry(entry) : entry;
     }
     state.modules = modules;
@@ -129,7 +131,7 @@ function moduleEntry(spec: ModuleSpec, info: ModuleRuntimeInfo): JsonObject {
   };
 }
 
-const COMPACT_KEYS = ['version', 'type', 'status', 'restartPolicy', 'runtimeStatus', 'exitCode', 'restartCount', 'lastStartTimeUtc', 'lastExitTimeUtc'];
+const COMPACT_KEYS = ['version', 'type', 'status', 'restartPolicy', 'runtimeStatus', 'exitCode', 'restartCount', 'lastStartTimeUtc', 'lastExitTimeUtc', 'runsOn'];
 const compactEntry = (entry: JsonObject): JsonObject => Object.fromEntries(COMPACT_KEYS.filter((k) => k in entry).map((k) => [k, entry[k]!]));
 
 function settingsOf(spec: ModuleSpec, image: string): JsonObject {

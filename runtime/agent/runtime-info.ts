@@ -1,5 +1,6 @@
 import type { ModuleSpec } from '../manifest/index.js';
 import type { ModuleSet } from './module-set.js';
+import type { RunsOn } from './module-placement.js';
 
 /**
  * `runtimeStatus` spellings as IoT Edge reports them (`Agent.Core/IModule.cs ModuleStatus`,
@@ -55,6 +56,8 @@ export interface CurrentModule {
   agentStop?: AgentStopRecord;
   /** The live workload no longer matches what the agent applied (a manual edit): re-apply. */
   drifted?: string;
+  /** Where its pods go (node pool of the Deployment), for `edgemu status`. */
+  runsOn?: RunsOn;
   /** Runtime facts from the newest pod; undefined when no pod exists. */
   runtime?: ModuleRuntimeInfo;
 }

@@ -3,7 +3,10 @@ import { reportedEntries } from './describe-reported.js';
 /**
  * Renders the `$edgeAgent` reported object as the table `edgemu status` prints: one row per
  * module (system modules first) with its desired status, runtime status, restarts, exit code
- * and since when (start time when running, exit time otherwise). Pure, for table tests.
+ * and since when (start time when running, exit time otherwise), and — when the agent reports it
+ * (`runsOn`) — whether the module really runs: `real` (a container on the real node),
+ * `stand-in` (a container of edgemu's stand-in image), `simulated` (a KWOK pod: nothing runs),
+ * `cluster` (kind or another cluster decides). Pure, for table tests.
  */
 export function renderStatusTable(deviceId: string, reported: Record<string, unknown> | undefined, desiredVersion?: number): string {
   if (!reported || Object.keys(reported).length === 0) {
@@ -16,14 +19,16 @@ export function renderStatusTable(deviceId: string, reported: Record<string, unk
   lines.push(
     `device ${deviceId}: deployment ${version ?? '-'}${desiredVersion !== undefined ? ` of ${desiredVersion}` : ''}, status ${status.code ?? '-'}${status.description ? ` (${status.description})` : ''}${behind ? ' — the agent has not processed the latest deployment yet' : ''}`,
   );
-  const rows: string[][] = [['MODULE', 'DESIRED', 'RUNTIME', 'RESTARTS', 'EXIT', 'SINCE']];
-  const add = (name: string, m: Record<string, unknown>) => {
+  const withRuns = reportedEntries(reported.modules).some(([, m]) => typeof m.runsOn === 'string');
+  const rows: string[][] = [['MODULE', 'DESIRED', 'RUNTIME', ...(withRuns ? ['RUNS'] : []), 'RESTARTS', 'EXIT', 'SINCE']];
+  const add = (name: string, m: Record<string, unknown>, system = false) => {
     const runtime = String(m.runtimeStatus ?? 'unknown');
     const since = runtime === 'running' ? m.lastStartTimeUtc : (m.lastExitTimeUtc ?? m.lastStartTimeUtc);
     rows.push([
       name,
       String(m.status ?? (name === 'edgeAgent' ? 'running' : '-')),
       runtime,
+      ...(withRuns ? [system ? 'in edgemu' : typeof m.runsOn === 'string' ? m.runsOn : '-'] : []),
       String(m.restartCount ?? 0),
       String(m.exitCode ?? '-'),
       since === undefined || String(since).startsWith('0001-') ? '-' : String(since),
@@ -32,7 +37,7 @@ export function renderStatusTable(deviceId: string, reported: Record<string, unk
   const system = new Map(reportedEntries(reported.systemModules));
   for (const name of ['edgeAgent', 'edgeHub']) {
     const m = system.get(name);
-    if (m) add(name, m);
+    if (m) add(name, m, true);
   }
   for (const [name, m] of reportedEntries(reported.modules)) add(name, m);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

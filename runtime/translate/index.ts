@@ -12,3 +12,5 @@ export { mapCreateOptions, isQualifiedKey, distinctK8sName, HUB_CA_FILE, HUB_CA_
 export { renderObjects, type RenderFormat } from './render-objects.js';
 export { canonicalJson, specHash } from './spec-hash.js';
 export { checkTranslateInputs, type TranslateInputs } from './translate-inputs.js';
+export { effectivePlacement, placementPodFields, LABEL_NODE_POOL, LABEL_SIMULATE, type ModulePlacement } from './placement.js';
+export { edgeHubObjects, EDGEHUB_SERVICE, EDGEHUB_PORTS, type HubEndpoint } from './edgehub-service.js';

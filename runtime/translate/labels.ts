@@ -44,6 +44,12 @@ export const ANNOTATION_PLACEHOLDER = 'edgemu.io/placeholder';
 export const ANNOTATION_VOLUME_NAME = 'edgemu.io/volume-name';
 /** On registry Secrets: the `registryCredentials` key as written. */
 export const ANNOTATION_REGISTRY_CREDENTIAL = 'edgemu.io/registry-credential';
+/**
+ * On a module's Deployment and pod template when the node runs edgemu's stand-in under the
+ * module's image reference (docs/images.md): what it stands in for, so `kubectl describe` and
+ * `edgemu status` say the module is not the real image.
+ */
+export const ANNOTATION_STAND_IN = 'edgemu.io/stand-in';
 
 /** Keys users may not set through createOptions `Labels` (they would break ownership). */
 export const isReservedKey = (key: string): boolean => key === LABEL_MANAGED_BY || key.startsWith('edgemu.io/');

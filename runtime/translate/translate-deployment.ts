@@ -1,7 +1,9 @@
 import type {
   V1ConfigMap,
+  V1ContainerPort,
   V1Container,
   V1Deployment,
+  V1EndpointSlice,
   V1EnvVar,
   V1LocalObjectReference,
   V1Namespace,
@@ -14,6 +16,7 @@ import type {
 } from '@kubernetes/client-node';
 import { toK8sName } from '../manifest/k8s-name.js';
 import { parseImageReference } from '../manifest/image-reference.js';
+import { fullImageName } from '../image/index.js';
 import type { EdgeAgentConfig, ModuleSpec } from '../manifest/model.js';
 import {
   ANNOTATION_DEVICE_ID,
@@ -22,6 +25,7 @@ import {
   ANNOTATION_PLACEHOLDER,
   ANNOTATION_RESTART_POLICY,
   ANNOTATION_SPEC_HASH,
+  ANNOTATION_STAND_IN,
   ANNOTATION_STARTUP_ORDER,
   ANNOTATION_VOLUME_NAME,
   deviceLabels,
@@ -31,6 +35,8 @@ import {
 import { HUB_CA_FILE, HUB_CA_MOUNT_PATH, HUB_CA_VOLUME, mapCreateOptions, distinctK8sName } from './map-create-options.js';
 import { escapeKubernetesExpansion, moduleConnectionString, moduleEnvironment, toContainerEnv } from './module-environment.js';
 import { specHash } from './spec-hash.js';
+import { EDGEHUB_SERVICE, edgeHubObjects, type HubEndpoint } from './edgehub-service.js';
+import { effectivePlacement, placementPodFields, type ModulePlacement } from './placement.js';
 import { assertDistinctNames, TranslateError } from './translate-error.js';
 import { pullSecretsFor, registrySecrets, type RegistryRef } from './registry-secrets.js';
 
@@ -70,9 +76,19 @@ export interface TranslateContext {
   workloadUri?: string | undefined;
   /** PVCs for Docker named volumes: size (default `1Gi`), access modes (default `[ReadWriteOnce]`), storage class (default: the cluster's). */
   storage?: { size?: string; accessModes?: string[]; storageClassName?: string } | undefined;
+  /**
+   * The hub as pods reach it on the cluster's pod network (the local cluster's real node): each
+   * device namespace then gets an `edgehub` Service pointing at it, and pods name `edgehub` as
+   * their gateway instead of `gatewayHostName`.
+   */
+  hubEndpoint?: HubEndpoint | undefined;
+  /** Node pool per module name (the agent decides it); absent = `any`, no selector. */
+  placement?: Readonly<Record<string, ModulePlacement>> | undefined;
+  /** Image references the node serves with edgemu's stand-in (from `ensureManifestImages`); their modules are annotated. */
+  standInImages?: readonly string[] | undefined;
 }
 
-export type TranslatedObject = V1Namespace | V1ConfigMap | V1Secret | V1PersistentVolumeClaim | V1ServiceAccount | V1Service | V1Deployment;
+export type TranslatedObject = V1Namespace | V1ConfigMap | V1Secret | V1PersistentVolumeClaim | V1ServiceAccount | V1Service | V1EndpointSlice | V1Deployment;
 
 /** Everything one module owns; the agent plans these per startupOrder group. */
 export interface ModuleTranslation {
@@ -84,7 +100,7 @@ export interface ModuleTranslation {
   status: ModuleSpec['status'];
   /** The `edgemu.io/spec-hash` annotation value: changes with anything but the desired status. */
   specHash: string;
-  /** ServiceAccount, identity Secret, Service (when ports exist), Deployment — in apply order. */
+  /** ServiceAccount, identity Secret, Service (headless, for the module's name), Deployment — in apply order. */
   objects: TranslatedObject[];
   deployment: V1Deployment;
   warnings: string[];
@@ -92,7 +108,7 @@ export interface ModuleTranslation {
 
 export interface DeviceTranslation {
   namespace: string;
-  /** Namespace, hub CA ConfigMap, registry Secrets, PVCs — shared by the device's modules. */
+  /** Namespace, hub CA ConfigMap, `edgehub` Service + EndpointSlice (with a hub endpoint), registry Secrets, PVCs — shared by the device's modules. */
   deviceObjects: TranslatedObject[];
   /** User modules, by startupOrder then name (edgeAgent and edgeHub run inside edgemu: no workloads). */
   modules: ModuleTranslation[];
@@ -124,6 +140,9 @@ export function translateDeployment(config: EdgeAgentConfig, context: TranslateC
       throw new TranslateError('TRANSLATE_INVALID_CONTEXT', `the translation needs a non-empty ${key}`, { field: key });
     }
   }
+  if (context.hubEndpoint !== undefined && !/^(\d{1,3})(\.\d{1,3}){3}$/.test(context.hubEndpoint.ip)) {
+    throw new TranslateError('TRANSLATE_INVALID_CONTEXT', `the hub endpoint ${JSON.stringify(context.hubEndpoint.ip)} is not an IPv4 address`, { field: 'hubEndpoint' });
+  }
   const warnings: string[] = [];
   const namespace = deviceNamespace(context.deviceId);
 
@@ -135,8 +154,13 @@ export function translateDeployment(config: EdgeAgentConfig, context: TranslateC
   assertDistinctNames(modules.map((m) => [m.name, toK8sName(m.name)]), 'module');
 
   const registry = registrySecrets(config.runtime.registryCredentials, { deviceId: context.deviceId, namespace });
-  const translated = modules.map((m) => translateModule(m, context, namespace, registry.credentials));
-  const sortedModules = [...translated].sort((a, b) => a.startupOrder - b.startupOrder || ordinal(a.name, b.name));
+  // In startupOrder, then name: a host port two modules bind goes to the one that starts first.
+  const hostPorts = new Map<string, string>();
+  const standIns = new Set((context.standInImages ?? []).map(normalizedImage));
+  const sortedModules = [...modules]
+    .sort((a, b) => a.startupOrder - b.startupOrder || ordinal(a.name, b.name))
+    .map((m) => translateModule(m, context, namespace, registry.credentials, hostPorts, standIns));
+  const translated = sortedModules;
 
   // Named volumes are shared by name across modules, as Docker volumes are: one PVC each.
   const volumeNames = [...new Set(translated.flatMap((t) => t.namedVolumes))].sort(ordinal);
@@ -170,7 +194,8 @@ export function translateDeployment(config: EdgeAgentConfig, context: TranslateC
     metadata: { name: namespace, labels: deviceLabels(context.deviceId), annotations: { [ANNOTATION_DEVICE_ID]: context.deviceId } },
   };
 
-  const deviceObjects: TranslatedObject[] = [ns, caConfigMap, ...registry.secrets, ...pvcs];
+  const edgeHub = context.hubEndpoint === undefined ? [] : edgeHubObjects(context.deviceId, namespace, context.hubEndpoint);
+  const deviceObjects: TranslatedObject[] = [ns, caConfigMap, ...edgeHub, ...registry.secrets, ...pvcs];
   const moduleResults: ModuleTranslation[] = sortedModules.map(({ namedVolumes: _n, ...rest }) => rest);
   for (const m of moduleResults) warnings.push(...m.warnings.map((w) => `module ${m.name}: ${w}`));
   return { namespace, deviceObjects, modules: moduleResults, objects: [...deviceObjects, ...moduleResults.flatMap((m) => m.objects)], warnings };
@@ -182,11 +207,21 @@ interface ModuleResult extends ModuleTranslation {
   namedVolumes: string[];
 }
 
-function translateModule(module: ModuleSpec, context: TranslateContext, namespace: string, registries: RegistryRef[]): ModuleResult {
+function translateModule(
+  module: ModuleSpec,
+  context: TranslateContext,
+  namespace: string,
+  registries: RegistryRef[],
+  hostPorts: Map<string, string>,
+  standIns: ReadonlySet<string>,
+): ModuleResult {
   const warnings: string[] = [];
   const name = toK8sName(module.name);
   const labels = moduleLabels(context.deviceId, module.name);
   const mapped = mapCreateOptions(module.createOptions, (w) => warnings.push(w));
+  claimHostPorts(module.name, mapped.containerPorts, hostPorts, (w) => warnings.push(w));
+  // With the hub on the pod network, pods dial the namespace's `edgehub` Service (port 8883).
+  const gatewayHostName = context.hubEndpoint === undefined ? context.gatewayHostName : EDGEHUB_SERVICE;
 
   // Identity: the module's own connection string, in a Secret, never inline in the pod spec.
   // Own properties only: a module may be called `__proto__` or `constructor` (the manifest allows it).
@@ -202,14 +237,14 @@ function translateModule(module: ModuleSpec, context: TranslateContext, namespac
       deviceId: context.deviceId,
       moduleId: module.name,
       sharedAccessKey: identity?.sharedAccessKey ?? PLACEHOLDER_KEY,
-      gatewayHostName: context.gatewayHostName,
+      gatewayHostName,
     });
   }
   const env = moduleEnvironment({
     deviceId: context.deviceId,
     moduleId: module.name,
     iotHubHostName: context.iotHubHostName,
-    gatewayHostName: context.gatewayHostName,
+    gatewayHostName,
     generationId: identity?.generationId,
     apiVersion: context.apiVersion,
     logLevel: context.logLevel,
@@ -252,7 +287,7 @@ function translateModule(module: ModuleSpec, context: TranslateContext, namespac
     ...(mapped.hostPID === true ? { hostPID: true } : {}),
     ...(mapped.hostname === undefined ? {} : { hostname: mapped.hostname }),
     ...(mapped.hostAliases === undefined ? {} : { hostAliases: mapped.hostAliases }),
-    ...(mapped.nodeSelector === undefined ? {} : { nodeSelector: mapped.nodeSelector }),
+    ...nodePlacement(context.placement, module.name, mapped.podLabels, mapped.nodeSelector),
     ...(mapped.podSecurityContext === undefined ? {} : { securityContext: mapped.podSecurityContext }),
     ...(mapped.terminationGracePeriodSeconds === undefined ? {} : { terminationGracePeriodSeconds: mapped.terminationGracePeriodSeconds }),
     ...(pullSecrets.length === 0 ? {} : { imagePullSecrets: pullSecrets }),
@@ -274,20 +309,26 @@ function translateModule(module: ModuleSpec, context: TranslateContext, namespac
     type: 'Opaque',
     data: { [IDENTITY_SECRET_KEY]: b64(connectionString) },
   };
-  const service: V1Service | undefined =
-    mapped.servicePorts.length === 0
-      ? undefined
-      : {
-          apiVersion: 'v1',
-          kind: 'Service',
-          metadata: { name, namespace, labels, annotations: moduleAnnotations() },
-          spec: {
-            type: mapped.serviceType ?? 'ClusterIP',
+  // Every module name resolves from every other module, on any port, as on IoT Edge's Docker
+  // network: a headless Service (DNS answers with the pod's address, published before it is
+  // Ready as Docker's DNS does). Only k8s-experimental serviceOptions.type asks for a virtual IP.
+  const service: V1Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace, labels, annotations: moduleAnnotations() },
+    spec:
+      mapped.serviceType === undefined
+        ? { clusterIP: 'None', selector: labels, publishNotReadyAddresses: true, ...(mapped.servicePorts.length === 0 ? {} : { ports: mapped.servicePorts }) }
+        : {
+            type: mapped.serviceType,
             selector: labels,
             ports: mapped.serviceType === 'ClusterIP' ? mapped.servicePorts.map(({ nodePort: _np, ...p }) => p) : mapped.servicePorts,
             ...(mapped.loadBalancerIP === undefined ? {} : { loadBalancerIP: mapped.loadBalancerIP }),
           },
-        };
+  };
+  const standIn = standIns.has(normalizedImage(module.image))
+    ? { [ANNOTATION_STAND_IN]: `edgemu stand-in for ${module.image} (modules/simulated-temperature-sensor-standin), not the publisher's image` }
+    : {};
   const deployment: V1Deployment = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -300,6 +341,7 @@ function translateModule(module: ModuleSpec, context: TranslateContext, namespac
         [ANNOTATION_MODULE_VERSION]: module.version,
         [ANNOTATION_RESTART_POLICY]: module.restartPolicy,
         [ANNOTATION_STARTUP_ORDER]: String(module.startupOrder),
+        ...standIn,
       }),
     },
     spec: {
@@ -312,7 +354,7 @@ function translateModule(module: ModuleSpec, context: TranslateContext, namespac
       template: {
         metadata: {
           labels: sortKeys({ ...mapped.podLabels, ...labels }),
-          annotations: sortKeys({ ...mapped.podAnnotations, ...moduleAnnotations() }),
+          annotations: sortKeys({ ...mapped.podAnnotations, ...moduleAnnotations(), ...standIn }),
         },
         spec: podSpec,
       },
@@ -334,7 +376,7 @@ function translateModule(module: ModuleSpec, context: TranslateContext, namespac
   // On the pod template too, so a changed Secret or CA rolls the pod (env is read at start).
   deployment.spec!.template.metadata!.annotations = sortKeys({ ...deployment.spec!.template.metadata!.annotations, [ANNOTATION_SPEC_HASH]: hash });
 
-  const objects: TranslatedObject[] = [serviceAccount, identitySecret, ...(service === undefined ? [] : [service]), deployment];
+  const objects: TranslatedObject[] = [serviceAccount, identitySecret, service, deployment];
   return {
     name: module.name,
     k8sName: name,
@@ -354,4 +396,41 @@ export function withDefaultTag(image: string): string {
   if (parsed.ok) return parsed.value.normalized;
   const lastSlash = image.lastIndexOf('/');
   return image.includes('@') || image.indexOf(':', lastSlash + 1) >= 0 ? image : `${image}:latest`;
+}
+
+/** An image reference as containerd names it, for comparing references written differently; unparsable ones stay as written. */
+function normalizedImage(image: string): string {
+  try {
+    return fullImageName(image);
+  } catch {
+    return image;
+  }
+}
+
+/**
+ * Host ports are per node, and the local cluster has one real node (an IoT Edge device is one
+ * Docker host): a host port/protocol a module of an earlier startupOrder group took is removed
+ * from a later module's container port, with a warning — on IoT Edge that container would fail
+ * to start with "port is already allocated"; here the module runs, reachable inside the cluster.
+ */
+function claimHostPorts(module: string, ports: V1ContainerPort[], taken: Map<string, string>, warn: (w: string) => void): void {
+  for (const p of ports) {
+    if (p.hostPort === undefined) continue;
+    const key = `${p.hostPort}/${p.protocol ?? 'TCP'}`;
+    const owner = taken.get(key);
+    if (owner === undefined) {
+      taken.set(key, module);
+      continue;
+    }
+    warn(`host port ${p.hostPort}/${(p.protocol ?? 'TCP').toLowerCase()} is already bound by module ${owner}; it is not bound for this module (on IoT Edge this container would not start: the port is already allocated)`);
+    delete p.hostPort;
+    delete p.hostIP;
+  }
+}
+
+/** nodeSelector and tolerations: the user's `k8s-experimental.nodeSelector`, then the pool the module goes to. */
+function nodePlacement(placement: TranslateContext['placement'], module: string, podLabels: Record<string, string>, userSelector: Record<string, string> | undefined): Pick<V1PodSpec, 'nodeSelector' | 'tolerations'> {
+  const pool = placementPodFields(effectivePlacement(placement !== undefined && Object.hasOwn(placement, module) ? placement[module] : undefined, podLabels));
+  const nodeSelector = userSelector === undefined && pool.nodeSelector === undefined ? undefined : sortKeys({ ...userSelector, ...pool.nodeSelector });
+  return { ...(nodeSelector === undefined ? {} : { nodeSelector }), ...(pool.tolerations === undefined ? {} : { tolerations: pool.tolerations }) };
 }

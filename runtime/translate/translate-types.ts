@@ -16,8 +16,9 @@ export interface MappedCreateOptions {
   /** `Env` as given (merged later by `moduleEnvironment`). */
   env: unknown[];
   containerPorts: V1ContainerPort[];
-  /** Service ports; empty means "no Service". */
+  /** Ports of the module's Service (headless unless `serviceType` is set). */
   servicePorts: V1ServicePort[];
+  /** Only from `k8s-experimental.serviceOptions.type` (with ports); absent means a headless Service. */
   serviceType?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
   loadBalancerIP?: string;
   volumes: V1Volume[];

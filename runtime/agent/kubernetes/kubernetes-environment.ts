@@ -21,6 +21,9 @@ import { moduleRuntimeInfo } from '../pod-status.js';
 import { startupOrderSatisfied, type AgentStopRecord, type CurrentModule, type CurrentState } from '../runtime-info.js';
 import type { KubeApi, KubeObject } from './kube-api.js';
 import { WatchedCollection } from './watched-collection.js';
+import { NodeCatalog, type ImageCatalog, type NodeSnapshot } from './node-catalog.js';
+import { appliedPlacement, decidePlacement, runsOnOf } from '../module-placement.js';
+import { effectivePlacement, type ModulePlacement } from '../../translate/index.js';
 
 /** The full module spec the agent applied, on the Deployment: current state is read back from it. */
 export const ANNOTATION_AGENT_SPEC = 'edgemu.io/agent-module-spec';
@@ -46,7 +49,17 @@ export interface KubernetesEnvironmentOptions {
   /** How long a startupOrder group may take to become Ready before the next starts anyway. */
   readyTimeoutMs?: number;
   readyPollMs?: number;
+  /** Where the real node's images are read besides the kubelet's node status (e.g. its containerd). */
+  imageCatalog?: ImageCatalog;
+  /**
+   * Makes the images edgemu can build available on the real node before a plan is translated
+   * (runtime/image `ensureManifestImages`), and says which of them are stand-ins.
+   */
+  ensureImages?: EnsureImages;
 }
+
+/** The image step before a plan: build/import what edgemu can make; the stand-ins among them. */
+export type EnsureImages = (config: EdgeAgentConfig, signal: AbortSignal) => Promise<{ standInImages: readonly string[] }>;
 
 /**
  * The agent's Kubernetes back-end for one edge device (IoT Edge `IEnvironment` +
@@ -60,10 +73,29 @@ export class KubernetesEnvironment implements Environment {
   private readonly selector: string;
   private deployments: WatchedCollection | undefined;
   private pods: WatchedCollection | undefined;
+  private readonly nodes: NodeCatalog;
+  private readonly toldReasons = new Set<string>();
 
   constructor(private readonly options: KubernetesEnvironmentOptions) {
     this.namespace = deviceNamespace(options.deviceId);
     this.selector = deviceSelector(options.deviceId);
+    this.nodes = new NodeCatalog(options.kube, options.clock, options.imageCatalog);
+  }
+
+  /** The pool of every user module of a deployment (docs/agent.md, "Where modules run"); reasons are logged once. */
+  async placements(config: EdgeAgentConfig, signal: AbortSignal): Promise<Record<string, ModulePlacement>> {
+    const snapshot = await this.nodes.read(signal);
+    const out: Record<string, ModulePlacement> = {};
+    for (const m of config.modules) {
+      const decision = decidePlacement(snapshot.pools, m.image, snapshot.realImages);
+      out[m.name] = decision.placement;
+      const told = `${m.name}\0${decision.reason ?? ''}`;
+      if (decision.reason !== undefined && !this.toldReasons.has(told)) {
+        this.toldReasons.add(told);
+        this.options.logger.warn({ module: m.name, image: m.image }, `module ${m.name}: ${decision.reason}`);
+      }
+    }
+    return out;
   }
 
   /**
@@ -87,6 +119,13 @@ export class KubernetesEnvironment implements Environment {
       podsByModule.set(module, list);
     }
     const modules = new Map<string, CurrentModule>();
+    // Node pools are read for drift only; a failure to read them must not stop the pass.
+    let nodes: NodeSnapshot | undefined;
+    try {
+      nodes = await this.nodes.read(signal);
+    } catch {
+      nodes = undefined;
+    }
     for (const d of deployments as V1Deployment[]) {
       if (d.metadata?.deletionTimestamp) continue;
       const spec = readSpec(d);
@@ -98,10 +137,12 @@ export class KubernetesEnvironment implements Environment {
       const runtime = moduleRuntimeInfo(modulePods, k8sName);
       const agentStop = readAgentStop(d);
       const liveImage = d.spec?.template.spec?.containers.find((c) => c.name === k8sName)?.image;
-      const drifted = liveImage !== undefined && liveImage !== withDefaultTag(spec.image) ? `image changed to ${liveImage}` : undefined;
+      const drifted =
+        liveImage !== undefined && liveImage !== withDefaultTag(spec.image) ? `image changed to ${liveImage}` : nodes === undefined ? undefined : placementDrift(d, spec, nodes);
       modules.set(spec.name, {
         spec,
         replicas: d.spec?.replicas ?? 1,
+        runsOn: runsOnOf(d),
         ...(agentStop ? { agentStop } : {}),
         ...(drifted ? { drifted } : {}),
         ...(runtime ? { runtime } : {}),
@@ -117,7 +158,14 @@ export class KubernetesEnvironment implements Environment {
   /** Translation for one plan, made once and shared by its commands. */
   async translate(config: EdgeAgentConfig): Promise<DeviceTranslation> {
     const context = await this.options.translateContext(config);
-    const translation = translateDeployment(config, context);
+    let standInImages = context.standInImages ?? [];
+    if (this.options.ensureImages !== undefined) {
+      standInImages = [...standInImages, ...(await this.options.ensureImages(config, AbortSignal.timeout(600_000))).standInImages];
+      // What was just imported must count for this plan's placement.
+      this.nodes.invalidate();
+    }
+    const placement = await this.placements(config, AbortSignal.timeout(30_000));
+    const translation = translateDeployment(config, { ...context, standInImages, placement: { ...placement, ...context.placement } });
     for (const w of translation.warnings) this.options.logger.warn(w);
     return translation;
   }
@@ -186,6 +234,18 @@ export class KubernetesEnvironment implements Environment {
       },
     };
   }
+}
+
+/**
+ * A module whose pool no longer matches the decision (its image arrived on the real node, or a
+ * real node appeared) is re-applied, which moves it; a module that asks for KWOK's failure
+ * simulation stays on the simulated pool (translate's rule).
+ */
+function placementDrift(d: V1Deployment, spec: ModuleSpec, nodes: NodeSnapshot): string | undefined {
+  if (spec.createOptions['edgemu.io/unmanaged'] === true) return undefined;
+  const want = effectivePlacement(decidePlacement(nodes.pools, spec.image, nodes.realImages).placement, d.spec?.template.metadata?.labels ?? {});
+  const have = appliedPlacement(d);
+  return want === have ? undefined : `placement changed from ${have} to ${want}`;
 }
 
 function readSpec(d: V1Deployment): ModuleSpec | undefined {

@@ -14,6 +14,7 @@ import { registerC2d } from './c2d.js';
 import { registerRoute } from './route.js';
 import { registerUp } from './up.js';
 import { registerStatus } from './status.js';
+import { registerImage } from './image.js';
 
 /**
  * Every `edgemu` subcommand, in help order. One line per command module; the module adds
@@ -29,6 +30,7 @@ export const commands: readonly RegisterCommand[] = [
   registerClusterCommand,
   registerModule,
   registerTranslate,
+  registerImage,
   registerDeploy,
   registerTwin,
   registerMethods,

@@ -42,7 +42,7 @@ describe('edgemu translate', () => {
     const r = await run(['--state-dir', stateDir, 'translate', EXAMPLE, '--device', 'edge-1', '--gateway-host', '172.18.0.1']);
     expect(r.code).toBe(0);
     const docs = parseAllDocuments(r.out).map((d) => d.toJS() as Record<string, unknown>);
-    expect(docs.map((d) => d.kind)).toEqual(['Namespace', 'ConfigMap', 'ServiceAccount', 'Secret', 'Deployment', 'ServiceAccount', 'Secret', 'Deployment']);
+    expect(docs.map((d) => d.kind)).toEqual(['Namespace', 'ConfigMap', 'ServiceAccount', 'Secret', 'Service', 'Deployment', 'ServiceAccount', 'Secret', 'Service', 'Deployment']);
     expect(secretValue(docs, 'edgemu-identity-filter')).toMatch(/^HostName=localhost;DeviceId=edge-1;ModuleId=filter;SharedAccessKey=EDGEMU-PLACEHOLDER-.*;GatewayHostName=172\.18\.0\.1$/);
     expect(r.err).toContain('warning: no hub state in');
     expect(r.err).toContain('warning: module filter: no identity key is known for this module');

@@ -22,11 +22,11 @@ afterAll(async () => {
   await Promise.all(devices.map((d) => deleteDeviceNamespace(kc, d)));
 });
 
-function newDevice(prefix: string, desired: Record<string, unknown>) {
+function newDevice(prefix: string, desired: Record<string, unknown>, over: Parameters<typeof startAgent>[3] = {}) {
   const deviceId = uniqueDevice(prefix);
   devices.push(deviceId);
   const twin = new MemoryTwin(desired);
-  const agent = startAgent(kc, deviceId, twin);
+  const agent = startAgent(kc, deviceId, twin, over);
   agents.push(agent);
   return { deviceId, twin, agent, namespace: deviceNamespace(deviceId) };
 }
@@ -224,5 +224,24 @@ describe('the edge agent on a real cluster', () => {
     expect(pods.map((p) => p.metadata?.labels?.['edgemu.io/module']).sort()).toEqual(['s1', 's2', 's3']);
     const sets = (await apps.listNamespacedReplicaSet({ namespace: first.namespace })).items;
     expect(sets).toHaveLength(3);
+  });
+
+  it('runs the image step before a plan and marks the modules the node serves with a stand-in; reports where modules run', async () => {
+    const desired = exampleAgentDesired('ms-quickstart.deployment.json');
+    const seen: string[][] = [];
+    const image = 'mcr.microsoft.com/azureiotedge-simulated-temperature-sensor:1.5';
+    const { twin, namespace } = newDevice('img', desired, {
+      ensureImages: async (config) => {
+        seen.push(config.modules.map((m) => m.image));
+        return { standInImages: [image] };
+      },
+    });
+    await eventually(async () => allRunning(twin, ['SimulatedTemperatureSensor']), { timeoutMs: 60_000, what: 'the quickstart running' });
+    expect(seen[0]).toEqual([image]);
+    const d = await apps.readNamespacedDeployment({ name: 'simulatedtemperaturesensor', namespace });
+    expect(d.spec!.template.metadata!.annotations!['edgemu.io/stand-in']).toContain(image);
+    // This cluster's nodes have no edgemu pool labels: no selector, and the cluster decides.
+    expect(d.spec!.template.spec!.nodeSelector?.['edgemu.io/node-pool']).toBeUndefined();
+    expect(twin.module('SimulatedTemperatureSensor')?.runsOn).toBe('cluster');
   });
 });

@@ -39,7 +39,7 @@ describe('edgemu up and edgemu status', () => {
     expect(reported).toMatchObject({ schemaVersion: '1.0', systemModules: { edgeAgent: { runtimeStatus: 'running' } } });
     const table = await cli(['status', '--device', deviceId]);
     expect(table.code).toBe(0);
-    expect(table.out).toMatch(/^filter\s+running\s+running\s+0\s+0\s+\d{4}-/m);
+    expect(table.out).toMatch(/^filter\s+running\s+running\s+(real|simulated|cluster)\s+0\s+0\s+\d{4}-/m);
     stop.abort();
     const result = await up;
     expect(result.code).toBe(0);

@@ -124,3 +124,44 @@ describe('translated randomized manifests on a real kube-apiserver', () => {
     expect(checked).toBe(25);
   });
 });
+
+describe('the edgehub Service and placement on a real kube-apiserver', () => {
+  it('keeps the EndpointSlice to the host’s hub as written, and accepts pool selectors, tolerations and host ports', async () => {
+    const result = parseManifestText(readFileSync(here('../../../deployments/examples/ms-quickstart.deployment.json'), 'utf8'));
+    const config = result.value!.edgeAgent;
+    const deviceId = `eh-${randomBytes(3).toString('hex')}`;
+    const image = config.modules[0]!.image;
+    const translation = translateDeployment(config, {
+      deviceId,
+      iotHubHostName: 'edgemu-hub',
+      gatewayHostName: '10.96.0.1:8883',
+      hubCaPem: CA,
+      hubEndpoint: { ip: '10.88.0.1', ports: { mqtts: 38883, https: 38443 } },
+      placement: { SimulatedTemperatureSensor: 'simulated' },
+      standInImages: [image],
+    });
+    namespaces.push(translation.namespace);
+    const kc = kubeConfig();
+    const api = KubernetesObjectApi.makeApiClient(kc);
+    for (const o of translation.objects) await api.patch(o as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+
+    const core = kc.makeApiClient(CoreV1Api);
+    const service = await core.readNamespacedService({ name: 'edgehub', namespace: translation.namespace });
+    expect(service.spec!.selector).toBeUndefined();
+    expect(service.spec!.clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const { DiscoveryV1Api } = await import('@kubernetes/client-node');
+    const discovery = kc.makeApiClient(DiscoveryV1Api);
+    // Give the EndpointSlice controllers a moment: they must leave a slice they do not manage alone.
+    await new Promise((r) => setTimeout(r, 2_000));
+    const slices = await discovery.listNamespacedEndpointSlice({ namespace: translation.namespace, labelSelector: 'kubernetes.io/service-name=edgehub' });
+    expect(slices.items.map((s) => [s.metadata!.name, s.endpoints.map((e) => e.addresses).flat(), s.ports?.map((p) => p.port)])).toEqual([['edgehub-host', ['10.88.0.1'], [38883, 38443]]]);
+
+    const apps = kc.makeApiClient(AppsV1Api);
+    const d = await apps.readNamespacedDeployment({ name: 'simulatedtemperaturesensor', namespace: translation.namespace });
+    expect(d.spec!.template.spec!.nodeSelector).toEqual({ 'edgemu.io/node-pool': 'simulated' });
+    expect(d.spec!.template.spec!.tolerations).toEqual([{ key: 'edgemu.io/node-pool', operator: 'Equal', value: 'simulated', effect: 'NoSchedule' }]);
+    expect(d.spec!.template.metadata!.annotations!['edgemu.io/stand-in']).toContain(image);
+    const headless = await core.readNamespacedService({ name: 'simulatedtemperaturesensor', namespace: translation.namespace });
+    expect(headless.spec!.clusterIP).toBe('None');
+  });
+});

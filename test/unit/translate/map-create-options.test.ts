@@ -77,58 +77,56 @@ describe('mapCreateOptions: fields that map', () => {
 });
 
 describe('mapCreateOptions: ports and the Service', () => {
-  it('makes a ClusterIP Service port per exposed port, keeping UDP', () => {
+  it('makes a Service port per exposed port, keeping UDP (a headless Service: no service type)', () => {
     const { mapped } = map({ ExposedPorts: { '80/tcp': {}, '53/udp': {}, '9000': {} } });
     expect(mapped.containerPorts).toEqual([
       { containerPort: 53, protocol: 'UDP' },
       { containerPort: 80, protocol: 'TCP' },
       { containerPort: 9000, protocol: 'TCP' },
     ]);
-    expect(mapped.serviceType).toBe('ClusterIP');
+    expect(mapped.serviceType).toBeUndefined();
     expect(mapped.servicePorts.map((p) => p.name)).toEqual(['udp-53', 'tcp-80', 'tcp-9000']);
   });
 
-  it('makes a NodePort Service when a host port is bound, with the host port as node port', () => {
-    const { mapped, warnings } = map({ HostConfig: { PortBindings: { '8883/tcp': [{ HostPort: '30883' }] } } });
-    expect(warnings).toEqual([]);
-    expect(mapped.serviceType).toBe('NodePort');
-    expect(mapped.servicePorts).toEqual([{ name: 'tcp-8883', port: 8883, targetPort: 8883, protocol: 'TCP', nodePort: 30883 }]);
+  it.each([
+    ['a bound host port becomes the container port\'s hostPort', { '8883/tcp': [{ HostPort: '8883' }] }, [{ containerPort: 8883, protocol: 'TCP', hostPort: 8883 }], []],
+    ['a number works as well as a string', { '80/tcp': [{ HostPort: 8080 }] }, [{ containerPort: 80, protocol: 'TCP', hostPort: 8080 }], []],
+    ['TCP and UDP may share a host port, as in Docker', { '53/tcp': [{ HostPort: '53' }], '53/udp': [{ HostPort: '53' }] }, [{ containerPort: 53, protocol: 'TCP', hostPort: 53 }, { containerPort: 53, protocol: 'UDP', hostPort: 53 }], []],
+    ['a loopback binding keeps its address (hostIP)', { '9400/tcp': [{ HostIp: '127.0.0.1', HostPort: '9400' }] }, [{ containerPort: 9400, protocol: 'TCP', hostPort: 9400, hostIP: '127.0.0.1' }], []],
+    ['0.0.0.0 means every address (no hostIP)', { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '80' }] }, [{ containerPort: 80, protocol: 'TCP', hostPort: 80 }], []],
+    [
+      'an empty HostPort (random in Docker) cannot be a hostPort',
+      { '80/tcp': [{}] },
+      [{ containerPort: 80, protocol: 'TCP' }],
+      ['createOptions.HostConfig.PortBindings["80/tcp"][0] asks for a random host port, which Kubernetes cannot give (hostPort must be a number); the port is reachable in the cluster only'],
+    ],
+    [
+      'several host ports for one port keep the first',
+      { '80/tcp': [{ HostPort: '80' }, { HostPort: '8080' }] },
+      [{ containerPort: 80, protocol: 'TCP', hostPort: 80 }],
+      ['createOptions.HostConfig.PortBindings["80/tcp"] binds several host ports; only 80 is mapped (a container port has one hostPort)'],
+    ],
+  ])('%s', (_n, bindings, ports, warnings) => {
+    const result = map({ HostConfig: { PortBindings: bindings } });
+    expect(result.mapped.containerPorts).toEqual(ports);
+    expect(result.mapped.serviceType).toBeUndefined();
+    expect(result.warnings).toEqual(warnings);
   });
 
-  it('lets Kubernetes pick the node port for a host port outside the node-port range, with a warning', () => {
-    const { mapped, warnings } = map({ HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '8080' }] } } });
+  it('makes a NodePort Service only when serviceOptions asks for one, with the host port as node port when in range', () => {
+    const { mapped, warnings } = map({ HostConfig: { PortBindings: { '8883/tcp': [{ HostPort: '30883' }], '80/tcp': [{ HostPort: '8080' }] } }, 'k8s-experimental': { serviceOptions: { type: 'NodePort' } } });
     expect(mapped.serviceType).toBe('NodePort');
-    expect(mapped.servicePorts[0]!.nodePort).toBeUndefined();
+    expect(mapped.servicePorts.map((p) => [p.name, p.nodePort])).toEqual([
+      ['tcp-80', undefined],
+      ['tcp-8883', 30883],
+    ]);
     expect(warnings).toEqual(['host port 8080 of 80/tcp is outside the node-port range 30000-32767; Kubernetes picks the node port']);
   });
 
-  it('lets TCP and UDP share a node port, as Docker lets them share a host port', () => {
-    const { mapped, warnings } = map({ HostConfig: { PortBindings: { '53/tcp': [{ HostPort: '30053' }], '53/udp': [{ HostPort: '30053' }] } } });
-    expect(warnings).toEqual([]);
-    expect(mapped.servicePorts.map((p) => [p.name, p.nodePort])).toEqual([
-      ['tcp-53', 30053],
-      ['udp-53', 30053],
-    ]);
-  });
-
   it('lets Kubernetes pick the node port when one host port/protocol is bound twice', () => {
-    const { mapped, warnings } = map({ HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '30080' }], '81/tcp': [{ HostPort: '30080' }] } } });
+    const { mapped, warnings } = map({ HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '30080' }], '81/tcp': [{ HostPort: '30080' }] } }, 'k8s-experimental': { serviceOptions: { type: 'NodePort' } } });
     expect(mapped.servicePorts.map((p) => p.nodePort)).toEqual([30080, undefined]);
     expect(warnings).toEqual(['host port 30080/tcp is bound twice; Kubernetes picks the node port for 81/tcp']);
-  });
-
-  it('treats an empty HostPort as a random host port (NodePort, no fixed node port)', () => {
-    const { mapped, warnings } = map({ HostConfig: { PortBindings: { '80/tcp': [{}] } } });
-    expect(warnings).toEqual([]);
-    expect(mapped.serviceType).toBe('NodePort');
-    expect(mapped.servicePorts[0]!.nodePort).toBeUndefined();
-  });
-
-  it('keeps a port bound to loopback only cluster-internal instead of opening a node port', () => {
-    const { mapped, warnings } = map({ HostConfig: { PortBindings: { '9400/tcp': [{ HostIp: '127.0.0.1', HostPort: '9400' }] } } });
-    expect(mapped.serviceType).toBe('ClusterIP');
-    expect(mapped.servicePorts).toEqual([{ name: 'tcp-9400', port: 9400, targetPort: 9400, protocol: 'TCP' }]);
-    expect(warnings).toEqual(['createOptions.HostConfig.PortBindings["9400/tcp"][0] binds to 127.0.0.1 only; it is not exposed as a node port (use kubectl port-forward to reach it from the host)']);
   });
 
   it('uses the k8s-experimental serviceOptions type and loadBalancerIP', () => {
@@ -218,7 +216,6 @@ describe('mapCreateOptions: every field it cannot map is named in a warning', ()
     ['a user name in User', { User: 'node' }, /^createOptions\.User "node" is not numeric/],
     ['a NetworkMode other than host', { HostConfig: { NetworkMode: 'container:abc' } }, /NetworkMode "container:abc" is not supported/],
     ['a port range', { ExposedPorts: { '8000-8010/tcp': {} } }, /ExposedPorts\["8000-8010\/tcp"\]/],
-    ['a HostIp', { HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '10.0.0.5', HostPort: '30001' }] } } }, /HostIp 10\.0\.0\.5 is not supported/],
     ['a non-numeric HostPort', { HostConfig: { PortBindings: { '80/tcp': [{ HostPort: 'http' }] } } }, /HostPort "http" is not a port number/],
     ['several host ports for one container port', { HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '30001' }, { HostPort: '30002' }] } } }, /binds several host ports; only 30001/],
     ['a bind option other than ro/rw', { HostConfig: { Binds: ['/a:/b:z'] } }, /Binds\[0\] option "z"/],

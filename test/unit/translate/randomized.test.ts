@@ -45,7 +45,7 @@ function checkObject(o: TranslatedObject): void {
     expect(dupes((c.ports ?? []).map((p) => `${p.containerPort}/${p.protocol}`))).toEqual([]);
   }
   if (o.kind === 'Service') {
-    const ports = (o as V1Service).spec!.ports!;
+    const ports = (o as V1Service).spec!.ports ?? [];
     expect(dupes(ports.map((p) => p.name!))).toEqual([]);
     expect(dupes(ports.map((p) => `${p.port}/${p.protocol}`))).toEqual([]);
     for (const p of ports) expect(p.name!.length <= 63 && DNS1123_LABEL.test(p.name!)).toBe(true);

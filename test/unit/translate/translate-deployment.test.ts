@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseManifestText } from '../../../runtime/manifest/index.js';
-import type { EdgeAgentConfig, ModuleSpec } from '../../../runtime/manifest/model.js';
+import type { ModuleSpec } from '../../../runtime/manifest/model.js';
+import { agent, spec } from './manifest-builders.js';
 import {
   ANNOTATION_SPEC_HASH,
   LABEL_DEVICE,
@@ -21,30 +22,6 @@ import type { V1Deployment, V1Secret, V1Service } from '@kubernetes/client-node'
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
-export const spec = (name: string, patch: Partial<ModuleSpec> = {}): ModuleSpec => ({
-  name,
-  type: 'docker',
-  version: '1.0',
-  status: 'running',
-  restartPolicy: 'always',
-  imagePullPolicy: 'on-create',
-  startupOrder: 4294967295,
-  image: `example/${name.toLowerCase()}:1.0`,
-  createOptions: {},
-  createOptionsRaw: '{}',
-  env: {},
-  ...patch,
-});
-
-const system = (name: string): ModuleSpec => spec(name, { image: `mcr.microsoft.com/azureiotedge-${name === 'edgeAgent' ? 'agent' : 'hub'}:1.5`, startupOrder: 0 });
-
-export const agent = (modules: ModuleSpec[], registryCredentials: EdgeAgentConfig['runtime']['registryCredentials'] = []): EdgeAgentConfig => ({
-  schemaVersion: '1.1',
-  runtime: { type: 'docker', minDockerVersion: 'v1.25', loggingOptions: '', registryCredentials },
-  systemModules: { edgeAgent: system('edgeAgent'), edgeHub: system('edgeHub') },
-  modules: [...modules].sort((a, b) => (a.name < b.name ? -1 : 1)),
-});
-
 const context: TranslateContext = {
   deviceId: 'edge-1',
   iotHubHostName: 'edgemu-hub',
@@ -56,6 +33,7 @@ const context: TranslateContext = {
 const byKind = <T>(objects: readonly unknown[], kind: string): T[] => objects.filter((o) => (o as { kind: string }).kind === kind) as T[];
 const deploymentOf = (t: ReturnType<typeof translateDeployment>, module: string): V1Deployment => t.modules.find((m) => m.name === module)!.deployment;
 const containerOf = (t: ReturnType<typeof translateDeployment>, module: string) => deploymentOf(t, module).spec!.template.spec!.containers[0]!;
+const moduleLabelsOf = (t: ReturnType<typeof translateDeployment>, module: string) => deploymentOf(t, module).spec!.selector.matchLabels;
 const envOf = (t: ReturnType<typeof translateDeployment>, module: string) => Object.fromEntries(containerOf(t, module).env!.map((e) => [e.name, e.value ?? e.valueFrom]));
 
 describe('translateDeployment', () => {
@@ -256,9 +234,12 @@ describe('translateDeployment', () => {
     ]);
   });
 
-  it('makes a Service only when the module has ports', () => {
+  it('gives every module a headless Service named after it, so its name resolves on any port as on IoT Edge’s Docker network', () => {
     const t = translateDeployment(agent([spec('quiet'), spec('web', { createOptions: { ExposedPorts: { '80/tcp': {} } } })]), context);
-    expect(byKind<V1Service>(t.objects, 'Service').map((s) => s.metadata!.name)).toEqual(['web']);
+    const services = byKind<V1Service>(t.objects, 'Service');
+    expect(services.map((s) => s.metadata!.name)).toEqual(['quiet', 'web']);
+    expect(services[0]!.spec).toEqual({ clusterIP: 'None', selector: moduleLabelsOf(t, 'quiet'), publishNotReadyAddresses: true });
+    expect(services[1]!.spec).toMatchObject({ clusterIP: 'None', ports: [{ name: 'tcp-80', port: 80, targetPort: 80, protocol: 'TCP' }] });
   });
 
   it('drops node ports when serviceOptions asks for ClusterIP', () => {
