@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { NODE_POOL_LABEL } from './node-config.js';
 
 /** Ports one local cluster binds, all on 127.0.0.1 and all chosen free at start. */
 export interface ControlPlanePorts {
@@ -40,7 +41,9 @@ export function clusterPaths(dir: string): ClusterPaths {
   };
 }
 
-export type ComponentId = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
+export type ComponentId = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | NodeComponentId;
+/** Processes of the real node (runtime/cluster/real-node.ts). */
+export type NodeComponentId = 'containerd' | 'kubelet' | 'kube-proxy' | 'coredns' | 'local-path-provisioner';
 
 /** One process of the control plane: how to start it. */
 export interface ComponentCommand {
@@ -126,6 +129,11 @@ export function controlPlaneCommands(bin: CommandBinaries, paths: ClusterPaths, 
         `--service-cluster-ip-range=${SERVICE_CIDR}`,
         '--authorization-mode=RBAC',
         '--allow-privileged=true',
+        // logs/exec/port-forward reach the real node's kubelet at its InternalIP (the pod bridge
+        // address), never through a DNS lookup of the node name, with a client cert it trusts
+        '--kubelet-preferred-address-types=InternalIP,Hostname',
+        `--kubelet-client-certificate=${paths.adminCert}`,
+        `--kubelet-client-key=${paths.adminKey}`,
         // kwokctl --disable-qps-limits: a test cluster should never throttle its own clients
         '--enable-priority-and-fairness=false',
         '--max-requests-inflight=0',
@@ -154,8 +162,17 @@ export function controlPlaneCommands(bin: CommandBinaries, paths: ClusterPaths, 
     {
       id: 'kwok',
       binary: bin.kwok,
-      // no --server-address/--node-port: KWOK then opens no listener at all (§4.2)
-      args: [`--kubeconfig=${paths.kubeconfig}`, `--config=${paths.kwokConfig}`, '--manage-all-nodes=true', '--node-lease-duration-seconds=40', `--cidr=${POD_CIDR}`, `--node-ip=${LOOPBACK}`],
+      // no --server-address/--node-port: KWOK then opens no listener at all; it manages only the
+      // simulated pool, never the real node (kwok.sigs.k8s.io docs "kwok" command flags)
+      args: [
+        `--kubeconfig=${paths.kubeconfig}`,
+        `--config=${paths.kwokConfig}`,
+        '--manage-all-nodes=false',
+        `--manage-nodes-with-label-selector=${NODE_POOL_LABEL}=simulated`,
+        '--node-lease-duration-seconds=40',
+        `--cidr=${POD_CIDR}`,
+        `--node-ip=${LOOPBACK}`,
+      ],
     },
   ];
 }

@@ -42,7 +42,17 @@ describe('control-plane command lines', () => {
   it('opens no KWOK server (no --server-address or --node-port)', () => {
     expect(byId('kwok').args.some((a) => a.startsWith('--server-address') || a.startsWith('--node-port'))).toBe(false);
     expect(flag('kwok', 'config')).toBe(paths.kwokConfig);
-    expect(flag('kwok', 'manage-all-nodes')).toBe('true');
+  });
+
+  it('lets KWOK manage only the simulated pool, never the real node', () => {
+    expect(flag('kwok', 'manage-all-nodes')).toBe('false');
+    expect(flag('kwok', 'manage-nodes-with-label-selector')).toBe('edgemu.io/node-pool=simulated');
+  });
+
+  it('makes the apiserver reach kubelets by InternalIP with a client certificate (kubectl logs/exec)', () => {
+    expect(flag('kube-apiserver', 'kubelet-preferred-address-types')).toBe('InternalIP,Hostname');
+    expect(flag('kube-apiserver', 'kubelet-client-certificate')).toBe(paths.adminCert);
+    expect(flag('kube-apiserver', 'kubelet-client-key')).toBe(paths.adminKey);
   });
 
   it('keeps every file inside the cluster directory', () => {
