@@ -67,7 +67,7 @@ export async function clusterUp(
     ...(options.ensure ? { ensure: options.ensure } : {}),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.ownerPid === undefined ? {} : { ownerPid: options.ownerPid }),
-    ...(options.nodes === undefined ? {} : { nodePool: options.nodes }),
+    nodePool: options.nodes ?? 'auto',
   });
   return { summary: summarize(result.state), started: result.started, elapsedMs: result.elapsedMs };
 }

@@ -74,9 +74,10 @@ export interface StartLocalClusterOptions {
   /** Number of fake KWOK nodes. Default 1. */
   nodes?: number;
   /**
-   * `auto` (default): a real node (kubelet + containerd) where the host can run one, otherwise
-   * simulated pods with a notice saying why; `real`: refuse instead of falling back;
-   * `simulated`: KWOK only, the host is left alone.
+   * `auto`: a real node (kubelet + containerd) where the host can run one, otherwise simulated
+   * pods with a notice saying why; `real`: refuse instead of falling back; `simulated` (the
+   * default here; `edgemu cluster up` and `edgemu up` default to `auto`): KWOK only, the host is
+   * left alone.
    */
   nodePool?: NodesRequest;
   /**
@@ -175,7 +176,7 @@ const OWN_ENTRIES = new Set(['kubeconfig', 'cluster.json', 'pki', 'etcd-data', '
  * installs missing Debian packages when it may, says once why pods are simulated.
  */
 async function decideNodePool(dir: string, options: StartLocalClusterOptions, progress: (m: string) => void): Promise<NodeDecision> {
-  const request = options.nodePool ?? 'auto';
+  const request = options.nodePool ?? 'simulated';
   const facts = request === 'simulated' ? { platform: process.platform, uid: undefined, missing: [], aptGet: false } : hostFacts();
   if (facts.otherRealNode?.dir === dir) delete facts.otherRealNode;
   const decision = decideNodes(request, facts);
