@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { NODE_POOL_LABEL } from './node-config.js';
+import { provisionerArgs } from './storage-objects.js';
 
 /** Ports one local cluster binds, all on 127.0.0.1 and all chosen free at start. */
 export interface ControlPlanePorts {
@@ -41,9 +42,9 @@ export function clusterPaths(dir: string): ClusterPaths {
   };
 }
 
-export type ComponentId = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | NodeComponentId;
+export type ComponentId = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'local-path-provisioner' | NodeComponentId;
 /** Processes of the real node (runtime/cluster/real-node.ts). */
-export type NodeComponentId = 'containerd' | 'kubelet' | 'kube-proxy' | 'coredns' | 'local-path-provisioner';
+export type NodeComponentId = 'containerd' | 'kubelet' | 'kube-proxy' | 'coredns';
 
 /** One process of the control plane: how to start it. */
 export interface ComponentCommand {
@@ -58,6 +59,9 @@ export interface CommandBinaries {
   kubeControllerManager: string;
   kubeScheduler: string;
   kwok: string;
+  localPathProvisioner: string;
+  /** The image the provisioner's helper pods run. */
+  volumeHelperImage: string;
 }
 
 /** Service ClusterIPs come from here (a Service gets one; nothing routes to it: fake nodes). */
@@ -173,6 +177,11 @@ export function controlPlaneCommands(bin: CommandBinaries, paths: ClusterPaths, 
         `--cidr=${POD_CIDR}`,
         `--node-ip=${LOOPBACK}`,
       ],
+    },
+    {
+      id: 'local-path-provisioner',
+      binary: bin.localPathProvisioner,
+      args: provisionerArgs({ kubeconfig: paths.kubeconfig, helperImage: bin.volumeHelperImage }),
     },
   ];
 }

@@ -53,8 +53,12 @@ export interface ControlPlaneBinaries {
   kwokStageFiles: string[];
   versions: ControlPlaneVersions;
   cacheDir: string;
+  /** rancher's local-path-provisioner (the default StorageClass, both pools). */
+  localPathProvisioner: string;
+  /** The image its helper pods run (made by node-images; only the real node runs them). */
+  volumeHelperImage: string;
   /** Present when the node's components were ensured (`node: true`). */
-  node?: NodeBinaries & { localPathProvisioner: string; busyboxImage: string };
+  node?: NodeBinaries;
 }
 
 /** Per-component outcome, for progress output and the benchmark. */
@@ -108,15 +112,15 @@ export async function ensureBinaries(options: EnsureBinariesOptions = {}): Promi
       kwokStageFiles: stageSpec.files.map((f) => join(stagesDir, f)),
       versions,
       cacheDir: root,
+      localPathProvisioner: nodeDir('local-path-provisioner', versions.localPathProvisioner, 'local-path-provisioner'),
+      volumeHelperImage: refs.busybox,
       ...(options.node === true
         ? {
             node: {
               kubelet: nodeDir('k8s-node', versions.kubernetes, 'kubelet'),
               kubeProxy: nodeDir('k8s-node', versions.kubernetes, 'kube-proxy'),
               coredns: nodeDir('coredns', versions.coredns, 'coredns'),
-              localPathProvisioner: nodeDir('local-path-provisioner', versions.localPathProvisioner, 'local-path-provisioner'),
               sandboxImage: refs.pause,
-              busyboxImage: refs.busybox,
               images: [
                 { ref: refs.pause, archive: nodeDir('node-images', versions.nodeImages, 'pause.tar') },
                 { ref: refs.busybox, archive: nodeDir('node-images', versions.nodeImages, 'busybox.tar') },

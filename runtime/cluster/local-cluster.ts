@@ -14,6 +14,7 @@ import { freePort, isPortFree } from './free-port.js';
 import { httpCall, type AdminTls } from './kube-http.js';
 import { EDGEMU_STAGE_FILE, fakeNode, renderKwokConfig } from './kwok-config.js';
 import { CLUSTER_DOMAIN, NODE_POOL_LABEL, nodeLayout } from './node-config.js';
+import { storageObjects } from './storage-objects.js';
 import { generatePki } from './pki.js';
 import { isAlive, isOurProcess, residentBytes, signalGroup } from './process-tree.js';
 import { decideNodes, simulatedNotice, type NodeDecision, type NodesRequest } from './node-preflight.js';
@@ -270,6 +271,12 @@ async function startAttempt(name: string, dir: string, binaries: ControlPlaneBin
       const r = await httpCall(`${server}/api/v1/nodes`, { method: 'POST', body: fakeNode(node, { tainted: real }), tls });
       if (r.status !== 201 && r.status !== 409) throw new ClusterError('CLUSTER_START_FAILED', `creating node ${node} failed: HTTP ${r.status} ${r.body.slice(0, 300)}`);
     }
+    // the default StorageClass (both pools): its objects, then the provisioner
+    for (const object of storageObjects({ volumesDir: nodeLayout(dir, name).volumesDir, helperImage: binaries.volumeHelperImage })) {
+      const r = await httpCall(`${server}${object.path}`, { method: 'POST', body: object.body, tls });
+      if (r.status !== 201 && r.status !== 409) throw new ClusterError('CLUSTER_START_FAILED', `creating ${object.path} failed: HTTP ${r.status} ${r.body.slice(0, 300)}`);
+    }
+    spawnOne('local-path-provisioner');
     await waitUntil(`node ${nodes.join(', ')} Ready`, async () => {
       for (const node of nodes) {
         const r = await httpCall(`${server}/api/v1/nodes/${node}`, { tls });

@@ -61,10 +61,10 @@ export function versionsFromEnv(env: NodeJS.ProcessEnv = process.env): ControlPl
 }
 
 /** A cache component: one build-binaries.sh invocation producing one version-keyed directory. */
-export type ComponentName = 'k8s' | 'etcd' | 'kwok' | 'kwok-stages' | NodeComponentName;
+export type ComponentName = 'k8s' | 'etcd' | 'kwok' | 'kwok-stages' | 'local-path-provisioner' | NodeComponentName;
 /** The real node's components (built only where a real node can run). */
-export type NodeComponentName = 'k8s-node' | 'coredns' | 'local-path-provisioner' | 'node-images';
-export const NODE_COMPONENTS: readonly NodeComponentName[] = ['node-images', 'coredns', 'local-path-provisioner', 'k8s-node'];
+export type NodeComponentName = 'k8s-node' | 'coredns' | 'node-images';
+export const NODE_COMPONENTS: readonly NodeComponentName[] = ['node-images', 'coredns', 'k8s-node'];
 
 /** The image references the node-images component writes (its build script gets them). */
 export const nodeImageRefs = (v: Pick<ControlPlaneVersions, 'nodeImages'>) => ({
@@ -99,6 +99,8 @@ export function componentSpecs(v: ControlPlaneVersions): ComponentSpec[] {
       files: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'],
       versionText: () => `Kubernetes ${v.kubernetes}`,
     },
+    // the default StorageClass's provisioner serves the simulated pool too
+    { component: 'local-path-provisioner', version: v.localPathProvisioner, files: ['local-path-provisioner'] },
   ];
 }
 
@@ -107,7 +109,6 @@ export function nodeComponentSpecs(v: ControlPlaneVersions): ComponentSpec[] {
   return [
     { component: 'node-images', version: v.nodeImages, files: ['pause.tar', 'busybox.tar'] },
     { component: 'coredns', version: v.coredns, files: ['coredns'], versionText: () => `CoreDNS-${v.coredns.replace(/^v/, '')}` },
-    { component: 'local-path-provisioner', version: v.localPathProvisioner, files: ['local-path-provisioner'] },
     { component: 'k8s-node', version: v.kubernetes, extra: v.kubernetesStaging, files: ['kubelet', 'kube-proxy'], versionText: () => `Kubernetes ${v.kubernetes}` },
   ];
 }
