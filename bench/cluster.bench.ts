@@ -1,5 +1,5 @@
 /**
- * Local cluster costs (issue 3 targets): warm `cluster up` < 20 s on 2 cores, idle RSS of the
+ * Local cluster costs (targets in docs/cluster.md "Performance"): warm `cluster up` < 20 s on 2 cores, idle RSS of the
  * control-plane processes < 1.5 GB. Measures, with binaries already built:
  * - binary verification (the warm-cache path of `.ci/run` and every `up`),
  * - `startLocalCluster` until a node is Ready and the default ServiceAccount exists (3 runs),

@@ -66,7 +66,7 @@ export interface CommandBinaries {
 
 /** Service ClusterIPs come from here (a Service gets one; nothing routes to it: fake nodes). */
 export const SERVICE_CIDR = '10.96.0.0/16';
-/** KWOK's pod IP pool; its default 10.0.0.0/24 is tiny (reference §4.2). */
+/** KWOK's pod IP pool; its default 10.0.0.0/24 is tiny (KWOK's `--cidr` flag, kwok.sigs.k8s.io). */
 export const POD_CIDR = '10.244.0.0/16';
 export const LOOPBACK = '127.0.0.1';
 
@@ -74,20 +74,20 @@ export const LOOPBACK = '127.0.0.1';
 const NO_CLIENT_THROTTLING = ['--kube-api-qps=5000', '--kube-api-burst=10000'] as const;
 
 /**
- * The command lines of the five processes, in start order (reference §3.6). Pure so the flags
+ * The command lines of the control plane's processes, in start order (docs/cluster.md "Safety"). Pure so the flags
  * are table-tested. Rules kept here:
- * - everything binds 127.0.0.1 only; ports are never the well-known defaults (§5 port races);
+ * - everything binds 127.0.0.1 only; ports are never the well-known defaults (docs/cluster.md "Safety");
  * - no `--advertise-address`: a loopback advertise address is rejected for the `kubernetes`
- *   Service endpoints since 1.21 (§3.3), the apiserver picks the default-route address;
+ *   Service endpoints (Kubernetes docs, kube-apiserver `--advertise-address`), the apiserver picks the default-route address;
  * - one CA and one admin cert (O=system:masters) serve as serving cert, client cert and SA key
- *   (kwokctl's scheme, §3.1);
- * - `--leader-elect=false` and high client QPS for the controllers (§3.4, §3.5).
+ *   (kwokctl's scheme);
+ * - `--leader-elect=false` and high client QPS for the controllers (Kubernetes docs, kube-controller-manager and kube-scheduler flags).
  */
 export function controlPlaneCommands(bin: CommandBinaries, paths: ClusterPaths, ports: ControlPlanePorts): ComponentCommand[] {
   const etcdClient = `http://${LOOPBACK}:${ports.etcdClient}`;
   const etcdPeer = `http://${LOOPBACK}:${ports.etcdPeer}`;
   // The flags the controller-manager and the scheduler share: the admin kubeconfig for API
-  // access and for delegated authn/authz, no leader election, a loopback health port (§3.4, §3.5).
+  // access and for delegated authn/authz, no leader election, a loopback health port.
   const apiClientArgs = (securePort: number): string[] => [
     `--kubeconfig=${paths.kubeconfig}`,
     `--authentication-kubeconfig=${paths.kubeconfig}`,
@@ -186,7 +186,7 @@ export function controlPlaneCommands(bin: CommandBinaries, paths: ClusterPaths, 
   ];
 }
 
-/** The kubeconfig every component and every client uses (admin cert, reference §3.1). */
+/** The kubeconfig every component and every client uses (the one admin certificate, see pki.ts). */
 export function renderKubeconfig(options: { server: string; caCert: string; clientCert: string; clientKey: string; contextName: string }): string {
   const { server, caCert, clientCert, clientKey, contextName } = options;
   return [
@@ -212,7 +212,7 @@ export function renderKubeconfig(options: { server: string; caCert: string; clie
   ].join('\n');
 }
 
-/** Patterns in a component's log that mean "my port was taken" (the race in reference §5). */
+/** Patterns in a component's log that mean "my port was taken" (docs/cluster.md "Safety"). */
 export function isPortInUseLog(log: string): boolean {
   return /address already in use|bind: address already in use|EADDRINUSE/i.test(log);
 }

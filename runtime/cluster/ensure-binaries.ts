@@ -49,7 +49,7 @@ export interface ControlPlaneBinaries {
   kubeControllerManager: string;
   kubeScheduler: string;
   kwok: string;
-  /** Upstream KWOK stage YAML files (reference §4.3), copied at build time. */
+  /** Upstream KWOK stage YAML files (sigs.k8s.io/kwok kustomize/stage), copied at build time. */
   kwokStageFiles: string[];
   versions: ControlPlaneVersions;
   cacheDir: string;

@@ -1,4 +1,4 @@
-// Public API of the cluster area (issue 3): binaries, local clusters, kind, kubeconfig helpers.
+// Public API of the cluster area (docs/cluster.md "Programmatic API"): binaries, local clusters, kind, kubeconfig helpers.
 export { ClusterError, type ClusterErrorCode } from './cluster-errors.js';
 export { CLUSTER_NAME_RULE, CLUSTER_NAME_HINT, isValidClusterName } from './cluster-name.js';
 export { cacheRoot, componentDir } from './cache-dir.js';

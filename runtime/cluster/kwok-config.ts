@@ -16,7 +16,7 @@ export const SIMULATE_MODES: readonly SimulateMode[] = ['crash-loop', 'crash-onc
 export const EDGEMU_STAGE_FILE = fileURLToPath(new URL('./stages/edgemu-simulate.yaml', import.meta.url));
 
 /**
- * The `--config` file for `kwok`: every Stage document (reference §4.3: v0.8.0 has no built-in
+ * The `--config` file for `kwok`: every Stage document (kwok.sigs.k8s.io "Stages": v0.8.0 has no built-in
  * stages and exits with "no stages found" without them). Options stay on the command line: a
  * KwokConfiguration document here would zero the defaults it does not set (an empty `options`
  * makes kwok exit with "node leases parallelism must be greater than 0").

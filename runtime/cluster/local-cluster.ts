@@ -66,7 +66,7 @@ export interface StartLocalClusterOptions {
   /** Human progress lines ("starting etcd", "apiserver ready after 6.1 s"). */
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
-  /** Readiness deadline per attempt; default 120 s (reference §5). */
+  /** Readiness deadline per attempt; default 120 s. */
   timeoutMs?: number;
   /** Port picker (tests inject a taken port to exercise the retry). */
   pickPort?: () => Promise<number>;
@@ -434,7 +434,7 @@ function killNow(processes: readonly ClusterProcess[]): void {
 /**
  * Stops processes tier by tier, clients before servers: the watchdog, then KWOK, scheduler and
  * controller-manager, then the apiserver, then etcd. Each tier gets SIGTERM to its process
- * groups, up to 10 s grace, then SIGKILL (reference §3.6). Order matters: an apiserver whose
+ * groups, up to 10 s grace, then SIGKILL (docs/cluster.md "Safety"). Order matters: an apiserver whose
  * etcd is already gone does not finish its graceful shutdown (measured: still alive after 15 s;
  * with etcd up it exits in ~1 s). Only processes still running the recorded binary are touched.
  */

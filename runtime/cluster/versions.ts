@@ -1,7 +1,7 @@
 import { ClusterError } from './cluster-errors.js';
 
 /**
- * The pinned control-plane versions (k8s-control-plane.md §0). The cache directory is keyed by
+ * The pinned control-plane versions (docs/cluster.md "Where things live"). The cache directory is keyed by
  * these, so changing one builds the new version next to the old one instead of overwriting it.
  */
 export interface ControlPlaneVersions {
@@ -114,7 +114,7 @@ export function nodeComponentSpecs(v: ControlPlaneVersions): ComponentSpec[] {
 }
 
 /**
- * Upstream KWOK stage files copied out of the module at build time (reference §4.3: v0.8.0 has
+ * Upstream KWOK stage files copied out of the module at build time (kwok.sigs.k8s.io "Stages": v0.8.0 has
  * no built-in stages; these are the "fast" set plus the chaos stage for failed pods).
  */
 export const KWOK_UPSTREAM_STAGE_FILES: readonly string[] = [

@@ -49,7 +49,7 @@ export interface TestNamespace {
 /**
  * Creates a uniquely named namespace `<prefix>-<random>` labelled `edgemu.io/test=true` and
  * waits until its `default` ServiceAccount exists: the ServiceAccount admission plugin rejects
- * pods in a namespace the controller-manager has not populated yet (reference §3.3).
+ * pods in a namespace the controller-manager has not populated yet (Kubernetes docs "Service Accounts", ServiceAccount admission).
  */
 export async function createTestNamespace(prefix: string, options: { timeoutMs?: number } = {}): Promise<TestNamespace> {
   const core = kubeConfig().makeApiClient(CoreV1Api);

@@ -21,7 +21,7 @@ const nameOption = () =>
 const jsonOption = () => new Option('--json', 'print machine-readable JSON on stdout');
 
 /**
- * `edgemu cluster up|down|status|kubeconfig` (issue 3): a Kubernetes to run modules on. The
+ * `edgemu cluster up|down|status|kubeconfig` (docs/cluster.md): a Kubernetes to run modules on. The
  * default provider is a local control plane with KWOK nodes (no container engine needed);
  * `--provider kind` drives the kind CLI. Heavy modules load inside the actions.
  */
