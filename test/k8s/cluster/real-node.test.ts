@@ -145,6 +145,46 @@ describe('the real node', () => {
   });
 });
 
+describe('volumes (the default StorageClass)', () => {
+  const pvc = (name: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } } } });
+  const podWith = (name: string, claim: string, command: string, extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      restartPolicy: 'Never',
+      containers: [{ name: 'main', image: IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c', command], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: claim } }],
+      ...extra,
+    },
+  });
+  const phase = async (name: string) => (await core().readNamespacedPod({ name, namespace })).status?.phase;
+
+  it('binds a PVC on the real node, and a file written in it survives the pod', async () => {
+    await applyJson(pvc('keep'));
+    await applyJson(podWith('writer', 'keep', 'echo kept-across-pods > /data/file && echo written'));
+    await eventually(async () => (await phase('writer')) === 'Succeeded', { timeoutMs: 90_000, what: 'writer Succeeded' });
+    expect((await core().readNamespacedPersistentVolumeClaim({ name: 'keep', namespace })).status?.phase).toBe('Bound');
+    await core().deleteNamespacedPod({ name: 'writer', namespace, gracePeriodSeconds: 0 });
+    await applyJson(podWith('reader', 'keep', 'cat /data/file'));
+    await eventually(async () => (await phase('reader')) === 'Succeeded', { timeoutMs: 60_000, what: 'reader Succeeded' });
+    expect((await kubectl('logs', 'reader')).trim()).toBe('kept-across-pods');
+  }, 180_000);
+
+  it('binds a PVC on the simulated pool too (its helper pods are completed there)', async () => {
+    await applyJson(pvc('sim'));
+    await applyJson(
+      podWith('sim-user', 'sim', 'true', {
+        nodeSelector: { 'edgemu.io/node-pool': 'simulated' },
+        tolerations: [{ key: 'edgemu.io/node-pool', operator: 'Equal', value: 'simulated', effect: 'NoSchedule' }],
+      }),
+    );
+    await eventually(async () => (await core().readNamespacedPersistentVolumeClaim({ name: 'sim', namespace })).status?.phase === 'Bound', { timeoutMs: 90_000, what: 'PVC sim Bound' });
+    const pod = await core().readNamespacedPod({ name: 'sim-user', namespace });
+    expect(pod.spec?.nodeName).not.toBe(nodeName);
+  }, 180_000);
+});
+
 describe.runIf(!globalReal)('a second cluster on the same machine', () => {
   it('is refused a second real node with a clear message, runs simulated pods instead, and disturbs nothing of the first', async () => {
     const { binaries } = await ensureBinaries({ node: true });
