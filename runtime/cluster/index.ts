@@ -22,3 +22,7 @@ export {
 export { SIMULATE_LABEL, EXIT_CODE_ANNOTATION, SIMULATE_MODES, type SimulateMode } from './kwok-config.js';
 export { loadKubeConfig, resolveKubeTarget, addKubeOptions, type KubeTarget } from './kube-config.js';
 export { freePort, isPortFree } from './free-port.js';
+export { readClusterNodeInfo, nodeInfoPath, type ClusterNodeInfo, type RealNodeInfo, type SimulatedNodeInfo } from './node-info.js';
+export { NODE_POOL_LABEL, SIMULATED_TAINT, CONTAINERD_NAMESPACE, type NodePool } from './node-config.js';
+export { teardownRealNode } from './real-node.js';
+export type { NodesRequest } from './node-preflight.js';
