@@ -124,8 +124,16 @@ describe('the real node', () => {
       return out.includes(clusterIP) ? out : undefined;
     }, { timeoutMs: 30_000, what: 'nslookup of the Service' });
     expect(lookup).toContain(clusterIP);
-    const body = await eventually(async () => (await kubectl('exec', name, '--', 'wget', '-qO-', '-T', '3', 'http://web/')).trim() || undefined, { timeoutMs: 30_000, what: 'wget http://web/' });
-    expect(body).toBe('hello-from-pod');
+    // short names resolve through the namespace's search domain (busybox's nslookup ignores the
+    // search list; glibc and Node.js resolvers use it)
+    expect(await kubectl('exec', name, '--', 'cat', '/etc/resolv.conf')).toMatch(new RegExp(`^search ${namespace}\\.svc\\.cluster\\.local svc\\.cluster\\.local cluster\\.local`, 'm'));
+    // another pod reaches the Service's ClusterIP (nc: busybox-static's wget crashes in glibc's
+    // static resolver)
+    await applyJson({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { containers: [{ name: 'main', image: IMAGE, imagePullPolicy: 'Never', command: ['sleep', '3600'] }] } });
+    await eventually(async () => (await core().readNamespacedPod({ name: 'client', namespace })).status?.phase === 'Running', { what: 'client Running' });
+    const body = await eventually(async () => (await kubectl('exec', 'client', '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${clusterIP} 80`)) || undefined, { timeoutMs: 30_000, what: `GET http://${clusterIP}/` });
+    expect(body).toMatch(/^HTTP\/1\.[01] 200/);
+    expect(body.trim().split('\n').at(-1)).toBe('hello-from-pod');
   });
 
   it('shows real restart counts, exit codes and the previous container log of a crash-looping container', async () => {
