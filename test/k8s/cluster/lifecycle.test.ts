@@ -111,7 +111,7 @@ describe('a local cluster’s lifecycle', () => {
 
     const result = await stopLocalCluster(state.dir);
     expect(result.found).toBe(true);
-    expect(result.stopped.map((p) => p.id).sort()).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok']);
+    expect(result.stopped.map((p) => p.id).sort()).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'local-path-provisioner']);
     expect(result.portsStillBound).toEqual([]);
     for (const p of state.processes) expect(isRunning(p.pid), `${p.id} pid ${p.pid}`).toBe(false);
     for (const port of Object.values(state.ports)) expect(await isPortFree(port), `port ${port}`).toBe(true);
