@@ -121,7 +121,7 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
         ctx.out(`${JSON.stringify({ elapsedMs: Date.now() - started, results, binaries }, null, 2)}\n`);
         return;
       }
-      for (const r of results) ctx.out(`${r.component.padEnd(12)} ${r.version.padEnd(8)} ${r.action.padEnd(9)} ${r.dir}\n`);
+      for (const r of results) ctx.out(`${r.component.padEnd(22)} ${r.version.padEnd(8)} ${r.action.padEnd(9)} ${r.dir}\n`);
       ctx.out(`cache: ${binaries.cacheDir} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
     });
 
