@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { ClusterError } from './cluster-errors.js';
@@ -224,6 +225,14 @@ export function teardownRealNode(hostRecordPath: string, options: { keepLockFor?
     rmSync(layout.runDir, { recursive: true, force: true });
   }
   if (options.keepLockFor !== record.clusterDir) releaseMachineLock(record.clusterDir);
+  // /run/edgemu and /var/lib/edgemu themselves, once no other cluster uses them
+  for (const parent of [dirname(layout.runDir), dirname(layout.dataDir)]) {
+    try {
+      rmdirSync(parent);
+    } catch {
+      // not empty (another cluster, or the lock) or already gone
+    }
+  }
   return { killed, mountsLeft, cgroupsLeft, nftRemoved, sysctlsRestored };
 }
 

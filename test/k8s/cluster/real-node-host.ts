@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { WATCHED_SYSCTLS, nodeLayout, type NodeLayout } from '../../../runtime/cluster/node-config.js';
 import { cgroupHierarchies, mountsUnder, nftTables, readSysctls } from '../../../runtime/cluster/node-host.js';
 
@@ -45,7 +45,8 @@ export function leftovers(clusterDir: string, name: string): { processes: string
     cgroups: cgroupHierarchies()
       .map((h) => join(h, layout.cgroupRoot))
       .filter((d) => existsSync(d)),
-    dirs: [layout.runDir, layout.dataDir].filter((d) => existsSync(d)),
+    // the parents too: nothing else on this machine uses them while the test runs
+    dirs: [layout.runDir, layout.dataDir, dirname(layout.runDir), dirname(layout.dataDir)].filter((d) => existsSync(d)),
   };
 }
 
