@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ensureBinaries } from '../../../runtime/cluster/ensure-binaries.js';
@@ -16,6 +17,7 @@ import { NOTHING_LEFT, hostSnapshot, leftovers, type HostSnapshot } from './real
 const run = promisify(execFile);
 const globalReal = inject('edgemuNodes') === 'real';
 const IMAGE = 'edgemu.local/busybox:v1';
+const BUILD_SCRIPT = fileURLToPath(new URL('../../../runtime/cluster/build-binaries.sh', import.meta.url));
 let root = '';
 let dir = '';
 let state: LocalClusterState | undefined;
@@ -108,6 +110,24 @@ describe('the real node', () => {
     expect(pod.spec?.nodeName).toBe(nodeName);
     expect(pod.status?.podIP).toMatch(/^10\.88\./);
   });
+
+  it('runs an image built in the test and imported through the node info (ctr, containerd socket)', async () => {
+    // a busybox-static image under a new reference, made by the same recipe as the node's images
+    const out = join(mkdtempSync(join(tmpdir(), 'edgemu-test-image-')), 'images');
+    await run('bash', [BUILD_SCRIPT, 'node-images', out, 'test'], { env: { ...process.env, BUSYBOX_IMAGE: 'edgemu.local/test-echo:1' }, timeout: 120_000 });
+    const info = readClusterNodeInfo(dirname(kubeconfig));
+    if (info?.nodes !== 'real') throw new Error(`expected a real node, node info says ${JSON.stringify(info)}`);
+    await run(info.ctr, ['--address', info.containerdAddress, '--namespace', info.containerdNamespace, 'images', 'import', join(out, 'busybox.tar')]);
+    rmSync(dirname(out), { recursive: true, force: true });
+    await applyJson({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'imported' },
+      spec: { containers: [{ name: 'main', image: 'edgemu.local/test-echo:1', imagePullPolicy: 'Never', command: ['sh', '-c', 'echo from-imported-image; sleep 3600'] }] },
+    });
+    await eventually(async () => (await core().readNamespacedPod({ name: 'imported', namespace })).status?.containerStatuses?.[0]?.ready === true, { timeoutMs: 60_000, what: 'imported Ready' });
+    expect(await kubectl('logs', 'imported')).toContain('from-imported-image');
+  }, 180_000);
 
   it('answers kubectl logs and kubectl exec', async () => {
     const name = await webPod();
