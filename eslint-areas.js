@@ -40,7 +40,7 @@ export const TEMPORARY_DEEP_IMPORTS = {
   'agent/kubernetes/kubernetes-environment.ts': ['manifest/k8s-name.ts', 'translate/labels.ts', 'translate/translate-deployment.ts'],
   'agent/up-cluster.ts': ['cluster/cluster-manager.ts'],
   'cli/commands/c2d.ts': ['service-api/cli-input.ts', 'service-api/service-client.ts'],
-  'cli/commands/cluster.ts': ['cluster/cluster-manager.ts', 'cluster/cluster-name.ts', 'cluster/ensure-binaries.ts'],
+  'cli/commands/cluster.ts': ['cluster/cluster-manager.ts', 'cluster/cluster-name.ts', 'cluster/ensure-binaries.ts', 'cluster/node-host.ts'],
   'cli/commands/deploy.ts': ['service-api/service-client.ts'],
   'cli/commands/methods.ts': ['service-api/cli-input.ts', 'service-api/service-client.ts'],
   'cli/commands/monitor.ts': ['service-api/format-telemetry.ts', 'service-api/service-client.ts'],

@@ -4,7 +4,7 @@ import type { ComponentName } from './versions.js';
 
 /**
  * Where built binaries live: outside the repo, shared by every checkout on the machine, keyed by
- * version (issue 3). `EDGEMU_CACHE_DIR` overrides the default `~/.cache/edgemu`.
+ * version (docs/cluster.md "Where things live"). `EDGEMU_CACHE_DIR` overrides the default `~/.cache/edgemu`.
  */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   const override = env.EDGEMU_CACHE_DIR;

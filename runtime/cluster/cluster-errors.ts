@@ -17,7 +17,8 @@ export type ClusterErrorCode =
   | 'KIND_UNAVAILABLE'
   | 'KIND_FAILED'
   | 'KUBECONFIG_INVALID'
-  | 'VERSION_INVALID';
+  | 'VERSION_INVALID'
+  | 'NODE_UNAVAILABLE';
 
 export class ClusterError extends EdgemuError {
   declare readonly code: ClusterErrorCode;

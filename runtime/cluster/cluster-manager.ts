@@ -5,6 +5,9 @@ import { ClusterError } from './cluster-errors.js';
 import type { EnsureBinariesOptions } from './ensure-binaries.js';
 import { execaRun, kindDown, kindIsRunning, kindUp, type KindClusterState, type Run } from './kind-provider.js';
 import { checkHealth, clusterDir, startLocalCluster, stopLocalCluster, type LocalClusterState } from './local-cluster.js';
+import { readClusterNodeInfo, type ClusterNodeInfo } from './node-info.js';
+import type { NodesRequest } from './node-preflight.js';
+import { realNodePodsRss } from './real-node.js';
 
 export type ProviderName = 'local' | 'kind';
 export const PROVIDERS: readonly ProviderName[] = ['local', 'kind'];
@@ -33,7 +36,16 @@ export interface ClusterCommonOptions {
  * Local clusters keep running in the background after this returns.
  */
 export async function clusterUp(
-  options: ClusterCommonOptions & { provider: ProviderName; signal?: AbortSignal; onProgress?: (m: string) => void; ensure?: EnsureBinariesOptions; timeoutMs?: number; ownerPid?: number },
+  options: ClusterCommonOptions & {
+    provider: ProviderName;
+    signal?: AbortSignal;
+    onProgress?: (m: string) => void;
+    ensure?: EnsureBinariesOptions;
+    timeoutMs?: number;
+    ownerPid?: number;
+    /** Local provider: `auto` (default) real node where possible, `real`, or `simulated`. */
+    nodes?: NodesRequest;
+  },
 ): Promise<{ summary: ClusterSummary; started: boolean; elapsedMs: number }> {
   const dir = clusterDir(options.stateDir, options.name);
   const recorded = await readAnyState(dir);
@@ -55,6 +67,7 @@ export async function clusterUp(
     ...(options.ensure ? { ensure: options.ensure } : {}),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.ownerPid === undefined ? {} : { ownerPid: options.ownerPid }),
+    nodePool: options.nodes ?? 'auto',
   });
   return { summary: summarize(result.state), started: result.started, elapsedMs: result.elapsedMs };
 }
@@ -79,8 +92,12 @@ export interface ClusterStatusReport {
   problems: string[];
   summary?: ClusterSummary;
   processes?: { id: string; pid: number; running: boolean; rssBytes?: number }[];
-  /** Sum of the control-plane processes' resident memory (local provider). */
+  /** Sum of the cluster's processes' resident memory (local provider), pods and shims included. */
   totalRssBytes?: number;
+  /** Local provider: real node or simulated pods, and the node info contract. */
+  nodes?: ClusterNodeInfo;
+  /** Resident memory of the real node's containers and shims. */
+  podsRssBytes?: number;
 }
 
 /** `edgemu cluster status`. */
@@ -94,8 +111,20 @@ export async function clusterStatus(options: ClusterCommonOptions): Promise<Clus
   }
   const health = await checkHealth(state);
   const processes = health.processes.map((p) => ({ id: p.id, pid: p.pid, running: p.running, ...(p.rssBytes === undefined ? {} : { rssBytes: p.rssBytes }) }));
-  const totalRssBytes = processes.filter((p) => p.id !== 'watchdog').reduce((sum, p) => sum + (p.rssBytes ?? 0), 0);
-  return { name: options.name, exists: true, running: health.healthy, problems: health.problems, summary: summarize(state), processes, totalRssBytes };
+  const nodes = readClusterNodeInfo(dir);
+  const podsRssBytes = nodes?.nodes === 'real' && state.hostRecord !== undefined ? realNodePodsRss(state.hostRecord) : undefined;
+  const totalRssBytes = processes.filter((p) => p.id !== 'watchdog').reduce((sum, p) => sum + (p.rssBytes ?? 0), 0) + (podsRssBytes ?? 0);
+  return {
+    name: options.name,
+    exists: true,
+    running: health.healthy,
+    problems: health.problems,
+    summary: summarize(state),
+    processes,
+    totalRssBytes,
+    ...(nodes === undefined ? {} : { nodes }),
+    ...(podsRssBytes === undefined ? {} : { podsRssBytes }),
+  };
 }
 
 /** `edgemu cluster kubeconfig`: the kubeconfig path of a recorded cluster. */

@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { NODE_POOL_LABEL } from './node-config.js';
+import { provisionerArgs } from './storage-objects.js';
 
 /** Ports one local cluster binds, all on 127.0.0.1 and all chosen free at start. */
 export interface ControlPlanePorts {
@@ -40,7 +42,9 @@ export function clusterPaths(dir: string): ClusterPaths {
   };
 }
 
-export type ComponentId = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
+export type ComponentId = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'local-path-provisioner' | NodeComponentId;
+/** Processes of the real node (runtime/cluster/real-node.ts). */
+export type NodeComponentId = 'containerd' | 'kubelet' | 'kube-proxy' | 'coredns';
 
 /** One process of the control plane: how to start it. */
 export interface ComponentCommand {
@@ -55,11 +59,14 @@ export interface CommandBinaries {
   kubeControllerManager: string;
   kubeScheduler: string;
   kwok: string;
+  localPathProvisioner: string;
+  /** The image the provisioner's helper pods run. */
+  volumeHelperImage: string;
 }
 
 /** Service ClusterIPs come from here (a Service gets one; nothing routes to it: fake nodes). */
 export const SERVICE_CIDR = '10.96.0.0/16';
-/** KWOK's pod IP pool; its default 10.0.0.0/24 is tiny (reference §4.2). */
+/** KWOK's pod IP pool; its default 10.0.0.0/24 is tiny (KWOK's `--cidr` flag, kwok.sigs.k8s.io). */
 export const POD_CIDR = '10.244.0.0/16';
 export const LOOPBACK = '127.0.0.1';
 
@@ -67,20 +74,20 @@ export const LOOPBACK = '127.0.0.1';
 const NO_CLIENT_THROTTLING = ['--kube-api-qps=5000', '--kube-api-burst=10000'] as const;
 
 /**
- * The command lines of the five processes, in start order (reference §3.6). Pure so the flags
+ * The command lines of the control plane's processes, in start order (docs/cluster.md "Safety"). Pure so the flags
  * are table-tested. Rules kept here:
- * - everything binds 127.0.0.1 only; ports are never the well-known defaults (§5 port races);
+ * - everything binds 127.0.0.1 only; ports are never the well-known defaults (docs/cluster.md "Safety");
  * - no `--advertise-address`: a loopback advertise address is rejected for the `kubernetes`
- *   Service endpoints since 1.21 (§3.3), the apiserver picks the default-route address;
+ *   Service endpoints (Kubernetes docs, kube-apiserver `--advertise-address`), the apiserver picks the default-route address;
  * - one CA and one admin cert (O=system:masters) serve as serving cert, client cert and SA key
- *   (kwokctl's scheme, §3.1);
- * - `--leader-elect=false` and high client QPS for the controllers (§3.4, §3.5).
+ *   (kwokctl's scheme);
+ * - `--leader-elect=false` and high client QPS for the controllers (Kubernetes docs, kube-controller-manager and kube-scheduler flags).
  */
 export function controlPlaneCommands(bin: CommandBinaries, paths: ClusterPaths, ports: ControlPlanePorts): ComponentCommand[] {
   const etcdClient = `http://${LOOPBACK}:${ports.etcdClient}`;
   const etcdPeer = `http://${LOOPBACK}:${ports.etcdPeer}`;
   // The flags the controller-manager and the scheduler share: the admin kubeconfig for API
-  // access and for delegated authn/authz, no leader election, a loopback health port (§3.4, §3.5).
+  // access and for delegated authn/authz, no leader election, a loopback health port.
   const apiClientArgs = (securePort: number): string[] => [
     `--kubeconfig=${paths.kubeconfig}`,
     `--authentication-kubeconfig=${paths.kubeconfig}`,
@@ -126,6 +133,11 @@ export function controlPlaneCommands(bin: CommandBinaries, paths: ClusterPaths, 
         `--service-cluster-ip-range=${SERVICE_CIDR}`,
         '--authorization-mode=RBAC',
         '--allow-privileged=true',
+        // logs/exec/port-forward reach the real node's kubelet at its InternalIP (the pod bridge
+        // address), never through a DNS lookup of the node name, with a client cert it trusts
+        '--kubelet-preferred-address-types=InternalIP,Hostname',
+        `--kubelet-client-certificate=${paths.adminCert}`,
+        `--kubelet-client-key=${paths.adminKey}`,
         // kwokctl --disable-qps-limits: a test cluster should never throttle its own clients
         '--enable-priority-and-fairness=false',
         '--max-requests-inflight=0',
@@ -154,13 +166,27 @@ export function controlPlaneCommands(bin: CommandBinaries, paths: ClusterPaths, 
     {
       id: 'kwok',
       binary: bin.kwok,
-      // no --server-address/--node-port: KWOK then opens no listener at all (§4.2)
-      args: [`--kubeconfig=${paths.kubeconfig}`, `--config=${paths.kwokConfig}`, '--manage-all-nodes=true', '--node-lease-duration-seconds=40', `--cidr=${POD_CIDR}`, `--node-ip=${LOOPBACK}`],
+      // no --server-address/--node-port: KWOK then opens no listener at all; it manages only the
+      // simulated pool, never the real node (kwok.sigs.k8s.io docs "kwok" command flags)
+      args: [
+        `--kubeconfig=${paths.kubeconfig}`,
+        `--config=${paths.kwokConfig}`,
+        '--manage-all-nodes=false',
+        `--manage-nodes-with-label-selector=${NODE_POOL_LABEL}=simulated`,
+        '--node-lease-duration-seconds=40',
+        `--cidr=${POD_CIDR}`,
+        `--node-ip=${LOOPBACK}`,
+      ],
+    },
+    {
+      id: 'local-path-provisioner',
+      binary: bin.localPathProvisioner,
+      args: provisionerArgs({ kubeconfig: paths.kubeconfig, helperImage: bin.volumeHelperImage }),
     },
   ];
 }
 
-/** The kubeconfig every component and every client uses (admin cert, reference §3.1). */
+/** The kubeconfig every component and every client uses (the one admin certificate, see pki.ts). */
 export function renderKubeconfig(options: { server: string; caCert: string; clientCert: string; clientKey: string; contextName: string }): string {
   const { server, caCert, clientCert, clientKey, contextName } = options;
   return [
@@ -186,7 +212,7 @@ export function renderKubeconfig(options: { server: string; caCert: string; clie
   ].join('\n');
 }
 
-/** Patterns in a component's log that mean "my port was taken" (the race in reference §5). */
+/** Patterns in a component's log that mean "my port was taken" (docs/cluster.md "Safety"). */
 export function isPortInUseLog(log: string): boolean {
   return /address already in use|bind: address already in use|EADDRINUSE/i.test(log);
 }

@@ -8,7 +8,8 @@ import { ClusterError } from './cluster-errors.js';
 import { acquireLock } from './dir-lock.js';
 import { signalGroup } from './process-tree.js';
 import { cacheRoot, componentDir } from './cache-dir.js';
-import { componentSpecs, versionsFromEnv, type ComponentName, type ComponentSpec, type ControlPlaneVersions } from './versions.js';
+import type { NodeBinaries } from './real-node.js';
+import { componentSpecs, nodeComponentSpecs, nodeImageRefs, versionsFromEnv, type ComponentName, type ComponentSpec, type ControlPlaneVersions } from './versions.js';
 
 /** One line of build or verification progress, for the CLI to print (builds take minutes). */
 export interface BinaryProgress {
@@ -23,8 +24,10 @@ export interface EnsureBinariesOptions {
   /** Cache root; default `cacheRoot()` (EDGEMU_CACHE_DIR or ~/.cache/edgemu). */
   cacheDir?: string;
   versions?: ControlPlaneVersions;
-  /** Only these components (default: all). */
+  /** Only these components (default: all of the control plane, plus the node's with `node`). */
   components?: readonly ComponentName[];
+  /** Also the real node's components (kubelet, kube-proxy, CoreDNS, the provisioner, the images). */
+  node?: boolean;
   /** false: never build; a missing or corrupt binary is an error instead. Default true. */
   build?: boolean;
   /**
@@ -46,10 +49,16 @@ export interface ControlPlaneBinaries {
   kubeControllerManager: string;
   kubeScheduler: string;
   kwok: string;
-  /** Upstream KWOK stage YAML files (reference §4.3), copied at build time. */
+  /** Upstream KWOK stage YAML files (sigs.k8s.io/kwok kustomize/stage), copied at build time. */
   kwokStageFiles: string[];
   versions: ControlPlaneVersions;
   cacheDir: string;
+  /** rancher's local-path-provisioner (the default StorageClass, both pools). */
+  localPathProvisioner: string;
+  /** The image its helper pods run (made by node-images; only the real node runs them). */
+  volumeHelperImage: string;
+  /** Present when the node's components were ensured (`node: true`). */
+  node?: NodeBinaries;
 }
 
 /** Per-component outcome, for progress output and the benchmark. */
@@ -83,10 +92,13 @@ export async function ensureBinaries(options: EnsureBinariesOptions = {}): Promi
   const versions = options.versions ?? versionsFromEnv();
   const wanted = options.components;
   const results: EnsureResult[] = [];
-  for (const spec of componentSpecs(versions)) {
+  const specs = [...componentSpecs(versions), ...(options.node === true ? nodeComponentSpecs(versions) : [])];
+  for (const spec of specs) {
     if (wanted && !wanted.includes(spec.component)) continue;
     results.push(await ensureComponent(root, spec, options));
   }
+  const nodeDir = (c: ComponentName, v: string, file: string) => join(componentDir(root, c, v), file);
+  const refs = nodeImageRefs(versions);
   const k8s = componentDir(root, 'k8s', versions.kubernetes);
   const stagesDir = componentDir(root, 'kwok-stages', versions.kwok);
   const stageSpec = componentSpecs(versions).find((s) => s.component === 'kwok-stages')!;
@@ -100,6 +112,22 @@ export async function ensureBinaries(options: EnsureBinariesOptions = {}): Promi
       kwokStageFiles: stageSpec.files.map((f) => join(stagesDir, f)),
       versions,
       cacheDir: root,
+      localPathProvisioner: nodeDir('local-path-provisioner', versions.localPathProvisioner, 'local-path-provisioner'),
+      volumeHelperImage: refs.busybox,
+      ...(options.node === true
+        ? {
+            node: {
+              kubelet: nodeDir('k8s-node', versions.kubernetes, 'kubelet'),
+              kubeProxy: nodeDir('k8s-node', versions.kubernetes, 'kube-proxy'),
+              coredns: nodeDir('coredns', versions.coredns, 'coredns'),
+              sandboxImage: refs.pause,
+              images: [
+                { ref: refs.pause, archive: nodeDir('node-images', versions.nodeImages, 'pause.tar') },
+                { ref: refs.busybox, archive: nodeDir('node-images', versions.nodeImages, 'busybox.tar') },
+              ],
+            },
+          }
+        : {}),
     },
     results,
   };

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 
 /**
  * Asks the kernel for a free port on 127.0.0.1 (bind to port 0, read it, close). The port can be
- * taken again before the child binds it; callers retry on "address already in use" (reference §5).
+ * taken again before the child binds it; callers retry on "address already in use" (docs/cluster.md "Safety").
  */
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {

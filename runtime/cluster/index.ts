@@ -1,4 +1,4 @@
-// Public API of the cluster area (issue 3): binaries, local clusters, kind, kubeconfig helpers.
+// Public API of the cluster area (docs/cluster.md "Programmatic API"): binaries, local clusters, kind, kubeconfig helpers.
 export { ClusterError, type ClusterErrorCode } from './cluster-errors.js';
 export { CLUSTER_NAME_RULE, CLUSTER_NAME_HINT, isValidClusterName } from './cluster-name.js';
 export { cacheRoot, componentDir } from './cache-dir.js';
@@ -22,3 +22,7 @@ export {
 export { SIMULATE_LABEL, EXIT_CODE_ANNOTATION, SIMULATE_MODES, type SimulateMode } from './kwok-config.js';
 export { loadKubeConfig, resolveKubeTarget, addKubeOptions, type KubeTarget } from './kube-config.js';
 export { freePort, isPortFree } from './free-port.js';
+export { readClusterNodeInfo, nodeInfoPath, type ClusterNodeInfo, type RealNodeInfo, type SimulatedNodeInfo } from './node-info.js';
+export { NODE_POOL_LABEL, SIMULATED_TAINT, CONTAINERD_NAMESPACE, type NodePool } from './node-config.js';
+export { teardownRealNode } from './real-node.js';
+export type { NodesRequest } from './node-preflight.js';

@@ -15,7 +15,7 @@ export interface KubeTarget {
 }
 
 /**
- * Loads a client-node KubeConfig for any existing cluster (issue 3: every Kubernetes-using
+ * Loads a client-node KubeConfig for any existing cluster (docs/cluster.md: every Kubernetes-using
  * command accepts `--kubeconfig`/`--context`). A missing file or an unknown context is a clear
  * `KUBECONFIG_INVALID` error instead of client-node's later connection failure to localhost.
  */

@@ -16,7 +16,7 @@ export interface HttpResult {
 /**
  * One small HTTP(S) request with a short timeout, used for readiness probes and the node
  * bootstrap while the cluster starts. Probes go with the admin cert: anonymous `/readyz` gets
- * 403 until the RBAC bootstrap finishes (reference §3.3).
+ * 403 until the RBAC bootstrap finishes (Kubernetes docs "Using RBAC Authorization", default roles).
  */
 export function httpCall(url: string, options: { method?: string; body?: unknown; tls?: AdminTls; insecure?: boolean; timeoutMs?: number } = {}): Promise<HttpResult> {
   const target = new URL(url);

@@ -1,3 +1,5 @@
+// Over ~400 lines: the start/stop sequence of one local cluster (control plane, simulated pool,
+// real node) reads best in one place; the real node's own steps live in real-node.ts.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -11,8 +13,15 @@ import { CLUSTER_NAME_HINT, isValidClusterName } from './cluster-name.js';
 import { freePort, isPortFree } from './free-port.js';
 import { httpCall, type AdminTls } from './kube-http.js';
 import { EDGEMU_STAGE_FILE, fakeNode, renderKwokConfig } from './kwok-config.js';
+import { CLUSTER_DOMAIN, NODE_POOL_LABEL, nodeLayout } from './node-config.js';
+import { storageObjects } from './storage-objects.js';
 import { generatePki } from './pki.js';
 import { isAlive, isOurProcess, residentBytes, signalGroup } from './process-tree.js';
+import { decideNodes, simulatedNotice, type NodeDecision, type NodesRequest } from './node-preflight.js';
+import { hostFacts, installPackages } from './node-host.js';
+import { writeClusterNodeInfo, type ClusterNodeInfo } from './node-info.js';
+import { startRealNode, teardownCommand, teardownRealNode } from './real-node.js';
+import { NODE_COMPONENTS } from './versions.js';
 
 export const DEFAULT_CLUSTER_NAME = 'edgemu';
 
@@ -36,6 +45,10 @@ export interface LocalClusterState {
   ports: ControlPlanePorts;
   processes: ClusterProcess[];
   nodes: string[];
+  /** Whether pods really run (a kubelet node) or are simulated (KWOK only). */
+  nodeMode?: 'real' | 'simulated';
+  /** The real node's host record (what teardown undoes), when nodeMode is real. */
+  hostRecord?: string;
   startedAt: string;
   versions: ControlPlaneBinaries['versions'];
 }
@@ -53,7 +66,7 @@ export interface StartLocalClusterOptions {
   /** Human progress lines ("starting etcd", "apiserver ready after 6.1 s"). */
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
-  /** Readiness deadline per attempt; default 120 s (reference §5). */
+  /** Readiness deadline per attempt; default 120 s. */
   timeoutMs?: number;
   /** Port picker (tests inject a taken port to exercise the retry). */
   pickPort?: () => Promise<number>;
@@ -61,6 +74,13 @@ export interface StartLocalClusterOptions {
   maxAttempts?: number;
   /** Number of fake KWOK nodes. Default 1. */
   nodes?: number;
+  /**
+   * `auto`: a real node (kubelet + containerd) where the host can run one, otherwise simulated
+   * pods with a notice saying why; `real`: refuse instead of falling back; `simulated` (the
+   * default here; `edgemu cluster up` and `edgemu up` default to `auto`): KWOK only, the host is
+   * left alone.
+   */
+  nodePool?: NodesRequest;
   /**
    * Stop the cluster when this process exits, however it exits (even SIGKILL): a tiny detached
    * watchdog polls the pid. Used by the test global setup and foreground commands.
@@ -112,17 +132,24 @@ export async function startLocalCluster(options: StartLocalClusterOptions = {}):
       }
       progress(`cluster "${name}" is not healthy (${health.problems.join('; ')}); restarting it`);
       await stopProcesses(existing.processes, options.logger);
+      if (existing.hostRecord !== undefined) teardownRealNode(existing.hostRecord);
     }
     await assertOwnDirectory(dir);
     await rm(dir, { recursive: true, force: true });
 
-    const binaries = options.binaries ?? (await ensureBinaries({ ...options.ensure, ...(options.signal ? { signal: options.signal } : {}) })).binaries;
+    const decision = await decideNodePool(dir, options, progress);
+    const signalOpt = options.signal ? { signal: options.signal } : {};
+    let binaries = options.binaries ?? (await ensureBinaries({ ...options.ensure, ...signalOpt, node: decision.nodes === 'real' })).binaries;
+    if (decision.nodes === 'real' && binaries.node === undefined) {
+      const node = (await ensureBinaries({ ...options.ensure, ...signalOpt, versions: binaries.versions, cacheDir: binaries.cacheDir, components: NODE_COMPONENTS, node: true })).binaries.node;
+      binaries = { ...binaries, ...(node ? { node } : {}) };
+    }
     const maxAttempts = options.maxAttempts ?? 3;
     const paths = clusterPaths(dir);
     for (let attempt = 1; ; attempt++) {
       try {
         if (attempt === 1) await generatePki({ caCert: paths.caCert, caKey: paths.caKey, adminCert: paths.adminCert, adminKey: paths.adminKey });
-        const state = await startAttempt(name, dir, binaries, options, progress);
+        const state = await startAttempt(name, dir, binaries, options, progress, decision);
         return { state, started: true, elapsedMs: Date.now() - started };
       } catch (error) {
         const retry = error instanceof PortRace && attempt < maxAttempts;
@@ -143,7 +170,28 @@ export async function startLocalCluster(options: StartLocalClusterOptions = {}):
 }
 
 /** What a cluster directory may contain; anything else means the directory is not ours to delete. */
-const OWN_ENTRIES = new Set(['kubeconfig', 'cluster.json', 'pki', 'etcd-data', 'apiserver', 'kwok.yaml', 'logs']);
+const OWN_ENTRIES = new Set(['kubeconfig', 'cluster.json', 'pki', 'etcd-data', 'apiserver', 'kwok.yaml', 'logs', 'node', 'node-info.json']);
+
+/**
+ * Real node or simulated pods (docs/cluster.md "--nodes"): decides from the host's facts,
+ * installs missing Debian packages when it may, says once why pods are simulated.
+ */
+async function decideNodePool(dir: string, options: StartLocalClusterOptions, progress: (m: string) => void): Promise<NodeDecision> {
+  const request = options.nodePool ?? 'simulated';
+  const facts = request === 'simulated' ? { platform: process.platform, uid: undefined, missing: [], aptGet: false } : hostFacts();
+  if (facts.otherRealNode?.dir === dir) delete facts.otherRealNode;
+  const decision = decideNodes(request, facts);
+  if (decision.nodes === 'simulated') {
+    if (decision.refuse) throw new ClusterError('NODE_UNAVAILABLE', `--nodes real: ${decision.reason}${decision.fix === undefined ? '' : `; ${decision.fix}`}`);
+    if (request === 'auto') progress(simulatedNotice(decision));
+    return decision;
+  }
+  if (decision.install.length > 0) {
+    progress(`real node: installing the Debian packages ${decision.install.join(', ')}`);
+    await installPackages(decision.install, (line) => progress(`[apt] ${line}`), options.signal);
+  }
+  return decision;
+}
 
 async function assertOwnDirectory(dir: string): Promise<void> {
   const entries = await readdir(dir).catch(() => [] as string[]);
@@ -163,7 +211,7 @@ class PortRace extends Error {
   }
 }
 
-async function startAttempt(name: string, dir: string, binaries: ControlPlaneBinaries, options: StartLocalClusterOptions, progress: (m: string) => void): Promise<LocalClusterState> {
+async function startAttempt(name: string, dir: string, binaries: ControlPlaneBinaries, options: StartLocalClusterOptions, progress: (m: string) => void, decision: NodeDecision): Promise<LocalClusterState> {
   const paths = clusterPaths(dir);
   const pick = options.pickPort ?? (() => freePort());
   const ports = await pickDistinctPorts(pick);
@@ -188,8 +236,13 @@ async function startAttempt(name: string, dir: string, binaries: ControlPlaneBin
 
   const commands = new Map(controlPlaneCommands(binaries, paths, ports).map((c) => [c.id, c] as const));
   const running: ClusterProcess[] = [];
+  const real = decision.nodes === 'real' && binaries.node !== undefined;
+  const hostRecord = real ? nodeLayout(dir, name).hostRecord : undefined;
   // Ctrl-C (or the process exiting) while starting must not leave children behind
-  const onExit = () => killNow(running);
+  const onExit = () => {
+    killNow(running);
+    if (hostRecord !== undefined) teardownRealNode(hostRecord);
+  };
   process.once('exit', onExit);
   const waitUntil = (what: string, probe: () => Promise<boolean>) => waitFor(what, probe, { deadline, signal, running, paths, timeoutMs });
   try {
@@ -215,9 +268,15 @@ async function startAttempt(name: string, dir: string, binaries: ControlPlaneBin
     spawnOne('kwok');
     const nodes = Array.from({ length: options.nodes ?? 1 }, (_, i) => `kwok-node-${i}`);
     for (const node of nodes) {
-      const r = await httpCall(`${server}/api/v1/nodes`, { method: 'POST', body: fakeNode(node), tls });
+      const r = await httpCall(`${server}/api/v1/nodes`, { method: 'POST', body: fakeNode(node, { tainted: real }), tls });
       if (r.status !== 201 && r.status !== 409) throw new ClusterError('CLUSTER_START_FAILED', `creating node ${node} failed: HTTP ${r.status} ${r.body.slice(0, 300)}`);
     }
+    // the default StorageClass (both pools): its objects, then the provisioner
+    for (const object of storageObjects({ volumesDir: nodeLayout(dir, name).volumesDir, helperImage: binaries.volumeHelperImage })) {
+      const r = await httpCall(`${server}${object.path}`, { method: 'POST', body: object.body, tls });
+      if (r.status !== 201 && r.status !== 409) throw new ClusterError('CLUSTER_START_FAILED', `creating ${object.path} failed: HTTP ${r.status} ${r.body.slice(0, 300)}`);
+    }
+    spawnOne('local-path-provisioner');
     await waitUntil(`node ${nodes.join(', ')} Ready`, async () => {
       for (const node of nodes) {
         const r = await httpCall(`${server}/api/v1/nodes/${node}`, { tls });
@@ -227,9 +286,38 @@ async function startAttempt(name: string, dir: string, binaries: ControlPlaneBin
       }
       return true;
     });
+    let nodeInfo: ClusterNodeInfo = {
+      nodes: 'simulated',
+      reason: decision.nodes === 'simulated' ? decision.reason : 'no node binaries',
+      ...(decision.nodes === 'simulated' && decision.fix !== undefined ? { fix: decision.fix } : {}),
+      simulatedNodes: nodes,
+      poolLabel: NODE_POOL_LABEL,
+      clusterDomain: CLUSTER_DOMAIN,
+    };
+    if (real && binaries.node !== undefined) {
+      const nodePorts = { kubelet: await pick(), kubeletHealthz: await pick(), kubeProxyHealthz: await pick(), kubeProxyMetrics: await pick() };
+      const { info } = await startRealNode({
+        clusterDir: dir,
+        name,
+        kubeconfig: paths.kubeconfig,
+        context,
+        caCert: paths.caCert,
+        binaries: binaries.node,
+        ports: nodePorts,
+        spawn: (command) => {
+          const p = spawnDetached(command, join(paths.logs, `${command.id}.log`));
+          running.push(p);
+          return p;
+        },
+        waitUntil: (what, probe) => waitUntil(what, async () => probe()),
+        progress,
+        api: (path) => httpCall(`${server}${path}`, { tls }),
+      });
+      nodeInfo = { ...info, simulatedNodes: nodes };
+    }
     await waitUntil('default ServiceAccount', async () => (await httpCall(`${server}/api/v1/namespaces/default/serviceaccounts/default`, { tls })).status === 200);
     await waitUntil('kube-scheduler /healthz', async () => (await httpCall(`https://127.0.0.1:${ports.scheduler}/healthz`, { insecure: true })).status === 200);
-    if (options.ownerPid !== undefined) running.push(spawnWatchdog(options.ownerPid, running, dir));
+    if (options.ownerPid !== undefined) running.push(spawnWatchdog(options.ownerPid, running, dir, hostRecord));
     const state: LocalClusterState = {
       name,
       provider: 'local',
@@ -239,15 +327,19 @@ async function startAttempt(name: string, dir: string, binaries: ControlPlaneBin
       server,
       ports,
       processes: running,
-      nodes,
+      nodes: real ? [...nodes, nodeInfo.nodes === 'real' ? nodeInfo.realNode : ''] : nodes,
+      nodeMode: nodeInfo.nodes,
+      ...(hostRecord === undefined ? {} : { hostRecord }),
       startedAt: new Date().toISOString(),
       versions: binaries.versions,
     };
+    await writeClusterNodeInfo(dir, nodeInfo);
     await writeFile(paths.state, `${JSON.stringify(state, null, 2)}\n`);
     progress(`cluster "${name}" ready after ${since()}: ${server}, kubeconfig ${paths.kubeconfig}`);
     return state;
   } catch (error) {
     await stopProcesses(running, options.logger);
+    if (hostRecord !== undefined) teardownRealNode(hostRecord);
     throw error;
   } finally {
     process.removeListener('exit', onExit);
@@ -285,9 +377,12 @@ function spawnDetached(command: ComponentCommand, logPath: string): ClusterProce
 }
 
 /** A detached shell that stops the cluster's process groups once `ownerPid` is gone. */
-function spawnWatchdog(ownerPid: number, processes: readonly ClusterProcess[], dir: string): ClusterProcess {
+function spawnWatchdog(ownerPid: number, processes: readonly ClusterProcess[], dir: string, hostRecord: string | undefined): ClusterProcess {
   const groups = processes.map((p) => `-${p.pid}`).join(' ');
-  const script = `while kill -0 ${ownerPid} 2>/dev/null; do sleep 1; done; kill -TERM ${groups} 2>/dev/null; sleep 5; kill -KILL ${groups} 2>/dev/null; rm -rf '${dir.replaceAll("'", "'\\''")}'`;
+  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  // the real node's containers, mounts, bridge, tables, cgroups and sysctls need more than kill
+  const teardown = hostRecord === undefined ? '' : `${teardownCommand(hostRecord).map(quote).join(' ')} >/dev/null 2>&1; `;
+  const script = `while kill -0 ${ownerPid} 2>/dev/null; do sleep 1; done; kill -TERM ${groups} 2>/dev/null; sleep 5; kill -KILL ${groups} 2>/dev/null; ${teardown}rm -rf ${quote(dir)}`;
   const child = spawn('/bin/sh', ['-c', script], { detached: true, stdio: 'ignore' });
   child.on('error', () => undefined);
   child.unref();
@@ -339,7 +434,7 @@ function killNow(processes: readonly ClusterProcess[]): void {
 /**
  * Stops processes tier by tier, clients before servers: the watchdog, then KWOK, scheduler and
  * controller-manager, then the apiserver, then etcd. Each tier gets SIGTERM to its process
- * groups, up to 10 s grace, then SIGKILL (reference §3.6). Order matters: an apiserver whose
+ * groups, up to 10 s grace, then SIGKILL (docs/cluster.md "Safety"). Order matters: an apiserver whose
  * etcd is already gone does not finish its graceful shutdown (measured: still alive after 15 s;
  * with etcd up it exits in ~1 s). Only processes still running the recorded binary are touched.
  */
@@ -437,6 +532,7 @@ export async function stopLocalCluster(dir: string, options: { logger?: Logger }
     process.once('exit', onExit);
     try {
       await stopProcesses(state.processes, options.logger);
+      if (state.hostRecord !== undefined) teardownRealNode(state.hostRecord);
     } finally {
       process.off('SIGINT', hurry);
       process.off('SIGTERM', hurry);
@@ -466,6 +562,7 @@ export function killLocalClusterSync(dir: string): void {
   try {
     const state = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as LocalClusterState;
     killNow(state.processes);
+    if (state.hostRecord !== undefined) teardownRealNode(state.hostRecord);
   } catch {
     // nothing recorded
   }

@@ -12,7 +12,7 @@ export interface PkiPaths {
 
 /**
  * One CA and one admin certificate (CN edgemu-admin, O system:masters) with serverAuth and
- * clientAuth and loopback SANs: kwokctl's single-cert scheme (reference §3.1). The apiserver
+ * clientAuth and loopback SANs: kwokctl's single-cert scheme (sigs.k8s.io/kwok, kwokctl). The apiserver
  * serves it, every component and client presents it, and its key signs service-account tokens.
  */
 export async function generatePki(paths: PkiPaths, options: { days?: number } = {}): Promise<void> {

@@ -1,7 +1,7 @@
 import { ClusterError } from './cluster-errors.js';
 
 /**
- * The pinned control-plane versions (k8s-control-plane.md §0). The cache directory is keyed by
+ * The pinned control-plane versions (docs/cluster.md "Where things live"). The cache directory is keyed by
  * these, so changing one builds the new version next to the old one instead of overwriting it.
  */
 export interface ControlPlaneVersions {
@@ -13,6 +13,12 @@ export interface ControlPlaneVersions {
   etcd: string;
   /** sigs.k8s.io/kwok tag (the `kwok` controller and its upstream stage files). */
   kwok: string;
+  /** github.com/coredns/coredns tag: the real node's cluster DNS. */
+  coredns: string;
+  /** github.com/rancher/local-path-provisioner tag: the default StorageClass's provisioner. */
+  localPathProvisioner: string;
+  /** edgemu's own pause and busybox images (node-images in build-binaries.sh). */
+  nodeImages: string;
 }
 
 export const DEFAULT_VERSIONS: ControlPlaneVersions = {
@@ -20,6 +26,9 @@ export const DEFAULT_VERSIONS: ControlPlaneVersions = {
   kubernetesStaging: 'v0.37.2',
   etcd: 'v3.7.3',
   kwok: 'v0.8.0',
+  coredns: 'v1.15.0',
+  localPathProvisioner: 'v0.0.30',
+  nodeImages: 'v1',
 };
 
 /** Fallback named in the issue, for machines where v1.37.2 cannot be built. */
@@ -45,11 +54,23 @@ export function versionsFromEnv(env: NodeJS.ProcessEnv = process.env): ControlPl
     kubernetesStaging: kubernetes === DEFAULT_VERSIONS.kubernetes ? DEFAULT_VERSIONS.kubernetesStaging : kubernetes.replace(/^v1\./, 'v0.'),
     etcd: pick('EDGEMU_ETCD_VERSION', DEFAULT_VERSIONS.etcd),
     kwok: pick('EDGEMU_KWOK_VERSION', DEFAULT_VERSIONS.kwok),
+    coredns: DEFAULT_VERSIONS.coredns,
+    localPathProvisioner: DEFAULT_VERSIONS.localPathProvisioner,
+    nodeImages: DEFAULT_VERSIONS.nodeImages,
   };
 }
 
 /** A cache component: one build-binaries.sh invocation producing one version-keyed directory. */
-export type ComponentName = 'k8s' | 'etcd' | 'kwok' | 'kwok-stages';
+export type ComponentName = 'k8s' | 'etcd' | 'kwok' | 'kwok-stages' | 'local-path-provisioner' | NodeComponentName;
+/** The real node's components (built only where a real node can run). */
+export type NodeComponentName = 'k8s-node' | 'coredns' | 'node-images';
+export const NODE_COMPONENTS: readonly NodeComponentName[] = ['node-images', 'coredns', 'k8s-node'];
+
+/** The image references the node-images component writes (its build script gets them). */
+export const nodeImageRefs = (v: Pick<ControlPlaneVersions, 'nodeImages'>) => ({
+  pause: `edgemu.local/pause:${v.nodeImages}`,
+  busybox: `edgemu.local/busybox:${v.nodeImages}`,
+});
 
 export interface ComponentSpec {
   component: ComponentName;
@@ -78,11 +99,22 @@ export function componentSpecs(v: ControlPlaneVersions): ComponentSpec[] {
       files: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'],
       versionText: () => `Kubernetes ${v.kubernetes}`,
     },
+    // the default StorageClass's provisioner serves the simulated pool too
+    { component: 'local-path-provisioner', version: v.localPathProvisioner, files: ['local-path-provisioner'] },
+  ];
+}
+
+/** The real node's cache components, cheap ones first. */
+export function nodeComponentSpecs(v: ControlPlaneVersions): ComponentSpec[] {
+  return [
+    { component: 'node-images', version: v.nodeImages, files: ['pause.tar', 'busybox.tar'] },
+    { component: 'coredns', version: v.coredns, files: ['coredns'], versionText: () => `CoreDNS-${v.coredns.replace(/^v/, '')}` },
+    { component: 'k8s-node', version: v.kubernetes, extra: v.kubernetesStaging, files: ['kubelet', 'kube-proxy'], versionText: () => `Kubernetes ${v.kubernetes}` },
   ];
 }
 
 /**
- * Upstream KWOK stage files copied out of the module at build time (reference §4.3: v0.8.0 has
+ * Upstream KWOK stage files copied out of the module at build time (kwok.sigs.k8s.io "Stages": v0.8.0 has
  * no built-in stages; these are the "fast" set plus the chaos stage for failed pods).
  */
 export const KWOK_UPSTREAM_STAGE_FILES: readonly string[] = [

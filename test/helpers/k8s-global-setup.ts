@@ -11,6 +11,10 @@ import { killLocalClusterSync, startLocalCluster, stopLocalCluster } from '../..
  * `inject('edgemuKubeconfig')` (read it with test/helpers/k8s.ts). With EDGEMU_TEST_KUBECONFIG set,
  * that cluster is used instead and nothing is started.
  *
+ * EDGEMU_TEST_NODES=real|simulated|auto picks the node pool (docs/cluster.md "--nodes"); the
+ * default is `simulated` (KWOK only). The real-node tests start their own real cluster unless
+ * this one is real (`edgemuNodes`).
+ *
  * No leftovers: the returned teardown stops every process and deletes the temp dir; an `exit`
  * hook SIGKILLs the process groups if vitest dies without teardown; and a detached watchdog
  * stops them even when vitest is SIGKILLed (ownerPid).
@@ -20,8 +24,11 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   if (external !== undefined && external !== '') {
     project.provide('edgemuKubeconfig', external);
     project.provide('edgemuLocalCluster', false);
+    project.provide('edgemuNodes', 'external');
     return undefined;
   }
+  const nodes = process.env.EDGEMU_TEST_NODES ?? 'simulated';
+  if (nodes !== 'real' && nodes !== 'simulated' && nodes !== 'auto') throw new Error(`EDGEMU_TEST_NODES must be real, simulated or auto, got "${nodes}"`);
   const log = (message: string) => process.stderr.write(`[k8s setup] ${message}\n`);
   // the cluster's own directory: the watchdog removes it too if vitest is SIGKILLed
   const dir = mkdtempSync(join(tmpdir(), 'edgemu-k8s-test-'));
@@ -29,14 +36,16 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   process.once('exit', onExit);
   try {
     const { binaries } = await ensureBinaries({
+      node: nodes === 'real',
       onProgress: (p) => {
         if (p.kind === 'step') log(`${p.component}: ${p.message}`);
       },
     });
-    const result = await startLocalCluster({ name: 'edgemu-test', dir, binaries, ownerPid: process.pid, onProgress: log });
+    const result = await startLocalCluster({ name: 'edgemu-test', dir, binaries, ownerPid: process.pid, onProgress: log, nodePool: nodes });
     log(`local cluster ready in ${(result.elapsedMs / 1000).toFixed(1)} s (${result.state.server})`);
     project.provide('edgemuKubeconfig', result.state.kubeconfig);
     project.provide('edgemuLocalCluster', true);
+    project.provide('edgemuNodes', result.state.nodeMode ?? 'simulated');
   } catch (error) {
     onExit();
     process.removeListener('exit', onExit);

@@ -8,6 +8,8 @@ declare module 'vitest' {
     edgemuKubeconfig: string;
     /** true: the run's own local KWOK cluster; false: EDGEMU_TEST_KUBECONFIG (no simulation stages). */
     edgemuLocalCluster: boolean;
+    /** The run cluster's node pool: real (a kubelet node), simulated (KWOK only) or external. */
+    edgemuNodes: 'real' | 'simulated' | 'external';
   }
 }
 

@@ -9,6 +9,7 @@ interface ClusterFlags {
   timeout?: string;
   foreground?: boolean;
   json?: boolean;
+  nodes?: 'real' | 'simulated' | 'auto';
 }
 
 const nameOption = () =>
@@ -32,6 +33,11 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
     .description('start a cluster (or reuse a running one) and wait until a node is Ready and the default ServiceAccount exists')
     .addOption(new Option('--provider <provider>', 'local: control plane built from Go modules, simulated nodes; kind: kind CLI + Docker').choices(['local', 'kind']).default('local'))
     .addOption(nameOption())
+    .addOption(
+      new Option('--nodes <pool>', 'local provider: real (a kubelet node, pods really run; needs root on Linux), simulated (KWOK only), auto: real where it can run')
+        .choices(['real', 'simulated', 'auto'])
+        .default('auto'),
+    )
     .addOption(new Option('--timeout <seconds>', 'readiness deadline for a local cluster').default('120'))
     .addOption(new Option('--foreground', 'keep running until Ctrl-C, then stop the cluster (local provider)'))
     .addOption(jsonOption())
@@ -72,9 +78,16 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
           ctx.out(`  provider:   ${status.summary.provider}\n  kubeconfig: ${status.summary.kubeconfig}\n  context:    ${status.summary.context}\n`);
           if (status.summary.server) ctx.out(`  server:     ${status.summary.server}\n`);
         }
+        if (status.nodes?.nodes === 'real') {
+          ctx.out(`  nodes:      real (pods run in containers on ${status.nodes.realNode}; simulated pool: ${status.nodes.simulatedNodes.join(', ')})\n`);
+          ctx.out(`  containerd: ${status.nodes.containerdAddress} (namespace ${status.nodes.containerdNamespace})\n  host IP:    ${status.nodes.hostIP} (pod network ${status.nodes.podCIDR}, DNS ${status.nodes.clusterDNS})\n`);
+        } else if (status.nodes?.nodes === 'simulated') {
+          ctx.out(`  nodes:      simulated (nothing runs in pods: ${status.nodes.reason})\n`);
+        }
         for (const p of status.processes ?? []) {
           ctx.out(`  ${p.id.padEnd(24)} pid ${String(p.pid).padEnd(8)} ${p.running ? 'running' : 'stopped'}${p.rssBytes === undefined ? '' : `  ${mb(p.rssBytes)}`}\n`);
         }
+        if (status.podsRssBytes !== undefined) ctx.out(`  ${'pods and shims'.padEnd(24)} ${' '.repeat(21)}${mb(status.podsRssBytes)}\n`);
         if (status.totalRssBytes !== undefined) ctx.out(`  total RSS: ${mb(status.totalRssBytes)}\n`);
         for (const problem of status.exists ? status.problems : []) ctx.out(`  problem: ${problem}\n`);
       }
@@ -85,13 +98,17 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
     .command('binaries')
     .description('build (first time, from the Go module proxy: minutes) or verify the local control-plane binaries and print where they are')
     .addOption(new Option('--verify-only', 'never build: fail if a binary is missing or corrupt'))
+    .addOption(new Option('--nodes <pool>', 'real: also the real node (kubelet, kube-proxy, CoreDNS, provisioner, images; installs missing Debian packages), simulated: control plane only, auto: real where it can run').choices(['real', 'simulated', 'auto']).default('auto'))
     .addOption(jsonOption())
     .action(async (_flags: ClusterFlags, command: Command) => {
       const opts = command.optsWithGlobals() as ClusterFlags & { verifyOnly?: boolean };
       const { ensureBinaries } = await import('../../cluster/ensure-binaries.js');
+      const { prepareNodeHost } = await import('../../cluster/node-host.js');
       const logger = ctx.logger().child({ component: 'cluster' });
       const started = Date.now();
+      const node = await prepareNodeHost(opts.nodes ?? 'auto', (line) => ctx.err(`[binaries] ${line}\n`), ctx.shutdownSignal, opts.verifyOnly !== true);
       const { binaries, results } = await ensureBinaries({
+        node,
         build: opts.verifyOnly !== true,
         verify: 'full',
         signal: ctx.shutdownSignal,
@@ -104,7 +121,7 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
         ctx.out(`${JSON.stringify({ elapsedMs: Date.now() - started, results, binaries }, null, 2)}\n`);
         return;
       }
-      for (const r of results) ctx.out(`${r.component.padEnd(12)} ${r.version.padEnd(8)} ${r.action.padEnd(9)} ${r.dir}\n`);
+      for (const r of results) ctx.out(`${r.component.padEnd(22)} ${r.version.padEnd(8)} ${r.action.padEnd(9)} ${r.dir}\n`);
       ctx.out(`cache: ${binaries.cacheDir} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
     });
 
@@ -131,6 +148,7 @@ async function up(ctx: CliContext, command: Command): Promise<void> {
     name: opts.name,
     stateDir: globalOptions(command).stateDir,
     provider: opts.provider === 'kind' ? 'kind' : 'local',
+    nodes: opts.nodes ?? 'auto',
     logger,
     signal: ctx.shutdownSignal,
     onProgress: progress,

@@ -50,7 +50,7 @@ describe('Ctrl-C of `edgemu cluster up`', () => {
 
   it('--foreground: stops the cluster and leaves no process or file behind', async () => {
     const dir = join(stateDir, 'clusters', 'fg');
-    const run = edgemu(['cluster', 'up', '--foreground', '--name', 'fg']);
+    const run = edgemu(['cluster', 'up', '--nodes', 'simulated', '--foreground', '--name', 'fg']);
     await waitForText(run.stderr, 'running in the foreground');
     expect(processesMentioning(dir).length).toBeGreaterThanOrEqual(5);
     run.child.kill('SIGINT');
@@ -61,7 +61,7 @@ describe('Ctrl-C of `edgemu cluster up`', () => {
 
   it('--foreground, Ctrl-C twice: the second one kills what is left at once, and nothing outlives the command', async () => {
     const dir = join(stateDir, 'clusters', 'twice');
-    const run = edgemu(['cluster', 'up', '--foreground', '--name', 'twice']);
+    const run = edgemu(['cluster', 'up', '--nodes', 'simulated', '--foreground', '--name', 'twice']);
     await waitForText(run.stderr, 'running in the foreground');
     run.child.kill('SIGINT');
     await waitForText(run.stderr, '[cluster] stopping');
@@ -73,7 +73,7 @@ describe('Ctrl-C of `edgemu cluster up`', () => {
 
   it('while starting: stops what was already started and exits 1', async () => {
     const dir = join(stateDir, 'clusters', 'early');
-    const run = edgemu(['cluster', 'up', '--name', 'early']);
+    const run = edgemu(['cluster', 'up', '--nodes', 'simulated', '--name', 'early']);
     await waitForText(run.stderr, 'starting kube-apiserver');
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(1);

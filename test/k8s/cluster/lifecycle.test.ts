@@ -73,7 +73,7 @@ describe('a local cluster’s lifecycle', () => {
     let calls = 0;
     // the first pick of every attempt is etcd's client port
     const pickPort = async () => (calls++ % 5 === 0 ? taken : freePort());
-    const error = await startLocalCluster({ name: 'taken', dir: join(root, 'taken'), binaries, pickPort, maxAttempts: 2 }).catch((e: unknown) => e);
+    const error = await startLocalCluster({ name: 'taken', dir: join(root, 'taken'), binaries, pickPort, maxAttempts: 2, nodePool: 'simulated' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClusterError);
     expect((error as ClusterError).code).toBe('PORT_IN_USE');
     expect((error as Error).message).toMatch(/etcd could not bind its port after 2 attempts: .*address already in use/);
@@ -91,7 +91,7 @@ describe('a local cluster’s lifecycle', () => {
       return freePort();
     };
     const progress: string[] = [];
-    const { state, started } = await startLocalCluster({ name: 'race', dir: join(root, 'race'), binaries, pickPort, onProgress: (m) => progress.push(m) });
+    const { state, started } = await startLocalCluster({ name: 'race', dir: join(root, 'race'), binaries, pickPort, onProgress: (m) => progress.push(m), nodePool: 'simulated' });
     expect(started).toBe(true);
     expect(progress.join('\n')).toMatch(/etcd could not bind its port .*retrying with new ports \(attempt 2\/3\)/);
     expect(state.ports.etcdClient).not.toBe(taken);
@@ -105,13 +105,13 @@ describe('a local cluster’s lifecycle', () => {
     expect(listening.map((l) => l.port)).toContain(state.ports.apiServer);
 
     // idempotent: a second up returns the running cluster
-    const again = await startLocalCluster({ name: 'race', dir: join(root, 'race'), binaries });
+    const again = await startLocalCluster({ name: 'race', dir: join(root, 'race'), binaries, nodePool: 'simulated' });
     expect(again.started).toBe(false);
     expect(again.state.server).toBe(state.server);
 
     const result = await stopLocalCluster(state.dir);
     expect(result.found).toBe(true);
-    expect(result.stopped.map((p) => p.id).sort()).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok']);
+    expect(result.stopped.map((p) => p.id).sort()).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'local-path-provisioner']);
     expect(result.portsStillBound).toEqual([]);
     for (const p of state.processes) expect(isRunning(p.pid), `${p.id} pid ${p.pid}`).toBe(false);
     for (const port of Object.values(state.ports)) expect(await isPortFree(port), `port ${port}`).toBe(true);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { cacheRoot, componentDir } from '../../../runtime/cluster/cache-dir.js';
-import { componentSpecs, DEFAULT_VERSIONS, KWOK_UPSTREAM_STAGE_FILES, versionsFromEnv } from '../../../runtime/cluster/versions.js';
+import { componentSpecs, nodeComponentSpecs, DEFAULT_VERSIONS, KWOK_UPSTREAM_STAGE_FILES, versionsFromEnv } from '../../../runtime/cluster/versions.js';
 import { assertClusterName, clusterDir } from '../../../runtime/cluster/local-cluster.js';
 
 describe('the binary cache location', () => {
@@ -21,12 +21,19 @@ describe('the binary cache location', () => {
 
   it('pins the versions of the issue and checks each binary’s --version text', () => {
     const specs = componentSpecs(DEFAULT_VERSIONS);
-    expect(specs.map((s) => `${s.component}@${s.version}`)).toEqual(['etcd@v3.7.3', 'kwok@v0.8.0', 'kwok-stages@v0.8.0', 'k8s@v1.37.2']);
+    expect(specs.map((s) => `${s.component}@${s.version}`)).toEqual(['etcd@v3.7.3', 'kwok@v0.8.0', 'kwok-stages@v0.8.0', 'k8s@v1.37.2', 'local-path-provisioner@v0.0.30']);
     const k8s = specs.find((s) => s.component === 'k8s')!;
     expect(k8s.extra).toBe('v0.37.2');
     expect(k8s.versionText?.('kube-apiserver')).toBe('Kubernetes v1.37.2');
     expect(specs.find((s) => s.component === 'etcd')?.versionText?.('etcd')).toBe('etcd Version: 3.7.3');
     expect(specs.find((s) => s.component === 'kwok-stages')?.files).toHaveLength(KWOK_UPSTREAM_STAGE_FILES.length);
+  });
+
+  it('pins the real node’s components: kubelet and kube-proxy of the same Kubernetes, CoreDNS, the local images', () => {
+    const specs = nodeComponentSpecs(DEFAULT_VERSIONS);
+    expect(specs.map((s) => `${s.component}@${s.version}`)).toEqual(['node-images@v1', 'coredns@v1.15.0', 'k8s-node@v1.37.2']);
+    expect(specs.find((s) => s.component === 'k8s-node')).toMatchObject({ extra: 'v0.37.2', files: ['kubelet', 'kube-proxy'] });
+    expect(specs.find((s) => s.component === 'coredns')?.versionText?.('coredns')).toBe('CoreDNS-1.15.0');
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { clusterPaths, controlPlaneCommands, isPortInUseLog, renderKubeconfig, type ControlPlanePorts } from '../../../runtime/cluster/control-plane-commands.js';
 import { parse } from 'yaml';
 
-const bin = { etcd: '/c/etcd', kubeApiserver: '/c/kube-apiserver', kubeControllerManager: '/c/kcm', kubeScheduler: '/c/sched', kwok: '/c/kwok' };
+const bin = { etcd: '/c/etcd', kubeApiserver: '/c/kube-apiserver', kubeControllerManager: '/c/kcm', kubeScheduler: '/c/sched', kwok: '/c/kwok', localPathProvisioner: '/c/lpp', volumeHelperImage: 'edgemu.local/busybox:v1' };
 const ports: ControlPlanePorts = { etcdClient: 41001, etcdPeer: 41002, apiServer: 41003, controllerManager: 41004, scheduler: 41005 };
 const paths = clusterPaths('/state/clusters/edgemu');
 const commands = controlPlaneCommands(bin, paths, ports);
@@ -10,8 +10,12 @@ const byId = (id: string) => commands.find((c) => c.id === id)!;
 const flag = (id: string, name: string) => byId(id).args.find((a) => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
 
 describe('control-plane command lines', () => {
-  it('start in dependency order: etcd, apiserver, then its clients', () => {
-    expect(commands.map((c) => c.id)).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok']);
+  it('start in order: etcd, the apiserver, then its clients', () => {
+    expect(commands.map((c) => c.id)).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'local-path-provisioner']);
+  });
+
+  it('runs the volume provisioner against the cluster with the local helper image', () => {
+    expect(byId('local-path-provisioner').args).toEqual(expect.arrayContaining(['start', `--kubeconfig=${paths.kubeconfig}`, '--helper-image=edgemu.local/busybox:v1', '--provisioner-name=rancher.io/local-path']));
   });
 
   it.each([
@@ -42,7 +46,17 @@ describe('control-plane command lines', () => {
   it('opens no KWOK server (no --server-address or --node-port)', () => {
     expect(byId('kwok').args.some((a) => a.startsWith('--server-address') || a.startsWith('--node-port'))).toBe(false);
     expect(flag('kwok', 'config')).toBe(paths.kwokConfig);
-    expect(flag('kwok', 'manage-all-nodes')).toBe('true');
+  });
+
+  it('lets KWOK manage only the simulated pool, never the real node', () => {
+    expect(flag('kwok', 'manage-all-nodes')).toBe('false');
+    expect(flag('kwok', 'manage-nodes-with-label-selector')).toBe('edgemu.io/node-pool=simulated');
+  });
+
+  it('makes the apiserver reach kubelets by InternalIP with a client certificate (kubectl logs/exec)', () => {
+    expect(flag('kube-apiserver', 'kubelet-preferred-address-types')).toBe('InternalIP,Hostname');
+    expect(flag('kube-apiserver', 'kubelet-client-certificate')).toBe(paths.adminCert);
+    expect(flag('kube-apiserver', 'kubelet-client-key')).toBe(paths.adminKey);
   });
 
   it('keeps every file inside the cluster directory', () => {

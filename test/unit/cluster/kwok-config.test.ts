@@ -12,17 +12,17 @@ const stages = parseAllDocuments(readFileSync(EDGEMU_STAGE_FILE, 'utf8')).map((d
 
 describe('edgemu’s simulation stages', () => {
   it('are valid YAML Stage documents for pods', () => {
-    expect(stages.map((s) => s.metadata.name)).toEqual(['edgemu-crash-loop', 'edgemu-crash-once', 'edgemu-restart', 'edgemu-fail']);
+    expect(stages.map((s) => s.metadata.name)).toEqual(['edgemu-crash-loop', 'edgemu-crash-once', 'edgemu-restart', 'edgemu-fail', 'edgemu-volume-helper-complete']);
     for (const s of stages) {
       expect(s.kind).toBe('Stage');
       expect(s.spec.resourceRef.kind).toBe('Pod');
     }
   });
 
-  it('are opt-in: every stage selects on the documented label, and never on a pod being deleted', () => {
+  it('are opt-in: every stage selects on a documented label, and never on a pod being deleted', () => {
     for (const s of stages) {
       const keys = s.spec.selector.matchExpressions.map((e) => e.key);
-      expect(keys).toContain(`.metadata.labels["${SIMULATE_LABEL}"]`);
+      expect(keys).toContain(s.metadata.name === 'edgemu-volume-helper-complete' ? '.metadata.labels["edgemu.io/volume-helper"]' : `.metadata.labels["${SIMULATE_LABEL}"]`);
       expect(keys).toContain('.metadata.deletionTimestamp');
     }
   });
