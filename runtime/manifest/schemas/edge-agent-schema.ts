@@ -27,6 +27,8 @@ export function edgeAgentSchema(strict: boolean): Schema {
     type: 'object',
     required: ['image'],
     properties: {
+      // Agent.Docker/DockerConfig.cs reads "digest" too (a pinned image digest)
+      digest: { type: ['string', 'null'] },
       image: {
         type: 'string',
         minLength: 1,
@@ -34,7 +36,9 @@ export function edgeAgentSchema(strict: boolean): Schema {
       },
     },
     // createOptions may be split into chunks createOptions, createOptions01, … (JsonEx.ChunkedProperty)
-    patternProperties: { '^(createoptions|createOptions)[0-9]*$': { type: 'string', 'x-hint': 'createOptions is a JSON document written as a string' } },
+    // a chunk may be any JSON value: edgeAgent joins each chunk's text (DockerConfigJsonConverter in
+    // Agent.Docker/DockerConfig.cs), so an object works; create-options.ts judges the joined text
+    patternProperties: { '^(createoptions|createOptions)[0-9]*$': {} },
     ...closed,
   };
 
@@ -42,8 +46,8 @@ export function edgeAgentSchema(strict: boolean): Schema {
     type: 'object',
     additionalProperties: {
       type: 'object',
-      required: ['value'],
-      properties: { value: { type: ['string', 'number', 'boolean'], 'x-hint': 'write env values as {"value": "..."}' } },
+      // EnvVal(string value): a missing or null value becomes "" (Agent.Core/EnvVal.cs); objects and arrays cannot become a string
+      properties: { value: { type: ['string', 'number', 'boolean', 'null'], 'x-hint': 'write env values as {"value": "..."}' } },
       ...closed,
     },
   };
