@@ -12,6 +12,7 @@ export { parseImageReference, type ImageReference } from './image-reference.js';
 export { toK8sName, toLabelValue } from './k8s-name.js';
 export {
   readManifestFile,
+  listManifestFiles,
   readManifestStream,
   validateManifestFile,
   loadDeploymentFile,
@@ -22,3 +23,4 @@ export {
   type FileValidationReport,
   type ManifestFileErrorCode,
 } from './manifest-file.js';
+export { parseExpectations, expectationFor, entryFailures, formatCheck, type CheckEntry, type DryRunRejection } from './check-report.js';

@@ -1,4 +1,5 @@
-import { open, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { EdgemuError } from '../errors.js';
 import type { Deployment, DeploymentStatusCode, ValidationIssue } from './model.js';
 import { parseManifestText } from './parse-manifest-text.js';
@@ -136,6 +137,8 @@ export interface FileValidationReport {
   status: DeploymentStatusCode;
   errors: ValidationIssue[];
   warnings: string[];
+  /** `layer` for layered-deployment content (judged on its own; it applies on top of a base deployment). */
+  kind?: 'deployment' | 'layer';
 }
 
 /**
@@ -169,4 +172,27 @@ export async function loadDeploymentFile(file: string, options: { maxBytes?: num
   const result = parseManifestText(text);
   if (result.status !== 200) throw new ManifestInvalidError(file, result.status, result.errors);
   return { deployment: result.value, warnings: result.warnings };
+}
+
+/**
+ * The manifest files `edgemu check` reads: a directory gives its `*.json` files (not its
+ * subdirectories), sorted; a file gives itself. A missing path is a `MANIFEST_NOT_FOUND` error.
+ */
+export async function listManifestFiles(paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const p of paths) {
+    let info;
+    try {
+      info = await stat(p);
+    } catch (error) {
+      throw fsError(p, error);
+    }
+    if (!info.isDirectory()) {
+      files.push(p);
+      continue;
+    }
+    const names = (await readdir(p)).filter((n) => n.toLowerCase().endsWith('.json')).sort();
+    for (const n of names) if ((await stat(join(p, n))).isFile()) files.push(join(p, n));
+  }
+  return files;
 }

@@ -1,5 +1,6 @@
 import type { RegisterCommand } from '../cli-context.js';
 import { registerValidate } from './validate.js';
+import { registerCheck } from './check.js';
 import { registerHub } from './hub.js';
 import { registerIdentity } from './identity.js';
 import { registerConnectionString } from './connection-string.js';
@@ -21,6 +22,7 @@ import { registerStatus } from './status.js';
  */
 export const commands: readonly RegisterCommand[] = [
   registerValidate,
+  registerCheck,
   registerHub,
   registerUp,
   registerStatus,
