@@ -216,7 +216,7 @@ function normalize(d: Json, parsed: ParsedSettings): EdgeAgentConfig {
   const runtime = d.runtime as Json;
   const rs = runtime.settings as Json;
   const credentials: RegistryCredential[] = Object.entries((rs.registryCredentials as Json | undefined) ?? {})
-    .map(([name, c]) => ({ name, address: (c as Json).address as string, username: (c as Json).username as string, password: (c as Json).password as string }))
+    .map(([name, c]) => ({ name, address: String((c as Json).address), username: String((c as Json).username), password: String((c as Json).password) }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const sys = d.systemModules as Json;
   const modules = (d.modules as Json | undefined) ?? {};

@@ -104,10 +104,12 @@ export function edgeAgentSchema(strict: boolean): Schema {
   const registryCredential: Schema = {
     type: 'object',
     required: ['username', 'password', 'address'],
+    // RegistryCredentials(string address, string username, string password) with Preconditions.CheckNonWhiteSpace
+    // (Agent.Docker/RegistryCredentials.cs): Json.NET turns a number into its text; empty or blank is refused
     properties: {
-      username: { type: 'string', pattern: '^\\S+$', 'x-hint': 'username must be non-empty without whitespace' },
-      password: { type: 'string', pattern: '^\\S+$', 'x-hint': 'password must be non-empty without whitespace' },
-      address: { type: 'string', pattern: '^\\S+$', 'x-hint': 'address is a registry host such as "myregistry.azurecr.io"' },
+      username: { type: ['string', 'number'], pattern: '\\S', 'x-hint': 'username must not be empty or blank' },
+      password: { type: ['string', 'number'], pattern: '\\S', 'x-hint': 'password must not be empty or blank' },
+      address: { type: ['string', 'number'], pattern: '\\S', 'x-hint': 'address is a registry host such as "myregistry.azurecr.io"' },
     },
     ...closed,
   };

@@ -167,7 +167,8 @@ describe('validateEdgeAgentDesired', () => {
     ['user module colliding with edgeAgent', (d) => (d.modules.EdgeAgent = d.modules.filter), '/modules/EdgeAgent', 'collides'],
     ['user module named edgeHub', (d) => (d.modules.edgeHub = d.modules.filter), '/modules/edgeHub', 'system module'],
     ['registry credential missing address', (d) => (d.runtime.settings.registryCredentials.r = { username: 'u', password: 'p' }), '/runtime/settings/registryCredentials/r/address', 'missing'],
-    ['registry credential with whitespace', (d) => (d.runtime.settings.registryCredentials.r = { username: 'u', password: 'p w', address: 'a.io' }), '/runtime/settings/registryCredentials/r/password', 'whitespace'],
+    ['registry credential with a blank password', (d) => (d.runtime.settings.registryCredentials.r = { username: 'u', password: '  ', address: 'a.io' }), '/runtime/settings/registryCredentials/r/password', 'blank'],
+    ['registry credential with an empty address', (d) => (d.runtime.settings.registryCredentials.r = { username: 'u', password: 'p', address: '' }), '/runtime/settings/registryCredentials/r/address', 'not allowed'],
     ['registry credential name with a dot (1.1)', (d) => (d.runtime.settings.registryCredentials['a.io'] = { username: 'u', password: 'p', address: 'a.io' }), '/runtime/settings/registryCredentials/a.io', 'not allowed'],
     ['modules not an object', (d) => (d.modules = []), '/modules', 'object'],
   ])('reports 400 for %s', (_rule, change, path, words) => {
@@ -195,6 +196,9 @@ describe('validateEdgeAgentDesired', () => {
     ['imagePullPolicy inside settings (1.1)', (d) => (d.modules.sensor.settings.imagePullPolicy = 'never'), 'belongs to the module'],
     ['createOptions in the module, not settings', (d) => (d.modules.sensor.createOptions = '{}'), 'belongs inside "settings"'],
     ['a _comment in runtime settings (1.1)', (d) => (d.runtime.settings._comment_registryCredentials = 'fill in'), '/runtime/settings/_comment_registryCredentials'],
+    // RegistryCredentials.cs: CheckNonWhiteSpace only; Json.NET turns a number into its text
+    ['a registry password with a space', (d) => (d.runtime.settings.registryCredentials.r = { username: 'u', password: 'p w', address: 'a.io' }), undefined],
+    ['a numeric registry username', (d) => (d.runtime.settings.registryCredentials.r = { username: 1, password: 'p', address: 'a.io' }), undefined],
     // DockerConfig.cs reads digest
     ['settings.digest', (d) => (d.modules.sensor.settings.digest = 'sha256:' + 'a'.repeat(64)), undefined],
     // DockerConfigJsonConverter joins each chunk's text: an object is its JSON
