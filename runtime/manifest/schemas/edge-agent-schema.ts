@@ -5,7 +5,8 @@
  * deliberate choices:
  *  - `restartPolicy` is optional for user modules and edgeHub: the agent's code defaults it
  *    (`on-unhealthy` / `always`), and the model applies those defaults;
- *  - 1.1 forbids unknown properties everywhere (SchemaStore 1.1 `additionalProperties:false`),
+ *  - 1.1 closes every object (SchemaStore 1.1 `additionalProperties:false`), but compiled-schemas.ts
+ *    turns each unknown member into a warning: edgeAgent's Json.NET reader ignores them,
  *    1.0 tolerates them (the agent's deserializer ignores unknown members).
  * `schemaVersion` itself is checked in code (a wrong value is a 412, not a 400).
  * `x-hint` is an annotation keyword: text appended to errors raised at that schema node.
