@@ -31,14 +31,19 @@ function compiled(key: string, build: () => Record<string, unknown>): ValidateFu
 export type AgentSchemaKey = '1.0' | '1.1';
 export type HubSchemaMinor = 0 | 1 | 2 | 3;
 
+/** A schema finding: an error, or (`ignored`) an unknown member IoT Edge skips, to report as a warning. */
+export interface SchemaIssue extends ValidationIssue {
+  ignored?: true;
+}
+
 /** Validates `$edgeAgent` desired properties against schema 1.0 or 1.1; issues carry pointers below `base`. */
-export function agentSchemaIssues(desired: unknown, version: AgentSchemaKey, base: string): ValidationIssue[] {
+export function agentSchemaIssues(desired: unknown, version: AgentSchemaKey, base: string): SchemaIssue[] {
   const validate = compiled(`agent-${version}`, () => edgeAgentSchema(version === '1.1'));
   return validate(desired) ? [] : toIssues(validate.errors ?? [], base);
 }
 
 /** Validates `$edgeHub` desired properties against schema 1.<minor>. */
-export function hubSchemaIssues(desired: unknown, minor: HubSchemaMinor, base: string): ValidationIssue[] {
+export function hubSchemaIssues(desired: unknown, minor: HubSchemaMinor, base: string): SchemaIssue[] {
   const validate = compiled(`hub-${minor}`, () => edgeHubSchema(minor));
   return validate(desired) ? [] : toIssues(validate.errors ?? [], base);
 }
@@ -49,6 +54,7 @@ const MISPLACED: Record<string, string> = {
   integrity: 'integrity needs $edgeHub schemaVersion 1.3',
   createOptions: 'createOptions belongs inside "settings"',
   image: 'image belongs inside "settings"',
+  imagePullPolicy: 'imagePullPolicy belongs to the module, next to "settings"; inside "settings" it has no effect',
   desiredProperties: 'module twin desired properties go in modulesContent.<module>["properties.desired"]',
 };
 
@@ -71,8 +77,8 @@ function show(value: unknown): string {
 const article = (t: string): string => (/^[aeio]/.test(t) ? `an ${t}` : `a ${t}`);
 
 /** Turns ajv errors into issues with a JSON pointer to the offending (or missing) key and an actionable message. */
-export function toIssues(errors: readonly ErrorObject[], base: string): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
+export function toIssues(errors: readonly ErrorObject[], base: string): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
   for (const raw of errors) {
     const e = raw as Verbose;
     // schemaVersion problems are reported by the schemaVersion check (412 for $edgeAgent)
@@ -104,8 +110,20 @@ export function toIssues(errors: readonly ErrorObject[], base: string): Validati
         const allowed = Object.keys((e.parentSchema?.properties as Record<string, unknown> | undefined) ?? {}).filter((k) => k !== 'schemaVersion' || e.instancePath === '');
         const patterns = Object.keys((e.parentSchema?.patternProperties as Record<string, unknown> | undefined) ?? {});
         const allowedText = [...allowed, ...(patterns.length > 0 ? ['createOptions01…'] : [])].join(', ');
-        message = `unknown property "${extra}"${MISPLACED[extra] ? ` (${MISPLACED[extra]})` : ''}; allowed here: ${allowedText || 'nothing'}`;
-        break;
+        const sameButCase = allowed.find((k) => k.toLowerCase() === extra.toLowerCase());
+        if (sameButCase !== undefined) {
+          // Json.NET matches member names ignoring case, so edgeAgent would use it; edgemu reads exact names only
+          message = `property "${extra}" must be written "${sameButCase}" (IoT Edge's JSON reader matches names ignoring case, edgemu does not)`;
+          break;
+        }
+        // Json.NET's default MissingMemberHandling.Ignore: edgeAgent's and edgeHub's readers skip members they
+        // do not know (Agent.Core/serde/ModuleSetSerde.cs, TypeSpecificSerDe.cs set no other handling)
+        issues.push({
+          path,
+          ignored: true,
+          message: `unknown property "${extra}" at ${path} is ignored, as IoT Edge ignores it${MISPLACED[extra] ? ` (${MISPLACED[extra]})` : ''}; known here: ${allowedText || 'nothing'}`,
+        });
+        continue;
       }
       case 'type': {
         const types = ([] as string[]).concat(e.params.type as string | string[]);

@@ -7,22 +7,38 @@ export const MAX_CREATE_OPTIONS_CHUNKS = 100;
 const CHUNK_KEY = /^createoptions(\d*)$/i;
 
 export type JoinedCreateOptions =
-  | { ok: true; raw: string; value: CreateOptions; chunkKeys: string[] }
+  | { ok: true; raw: string; value: CreateOptions; chunkKeys: string[]; /** chunks written as JSON values rather than strings */ nonStringKeys: string[] }
   | { ok: false; key: string; message: string };
+
+/**
+ * The text edgeAgent takes from one chunk: `DockerConfigJsonConverter.ReadJson`
+ * (`Agent.Docker/DockerConfig.cs`) joins `token?.ToString()` of each chunk, so a string is
+ * itself, an object (as iotedgedev templates write it) or array is its JSON text, `null` is
+ * empty, and a boolean is .NET's `True`/`False` (which then fails to parse, as on IoT Edge).
+ * The JSON text of objects is written compactly here: whitespace does not change its meaning.
+ */
+function chunkText(piece: unknown): string {
+  if (typeof piece === 'string') return piece;
+  if (piece === null || piece === undefined) return '';
+  if (typeof piece === 'boolean') return piece ? 'True' : 'False';
+  if (typeof piece === 'number') return String(piece);
+  return JSON.stringify(piece);
+}
 
 /**
  * Joins and parses a module's createOptions the way the agent reads them
  * (`edge-util JsonEx.ChunkedProperty`, `DockerConfig.GetCreateOptions`): collect every
  * `createOptions[NN]` key, sort ordinally, require `createOptions` then `createOptions01`,
  * `createOptions02`, … with no gap, concatenate, and parse the result as a Docker
- * `ContainerCreate` JSON object. Empty, blank and `"null"` mean "no options" (`{}`).
+ * `ContainerCreate` JSON object. A chunk written as a JSON object is accepted as its JSON
+ * text (see `chunkText`); `raw` is then the normalized string form. Empty, blank and `"null"` mean "no options" (`{}`).
  * Errors name the chunk key to edit. Never throws.
  */
 export function joinCreateOptions(settings: Record<string, unknown>): JoinedCreateOptions {
   const keys: string[] = [];
   for (const k of Object.keys(settings)) if (CHUNK_KEY.test(k)) keys.push(k);
   if (keys.length > 1) keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (keys.length === 0) return { ok: true, raw: '', value: {}, chunkKeys: [] };
+  if (keys.length === 0) return { ok: true, raw: '', value: {}, chunkKeys: [], nonStringKeys: [] };
   if (keys.length > MAX_CREATE_OPTIONS_CHUNKS) {
     return { ok: false, key: keys[MAX_CREATE_OPTIONS_CHUNKS]!, message: `createOptions has ${keys.length} chunks; at most ${MAX_CREATE_OPTIONS_CHUNKS} are allowed` };
   }
@@ -39,13 +55,12 @@ export function joinCreateOptions(settings: Record<string, unknown>): JoinedCrea
           : `createOptions chunks must be contiguous: expected "${want}" after "${keys[i - 1]}" but found "${key}"`;
       return { ok: false, key, message };
     }
-    const piece = settings[key];
-    if (typeof piece !== 'string') return { ok: false, key, message: `createOptions chunk "${key}" must be a string` };
-    pieces.push(piece);
+    pieces.push(chunkText(settings[key]));
   }
   const raw = pieces.length === 1 ? pieces[0]! : pieces.join('');
+  const nonStringKeys = keys.filter((k) => typeof settings[k] !== 'string');
   const trimmed = raw.trim();
-  if (trimmed === '' || trimmed === 'null') return { ok: true, raw, value: {}, chunkKeys: keys };
+  if (trimmed === '' || trimmed === 'null') return { ok: true, raw, value: {}, chunkKeys: keys, nonStringKeys };
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -63,7 +78,7 @@ export function joinCreateOptions(settings: Record<string, unknown>): JoinedCrea
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return { ok: false, key: keys[0]!, message: `createOptions must be a JSON object (a Docker ContainerCreate body such as {"HostConfig":{…}}), got ${Array.isArray(parsed) ? 'an array' : typeof parsed}` };
   }
-  return { ok: true, raw, value: parsed as CreateOptions, chunkKeys: keys };
+  return { ok: true, raw, value: parsed as CreateOptions, chunkKeys: keys, nonStringKeys };
 }
 
 /** A problem in the shape of parsed createOptions, with a pointer relative to the createOptions object. */
@@ -71,7 +86,19 @@ export interface CreateOptionsProblem {
   /** JSON pointer inside the parsed createOptions (e.g. `/HostConfig/Binds/0`). */
   at: string;
   message: string;
+  /** Accepted (IoT Edge accepts it) but worth telling the user. */
+  warning?: true;
 }
+
+/**
+ * A bind as Docker reads it (Docker Engine API, HostConfig.Binds: `host-src:container-dest[:options]`),
+ * where either path may be a Windows path with a drive letter (`C:\\ProgramData\\x`, `C:/Dev/x`):
+ * edgeAgent passes Binds to Docker unchecked (`Agent.Docker/DockerConfig.cs` only deserializes
+ * `CreateContainerParameters`), and Docker on Windows takes drive-letter paths. The target
+ * must be absolute (Docker refuses a relative one on every platform).
+ */
+const BIND = /^((?:[a-zA-Z]:)?[^:]+):((?:[a-zA-Z]:[\\/]|\/)[^:]*)(?::[a-zA-Z,]+)?$/;
+const WINDOWS_PATH = /^[a-zA-Z]:|\\/;
 
 const portKey = /^\d{1,5}(\/(tcp|udp|sctp))?$/;
 
@@ -142,7 +169,11 @@ export function checkCreateOptionsShape(options: CreateOptions, raw?: string): C
       if (host.Binds !== undefined && host.Binds !== null) {
         if (!isStringArray(host.Binds)) problems.push({ at: '/HostConfig/Binds', message: 'Binds must be an array of "source:target[:options]" strings' });
         else host.Binds.forEach((b, i) => {
-          if (!/^[^:]+:\/[^:]*(:[a-zA-Z,]+)?$/.test(b)) problems.push({ at: `/HostConfig/Binds/${i}`, message: `bind ${JSON.stringify(b)} must look like "source:/container/path[:ro]"` });
+          const bind = BIND.exec(b);
+          if (!bind) problems.push({ at: `/HostConfig/Binds/${i}`, message: `bind ${JSON.stringify(b)} must look like "source:/container/path[:ro]"` });
+          else if (WINDOWS_PATH.test(bind[1]!) || WINDOWS_PATH.test(bind[2]!)) {
+            problems.push({ at: `/HostConfig/Binds/${i}`, warning: true, message: `bind ${JSON.stringify(b)} uses a Windows path; it is valid for IoT Edge on Windows but cannot be mounted on a Linux node` });
+          }
         });
       }
       if (host.PortBindings !== undefined && host.PortBindings !== null) {

@@ -3,7 +3,8 @@
  * `$edgeAgent`/`$edgeHub` desired sections, and get back the normalized model (model.ts).
  */
 export * from './model.js';
-export { validateManifest } from './validate-manifest.js';
+export { validateManifest, isLayeredContent } from './validate-manifest.js';
+export { validateLayer, type LayerContent } from './validate-layer.js';
 export { parseManifestText, parseJsonText } from './parse-manifest-text.js';
 export { validateEdgeAgentDesired } from './validate-edge-agent-desired.js';
 export { validateEdgeHubDesired, DEFAULT_STORE_AND_FORWARD_TTL_SECS } from './validate-edge-hub-desired.js';
@@ -12,6 +13,7 @@ export { parseImageReference, type ImageReference } from './image-reference.js';
 export { toK8sName, toLabelValue } from './k8s-name.js';
 export {
   readManifestFile,
+  listManifestFiles,
   readManifestStream,
   validateManifestFile,
   loadDeploymentFile,
@@ -22,3 +24,4 @@ export {
   type FileValidationReport,
   type ManifestFileErrorCode,
 } from './manifest-file.js';
+export { parseExpectations, expectationFor, entryFailures, formatCheck, type CheckEntry, type DryRunRejection } from './check-report.js';

@@ -1,7 +1,11 @@
-import { open, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { EdgemuError } from '../errors.js';
 import type { Deployment, DeploymentStatusCode, ValidationIssue } from './model.js';
-import { parseManifestText } from './parse-manifest-text.js';
+import { parseJsonText, parseManifestText } from './parse-manifest-text.js';
+import { isLayeredContent, locateModulesContent, validateManifest } from './validate-manifest.js';
+import { validateLayer } from './validate-layer.js';
+import { IssueCollector } from './issue-collector.js';
 
 /**
  * Reading manifests from disk (the fs edge of the manifest area): size cap, regular files
@@ -128,6 +132,13 @@ function fsError(file: string, error: unknown): ManifestFileError {
   return new ManifestFileError('MANIFEST_UNREADABLE', `${file} cannot be read: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }
 
+/** True for a manifest whose modulesContent is layered-deployment content. */
+function isLayerDocument(doc: unknown): boolean {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return false;
+  const located = locateModulesContent(doc as Record<string, unknown>, new IssueCollector());
+  return located !== undefined && isLayeredContent(located.content);
+}
+
 /** One entry of `edgemu validate --json`: the contract scripts rely on. */
 export interface FileValidationReport {
   file: string;
@@ -136,6 +147,8 @@ export interface FileValidationReport {
   status: DeploymentStatusCode;
   errors: ValidationIssue[];
   warnings: string[];
+  /** Present (`layer`) only for layered-deployment content, judged on its own (it applies on top of a base deployment). */
+  kind?: 'layer';
 }
 
 /**
@@ -153,7 +166,12 @@ export async function validateManifestFile(
     const message = error instanceof ManifestFileError ? error.message : `${file} cannot be read: ${String(error)}`;
     return { report: { file, valid: false, status: 400, errors: [{ path: '', message }], warnings: [] }, deployment: undefined };
   }
-  const result = parseManifestText(text);
+  const parsed = parseJsonText(text);
+  if (parsed.ok && isLayerDocument(parsed.value)) {
+    const layer = validateLayer(parsed.value);
+    return { report: { file, valid: layer.status === 200, status: layer.status, errors: layer.errors, warnings: layer.warnings, kind: 'layer' }, deployment: undefined };
+  }
+  const result = parsed.ok ? validateManifest(parsed.value) : parseManifestText(text);
   return {
     report: { file, valid: result.status === 200, status: result.status, errors: result.errors, warnings: result.warnings },
     deployment: result.value,
@@ -169,4 +187,27 @@ export async function loadDeploymentFile(file: string, options: { maxBytes?: num
   const result = parseManifestText(text);
   if (result.status !== 200) throw new ManifestInvalidError(file, result.status, result.errors);
   return { deployment: result.value, warnings: result.warnings };
+}
+
+/**
+ * The manifest files `edgemu check` reads: a directory gives its `*.json` files (not its
+ * subdirectories), sorted; a file gives itself. A missing path is a `MANIFEST_NOT_FOUND` error.
+ */
+export async function listManifestFiles(paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const p of paths) {
+    let info;
+    try {
+      info = await stat(p);
+    } catch (error) {
+      throw fsError(p, error);
+    }
+    if (!info.isDirectory()) {
+      files.push(p);
+      continue;
+    }
+    const names = (await readdir(p)).filter((n) => n.toLowerCase().endsWith('.json')).sort();
+    for (const n of names) if ((await stat(join(p, n))).isFile()) files.push(join(p, n));
+  }
+  return files;
 }

@@ -72,7 +72,10 @@ export function checkEdgeAgentDesired(desired: unknown, base: string, issues: Is
   if (!version.ok) issues.add(412, pointer(base, 'schemaVersion'), version.message);
   // schema 1.1 is strict; 1.0 (and unknown versions, already a 412) use the tolerant schema
   const schemaKey = version.ok && version.version.minor === 1 ? '1.1' : '1.0';
-  for (const issue of agentSchemaIssues(desired, schemaKey, base)) issues.add(400, issue.path, issue.message);
+  for (const issue of agentSchemaIssues(desired, schemaKey, base)) {
+    if (issue.ignored) issues.warn(issue.message);
+    else issues.add(400, issue.path, issue.message);
+  }
 
   const parsed: ParsedSettings = new Map();
   const systemModules = isObject(desired.systemModules) ? desired.systemModules : {};
@@ -108,8 +111,16 @@ export function checkEdgeAgentDesired(desired: unknown, base: string, issues: Is
   return () => normalize(desired, parsed);
 }
 
-/** K8s env var names (`validation.IsEnvVarName`: C_IDENTIFIER plus `-` and `.`), minus `.` which twin keys forbid. */
-const ENV_NAME = /^[-_a-zA-Z][-_a-zA-Z0-9]*$/;
+/**
+ * Env names. edgeAgent does no name check at all (`Agent.Core/EnvVal.cs`; `Agent.Docker/DockerModule.cs`
+ * reads `env` as a plain dictionary and hands `NAME=value` to Docker), so `Logging:LogLevel:Microsoft`
+ * (ASP.NET configuration style) is valid. What edgemu refuses is what no Kubernetes container can
+ * carry: since Kubernetes 1.34 an env name is any printable ASCII but `=` (RelaxedEnvironmentVariableValidation,
+ * kubernetes.io/docs/tasks/inject-data-application/define-environment-variable-container), and IoT Hub
+ * twin keys already exclude whitespace, `.`, `$` and `#` (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-module-twins).
+ * Ranges: `!"` then `%`…`-`, `/`…`<`, `>`…`~` (skipping `#$`, `.` and `=`).
+ */
+const ENV_NAME = /^[!"%-\-/-<>-~]+$/;
 
 /**
  * Image references and the createOptions shape check remembered per string: a manifest
@@ -141,8 +152,12 @@ function checkModule(name: string, module: Json, base: string, group: 'systemMod
     if (!joined.ok) issues.add(400, pointer(base, group, name, 'settings', joined.key), `module "${name}": ${joined.message}`);
     else {
       const { value, raw } = joined;
+      for (const key of joined.nonStringKeys) {
+        issues.warn(`module "${name}": ${pointer(base, group, name, 'settings', key)} is written as JSON, not as a string; IoT Edge reads its JSON text (DockerConfig's converter) and so does edgemu, but the deployment schema and az CLI expect a string`);
+      }
       for (const problem of createOptionsShapeCache.get(raw, () => checkCreateOptionsShape(value, raw))) {
-        issues.add(400, pointer(base, group, name, 'settings', joined.chunkKeys[0]!), `module "${name}": createOptions${problem.at}: ${problem.message}`);
+        if (problem.warning) issues.warn(`module "${name}": createOptions${problem.at}: ${problem.message}`);
+        else issues.add(400, pointer(base, group, name, 'settings', joined.chunkKeys[0]!), `module "${name}": createOptions${problem.at}: ${problem.message}`);
       }
     }
   }
@@ -150,9 +165,10 @@ function checkModule(name: string, module: Json, base: string, group: 'systemMod
     for (const [envName, entry] of Object.entries(module.env)) {
       if (envName === '__proto__') issues.add(400, pointer(base, group, name, 'env', envName), RESERVED_NAME_MESSAGE);
       else if (!ENV_NAME.test(envName)) {
-        issues.add(400, pointer(base, group, name, 'env', envName), `module "${name}": env name ${JSON.stringify(envName)} is not valid: use letters, digits, "_" and "-", not starting with a digit`);
-      } else if (isObject(entry) && entry.value === null) {
-        issues.add(400, pointer(base, group, name, 'env', envName, 'value'), `module "${name}": env ${envName} needs a value (a string, number or boolean)`);
+        issues.add(400, pointer(base, group, name, 'env', envName), `module "${name}": env name ${JSON.stringify(envName)} cannot be set on a Kubernetes container: use printable ASCII characters other than "=" (and no whitespace, ".", "$" or "#", which twin keys forbid)`);
+      } else if (isObject(entry) && (entry.value === null || entry.value === undefined)) {
+        // EnvVal's constructor turns a null or missing value into "" (Agent.Core/EnvVal.cs)
+        issues.warn(`module "${name}": env ${envName} has no value; IoT Edge sets it to the empty string (${pointer(base, group, name, 'env', envName)})`);
       }
     }
   }
@@ -169,12 +185,17 @@ function cachedImage(image: string): ImageParse {
   return imageCache.get(image, () => parseImageReference(image));
 }
 
+/** An env value as the agent holds it: EnvVal stores a string, null becomes "" (`Agent.Core/EnvVal.cs`). */
+function envValue(value: unknown): string {
+  return value === null || value === undefined ? '' : String(value);
+}
+
 function normalizeModule(name: string, m: Json, parsed: ParsedSettings, defaults: { restartPolicy: RestartPolicy; startupOrder: number; status?: DesiredStatus }): ModuleSpec {
   const settings = m.settings as Json;
   const cached = parsed.get(settings);
   const joined = cached?.joined ?? joinCreateOptions(settings);
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries((m.env as Json | undefined) ?? {})) setOwn(env, k, String((v as Json).value));
+  for (const [k, v] of Object.entries((m.env as Json | undefined) ?? {})) setOwn(env, k, envValue((v as Json).value));
   const image = cached?.image ?? parseImageReference(settings.image as string);
   return {
     name,
@@ -195,7 +216,7 @@ function normalize(d: Json, parsed: ParsedSettings): EdgeAgentConfig {
   const runtime = d.runtime as Json;
   const rs = runtime.settings as Json;
   const credentials: RegistryCredential[] = Object.entries((rs.registryCredentials as Json | undefined) ?? {})
-    .map(([name, c]) => ({ name, address: (c as Json).address as string, username: (c as Json).username as string, password: (c as Json).password as string }))
+    .map(([name, c]) => ({ name, address: String((c as Json).address), username: String((c as Json).username), password: String((c as Json).password) }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const sys = d.systemModules as Json;
   const modules = (d.modules as Json | undefined) ?? {};

@@ -51,7 +51,10 @@ export function checkEdgeHubDesired(
   const version = checkHubSchemaVersion(desired.schemaVersion);
   if (!version.ok) issues.add(400, pointer(base, 'schemaVersion'), version.message);
   const minor = (version.ok ? version.version.minor : 1) as HubSchemaMinor;
-  for (const issue of hubSchemaIssues(desired, minor, base)) issues.add(400, issue.path, issue.message);
+  for (const issue of hubSchemaIssues(desired, minor, base)) {
+    if (issue.ignored) issues.warn(issue.message);
+    else issues.add(400, issue.path, issue.message);
+  }
 
   if (isObject(desired.routes)) {
     for (const [name, value] of Object.entries(desired.routes)) {

@@ -31,32 +31,11 @@ export function validateManifest(doc: unknown): ValidationResult<Deployment> {
     issues.add(400, '', `a deployment manifest must be a JSON object with a "modulesContent" property, got ${describe(doc)}`);
     return issues.result<Deployment>(() => undefined as never);
   }
-  let base = '';
-  let root: Json = doc;
-  if (!('modulesContent' in doc) && !('moduleContent' in doc) && 'content' in doc) {
-    if (!isObject(doc.content)) {
-      issues.add(400, '/content', `"content" must be an object holding "modulesContent", got ${describe(doc.content)}`);
-      return issues.result<Deployment>(() => undefined as never);
-    }
-    base = '/content';
-    root = doc.content;
-  }
-  let contentKey = 'modulesContent';
-  if (!('modulesContent' in root) && 'moduleContent' in root) {
-    contentKey = 'moduleContent';
-    issues.warn('"moduleContent" is deprecated; rename it to "modulesContent"');
-  } else if ('modulesContent' in root && 'moduleContent' in root) {
-    issues.warn('both "modulesContent" and "moduleContent" are present; "moduleContent" is ignored');
-  }
-  const contentPath = pointer(base, contentKey);
-  const content = root[contentKey];
-  if (content === undefined) {
-    // no $edgeAgent content at all ⇒ ConfigEmptyError (417)
-    issues.add(417, contentPath, 'required property "modulesContent" is missing: a deployment manifest is {"modulesContent": {"$edgeAgent": …, "$edgeHub": …}}');
-    return issues.result<Deployment>(() => undefined as never);
-  }
-  if (!isObject(content)) {
-    issues.add(400, contentPath, `"${contentKey}" must be an object keyed by module ($edgeAgent, $edgeHub, …), got ${describe(content)}`);
+  const located = locateModulesContent(doc, issues);
+  if (located === undefined) return issues.result<Deployment>(() => undefined as never);
+  const { content, contentPath } = located;
+  if (isLayeredContent(content)) {
+    issues.add(400, contentPath, 'this is layered-deployment content ("properties.desired.…" keys): it applies on top of a base deployment (learn.microsoft.com/azure/iot-edge/module-deployment-monitoring#layered-deployment); `edgemu validate`/`check` judge it as a layer, `deploy` needs a whole deployment');
     return issues.result<Deployment>(() => undefined as never);
   }
 
@@ -130,6 +109,56 @@ export function validateManifest(doc: unknown): ValidationResult<Deployment> {
     for (const [k, v] of Object.entries(content)) setOwn(modulesContent, k, v as { [DESIRED]: Json });
     return { edgeAgent, edgeHub, moduleTwins, modulesContent };
   });
+}
+
+/**
+ * Finds `modulesContent` in a submitted manifest: `{modulesContent}`, the `{content: {modulesContent}}`
+ * wrapper or legacy `moduleContent` (with a warning), as `az iot edge set-modules` does
+ * (`hub.py _process_config_content`). Records the problem and returns undefined when there is none.
+ */
+export function locateModulesContent(doc: Json, issues: IssueCollector): { content: Json; contentPath: string; contentKey: string } | undefined {
+  let base = '';
+  let root: Json = doc;
+  if (!('modulesContent' in doc) && !('moduleContent' in doc) && 'content' in doc) {
+    if (!isObject(doc.content)) {
+      issues.add(400, '/content', `"content" must be an object holding "modulesContent", got ${describe(doc.content)}`);
+      return undefined;
+    }
+    base = '/content';
+    root = doc.content;
+  }
+  let contentKey = 'modulesContent';
+  if (!('modulesContent' in root) && 'moduleContent' in root) {
+    contentKey = 'moduleContent';
+    issues.warn('"moduleContent" is deprecated; rename it to "modulesContent"');
+  } else if ('modulesContent' in root && 'moduleContent' in root) {
+    issues.warn('both "modulesContent" and "moduleContent" are present; "moduleContent" is ignored');
+  }
+  const contentPath = pointer(base, contentKey);
+  const content = root[contentKey];
+  if (content === undefined) {
+    // no $edgeAgent content at all ⇒ ConfigEmptyError (417)
+    issues.add(417, contentPath, 'required property "modulesContent" is missing: a deployment manifest is {"modulesContent": {"$edgeAgent": …, "$edgeHub": …}}');
+    return undefined;
+  }
+  if (!isObject(content)) {
+    issues.add(400, contentPath, `"${contentKey}" must be an object keyed by module ($edgeAgent, $edgeHub, …), got ${describe(content)}`);
+    return undefined;
+  }
+
+  return { content, contentPath, contentKey };
+}
+
+/**
+ * Layered-deployment content: some module's entry sets `properties.desired.<path>` rather than
+ * the whole `properties.desired` (az iot edge deployment create classifies it so;
+ * learn.microsoft.com/azure/iot-edge/module-deployment-monitoring#layered-deployment).
+ */
+export function isLayeredContent(content: Json): boolean {
+  for (const entry of Object.values(content)) {
+    if (isObject(entry) && Object.keys(entry).some((k) => k.startsWith(`${DESIRED}.`))) return true;
+  }
+  return false;
 }
 
 function crossCheck(agentModules: string[], moduleTwins: Record<string, Json>, parsedRoutes: Map<string, ParsedRoute>, issues: IssueCollector): void {

@@ -1,5 +1,6 @@
 import type { RegisterCommand } from '../cli-context.js';
 import { registerValidate } from './validate.js';
+import { registerCheck } from './check.js';
 import { registerHub } from './hub.js';
 import { registerIdentity } from './identity.js';
 import { registerConnectionString } from './connection-string.js';
@@ -22,6 +23,7 @@ import { registerImage } from './image.js';
  */
 export const commands: readonly RegisterCommand[] = [
   registerValidate,
+  registerCheck,
   registerHub,
   registerUp,
   registerStatus,

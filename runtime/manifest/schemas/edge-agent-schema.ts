@@ -5,7 +5,8 @@
  * deliberate choices:
  *  - `restartPolicy` is optional for user modules and edgeHub: the agent's code defaults it
  *    (`on-unhealthy` / `always`), and the model applies those defaults;
- *  - 1.1 forbids unknown properties everywhere (SchemaStore 1.1 `additionalProperties:false`),
+ *  - 1.1 closes every object (SchemaStore 1.1 `additionalProperties:false`), but compiled-schemas.ts
+ *    turns each unknown member into a warning: edgeAgent's Json.NET reader ignores them,
  *    1.0 tolerates them (the agent's deserializer ignores unknown members).
  * `schemaVersion` itself is checked in code (a wrong value is a 412, not a 400).
  * `x-hint` is an annotation keyword: text appended to errors raised at that schema node.
@@ -27,6 +28,8 @@ export function edgeAgentSchema(strict: boolean): Schema {
     type: 'object',
     required: ['image'],
     properties: {
+      // Agent.Docker/DockerConfig.cs reads "digest" too (a pinned image digest)
+      digest: { type: ['string', 'null'] },
       image: {
         type: 'string',
         minLength: 1,
@@ -34,7 +37,9 @@ export function edgeAgentSchema(strict: boolean): Schema {
       },
     },
     // createOptions may be split into chunks createOptions, createOptions01, … (JsonEx.ChunkedProperty)
-    patternProperties: { '^(createoptions|createOptions)[0-9]*$': { type: 'string', 'x-hint': 'createOptions is a JSON document written as a string' } },
+    // a chunk may be any JSON value: edgeAgent joins each chunk's text (DockerConfigJsonConverter in
+    // Agent.Docker/DockerConfig.cs), so an object works; create-options.ts judges the joined text
+    patternProperties: { '^(createoptions|createOptions)[0-9]*$': {} },
     ...closed,
   };
 
@@ -42,8 +47,8 @@ export function edgeAgentSchema(strict: boolean): Schema {
     type: 'object',
     additionalProperties: {
       type: 'object',
-      required: ['value'],
-      properties: { value: { type: ['string', 'number', 'boolean'], 'x-hint': 'write env values as {"value": "..."}' } },
+      // EnvVal(string value): a missing or null value becomes "" (Agent.Core/EnvVal.cs); objects and arrays cannot become a string
+      properties: { value: { type: ['string', 'number', 'boolean', 'null'], 'x-hint': 'write env values as {"value": "..."}' } },
       ...closed,
     },
   };
@@ -100,10 +105,12 @@ export function edgeAgentSchema(strict: boolean): Schema {
   const registryCredential: Schema = {
     type: 'object',
     required: ['username', 'password', 'address'],
+    // RegistryCredentials(string address, string username, string password) with Preconditions.CheckNonWhiteSpace
+    // (Agent.Docker/RegistryCredentials.cs): Json.NET turns a number into its text; empty or blank is refused
     properties: {
-      username: { type: 'string', pattern: '^\\S+$', 'x-hint': 'username must be non-empty without whitespace' },
-      password: { type: 'string', pattern: '^\\S+$', 'x-hint': 'password must be non-empty without whitespace' },
-      address: { type: 'string', pattern: '^\\S+$', 'x-hint': 'address is a registry host such as "myregistry.azurecr.io"' },
+      username: { type: ['string', 'number'], pattern: '\\S', 'x-hint': 'username must not be empty or blank' },
+      password: { type: ['string', 'number'], pattern: '\\S', 'x-hint': 'password must not be empty or blank' },
+      address: { type: ['string', 'number'], pattern: '\\S', 'x-hint': 'address is a registry host such as "myregistry.azurecr.io"' },
     },
     ...closed,
   };

@@ -5,7 +5,8 @@
  * (learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub, "EdgeHub desired properties"):
  *  - 1.0: routes are strings only; 1.1+: a route may also be `{route, priority, timeToLiveSecs}`;
  *  - 1.2 adds `mqttBroker`, 1.3 adds `integrity`;
- *  - 1.1+ route names follow `^[^\.\$# ]+$` and unknown properties are refused.
+ *  - 1.1+ route names follow `^[^\.\$# ]+$`; unknown properties are closed off here and reported as
+ *    warnings by compiled-schemas.ts (edgeHub's Json.NET reader ignores them).
  * `schemaVersion` is checked in code. `x-hint` annotates errors raised at that node.
  */
 

@@ -25,7 +25,7 @@ describe('joinCreateOptions', () => {
     ['a gap', { createOptions: '{', createOptions02: '}' }, 'createOptions02', 'expected "createOptions01"'],
     ['no first chunk', { createOptions01: '{}' }, 'createOptions01', 'no preceding "createOptions"'],
     ['one-digit numbering', { createOptions: '{', createOptions1: '}' }, 'createOptions1', 'expected "createOptions01"'],
-    ['a non-string chunk', { createOptions: '{', createOptions01: 5 }, 'createOptions01', 'must be a string'],
+    ['an object chunk after a string chunk', { createOptions: '{', createOptions01: { a: 1 } }, 'createOptions01', 'not valid JSON'],
     ['invalid JSON in the second chunk', { createOptions: '{"a":1,', createOptions01: '"b":}' }, 'createOptions01', 'in "createOptions01" at character 5'],
     ['an array', { createOptions: '[]' }, 'createOptions', 'JSON object'],
     ['a number', { createOptions: '42' }, 'createOptions', 'JSON object'],
@@ -65,6 +65,25 @@ describe('checkCreateOptionsShape', () => {
         HostConfig: { Binds: ['/data:/data', 'vol:/x:ro'], PortBindings: { '80/tcp': [{ HostPort: '8080' }, { HostIp: '127.0.0.1', HostPort: '' }] }, Privileged: false },
       }),
     ).toEqual([]);
+  });
+
+  it.each([
+    ['C:\\ProgramData\\iotedge\\mgmt:C:\\ProgramData\\iotedge\\mgmt'],
+    ['C:/Dev/opc/flattener:/d'],
+    ['c:\\data:/data:ro'],
+    ['/var/run:C:\\run'],
+  ])('accepts the Windows bind %s with a warning (Docker on Windows takes it; a Linux node cannot)', (bind) => {
+    const problems = checkCreateOptionsShape({ HostConfig: { Binds: [bind] } });
+    expect(problems).toEqual([{ at: '/HostConfig/Binds/0', warning: true, message: expect.stringContaining('Linux node') }]);
+  });
+
+  it.each([
+    ['an object', { createOptions: { HostConfig: { Privileged: true } } }, '{"HostConfig":{"Privileged":true}}', ['createOptions']],
+    ['null', { createOptions: null }, '', ['createOptions']],
+    ['an object split over chunks that join to JSON', { createOptions: '{"a":', createOptions01: 5, createOptions02: '}' }, '{"a":5}', ['createOptions01']],
+  ])('joins a chunk written as %s by its JSON text, as edgeAgent does', (_what, settings, raw, nonStringKeys) => {
+    const r = joinCreateOptions(settings);
+    expect(r).toMatchObject({ ok: true, raw, nonStringKeys });
   });
 
   it.each<[string, Record<string, unknown>, string]>([

@@ -23,7 +23,7 @@ const INVALID: Record<string, { status: number; path: string }> = {
   'content-wrapper-module-type-not-docker.json': { status: 400, path: `/content${FILTER}/type` },
   'create-options-chunks-not-contiguous.json': { status: 400, path: `${FILTER}/settings/createOptions02` },
   'create-options-not-json.json': { status: 400, path: `${FILTER}/settings/createOptions` },
-  'env-name-not-valid-for-kubernetes.json': { status: 400, path: `${FILTER}/env/1_THRESHOLD` },
+  'env-name-contains-equals.json': { status: 400, path: `${FILTER}/env/THRESHOLD=MAX` },
   'image-reference-invalid.json': { status: 400, path: `${FILTER}/settings/image` },
   'module-image-missing.json': { status: 400, path: `${FILTER}/settings/image` },
   'module-names-collide-in-kubernetes.json': { status: 400, path: `${AGENT}/modules/Filter` },
@@ -41,7 +41,7 @@ const INVALID: Record<string, { status: number; path: string }> = {
     status: 400,
     path: '/modulesContent/filter/properties.desired/level1/level2/level3/level4/level5/level6/level7/level8/level9/level10/level11',
   },
-  'unknown-property-in-schema-1.1.json': { status: 400, path: `${FILTER}/restartpolicy` },
+  'property-name-case-differs.json': { status: 400, path: `${FILTER}/restartpolicy` },
 };
 
 describe('the example deployments in deployments/examples', () => {

@@ -58,7 +58,6 @@ describe('validateEdgeHubDesired', () => {
     ['priority fractional', (d) => (d.routes.toFilter.priority = 1.5), '/routes/toFilter/priority', 'integer'],
     ['route TTL negative', (d) => (d.routes.toFilter.timeToLiveSecs = -5), '/routes/toFilter/timeToLiveSecs', '≥ 0'],
     ['object route without route text', (d) => delete d.routes.toFilter.route, '/routes/toFilter/route', 'missing'],
-    ['object route with an unknown field', (d) => (d.routes.toFilter.ttl = 5), '/routes/toFilter/ttl', 'unknown property'],
     ['route a number', (d) => (d.routes.n = 5), '/routes/n', 'string'],
     ['route name with a dot (1.1+)', (d) => (d.routes['a.b'] = d.routes.up), '/routes/a.b', 'not allowed'],
     ['route name empty', (d) => (d.routes[''] = d.routes.up), '/routes/', 'empty'],
@@ -67,8 +66,6 @@ describe('validateEdgeHubDesired', () => {
     ['route to an unknown system endpoint', (d) => (d.routes.up = 'FROM /messages/* INTO $downstream'), '/routes/up', '$upstream'],
     ['route to a malformed BrokeredEndpoint', (d) => (d.routes.up = 'FROM /messages/* INTO BrokeredEndpoint("/modules/x")'), '/routes/up', 'BrokeredEndpoint'],
     ['object route with empty text', (d) => (d.routes.toFilter.route = ''), '/routes/toFilter/route', 'empty'],
-    ['mqttBroker before 1.2', (d) => (d.mqttBroker = {}), '/mqttBroker', '1.2'],
-    ['integrity before 1.3', (d) => ((d.schemaVersion = '1.2'), (d.integrity = {})), '/integrity', '1.3'],
     ['store-and-forward TTL fractional', (d) => (d.storeAndForwardConfiguration.timeToLiveSecs = 1.5), '/storeAndForwardConfiguration/timeToLiveSecs', 'integer'],
     ['storeLimits negative', (d) => (d.storeAndForwardConfiguration.storeLimits = { maxSizeBytes: -1 }), '/storeAndForwardConfiguration/storeLimits/maxSizeBytes', '≥ 0'],
   ])('reports 400 for %s', (_rule, change, path, words) => {
@@ -77,6 +74,19 @@ describe('validateEdgeHubDesired', () => {
     const issue = r.errors.find((e) => e.path === path);
     expect(issue, JSON.stringify(r.errors)).toBeDefined();
     expect(issue!.message).toContain(words);
+  });
+
+  // Json.NET ignores members the edgeHub reader does not know: accepted, with a warning naming the pointer.
+  it.each<[string, (d: Json) => void, string]>([
+    ['an object route with an unknown field', (d) => (d.routes.toFilter.ttl = 5), '/routes/toFilter/ttl'],
+    ['a _comment in an object route', (d) => (d.routes.toFilter._comment = 'why'), '/routes/toFilter/_comment'],
+    ['mqttBroker before 1.2', (d) => (d.mqttBroker = {}), '1.2'],
+    ['integrity before 1.3', (d) => ((d.schemaVersion = '1.2'), (d.integrity = {})), '1.3'],
+  ])('accepts %s with a warning, as edgeHub ignores it', (_rule, change, words) => {
+    const r = validateEdgeHubDesired(withChange(change));
+    expect(r.errors).toEqual([]);
+    expect(r.status).toBe(200);
+    expect(r.warnings.join('\n')).toContain(words);
   });
 
   it('accepts mqttBroker from 1.2 and integrity from 1.3', () => {
