@@ -240,8 +240,9 @@ describe('the edge agent on a real cluster', () => {
     expect(seen[0]).toEqual([image]);
     const d = await apps.readNamespacedDeployment({ name: 'simulatedtemperaturesensor', namespace });
     expect(d.spec!.template.metadata!.annotations!['edgemu.io/stand-in']).toContain(image);
-    // This cluster's nodes have no edgemu pool labels: no selector, and the cluster decides.
-    expect(d.spec!.template.spec!.nodeSelector?.['edgemu.io/node-pool']).toBeUndefined();
-    expect(twin.module('SimulatedTemperatureSensor')?.runsOn).toBe('cluster');
+    // The local cluster's KWOK nodes carry the simulated pool label, and no real node holds this
+    // image (the image step here imports nothing): the module is placed on the simulated pool.
+    expect(d.spec!.template.spec!.nodeSelector?.['edgemu.io/node-pool']).toBe('simulated');
+    expect(twin.module('SimulatedTemperatureSensor')?.runsOn).toBe('simulated');
   });
 });
