@@ -44,4 +44,5 @@ export type {
   ModuleRef,
 } from './hub-types.js';
 export { upstreamRouter, type MessageRouter } from './message-router.js';
-export { openSqlite, type Db, type SqliteFile } from './store/sqlite-db.js';
+export { openSqlite, HUB_DB_FILE, type Db, type SqliteFile } from './store/sqlite-db.js';
+export { ensureTlsMaterial, type TlsMaterial } from './tls-material.js';
