@@ -36,7 +36,6 @@ export function areaBoundaryZones(areas, extraAllowed = []) {
  */
 export const TEMPORARY_DEEP_IMPORTS = {
   'agent/agent-host.ts': ['hub/connection-string.ts', 'hub/store/hub-store.ts', 'manifest/model.ts', 'translate/translate-deployment.ts'],
-  'cli/commands/status.ts': ['agent/status-table.ts', 'hub/store/sqlite-db.ts'],
   'cli/commands/translate.ts': ['translate/context-from-state.ts'],
   'cli/commands/up.ts': ['agent/describe-reported.ts', 'agent/up-cluster.ts', 'cluster/cluster-manager.ts', 'cluster/kube-config.ts', 'service-api/apply-configuration.ts'],
   'server/start-server.ts': ['agent/agent-host.ts', 'hub/connection-string.ts', 'hub/discovery.ts', 'hub/hub-address.ts', 'hub/start-hub.ts', 'hub/store/hub-store.ts', 'service-api/start-hub-service-api.ts'],

@@ -19,6 +19,7 @@ export {
   formatServiceConnectionString,
   DEFAULT_MQTTS_PORT,
   DEFAULT_HTTPS_PORT,
+  hostWithPort,
   type ConnectionStringFields,
 } from './connection-string.js';
 export { resolveHubAddress, deviceConnectionString, serviceConnectionString, type HubAddress } from './hub-address.js';

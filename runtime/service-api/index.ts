@@ -24,3 +24,4 @@ export { authorizeServiceRequest, POLICY_PERMISSIONS, type Permission } from './
 export type { TelemetryJson } from './telemetry-json.js';
 export { parseJsonArgument, toTwinPatch, parseProperties, parseTimeoutSeconds } from './cli-input.js';
 export { formatTelemetryLine } from './format-telemetry.js';
+export { openHubAdmin, type HubAdmin } from './hub-admin.js';
