@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EnsureBinariesOptions } from '../cluster/index.js';
-import { clusterDown, clusterUp, type ClusterSummary, type ProviderName } from '../cluster/cluster-manager.js';
+import { clusterDown, clusterUp, type ClusterSummary, type ProviderName } from '../cluster/index.js';
 
 export interface UpClusterOptions {
   name: string;

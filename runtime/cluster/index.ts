@@ -26,3 +26,5 @@ export { readClusterNodeInfo, nodeInfoPath, type ClusterNodeInfo, type RealNodeI
 export { NODE_POOL_LABEL, SIMULATED_TAINT, CONTAINERD_NAMESPACE, type NodePool } from './node-config.js';
 export { teardownRealNode } from './real-node.js';
 export type { NodesRequest } from './node-preflight.js';
+export { clusterUp, clusterDown, clusterStatus, clusterKubeconfig, PROVIDERS, type ProviderName, type ClusterSummary, type ClusterCommonOptions, type ClusterStatusReport } from './cluster-manager.js';
+export { prepareNodeHost } from './node-host.js';

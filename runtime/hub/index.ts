@@ -19,6 +19,7 @@ export {
   formatServiceConnectionString,
   DEFAULT_MQTTS_PORT,
   DEFAULT_HTTPS_PORT,
+  hostWithPort,
   type ConnectionStringFields,
 } from './connection-string.js';
 export { resolveHubAddress, deviceConnectionString, serviceConnectionString, type HubAddress } from './hub-address.js';
@@ -44,4 +45,5 @@ export type {
   ModuleRef,
 } from './hub-types.js';
 export { upstreamRouter, type MessageRouter } from './message-router.js';
-export { openSqlite, type Db, type SqliteFile } from './store/sqlite-db.js';
+export { openSqlite, HUB_DB_FILE, type Db, type SqliteFile } from './store/sqlite-db.js';
+export { ensureTlsMaterial, type TlsMaterial } from './tls-material.js';

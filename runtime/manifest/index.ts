@@ -25,3 +25,4 @@ export {
   type ManifestFileErrorCode,
 } from './manifest-file.js';
 export { parseExpectations, expectationFor, entryFailures, formatCheck, type CheckEntry, type DryRunRejection } from './check-report.js';
+export { formatReport } from './format-report.js';

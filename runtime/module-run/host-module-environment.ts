@@ -1,5 +1,5 @@
 import { validateEdgeAgentDesired } from '../manifest/index.js';
-import { moduleConnectionString, moduleEnvironment, toProcessEnv } from '../translate/module-environment.js';
+import { moduleConnectionString, moduleEnvironment, toProcessEnv } from '../translate/index.js';
 
 /** The IoT Hub MQTT-over-TLS port the SDK dials when GatewayHostName carries none (docs/iot-hub-protocol.md "Connect"). */
 const DEFAULT_MQTTS_PORT = 8883;

@@ -22,3 +22,6 @@ export { ServiceApiError, apiErrors, formatErrorBody, parseErrorBody, type IotHu
 export { SUPPORTED_API_VERSIONS, DEFAULT_API_VERSION } from './api-version.js';
 export { authorizeServiceRequest, POLICY_PERMISSIONS, type Permission } from './service-auth.js';
 export type { TelemetryJson } from './telemetry-json.js';
+export { parseJsonArgument, toTwinPatch, parseProperties, parseTimeoutSeconds } from './cli-input.js';
+export { formatTelemetryLine } from './format-telemetry.js';
+export { openHubAdmin, type HubAdmin } from './hub-admin.js';

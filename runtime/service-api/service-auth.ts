@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { parseSasToken, verifySasSignature } from '../hub/sas.js';
+import { parseSasToken, verifySasSignature } from '../hub/index.js';
 import { apiErrors } from './service-api-error.js';
 
 /**

@@ -86,6 +86,7 @@ export interface EventFilter {
 }
 
 const enc = encodeURIComponent;
+const identityPath = (t: TwinTarget) => `/devices/${enc(t.deviceId)}${t.moduleId ? `/modules/${enc(t.moduleId)}` : ''}`;
 const twinPath = (t: TwinTarget) => `/twins/${enc(t.deviceId)}${t.moduleId ? `/modules/${enc(t.moduleId)}` : ''}`;
 
 /**
@@ -104,6 +105,11 @@ export class ServiceClient {
     this.agent = new https.Agent({ keepAlive: true, maxSockets: 4 });
   }
 
+  /** The shared access policy this client signs with (for the service connection string). */
+  policy(): { policyName: string; policyKey: string } {
+    return { policyName: this.options.policyName, policyKey: this.options.policyKey };
+  }
+
   /** Closes idle keep-alive connections (call when done). */
   close(): void {
     this.agent.destroy();
@@ -116,6 +122,27 @@ export class ServiceClient {
   /** Merges `patch` (`{tags?, properties?: {desired?}}`) into the twin; `etag` `*` = unconditional. */
   patchTwin(target: TwinTarget, patch: unknown, etag = '*'): Promise<Twin> {
     return this.json<Twin>('PATCH', twinPath(target), { body: patch, headers: { 'if-match': etag === '*' ? '*' : `"${etag}"` } });
+  }
+
+  /** `GET /devices/{id}` or `/devices/{id}/modules/{mid}`: the identity in IoT Hub's JSON shape. */
+  getIdentity(ref: TwinTarget): Promise<Record<string, unknown>> {
+    return this.json<Record<string, unknown>>('GET', identityPath(ref));
+  }
+
+  /** `PUT /devices/{id}[/modules/{mid}]` without `If-Match`: creates the identity (409 when it exists). */
+  createIdentity(ref: TwinTarget, options: { edge?: boolean } = {}): Promise<Record<string, unknown>> {
+    const body = ref.moduleId ? { deviceId: ref.deviceId, moduleId: ref.moduleId } : { deviceId: ref.deviceId, capabilities: { iotEdge: Boolean(options.edge) } };
+    return this.json<Record<string, unknown>>('PUT', identityPath(ref), { body });
+  }
+
+  /** `DELETE /devices/{id}[/modules/{mid}]` (a device takes its modules, twins and queues with it). */
+  async deleteIdentity(ref: TwinTarget): Promise<void> {
+    await this.json<undefined>('DELETE', identityPath(ref), { headers: { 'if-match': '*' } });
+  }
+
+  /** `GET /devices`: every device identity. */
+  listDevices(): Promise<Record<string, unknown>[]> {
+    return this.json<Record<string, unknown>[]>('GET', '/devices');
   }
 
   /** Invokes a direct method; `connectTimeoutSeconds` > 0 waits that long for an offline target to connect. */
@@ -146,7 +173,8 @@ export class ServiceClient {
     });
   }
 
-  listModules(deviceId: string): Promise<Array<{ moduleId: string; connectionState: string }>> {
+  /** `GET /devices/{id}/modules`: the module identities of a device (IoT Hub's module JSON). */
+  listModules(deviceId: string): Promise<Array<Record<string, unknown> & { moduleId: string; connectionState: string }>> {
     return this.json('GET', `/devices/${enc(deviceId)}/modules`);
   }
 

@@ -1,5 +1,5 @@
-import type { Hub } from '../hub/start-hub.js';
-import { ensureTlsMaterial } from '../hub/tls-material.js';
+import type { Hub } from '../hub/index.js';
+import { ensureTlsMaterial } from '../hub/index.js';
 import type { Logger } from '../log/create-logger.js';
 import { silentLogger } from '../log/create-logger.js';
 import { systemClock, type Clock } from '../clock.js';

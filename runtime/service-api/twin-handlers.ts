@@ -1,6 +1,6 @@
 import type { IdentityRef } from '../hub/index.js';
 import type { Twin } from '../hub/index.js';
-import { diffToMergePatch, type JsonObject } from '../hub/twin-patch.js';
+import { diffToMergePatch, type JsonObject } from '../hub/index.js';
 import type { ServiceBackend } from './service-backend.js';
 import type { RequestContext, ApiResult } from './start-service-api.js';
 import { apiErrors } from './service-api-error.js';

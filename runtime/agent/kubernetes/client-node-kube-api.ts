@@ -1,6 +1,6 @@
 import { KubernetesObjectApi, PatchStrategy, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { describeError } from '../../errors.js';
-import { FIELD_MANAGER } from '../../translate/labels.js';
+import { FIELD_MANAGER } from '../../translate/index.js';
 import { EnvironmentUnavailableError } from '../plan-runner.js';
 import { KubeApiError, type KubeApi, type KubeObject, type WatchEventType, type WatchHandle } from './kube-api.js';
 

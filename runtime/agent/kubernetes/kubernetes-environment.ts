@@ -2,7 +2,7 @@ import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import type { EdgeAgentConfig, ModuleSpec } from '../../manifest/index.js';
-import { toK8sName } from '../../manifest/k8s-name.js';
+import { toK8sName } from '../../manifest/index.js';
 import {
   ANNOTATION_MODULE_NAME,
   ANNOTATION_MODULE_VERSION,
@@ -13,8 +13,8 @@ import {
   deviceSelector,
   LABEL_MODULE,
   moduleSelector,
-} from '../../translate/labels.js';
-import { translateDeployment, withDefaultTag, type DeviceTranslation, type ModuleTranslation, type TranslateContext } from '../../translate/translate-deployment.js';
+} from '../../translate/index.js';
+import { translateDeployment, withDefaultTag, type DeviceTranslation, type ModuleTranslation, type TranslateContext } from '../../translate/index.js';
 import { commandId, type Command, type CommandFactory, type CommandKind } from '../command.js';
 import type { Environment } from '../ports.js';
 import { moduleRuntimeInfo } from '../pod-status.js';

@@ -21,7 +21,7 @@ export const registerC2d: RegisterCommand = (program, ctx) => {
     .option('--json', 'print {"messageId":…,"enqueuedTime":…} as JSON')
     .action(async (deviceId: string, body: string, opts: { property?: string[]; messageId?: string; correlationId?: string; ttl?: string; json?: boolean }, cmd) => {
       const g = globalOptions(cmd);
-      const { parseProperties } = await import('../../service-api/cli-input.js');
+      const { parseProperties } = await import('../../service-api/index.js');
       const { UsageError } = await import('../../errors.js');
       const properties = parseProperties(opts.property ?? []);
       let ttlSeconds: number | undefined;
@@ -29,7 +29,7 @@ export const registerC2d: RegisterCommand = (program, ctx) => {
         ttlSeconds = Number(opts.ttl);
         if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0 || ttlSeconds > 172800) throw new UsageError(`--ttl must be 1 to 172800 seconds, got ${JSON.stringify(opts.ttl)}`);
       }
-      const { connectToRunningHub } = await import('../../service-api/service-client.js');
+      const { connectToRunningHub } = await import('../../service-api/index.js');
       const client = connectToRunningHub(g.stateDir);
       try {
         const queued = await client.sendC2d(deviceId, body, {

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { CLUSTER_NAME_HINT, isValidClusterName } from '../../cluster/cluster-name.js';
+import { CLUSTER_NAME_HINT, isValidClusterName } from '../../cluster/index.js';
 import { globalOptions, type CliContext, type RegisterCommand } from '../cli-context.js';
 import { UsageError } from '../../errors.js';
 
@@ -50,7 +50,7 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
     .addOption(jsonOption())
     .action(async (_flags: ClusterFlags, command: Command) => {
       const opts = command.optsWithGlobals() as ClusterFlags & { stateDir: string };
-      const { clusterDown } = await import('../../cluster/cluster-manager.js');
+      const { clusterDown } = await import('../../cluster/index.js');
       const result = await clusterDown({ name: opts.name, stateDir: opts.stateDir, logger: ctx.logger() });
       if (opts.json === true) ctx.out(`${JSON.stringify(result, null, 2)}\n`);
       else if (!result.found) ctx.out(`no cluster named "${opts.name}" was running\n`);
@@ -68,7 +68,7 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
     .addOption(jsonOption())
     .action(async (_flags: ClusterFlags, command: Command) => {
       const opts = command.optsWithGlobals() as ClusterFlags & { stateDir: string };
-      const { clusterStatus } = await import('../../cluster/cluster-manager.js');
+      const { clusterStatus } = await import('../../cluster/index.js');
       const status = await clusterStatus({ name: opts.name, stateDir: opts.stateDir });
       if (opts.json === true) {
         ctx.out(`${JSON.stringify(status, null, 2)}\n`);
@@ -102,8 +102,8 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
     .addOption(jsonOption())
     .action(async (_flags: ClusterFlags, command: Command) => {
       const opts = command.optsWithGlobals() as ClusterFlags & { verifyOnly?: boolean };
-      const { ensureBinaries } = await import('../../cluster/ensure-binaries.js');
-      const { prepareNodeHost } = await import('../../cluster/node-host.js');
+      const { ensureBinaries } = await import('../../cluster/index.js');
+      const { prepareNodeHost } = await import('../../cluster/index.js');
       const logger = ctx.logger().child({ component: 'cluster' });
       const started = Date.now();
       const node = await prepareNodeHost(opts.nodes ?? 'auto', (line) => ctx.err(`[binaries] ${line}\n`), ctx.shutdownSignal, opts.verifyOnly !== true);
@@ -131,7 +131,7 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
     .addOption(nameOption())
     .action(async (_flags: ClusterFlags, command: Command) => {
       const opts = command.optsWithGlobals() as ClusterFlags & { stateDir: string };
-      const { clusterKubeconfig } = await import('../../cluster/cluster-manager.js');
+      const { clusterKubeconfig } = await import('../../cluster/index.js');
       ctx.out(`${await clusterKubeconfig({ name: opts.name, stateDir: opts.stateDir })}\n`);
     });
 };
@@ -141,7 +141,7 @@ async function up(ctx: CliContext, command: Command): Promise<void> {
   const timeoutSeconds = Number(opts.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${opts.timeout ?? ''}"`);
   if (opts.foreground === true && opts.provider === 'kind') throw new UsageError('--foreground works with --provider local only');
-  const { clusterUp, clusterDown } = await import('../../cluster/cluster-manager.js');
+  const { clusterUp, clusterDown } = await import('../../cluster/index.js');
   const logger = ctx.logger().child({ component: 'cluster' });
   const progress = (message: string) => ctx.err(`[cluster] ${message}\n`);
   const { summary, started, elapsedMs } = await clusterUp({

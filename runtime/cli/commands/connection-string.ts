@@ -4,7 +4,8 @@ import { globalOptions, type RegisterCommand } from '../cli-context.js';
 /**
  * `edgemu connection-string [--device D [--module M]]`: prints a connection string the Azure
  * SDKs accept as is (the service one without --device). Host and ports come from the running
- * hub (DIR/hub.json), else from the last hub start recorded in the store, else the defaults.
+ * hub (DIR/hub.json, keys through its service API), else from the last hub start recorded in the
+ * store (read offline), else the defaults.
  */
 export const registerConnectionString: RegisterCommand = (program, ctx) => {
   program
@@ -17,13 +18,13 @@ export const registerConnectionString: RegisterCommand = (program, ctx) => {
       if (opts.module && !opts.device) throw new UsageError('--module needs --device');
       const g = globalOptions(cmd);
       const path = await import('node:path');
-      const { openHubStore, deviceConnectionString, serviceConnectionString, resolveHubAddress } = await import('../../hub/index.js');
-      const store = openHubStore({ stateDir: g.stateDir, logger: ctx.logger() });
+      const { openHubAdmin } = await import('../../service-api/index.js');
+      const admin = openHubAdmin(g.stateDir, { logger: ctx.logger() });
       try {
-        const address = resolveHubAddress(store);
+        const address = await admin.address();
         const connectionString = opts.device
-          ? deviceConnectionString(store, { deviceId: opts.device, moduleId: opts.module }, address)
-          : serviceConnectionString(store, address);
+          ? await admin.deviceConnectionString({ deviceId: opts.device, moduleId: opts.module }, address)
+          : await admin.serviceConnectionString(address);
         if (opts.json || g.json) {
           const caFile = path.resolve(g.stateDir, 'ca.pem');
           ctx.out(`${JSON.stringify({ connectionString, ...address, caFile }, null, 2)}\n`);
@@ -31,7 +32,7 @@ export const registerConnectionString: RegisterCommand = (program, ctx) => {
           ctx.out(`${connectionString}\n`);
         }
       } finally {
-        store.close();
+        admin.close();
       }
     });
 };

@@ -16,7 +16,7 @@ export const registerDeploy: RegisterCommand = (program, ctx) => {
       const g = globalOptions(cmd);
       const json = Boolean(opts.json || g.json);
       const { readManifestFile, parseJsonText, validateManifest } = await import('../../manifest/index.js');
-      const { connectToRunningHub, DeploymentRefusedError } = await import('../../service-api/service-client.js');
+      const { connectToRunningHub, DeploymentRefusedError } = await import('../../service-api/index.js');
       const text = await readManifestFile(file);
       const parsed = parseJsonText(text);
       const refuse = (status: number, errors: ReadonlyArray<{ path: string; message: string }>, warnings: readonly string[]) => {

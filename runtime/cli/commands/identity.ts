@@ -2,9 +2,9 @@ import { Option } from 'commander';
 import { globalOptions, type RegisterCommand } from '../cli-context.js';
 
 /**
- * `edgemu identity create|list|delete`: the identity registry of the state dir. Works whether
- * or not a hub is running (the store is SQLite in WAL mode; a running hub reads identities on
- * every connect, so a new identity can connect at once).
+ * `edgemu identity create|list|delete`: the identity registry of the state dir. With a hub
+ * running there it goes through the service API (IoT Hub's identity REST routes), else it
+ * administers the store offline (service-api/hub-admin.ts; docs/architecture.md).
  */
 export const registerIdentity: RegisterCommand = (program, ctx) => {
   const identity = program.command('identity').description('create, list and delete device and module identities');
@@ -18,30 +18,24 @@ export const registerIdentity: RegisterCommand = (program, ctx) => {
     .option('--json', 'print the created identities as JSON')
     .action(async (deviceId: string, opts: { edge?: boolean; module?: string; json?: boolean }, cmd) => {
       const g = globalOptions(cmd);
-      const { openHubStore, deviceConnectionString } = await import('../../hub/index.js');
-      const store = openHubStore({ stateDir: g.stateDir, logger: ctx.logger() });
+      const { openHubAdmin } = await import('../../service-api/index.js');
+      const admin = openHubAdmin(g.stateDir, { logger: ctx.logger() });
       try {
-        const created = store.transaction(() => {
-          const out = [];
-          const device = store.identities.get({ deviceId });
-          if (!device || !opts.module) {
-            out.push(store.identities.createDevice(deviceId, { edge: Boolean(opts.edge) }));
-            if (opts.edge) out.push(...store.identities.listDevice(deviceId).filter((i) => i.moduleId));
-          }
-          if (opts.module) out.push(store.identities.createModule(deviceId, opts.module));
-          return out;
-        });
+        const created = await admin.createIdentities(deviceId, { edge: Boolean(opts.edge), moduleId: opts.module });
+        const address = await admin.address();
         if (opts.json || g.json) {
-          ctx.out(`${JSON.stringify(created.map((i) => ({ ...i, connectionString: deviceConnectionString(store, i) })), null, 2)}\n`);
+          const withStrings = [];
+          for (const i of created) withStrings.push({ ...i, connectionString: await admin.deviceConnectionString(i, address) });
+          ctx.out(`${JSON.stringify(withStrings, null, 2)}\n`);
         } else {
           for (const i of created) {
             ctx.out(`created ${i.moduleId ? `module ${i.deviceId}/${i.moduleId}` : `${i.isEdge ? 'IoT Edge device' : 'device'} ${i.deviceId}`}\n`);
           }
           const main = opts.module ? created.at(-1)! : created[0]!;
-          ctx.out(`connection string: ${deviceConnectionString(store, main)}\n`);
+          ctx.out(`connection string: ${await admin.deviceConnectionString(main, address)}\n`);
         }
       } finally {
-        store.close();
+        admin.close();
       }
     });
 
@@ -52,10 +46,10 @@ export const registerIdentity: RegisterCommand = (program, ctx) => {
     .option('--json', 'print JSON (includes keys)')
     .action(async (opts: { device?: string; json?: boolean }, cmd) => {
       const g = globalOptions(cmd);
-      const { openHubStore } = await import('../../hub/index.js');
-      const store = openHubStore({ stateDir: g.stateDir, logger: ctx.logger() });
+      const { openHubAdmin } = await import('../../service-api/index.js');
+      const admin = openHubAdmin(g.stateDir, { logger: ctx.logger() });
       try {
-        const list = opts.device ? store.identities.listDevice(opts.device) : store.identities.list();
+        const list = await admin.listIdentities(opts.device);
         if (opts.json || g.json) {
           ctx.out(`${JSON.stringify(list, null, 2)}\n`);
           return;
@@ -69,7 +63,7 @@ export const registerIdentity: RegisterCommand = (program, ctx) => {
         ctx.out(`${'IDENTITY'.padEnd(width)}  ${'KIND'.padEnd(11)}  CREATED\n`);
         for (const r of rows) ctx.out(`${r[0]!.padEnd(width)}  ${r[1]!.padEnd(11)}  ${r[2]}\n`);
       } finally {
-        store.close();
+        admin.close();
       }
     });
 
@@ -80,13 +74,13 @@ export const registerIdentity: RegisterCommand = (program, ctx) => {
     .addOption(new Option('--module <module>', 'delete only this module'))
     .action(async (deviceId: string, opts: { module?: string }, cmd) => {
       const g = globalOptions(cmd);
-      const { openHubStore } = await import('../../hub/index.js');
-      const store = openHubStore({ stateDir: g.stateDir, logger: ctx.logger() });
+      const { openHubAdmin } = await import('../../service-api/index.js');
+      const admin = openHubAdmin(g.stateDir, { logger: ctx.logger() });
       try {
-        store.identities.delete({ deviceId, moduleId: opts.module });
+        await admin.deleteIdentity({ deviceId, moduleId: opts.module });
         ctx.out(`deleted ${opts.module ? `module ${deviceId}/${opts.module}` : `device ${deviceId}`}\n`);
       } finally {
-        store.close();
+        admin.close();
       }
     });
 };

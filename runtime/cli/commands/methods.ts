@@ -20,11 +20,11 @@ export const registerMethods: RegisterCommand = (program, ctx) => {
     .option('--json', 'print {"status":…,"payload":…} as JSON')
     .action(async (deviceId: string, name: string, payloadText: string | undefined, opts: { module?: string; timeout: string; connectTimeout: string; json?: boolean }, cmd) => {
       const g = globalOptions(cmd);
-      const { parseJsonArgument, parseTimeoutSeconds } = await import('../../service-api/cli-input.js');
+      const { parseJsonArgument, parseTimeoutSeconds } = await import('../../service-api/index.js');
       const timeout = parseTimeoutSeconds(opts.timeout);
       const connectTimeout = parseTimeoutSeconds(opts.connectTimeout, '--connect-timeout', 0);
       const payload = payloadText === undefined ? null : parseJsonArgument('PAYLOAD', payloadText);
-      const { connectToRunningHub } = await import('../../service-api/service-client.js');
+      const { connectToRunningHub } = await import('../../service-api/index.js');
       const client = connectToRunningHub(g.stateDir);
       try {
         const result = await client.invokeMethod({ deviceId, moduleId: opts.module }, name, payload, timeout, connectTimeout);

@@ -19,8 +19,8 @@ export const registerMonitor: RegisterCommand = (program, ctx) => {
     .action(async (opts: { device?: string; module?: string; json?: boolean }, cmd) => {
       const g = globalOptions(cmd);
       const json = Boolean(opts.json || g.json);
-      const { connectToRunningHub } = await import('../../service-api/service-client.js');
-      const { formatTelemetryLine } = await import('../../service-api/format-telemetry.js');
+      const { connectToRunningHub } = await import('../../service-api/index.js');
+      const { formatTelemetryLine } = await import('../../service-api/index.js');
       const client = connectToRunningHub(g.stateDir);
       const logger = ctx.logger();
       // Stop on Ctrl-C, or when the reader of stdout went away (EPIPE is emitted asynchronously

@@ -99,7 +99,7 @@ export const registerRoute: RegisterCommand = (program, ctx) => {
       const { json, stateDir } = globalOptions(command);
       const { existsSync } = await import('node:fs');
       const path = await import('node:path');
-      const { RouteQueueStore, ROUTING_DB_FILE } = await import('../../routing/route-queue-store.js');
+      const { RouteQueueStore, ROUTING_DB_FILE } = await import('../../routing/index.js');
       const rows: Array<{ deviceId: string; moduleId: string; waiting: number }> = [];
       if (existsSync(path.join(stateDir, ROUTING_DB_FILE))) {
         const store = new RouteQueueStore(stateDir);

@@ -47,7 +47,7 @@ export const registerTranslate: RegisterCommand = (program, ctx) => {
     .action(async (manifest: string, opts: TranslateOptions, command: Command) => {
       const g = globalOptions(command);
       const [{ loadDeploymentFile }, { translateDeployment, renderObjects, checkTranslateInputs }, { translateContextFromState }] = await Promise.all([
-        import('../../manifest/manifest-file.js'),
+        import('../../manifest/index.js'),
         import('../../translate/index.js'),
         import('../../translate/context-from-state.js'),
       ]);

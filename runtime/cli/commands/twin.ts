@@ -17,7 +17,7 @@ export const registerTwin: RegisterCommand = (program, ctx) => {
     .option('--json', 'print compact JSON on one line')
     .action(async (deviceId: string, opts: { module?: string; json?: boolean }, cmd) => {
       const g = globalOptions(cmd);
-      const { connectToRunningHub } = await import('../../service-api/service-client.js');
+      const { connectToRunningHub } = await import('../../service-api/index.js');
       const client = connectToRunningHub(g.stateDir);
       try {
         const result = await client.getTwin({ deviceId, moduleId: opts.module });
@@ -37,9 +37,9 @@ export const registerTwin: RegisterCommand = (program, ctx) => {
     .option('--json', 'print the patched twin as JSON')
     .action(async (deviceId: string, patchText: string, opts: { module?: string; etag?: string; json?: boolean }, cmd) => {
       const g = globalOptions(cmd);
-      const { parseJsonArgument, toTwinPatch } = await import('../../service-api/cli-input.js');
+      const { parseJsonArgument, toTwinPatch } = await import('../../service-api/index.js');
       const patch = toTwinPatch(parseJsonArgument('the twin patch', patchText));
-      const { connectToRunningHub } = await import('../../service-api/service-client.js');
+      const { connectToRunningHub } = await import('../../service-api/index.js');
       const client = connectToRunningHub(g.stateDir);
       try {
         const result = await client.patchTwin({ deviceId, moduleId: opts.module }, patch, opts.etag ?? '*');

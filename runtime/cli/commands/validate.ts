@@ -28,13 +28,13 @@ export const registerValidate: RegisterCommand = (program, ctx) => {
     )
     .action(async (files: string[], _opts: unknown, command: Command) => {
       const { json } = globalOptions(command);
-      const { validateManifestFile } = await import('../../manifest/manifest-file.js');
+      const { validateManifestFile } = await import('../../manifest/index.js');
       const reports = [];
       if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
       for (const file of files) reports.push((await validateManifestFile(file)).report);
       if (json) ctx.out(`${JSON.stringify(reports, null, 2)}\n`);
       else {
-        const { formatReport } = await import('../../manifest/format-report.js');
+        const { formatReport } = await import('../../manifest/index.js');
         for (const report of reports) ctx.out(formatReport(report));
         if (reports.length > 1) {
           const bad = reports.filter((r) => !r.valid).length;

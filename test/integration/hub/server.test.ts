@@ -47,6 +47,31 @@ describe('the server and the CLI against a running hub', () => {
     expect(r.out).toMatch(new RegExp(`^HostName=edgemu\\.test:${server.mqttsPort};DeviceId=d1;SharedAccessKey=`));
   });
 
+  it('administers identities and reads status through the service API while the hub runs', async () => {
+    const created = await cli('identity', 'create', 'gw', '--edge', '--json');
+    expect(created.code).toBe(0);
+    const ids = JSON.parse(created.out) as Array<{ deviceId: string; moduleId?: string; isEdge: boolean; primaryKey: string; connectionString: string }>;
+    expect(ids.map((i) => i.moduleId ?? i.deviceId)).toEqual(['gw', '$edgeAgent', '$edgeHub']);
+    expect(ids[0]).toMatchObject({ isEdge: true, primaryKey: server.store.identities.get({ deviceId: 'gw' })!.primaryKey });
+    expect((await cli('identity', 'create', 'gw', '--module', 'm1')).code).toBe(0);
+    const list = JSON.parse((await cli('identity', 'list', '--device', 'gw', '--json')).out) as Array<{ moduleId?: string }>;
+    expect(list.map((i) => i.moduleId ?? '-')).toEqual(['-', ...server.store.identities.listDevice('gw').filter((i) => i.moduleId).map((i) => i.moduleId)]);
+    const service = await cli('connection-string');
+    expect(service.out).toContain(`SharedAccessKey=${server.store.identities.servicePolicy().primaryKey}`);
+    const status = await cli('status', '--device', 'gw', '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.out)).toEqual({});
+    const notEdge = await cli('status', '--device', 'd1');
+    expect(notEdge.code).toBe(1);
+    expect(notEdge.err).toContain('is not an IoT Edge device');
+    expect((await cli('status', '--device', 'nope')).err).toContain('device nope does not exist');
+    expect((await cli('identity', 'delete', 'gw', '--module', 'm1')).code).toBe(0);
+    expect(server.store.identities.get({ deviceId: 'gw', moduleId: 'm1' })).toBeUndefined();
+    expect((await cli('identity', 'delete', 'gw')).code).toBe(0);
+    expect(server.store.identities.get({ deviceId: 'gw' })).toBeUndefined();
+    expect((await cli('identity', 'delete', 'gw')).code).toBe(1);
+  });
+
   it('sees identities created by the CLI at the next connect (no restart needed)', () => {
     expect(server.store.identities.get({ deviceId: 'd1' })).toBeDefined();
   });
