@@ -1,4 +1,4 @@
-import { isObj } from './create-options-values.js';
+import { isObj, toBoolean, toInteger } from './create-options-values.js';
 import { TranslateError } from './translate-error.js';
 
 /**
@@ -61,7 +61,6 @@ export const POD_SECURITY_CONTEXT_SCHEMA: Schema = {
 /** `apps/v1 DeploymentStrategy`: `maxSurge`/`maxUnavailable` are IntOrString, where a string must be a percentage. */
 export const STRATEGY_SCHEMA: Schema = { rollingUpdate: { maxSurge: 'intOrPercent', maxUnavailable: 'intOrPercent' } };
 
-const INTEGER = /^\s*[-+]?\d+\s*$/;
 const PERCENT = /^\d+%$/;
 
 /** Escapes one JSON pointer segment (RFC 6901 §3: `~` → `~0`, `/` → `~1`). */
@@ -77,13 +76,11 @@ export function convertK8sTypes(value: unknown, schema: FieldType, pointer: stri
     throw new TranslateError('TRANSLATE_INVALID_K8S_VALUE', `createOptions${pointer} is ${JSON.stringify(value)}; Kubernetes needs ${expected} there`, { pointer, expected });
   };
   if (schema === 'boolean') {
-    if (typeof value === 'boolean') return value;
-    if (typeof value === 'string' && /^\s*(true|false)\s*$/i.test(value)) return value.trim().toLowerCase() === 'true';
-    return refuse('a boolean (true or false)');
+    return toBoolean(value) ?? refuse('a boolean (true or false)');
   }
   if (schema === 'integer' || schema === 'intOrPercent') {
-    if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-    if (typeof value === 'string' && INTEGER.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
+    const n = toInteger(value);
+    if (n !== undefined) return n;
     if (schema === 'intOrPercent' && typeof value === 'string' && PERCENT.test(value)) return value;
     return refuse(schema === 'integer' ? 'an integer' : 'an integer or a percentage such as "25%"');
   }

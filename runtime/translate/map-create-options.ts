@@ -1,6 +1,6 @@
 import type { V1DeploymentStrategy, V1PodSecurityContext } from '@kubernetes/client-node';
 import type { CreateOptions } from '../manifest/model.js';
-import { isEmpty, isObj, ordinal, stringField, stringList, type Obj, type Warn } from './create-options-values.js';
+import { booleanField, isEmpty, isObj, ordinal, stringField, stringList, toInteger, type Obj, type Warn } from './create-options-values.js';
 import { EXPERIMENTAL_KEY, readExperimental } from './k8s-experimental.js';
 import { mapHealthcheck } from './map-healthcheck.js';
 import { mapLabels } from './map-labels.js';
@@ -70,9 +70,11 @@ export function mapCreateOptions(createOptions: CreateOptions, warn: Warn): Mapp
   if (args !== undefined) out.args = args;
   const workingDir = stringField(co.WorkingDir, 'createOptions.WorkingDir', warn);
   if (workingDir !== undefined) out.workingDir = workingDir;
-  if (co.Tty === true) out.tty = true;
-  if (co.OpenStdin === true) out.stdin = true;
-  if (typeof co.StopTimeout === 'number' && Number.isInteger(co.StopTimeout) && co.StopTimeout >= 0) out.terminationGracePeriodSeconds = co.StopTimeout;
+  // Strings such as "true" / "30" are converted as edgeAgent's JSON reader does (create-options-values.ts toBoolean/toInteger).
+  if (booleanField(co.Tty, 'createOptions.Tty', warn) === true) out.tty = true;
+  if (booleanField(co.OpenStdin, 'createOptions.OpenStdin', warn) === true) out.stdin = true;
+  const stopTimeout = toInteger(co.StopTimeout);
+  if (stopTimeout !== undefined && stopTimeout >= 0) out.terminationGracePeriodSeconds = stopTimeout;
   else if (!isEmpty(co.StopTimeout)) warn('createOptions.StopTimeout is not a non-negative integer and was ignored');
   const hostname = stringField(co.Hostname, 'createOptions.Hostname', warn);
   if (hostname !== undefined) {

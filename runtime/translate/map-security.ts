@@ -1,5 +1,5 @@
 import type { V1Capabilities, V1SecurityContext } from '@kubernetes/client-node';
-import { stringField, stringList, type Obj, type Warn } from './create-options-values.js';
+import { booleanField, stringField, stringList, type Obj, type Warn } from './create-options-values.js';
 import type { MappedCreateOptions } from './translate-types.js';
 
 /**
@@ -8,8 +8,8 @@ import type { MappedCreateOptions } from './translate-types.js';
  */
 export function mapSecurity(user: unknown, hc: Obj, out: MappedCreateOptions, warn: Warn): void {
   const sc: V1SecurityContext = {};
-  if (hc.Privileged === true) sc.privileged = true;
-  else if (hc.Privileged !== undefined && typeof hc.Privileged !== 'boolean') warn('createOptions.HostConfig.Privileged is not a boolean and was ignored');
+  // "Privileged": "true" is converted as edgeAgent's JSON reader does (booleanField).
+  if (booleanField(hc.Privileged, 'createOptions.HostConfig.Privileged', warn) === true) sc.privileged = true;
   const caps: V1Capabilities = {};
   for (const key of ['CapAdd', 'CapDrop'] as const) {
     const list = stringList(hc[key], `createOptions.HostConfig.${key}`, warn);
@@ -17,7 +17,7 @@ export function mapSecurity(user: unknown, hc: Obj, out: MappedCreateOptions, wa
     if (list !== undefined) caps[key === 'CapAdd' ? 'add' : 'drop'] = list.map((c) => c.toUpperCase().replace(/^CAP_/, ''));
   }
   if (caps.add !== undefined || caps.drop !== undefined) sc.capabilities = caps;
-  if (hc.ReadonlyRootfs === true) sc.readOnlyRootFilesystem = true;
+  if (booleanField(hc.ReadonlyRootfs, 'createOptions.HostConfig.ReadonlyRootfs', warn) === true) sc.readOnlyRootFilesystem = true;
   const u = stringField(user, 'createOptions.User', warn);
   if (u !== undefined) {
     // Kubernetes takes numeric ids only (runAsUser/runAsGroup); Docker also takes names from /etc/passwd.

@@ -205,6 +205,36 @@ describe('mapCreateOptions: volumes', () => {
   });
 });
 
+// edgeAgent reads createOptions into Docker.DotNet's typed CreateContainerParameters with Newtonsoft.Json
+// (Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Docker/DockerRuntimeModule.cs), which
+// converts "true" to a boolean and "10" to an integer before Docker sees them.
+describe('mapCreateOptions: Docker values written as strings are converted as edgeAgent does', () => {
+  it.each<Row>([
+    ['"Privileged": "true"', { HostConfig: { Privileged: 'true' } }, { securityContext: { privileged: true } }],
+    ['"Privileged": "TRUE " (case and space, as bool.TryParse)', { HostConfig: { Privileged: 'TRUE ' } }, { securityContext: { privileged: true } }],
+    ['"Privileged": "false"', { HostConfig: { Privileged: 'false' } }, { securityContext: undefined }],
+    ['"ReadonlyRootfs": "true"', { HostConfig: { ReadonlyRootfs: 'true' } }, { securityContext: { readOnlyRootFilesystem: true } }],
+    ['"Memory": "10"', { HostConfig: { Memory: '10' } }, { resources: { limits: { memory: '10' } } }],
+    ['"MemoryReservation": "5" with "Memory": "10"', { HostConfig: { Memory: '10', MemoryReservation: '5' } }, { resources: { limits: { memory: '10' }, requests: { memory: '5' } } }],
+    ['"NanoCpus": "500000000"', { HostConfig: { NanoCpus: '500000000' } }, { resources: { limits: { cpu: '500m' } } }],
+    ['"CpuShares": "512"', { HostConfig: { CpuShares: '512' } }, { resources: { requests: { cpu: '500m' } } }],
+    ['"Memory": "0" is unset, as 0 is', { HostConfig: { Memory: '0' } }, { resources: undefined }],
+    ['"Tty": "true" and "OpenStdin": "true"', { Tty: 'true', OpenStdin: 'true' }, { tty: true, stdin: true }],
+    ['"StopTimeout": "30"', { StopTimeout: '30' }, { terminationGracePeriodSeconds: 30 }],
+  ])('%s', (_name, co, expected) => {
+    const { mapped, warnings } = map(co);
+    for (const [k, v] of Object.entries(expected)) expect(mapped[k as keyof MappedCreateOptions], k).toEqual(v);
+    expect(warnings).toEqual([]);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['"Privileged": "yes"', { HostConfig: { Privileged: 'yes' } }, /^createOptions\.HostConfig\.Privileged "yes" is not a boolean/],
+    ['"Memory": "10m" (Docker\'s API takes bytes only)', { HostConfig: { Memory: '10m' } }, /^createOptions\.HostConfig\.Memory is not a positive integer/],
+  ])('warns about an unconvertible %s', (_name, co, pattern) => {
+    expect(map(co).warnings).toEqual([expect.stringMatching(pattern)]);
+  });
+});
+
 describe('mapCreateOptions: every field it cannot map is named in a warning', () => {
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['an unknown top-level field', { StopSignal: 'SIGINT' }, /^createOptions\.StopSignal is not supported/],
@@ -227,7 +257,7 @@ describe('mapCreateOptions: every field it cannot map is named in a warning', ()
     ['a mount without Target', { HostConfig: { Mounts: [{ Type: 'volume', Source: 'v' }] } }, /Mounts\[0\] has no Target/],
     ['CpuShares above the CPU limit', { HostConfig: { CpuShares: 4096, NanoCpus: 1e9 } }, /CpuShares asks for more CPU \(4000m\) than the limit \(1000m\)/],
     ['MemoryReservation above Memory', { HostConfig: { Memory: 10, MemoryReservation: 20 } }, /MemoryReservation is larger than Memory/],
-    ['a negative Memory', { HostConfig: { Memory: -1 } }, /Memory is not a positive integer/],
+    ['a negative Memory', { HostConfig: { Memory: -1 } }, /Memory is not a positive integer \(-1\)/],
     ['an unusable Healthcheck test', { Healthcheck: { Test: ['BOGUS'] } }, /Healthcheck\.Test must be/],
     ['a Healthcheck field without probe equivalent', { Healthcheck: { Test: ['CMD', 'x'], StartInterval: 1e9 } }, /Healthcheck\.StartInterval is not supported/],
     ['a reserved label key', { Labels: { 'app.kubernetes.io/managed-by': 'me' } }, /reserved for edgemu/],
