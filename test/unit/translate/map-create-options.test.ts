@@ -148,7 +148,7 @@ describe('mapCreateOptions: volumes', () => {
     expect(mapped.namedVolumes).toEqual(['my_data']);
     expect(mapped.volumes).toEqual([
       { name: expect.stringMatching(/^vol-my-data-[0-9a-f]{8}$/), persistentVolumeClaim: { claimName: expect.stringMatching(/^my-data-[0-9a-f]{8}$/) } },
-      { name: expect.stringMatching(/^host-srv-cfg-[0-9a-f]{8}$/), hostPath: { path: '/srv/cfg', type: 'DirectoryOrCreate' } },
+      { name: expect.stringMatching(/^host-srv-cfg-[0-9a-f]{8}$/), hostPath: { path: '/srv/cfg', type: '' } },
     ]);
     expect(mapped.volumeMounts).toEqual([
       { name: mapped.volumes[0]!.name, mountPath: '/data' },
@@ -232,6 +232,39 @@ describe('mapCreateOptions: Docker values written as strings are converted as ed
     ['"Memory": "10m" (Docker\'s API takes bytes only)', { HostConfig: { Memory: '10m' } }, /^createOptions\.HostConfig\.Memory is not a positive integer/],
   ])('warns about an unconvertible %s', (_name, co, pattern) => {
     expect(map(co).warnings).toEqual([expect.stringMatching(pattern)]);
+  });
+});
+
+// Docker mounts a bind source whatever it is (docs.docker.com/engine/storage/bind-mounts); Kubernetes'
+// hostPath type "" performs no check (kubernetes.io/docs/concepts/storage/volumes/#hostpath), while
+// DirectoryOrCreate would refuse a socket or a device. Windows sources follow Docker's windows parser
+// (drive letter, ':', '\\' or '/'), and cannot mount on a Linux node.
+describe('mapCreateOptions: binds', () => {
+  it.each([['/var/run/docker.sock:/var/run/docker.sock'], ['/dev/video0:/dev/video0'], ['/dev/i2c-1:/dev/i2c-1:rw'], ['/etc/app.conf:/app.conf:ro'], ['/srv/data:/data']])(
+    '%s becomes an unchecked hostPath (type "")',
+    (bind) => {
+      const { mapped, warnings } = map({ HostConfig: { Binds: [bind] } });
+      expect(mapped.volumes).toEqual([{ name: expect.stringMatching(/^host-/), hostPath: { path: bind.split(':')[0], type: '' } }]);
+      expect(mapped.volumeMounts[0]!.mountPath).toBe(bind.split(':')[1]);
+      expect(warnings).toEqual([]);
+    },
+  );
+
+  it.each([['C:/Dev/opc/x:/d'], ['C:\\ProgramData\\iotedge:C:\\data'], ['c:\\x:/y:ro']])('warns that the Windows bind %j cannot mount on a Linux node and drops it', (bind) => {
+    const { mapped, warnings } = map({ HostConfig: { Binds: [bind] } });
+    expect(mapped.volumes).toEqual([]);
+    expect(mapped.volumeMounts).toEqual([]);
+    expect(warnings).toEqual([`createOptions.HostConfig.Binds[0] ${JSON.stringify(bind)} binds a Windows path, which cannot mount on a Linux node; ignored`]);
+  });
+
+  it('drops a Mounts bind with a Windows Source with the same warning', () => {
+    const { mapped, warnings } = map({ HostConfig: { Mounts: [{ Type: 'bind', Source: 'C:\\data', Target: '/data' }] } });
+    expect(mapped.volumes).toEqual([]);
+    expect(warnings).toEqual([expect.stringMatching(/Mounts\[0\] binds the Windows path "C:\\\\data", which cannot mount on a Linux node/)]);
+  });
+
+  it.each([['d:/a'], ['d:/a:ro']])('still reads %j as Docker volume d (a Linux daemon has no drive letters)', (bind) => {
+    expect(map({ HostConfig: { Binds: [bind] } }).mapped.namedVolumes).toEqual(['d']);
   });
 });
 
