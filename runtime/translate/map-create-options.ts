@@ -2,6 +2,7 @@ import type { V1DeploymentStrategy, V1PodSecurityContext } from '@kubernetes/cli
 import type { CreateOptions } from '../manifest/model.js';
 import { booleanField, isEmpty, isObj, ordinal, stringField, stringList, toInteger, type Obj, type Warn } from './create-options-values.js';
 import { EXPERIMENTAL_KEY, readExperimental } from './k8s-experimental.js';
+import { mapDevices } from './map-devices.js';
 import { mapHealthcheck } from './map-healthcheck.js';
 import { mapLabels } from './map-labels.js';
 import { mapPorts } from './map-ports.js';
@@ -38,6 +39,7 @@ const HOST_CONFIG = new Set([
   'PidMode',
   'ReadonlyRootfs',
   'ExtraHosts',
+  'Devices',
 ]);
 
 /** Maps one module's createOptions; every ignored field is passed to `warn` by its path. */
@@ -87,6 +89,7 @@ export function mapCreateOptions(createOptions: CreateOptions, warn: Warn): Mapp
   mapVolumes(co.Volumes, hc.Binds, hc.Mounts, exp.volumes, out, warn);
   mapResources(hc, exp.resources, out, warn);
   mapSecurity(co.User, hc, out, warn);
+  mapDevices(hc.Devices, out, warn);
   mapNamespaces(hc, out, warn);
   mapExtraHosts(hc.ExtraHosts, out, warn);
   const probe = mapHealthcheck(co.Healthcheck, warn);

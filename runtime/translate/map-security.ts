@@ -35,14 +35,23 @@ export function mapNamespaces(hc: Obj, out: MappedCreateOptions, warn: Warn): vo
   const mode = (key: string, equivalent: string[]): 'host' | undefined => {
     const v = hc[key];
     if (v === undefined || v === null || v === '') return undefined;
-    if (v === 'host') return 'host';
-    if (typeof v === 'string' && equivalent.includes(v)) return undefined;
+    // Real manifests write "Host"; Kubernetes has one host namespace, so the case is not significant here.
+    if (typeof v === 'string' && v.toLowerCase() === 'host') return 'host';
+    if (typeof v === 'string' && equivalent.includes(v.toLowerCase())) return undefined;
     warn(`createOptions.HostConfig.${key} ${JSON.stringify(v)} is not supported on Kubernetes (only "host"); ignored`);
     return undefined;
   };
   // The pod network plays the part of IoT Edge's module network (`azure-iot-edge`).
   if (mode('NetworkMode', ['default', 'bridge', 'azure-iot-edge']) === 'host') {
     out.hostNetwork = true;
+    // Docker discards published ports in host mode (docs.docker.com/engine/network/drivers/host), and
+    // kube-apiserver refuses a hostPort that differs from containerPort with hostNetwork: drop those.
+    for (const p of out.containerPorts) {
+      if (p.hostPort === undefined || p.hostPort === p.containerPort) continue;
+      warn(`createOptions.HostConfig.PortBindings: host port ${p.hostPort} of ${p.containerPort}/${(p.protocol ?? 'TCP').toLowerCase()} is discarded with NetworkMode host (the container port opens on the node itself)`);
+      delete p.hostPort;
+      delete p.hostIP;
+    }
   }
   if (mode('IpcMode', ['private', 'shareable']) === 'host') out.hostIPC = true;
   if (mode('PidMode', []) === 'host') out.hostPID = true;

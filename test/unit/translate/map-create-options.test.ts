@@ -268,6 +268,56 @@ describe('mapCreateOptions: binds', () => {
   });
 });
 
+// Docker Engine API HostConfig.Devices (DeviceMapping) → hostPath CharDevice (kubernetes.io/docs/concepts/storage/volumes/#hostpath)
+// in a privileged container: the kubelet adds no device cgroup rule for a hostPath.
+describe('mapCreateOptions: devices and host namespaces', () => {
+  it('maps Devices to CharDevice hostPaths at PathInContainer in a privileged container, with a warning', () => {
+    const { mapped, warnings } = map({
+      HostConfig: { Devices: [{ PathOnHost: '/dev/video0', PathInContainer: '/dev/cam', CgroupPermissions: 'rwm' }, { PathOnHost: '/dev/i2c-1' }] },
+    });
+    expect(mapped.volumes).toEqual([
+      { name: expect.stringMatching(/^dev-dev-video0-[0-9a-f]{8}$/), hostPath: { path: '/dev/video0', type: 'CharDevice' } },
+      { name: expect.stringMatching(/^dev-dev-i2c-1-[0-9a-f]{8}$/), hostPath: { path: '/dev/i2c-1', type: 'CharDevice' } },
+    ]);
+    expect(mapped.volumeMounts.map((m) => m.mountPath)).toEqual(['/dev/cam', '/dev/i2c-1']);
+    expect(mapped.securityContext).toEqual({ privileged: true });
+    expect(warnings).toEqual(['createOptions.HostConfig.Devices: Kubernetes grants device access to privileged containers only; the container runs privileged']);
+  });
+
+  it('does not warn about privilege when the module is privileged already', () => {
+    const { mapped, warnings } = map({ HostConfig: { Privileged: true, Devices: [{ PathOnHost: '/dev/ttyUSB0', PathInContainer: '/dev/ttyUSB0' }] } });
+    expect(mapped.securityContext).toEqual({ privileged: true });
+    expect(warnings).toEqual([]);
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ['a relative PathOnHost', [{ PathOnHost: 'dev/x' }], /Devices\[0\] needs an absolute PathOnHost/],
+    ['a non-list', { PathOnHost: '/dev/x' }, /Devices is not a list/],
+    ['narrower CgroupPermissions', [{ PathOnHost: '/dev/x', CgroupPermissions: 'r' }], /CgroupPermissions "r" cannot be narrowed/],
+  ])('warns about %s', (_name, devices, pattern) => {
+    expect(map({ HostConfig: { Devices: devices } }).warnings).toContainEqual(expect.stringMatching(pattern));
+  });
+
+  it.each([['Host'], ['HOST'], ['host']])('NetworkMode %j becomes hostNetwork', (mode) => {
+    const { mapped, warnings } = map({ HostConfig: { NetworkMode: mode } });
+    expect(mapped.hostNetwork).toBe(true);
+    expect(warnings).toEqual([]);
+  });
+
+  it('discards host ports other than the container port with NetworkMode host, as Docker does and kube-apiserver requires', () => {
+    const { mapped, warnings } = map({ HostConfig: { NetworkMode: 'Host', PortBindings: { '9000/tcp': [{ HostPort: '9001' }], '80/tcp': [{ HostPort: '80' }] } } });
+    expect(mapped.containerPorts).toEqual([
+      { containerPort: 80, protocol: 'TCP', hostPort: 80 },
+      { containerPort: 9000, protocol: 'TCP' },
+    ]);
+    expect(warnings).toEqual([expect.stringMatching(/host port 9001 of 9000\/tcp is discarded with NetworkMode host/)]);
+  });
+
+  it('PidMode "Host" becomes hostPID', () => {
+    expect(map({ HostConfig: { PidMode: 'Host' } }).mapped.hostPID).toBe(true);
+  });
+});
+
 describe('mapCreateOptions: every field it cannot map is named in a warning', () => {
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['an unknown top-level field', { StopSignal: 'SIGINT' }, /^createOptions\.StopSignal is not supported/],
