@@ -40,6 +40,9 @@ const HOST_CONFIG = new Set([
   'ReadonlyRootfs',
   'ExtraHosts',
   'Devices',
+  'DeviceRequests',
+  'Runtime',
+  'LogConfig',
 ]);
 
 /** Maps one module's createOptions; every ignored field is passed to `warn` by its path. */
@@ -90,6 +93,11 @@ export function mapCreateOptions(createOptions: CreateOptions, warn: Warn): Mapp
   mapResources(hc, exp.resources, out, warn);
   mapSecurity(co.User, hc, out, warn);
   mapDevices(hc.Devices, out, warn);
+  if (!isEmpty(hc.LogConfig)) {
+    // Kubernetes docs "Logging Architecture": the kubelet and container runtime own container logs (rotation: containerLogMaxSize/containerLogMaxFiles).
+    const type = isObj(hc.LogConfig) && typeof hc.LogConfig.Type === 'string' ? ` (Type ${JSON.stringify(hc.LogConfig.Type)})` : '';
+    warn(`createOptions.HostConfig.LogConfig${type} is not applied: on Kubernetes the container runtime writes the module's stdout/stderr to the node's /var/log/pods, read with kubectl logs; log drivers and their options have no per-pod equivalent`);
+  }
   mapNamespaces(hc, out, warn);
   mapExtraHosts(hc.ExtraHosts, out, warn);
   const probe = mapHealthcheck(co.Healthcheck, warn);

@@ -1,5 +1,6 @@
 import type { V1ResourceRequirements } from '@kubernetes/client-node';
 import { isObj, toInteger, type Obj, type Warn } from './create-options-values.js';
+import { gpuLimit, NVIDIA_GPU } from './map-gpu.js';
 import type { MappedCreateOptions } from './translate-types.js';
 
 /**
@@ -45,6 +46,8 @@ export function mapResources(hc: Obj, experimental: Obj | undefined, out: Mapped
   const requests: Record<string, string> = {};
   if (cpuLimitMilli !== undefined) limits.cpu = `${cpuLimitMilli}m`;
   if (memory !== undefined) limits.memory = String(memory);
+  const gpus = gpuLimit(hc, warn);
+  if (gpus !== undefined) limits[NVIDIA_GPU] = String(gpus);
   if (cpuRequestMilli !== undefined) requests.cpu = `${cpuRequestMilli}m`;
   if (memoryRequest !== undefined) requests.memory = String(memoryRequest);
 

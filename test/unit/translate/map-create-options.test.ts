@@ -313,6 +313,15 @@ describe('mapCreateOptions: devices and host namespaces', () => {
     expect(warnings).toEqual([expect.stringMatching(/host port 9001 of 9000\/tcp is discarded with NetworkMode host/)]);
   });
 
+  it.each<[string, Record<string, unknown>, string]>([
+    ['Runtime nvidia', { Runtime: 'nvidia' }, '1'],
+    ['DeviceRequests Count 2', { DeviceRequests: [{ Driver: 'nvidia', Count: 2, Capabilities: [['gpu']] }] }, '2'],
+    ['DeviceRequests Count -1 (all)', { DeviceRequests: [{ Driver: '', Count: -1, Capabilities: [['gpu']] }] }, '1'],
+    ['DeviceRequests DeviceIDs', { Runtime: 'nvidia', DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: ['0', '1'] }] }, '2'],
+  ])('%s becomes a nvidia.com/gpu limit', (_name, hc, count) => {
+    expect(map({ HostConfig: hc }).mapped.resources).toEqual({ limits: { 'nvidia.com/gpu': count } });
+  });
+
   it('PidMode "Host" becomes hostPID', () => {
     expect(map({ HostConfig: { PidMode: 'Host' } }).mapped.hostPID).toBe(true);
   });
@@ -321,7 +330,12 @@ describe('mapCreateOptions: devices and host namespaces', () => {
 describe('mapCreateOptions: every field it cannot map is named in a warning', () => {
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['an unknown top-level field', { StopSignal: 'SIGINT' }, /^createOptions\.StopSignal is not supported/],
-    ['an unknown HostConfig field', { HostConfig: { LogConfig: { Type: 'json-file' } } }, /^createOptions\.HostConfig\.LogConfig is not supported/],
+    ['an unknown HostConfig field', { HostConfig: { OomScoreAdj: 500 } }, /^createOptions\.HostConfig\.OomScoreAdj is not supported/],
+    // Kubernetes docs "Logging Architecture": logs belong to the container runtime and kubelet.
+    ['LogConfig, precisely', { HostConfig: { LogConfig: { Type: 'json-file', Config: { 'max-size': '10m' } } } }, /^createOptions\.HostConfig\.LogConfig \(Type "json-file"\) is not applied: on Kubernetes the container runtime writes/],
+    // Kubernetes docs "Schedule GPUs": GPUs are limits of the device plugin's nvidia.com/gpu resource.
+    ['Runtime nvidia', { HostConfig: { Runtime: 'nvidia' } }, /GPU access becomes a nvidia\.com\/gpu: 1 limit; the pod stays Pending unless a node runs the NVIDIA device plugin/],
+    ['another Runtime', { HostConfig: { Runtime: 'kata' } }, /Runtime "kata" is not supported/],
     ['NetworkingConfig', { NetworkingConfig: { EndpointsConfig: { x: {} } } }, /^createOptions\.NetworkingConfig/],
     ['an unknown k8s-experimental key', { 'k8s-experimental': { podAffinity: {} } }, /k8s-experimental\.podAffinity is not a known/],
     ['a serviceOptions key IoT Edge did not know', { 'k8s-experimental': { serviceOptions: { externalIPs: [] } } }, /serviceOptions\.externalIPs/],
