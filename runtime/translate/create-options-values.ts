@@ -35,3 +35,31 @@ export function stringField(v: unknown, path: string, warn: Warn): string | unde
 }
 
 export const sortKeys = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => ordinal(a, b)));
+
+/**
+ * The conversions of Newtonsoft.Json, which reads createOptions into Docker.DotNet's typed
+ * `CreateContainerParameters` in edgeAgent (Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Docker/DockerRuntimeModule.cs)
+ * and k8s-experimental into the Kubernetes models: a boolean field takes `"true"`/`"false"` in any
+ * case with surrounding whitespace (`bool.TryParse`), an integer field takes a decimal string.
+ * `undefined` means "not convertible".
+ */
+export function toBoolean(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string' && /^\s*(true|false)\s*$/i.test(v)) return v.trim().toLowerCase() === 'true';
+  return undefined;
+}
+
+/** See {@link toBoolean}: a safe integer, or a decimal string of one. */
+export function toInteger(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : undefined;
+  if (typeof v === 'string' && /^\s*[-+]?\d+\s*$/.test(v) && Number.isSafeInteger(Number(v))) return Number(v);
+  return undefined;
+}
+
+/** A Docker boolean option: converted as edgeAgent does ({@link toBoolean}); anything else is warned about and ignored. */
+export function booleanField(v: unknown, path: string, warn: Warn): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  const b = toBoolean(v);
+  if (b === undefined) warn(`${path} ${JSON.stringify(v)} is not a boolean and was ignored`);
+  return b;
+}

@@ -1,4 +1,5 @@
 import { isEmpty, isObj, sortKeys, type Obj, type Warn } from './create-options-values.js';
+import { convertK8sTypes, POD_SECURITY_CONTEXT_SCHEMA, STRATEGY_SCHEMA, VOLUME_MOUNT_SCHEMA, VOLUME_SCHEMA } from './k8s-value-types.js';
 
 /** The createOptions key of IoT Edge's Kubernetes extensions (`KubernetesExperimentalCreatePodParameters.cs`). */
 export const EXPERIMENTAL_KEY = 'k8s-experimental';
@@ -16,7 +17,8 @@ export interface Experimental {
 
 /**
  * k8s-experimental (Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Kubernetes/KubernetesExperimentalCreatePodParameters.cs): keys matched case-insensitively, values passed
- * through as Kubernetes objects, unknown keys reported. Honoured always (IoT Edge needed two
+ * through as Kubernetes objects after the type conversion IoT Edge's JSON reader did
+ * ({@link convertK8sTypes}; an unconvertible value throws `TRANSLATE_INVALID_K8S_VALUE`), unknown keys reported. Honoured always (IoT Edge needed two
  * agent feature flags; edgemu has none).
  */
 export function readExperimental(section: Obj, warn: Warn): Experimental {
@@ -44,7 +46,11 @@ export function readExperimental(section: Obj, warn: Warn): Experimental {
             warn(`${path(key)}[${i}] needs {volume: {name, …}, volumeMounts: [...]} and was ignored`);
             return;
           }
-          exp.volumes!.push({ volume, volumeMounts: mounts });
+          const at = `/${key}/${i}`;
+          exp.volumes!.push({
+            volume: convertK8sTypes(volume, VOLUME_SCHEMA, `/${EXPERIMENTAL_KEY}${at}/volume`) as Obj,
+            volumeMounts: mounts.map((m, j) => convertK8sTypes(m, VOLUME_MOUNT_SCHEMA, `/${EXPERIMENTAL_KEY}${at}/volumeMounts/${j}`) as Obj),
+          });
         });
         break;
       }
@@ -75,8 +81,10 @@ export function readExperimental(section: Obj, warn: Warn): Experimental {
       }
       default:
         // resources (V1ResourceRequirements), securityContext (V1PodSecurityContext), strategy (V1DeploymentStrategy)
-        if (isObj(value)) exp[known] = value;
-        else warn(`${path(key)} is not an object and was ignored`);
+        if (isObj(value)) {
+          const schema = known === 'securityContext' ? POD_SECURITY_CONTEXT_SCHEMA : known === 'strategy' ? STRATEGY_SCHEMA : undefined;
+          exp[known] = schema === undefined ? value : (convertK8sTypes(value, schema, `/${EXPERIMENTAL_KEY}/${key}`) as Obj);
+        } else warn(`${path(key)} is not an object and was ignored`);
     }
   }
   return exp;

@@ -1,7 +1,8 @@
 import type { V1DeploymentStrategy, V1PodSecurityContext } from '@kubernetes/client-node';
 import type { CreateOptions } from '../manifest/model.js';
-import { isEmpty, isObj, ordinal, stringField, stringList, type Obj, type Warn } from './create-options-values.js';
+import { booleanField, isEmpty, isObj, ordinal, stringField, stringList, toInteger, type Obj, type Warn } from './create-options-values.js';
 import { EXPERIMENTAL_KEY, readExperimental } from './k8s-experimental.js';
+import { mapDevices } from './map-devices.js';
 import { mapHealthcheck } from './map-healthcheck.js';
 import { mapLabels } from './map-labels.js';
 import { mapPorts } from './map-ports.js';
@@ -38,6 +39,10 @@ const HOST_CONFIG = new Set([
   'PidMode',
   'ReadonlyRootfs',
   'ExtraHosts',
+  'Devices',
+  'DeviceRequests',
+  'Runtime',
+  'LogConfig',
 ]);
 
 /** Maps one module's createOptions; every ignored field is passed to `warn` by its path. */
@@ -70,9 +75,11 @@ export function mapCreateOptions(createOptions: CreateOptions, warn: Warn): Mapp
   if (args !== undefined) out.args = args;
   const workingDir = stringField(co.WorkingDir, 'createOptions.WorkingDir', warn);
   if (workingDir !== undefined) out.workingDir = workingDir;
-  if (co.Tty === true) out.tty = true;
-  if (co.OpenStdin === true) out.stdin = true;
-  if (typeof co.StopTimeout === 'number' && Number.isInteger(co.StopTimeout) && co.StopTimeout >= 0) out.terminationGracePeriodSeconds = co.StopTimeout;
+  // Strings such as "true" / "30" are converted as edgeAgent's JSON reader does (create-options-values.ts toBoolean/toInteger).
+  if (booleanField(co.Tty, 'createOptions.Tty', warn) === true) out.tty = true;
+  if (booleanField(co.OpenStdin, 'createOptions.OpenStdin', warn) === true) out.stdin = true;
+  const stopTimeout = toInteger(co.StopTimeout);
+  if (stopTimeout !== undefined && stopTimeout >= 0) out.terminationGracePeriodSeconds = stopTimeout;
   else if (!isEmpty(co.StopTimeout)) warn('createOptions.StopTimeout is not a non-negative integer and was ignored');
   const hostname = stringField(co.Hostname, 'createOptions.Hostname', warn);
   if (hostname !== undefined) {
@@ -85,6 +92,12 @@ export function mapCreateOptions(createOptions: CreateOptions, warn: Warn): Mapp
   mapVolumes(co.Volumes, hc.Binds, hc.Mounts, exp.volumes, out, warn);
   mapResources(hc, exp.resources, out, warn);
   mapSecurity(co.User, hc, out, warn);
+  mapDevices(hc.Devices, out, warn);
+  if (!isEmpty(hc.LogConfig)) {
+    // Kubernetes docs "Logging Architecture": the kubelet and container runtime own container logs (rotation: containerLogMaxSize/containerLogMaxFiles).
+    const type = isObj(hc.LogConfig) && typeof hc.LogConfig.Type === 'string' ? ` (Type ${JSON.stringify(hc.LogConfig.Type)})` : '';
+    warn(`createOptions.HostConfig.LogConfig${type} is not applied: on Kubernetes the container runtime writes the module's stdout/stderr to the node's /var/log/pods, read with kubectl logs; log drivers and their options have no per-pod equivalent`);
+  }
   mapNamespaces(hc, out, warn);
   mapExtraHosts(hc.ExtraHosts, out, warn);
   const probe = mapHealthcheck(co.Healthcheck, warn);

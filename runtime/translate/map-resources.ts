@@ -1,12 +1,18 @@
 import type { V1ResourceRequirements } from '@kubernetes/client-node';
-import { isObj, type Obj, type Warn } from './create-options-values.js';
+import { isObj, toInteger, type Obj, type Warn } from './create-options-values.js';
+import { gpuLimit, NVIDIA_GPU } from './map-gpu.js';
 import type { MappedCreateOptions } from './translate-types.js';
 
-/** A positive safe integer (bytes, nanoseconds, shares), else undefined with a warning; 0 means unset in Docker. */
+/**
+ * A positive safe integer (bytes, nanoseconds, shares), else undefined with a warning; 0 means
+ * unset in Docker. A decimal string (`"Memory": "10"`) is converted as edgeAgent's JSON reader does ({@link toInteger}).
+ */
 export function positiveInt(v: unknown, path: string, warn: Warn): number | undefined {
-  if (v === undefined || v === null || v === 0) return undefined;
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return v;
-  warn(`${path} is not a positive integer and was ignored`);
+  if (v === undefined || v === null) return undefined;
+  const n = toInteger(v);
+  if (n === 0) return undefined;
+  if (n !== undefined && n > 0) return n;
+  warn(`${path} is not a positive integer (${JSON.stringify(v)}) and was ignored`);
   return undefined;
 }
 
@@ -40,6 +46,8 @@ export function mapResources(hc: Obj, experimental: Obj | undefined, out: Mapped
   const requests: Record<string, string> = {};
   if (cpuLimitMilli !== undefined) limits.cpu = `${cpuLimitMilli}m`;
   if (memory !== undefined) limits.memory = String(memory);
+  const gpus = gpuLimit(hc, warn);
+  if (gpus !== undefined) limits[NVIDIA_GPU] = String(gpus);
   if (cpuRequestMilli !== undefined) requests.cpu = `${cpuRequestMilli}m`;
   if (memoryRequest !== undefined) requests.memory = String(memoryRequest);
 

@@ -1,5 +1,5 @@
 import type { V1Capabilities, V1SecurityContext } from '@kubernetes/client-node';
-import { stringField, stringList, type Obj, type Warn } from './create-options-values.js';
+import { booleanField, stringField, stringList, type Obj, type Warn } from './create-options-values.js';
 import type { MappedCreateOptions } from './translate-types.js';
 
 /**
@@ -8,8 +8,8 @@ import type { MappedCreateOptions } from './translate-types.js';
  */
 export function mapSecurity(user: unknown, hc: Obj, out: MappedCreateOptions, warn: Warn): void {
   const sc: V1SecurityContext = {};
-  if (hc.Privileged === true) sc.privileged = true;
-  else if (hc.Privileged !== undefined && typeof hc.Privileged !== 'boolean') warn('createOptions.HostConfig.Privileged is not a boolean and was ignored');
+  // "Privileged": "true" is converted as edgeAgent's JSON reader does (booleanField).
+  if (booleanField(hc.Privileged, 'createOptions.HostConfig.Privileged', warn) === true) sc.privileged = true;
   const caps: V1Capabilities = {};
   for (const key of ['CapAdd', 'CapDrop'] as const) {
     const list = stringList(hc[key], `createOptions.HostConfig.${key}`, warn);
@@ -17,7 +17,7 @@ export function mapSecurity(user: unknown, hc: Obj, out: MappedCreateOptions, wa
     if (list !== undefined) caps[key === 'CapAdd' ? 'add' : 'drop'] = list.map((c) => c.toUpperCase().replace(/^CAP_/, ''));
   }
   if (caps.add !== undefined || caps.drop !== undefined) sc.capabilities = caps;
-  if (hc.ReadonlyRootfs === true) sc.readOnlyRootFilesystem = true;
+  if (booleanField(hc.ReadonlyRootfs, 'createOptions.HostConfig.ReadonlyRootfs', warn) === true) sc.readOnlyRootFilesystem = true;
   const u = stringField(user, 'createOptions.User', warn);
   if (u !== undefined) {
     // Kubernetes takes numeric ids only (runAsUser/runAsGroup); Docker also takes names from /etc/passwd.
@@ -35,14 +35,23 @@ export function mapNamespaces(hc: Obj, out: MappedCreateOptions, warn: Warn): vo
   const mode = (key: string, equivalent: string[]): 'host' | undefined => {
     const v = hc[key];
     if (v === undefined || v === null || v === '') return undefined;
-    if (v === 'host') return 'host';
-    if (typeof v === 'string' && equivalent.includes(v)) return undefined;
+    // Real manifests write "Host"; Kubernetes has one host namespace, so the case is not significant here.
+    if (typeof v === 'string' && v.toLowerCase() === 'host') return 'host';
+    if (typeof v === 'string' && equivalent.includes(v.toLowerCase())) return undefined;
     warn(`createOptions.HostConfig.${key} ${JSON.stringify(v)} is not supported on Kubernetes (only "host"); ignored`);
     return undefined;
   };
   // The pod network plays the part of IoT Edge's module network (`azure-iot-edge`).
   if (mode('NetworkMode', ['default', 'bridge', 'azure-iot-edge']) === 'host') {
     out.hostNetwork = true;
+    // Docker discards published ports in host mode (docs.docker.com/engine/network/drivers/host), and
+    // kube-apiserver refuses a hostPort that differs from containerPort with hostNetwork: drop those.
+    for (const p of out.containerPorts) {
+      if (p.hostPort === undefined || p.hostPort === p.containerPort) continue;
+      warn(`createOptions.HostConfig.PortBindings: host port ${p.hostPort} of ${p.containerPort}/${(p.protocol ?? 'TCP').toLowerCase()} is discarded with NetworkMode host (the container port opens on the node itself)`);
+      delete p.hostPort;
+      delete p.hostIP;
+    }
   }
   if (mode('IpcMode', ['private', 'shareable']) === 'host') out.hostIPC = true;
   if (mode('PidMode', []) === 'host') out.hostPID = true;

@@ -25,8 +25,20 @@ export function distinctK8sName(volume: string, maxLength = 63): string {
 }
 
 /**
- * Volumes (Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Kubernetes/edgedeployment/pvc/KubernetesPvcMapper.cs, fixed): host paths → hostPath (DirectoryOrCreate, as Docker
- * creates missing bind sources for `Binds`), named volumes → a PVC per volume name (shared by
+ * `C:\\ProgramData\\x:C:\\y`, `C:/Dev/x:/d`: a bind whose source is a Windows path (Docker's
+ * `volume/mounts` windows parser: a drive letter, `:` and a `\\` or `/`). Only the source matters:
+ * such a bind cannot mount on a Linux node.
+ */
+const WINDOWS_PATH = /^[a-zA-Z]:[\\/]/;
+/** A Windows source followed by an absolute target; `d:/a` and `d:/a:ro` stay volume `d` at `/a`, as Docker on Linux reads them. */
+const WINDOWS_BIND = /^[a-zA-Z]:[\\/][^:]*:(?:\/|[a-zA-Z]:[\\/])/;
+
+/**
+ * Volumes (Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Kubernetes/edgedeployment/pvc/KubernetesPvcMapper.cs, fixed): host paths → hostPath with the
+ * unchecked type `""` (Kubernetes docs "Volumes", hostPath: "no checks will be performed"), as
+ * Docker mounts whatever the path is — a directory, a file, `/var/run/docker.sock`, `/dev/video0`;
+ * a `DirectoryOrCreate` would make a kubelet refuse a socket or device. Windows binds are warned
+ * about and dropped (a Linux node has no such path); named volumes → a PVC per volume name (shared by
  * every module that names it, like a Docker volume), anonymous volumes and tmpfs → emptyDir.
  */
 export function mapVolumes(anonymous: unknown, binds: unknown, mounts: unknown, experimental: Experimental['volumes'], out: MappedCreateOptions, warn: Warn): void {
@@ -48,7 +60,7 @@ export function mapVolumes(anonymous: unknown, binds: unknown, mounts: unknown, 
   };
   const hostPathVolume = (source: string): V1Volume => ({
     name: `host-${toK8sName(source.replaceAll('/', '-'), 40)}-${shortHash(source)}`,
-    hostPath: { path: source, type: 'DirectoryOrCreate' },
+    hostPath: { path: source, type: '' },
   });
   const namedVolume = (source: string): V1Volume => {
     named.add(source);
@@ -70,6 +82,10 @@ export function mapVolumes(anonymous: unknown, binds: unknown, mounts: unknown, 
       const path = `createOptions.HostConfig.Binds[${i}]`;
       if (typeof b !== 'string') {
         warn(`${path} is not a string and was ignored`);
+        return;
+      }
+      if (WINDOWS_BIND.test(b)) {
+        warn(`${path} ${JSON.stringify(b)} binds a Windows path, which cannot mount on a Linux node; ignored`);
         return;
       }
       // "source:target[:options]" (Docker `volume/mounts` linux parser)
@@ -103,7 +119,8 @@ export function mapVolumes(anonymous: unknown, binds: unknown, mounts: unknown, 
       }
       const ro = readOnly === true;
       if (type === 'bind') {
-        if (typeof source !== 'string' || !source.startsWith('/')) warn(`${path} (bind) needs an absolute Source; ignored`);
+        if (typeof source === 'string' && WINDOWS_PATH.test(source)) warn(`${path} binds the Windows path ${JSON.stringify(source)}, which cannot mount on a Linux node; ignored`);
+        else if (typeof source !== 'string' || !source.startsWith('/')) warn(`${path} (bind) needs an absolute Source; ignored`);
         else addMount(hostPathVolume(source), target, ro, path);
       } else if (type === 'volume' || type === undefined) {
         if (source === undefined || source === '') addMount(emptyDirVolume(target), target, ro, path);

@@ -158,10 +158,15 @@ export function toProcessEnv(vars: readonly ModuleEnvVar[]): Record<string, stri
 }
 
 /**
- * Kubernetes' portable rule for env var names (`validation.IsEnvVarName`, the rule every
- * release enforces without the newer relaxed-validation feature): `[-._a-zA-Z][-._a-zA-Z0-9]*`.
+ * Kubernetes' env var name rule since 1.34, where `RelaxedEnvironmentVariableValidation` is on
+ * by default (Kubernetes docs "Define Environment Variables for a Container": "any printable
+ * ASCII characters except `=`"; `validation.IsRelaxedEnvVarName`: non-empty, every byte in
+ * 32..126, no `=`). edgemu's cluster runs a newer release, so ASP.NET-style names such as
+ * `Logging:LogLevel:Microsoft` (which Docker and edgeAgent pass through unchecked) are kept.
  */
-export const K8S_ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+export const K8S_ENV_NAME = /^[\x20-\x3c\x3e-\x7e]+$/;
+/** The rule releases before 1.34 enforce (`validation.IsEnvVarName`); documented for users of older clusters. */
+export const K8S_PORTABLE_ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 /**
  * The container `env` list for a pod. Refuses names Kubernetes cannot take
@@ -174,7 +179,7 @@ export function toContainerEnv(vars: readonly ModuleEnvVar[], moduleName: string
   if (bad.length > 0) {
     throw new TranslateError(
       'TRANSLATE_INVALID_ENV_NAME',
-      `module ${moduleName}: Kubernetes cannot take the env var name${bad.length > 1 ? 's' : ''} ${bad.map((n) => JSON.stringify(n)).join(', ')} (names must match ${K8S_ENV_NAME.source})`,
+      `module ${moduleName}: Kubernetes cannot take the env var name${bad.length > 1 ? 's' : ''} ${bad.map((n) => JSON.stringify(n)).join(', ')} (names must be printable ASCII without '=')`,
       { module: moduleName, names: bad },
     );
   }

@@ -7,12 +7,14 @@ import { EdgemuError } from '../errors.js';
  * - `TRANSLATE_NAME_COLLISION`: two manifest names map to the same Kubernetes object name.
  * - `TRANSLATE_INVALID_CONTEXT`: the translation context (device id, hub host, …) is unusable.
  * - `TRANSLATE_UNREPRESENTABLE_CONNECTION_STRING`: an id contains `;`, which a connection string cannot carry.
+ * - `TRANSLATE_INVALID_K8S_VALUE`: a `k8s-experimental` value has a type Kubernetes refuses and no conversion (details.pointer).
  */
 export type TranslateErrorCode =
   | 'TRANSLATE_INVALID_ENV_NAME'
   | 'TRANSLATE_NAME_COLLISION'
   | 'TRANSLATE_INVALID_CONTEXT'
-  | 'TRANSLATE_UNREPRESENTABLE_CONNECTION_STRING';
+  | 'TRANSLATE_UNREPRESENTABLE_CONNECTION_STRING'
+  | 'TRANSLATE_INVALID_K8S_VALUE';
 
 /** A manifest or context that cannot be turned into Kubernetes objects without changing its meaning. */
 export class TranslateError extends EdgemuError {

@@ -116,11 +116,11 @@ describe('edgemu translate', () => {
   it('exits 1 when the manifest names an env var Kubernetes refuses', async () => {
     const file = path.join(root, 'env.json');
     const doc = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(EXAMPLE, 'utf8'))) as { modulesContent: { $edgeAgent: { 'properties.desired': { modules: Record<string, { settings: { createOptions: string } }> } } } };
-    doc.modulesContent.$edgeAgent['properties.desired'].modules.filter!.settings.createOptions = JSON.stringify({ Env: ['1BAD=x'] });
+    doc.modulesContent.$edgeAgent['properties.desired'].modules.filter!.settings.createOptions = JSON.stringify({ Env: ['BAD\tNAME=x'] });
     writeFileSync(file, JSON.stringify(doc));
     const r = await run(['--state-dir', path.join(root, 'none'), 'translate', file, '--device', 'edge-1']);
     expect(r.code).toBe(1);
-    expect(r.err).toContain('Kubernetes cannot take the env var name "1BAD"');
+    expect(r.err).toContain('Kubernetes cannot take the env var name "BAD\\tNAME"');
   });
 
   it('exits 1 when --ca is not a PEM certificate', async () => {

@@ -148,7 +148,7 @@ describe('mapCreateOptions: volumes', () => {
     expect(mapped.namedVolumes).toEqual(['my_data']);
     expect(mapped.volumes).toEqual([
       { name: expect.stringMatching(/^vol-my-data-[0-9a-f]{8}$/), persistentVolumeClaim: { claimName: expect.stringMatching(/^my-data-[0-9a-f]{8}$/) } },
-      { name: expect.stringMatching(/^host-srv-cfg-[0-9a-f]{8}$/), hostPath: { path: '/srv/cfg', type: 'DirectoryOrCreate' } },
+      { name: expect.stringMatching(/^host-srv-cfg-[0-9a-f]{8}$/), hostPath: { path: '/srv/cfg', type: '' } },
     ]);
     expect(mapped.volumeMounts).toEqual([
       { name: mapped.volumes[0]!.name, mountPath: '/data' },
@@ -205,10 +205,137 @@ describe('mapCreateOptions: volumes', () => {
   });
 });
 
+// edgeAgent reads createOptions into Docker.DotNet's typed CreateContainerParameters with Newtonsoft.Json
+// (Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Docker/DockerRuntimeModule.cs), which
+// converts "true" to a boolean and "10" to an integer before Docker sees them.
+describe('mapCreateOptions: Docker values written as strings are converted as edgeAgent does', () => {
+  it.each<Row>([
+    ['"Privileged": "true"', { HostConfig: { Privileged: 'true' } }, { securityContext: { privileged: true } }],
+    ['"Privileged": "TRUE " (case and space, as bool.TryParse)', { HostConfig: { Privileged: 'TRUE ' } }, { securityContext: { privileged: true } }],
+    ['"Privileged": "false"', { HostConfig: { Privileged: 'false' } }, { securityContext: undefined }],
+    ['"ReadonlyRootfs": "true"', { HostConfig: { ReadonlyRootfs: 'true' } }, { securityContext: { readOnlyRootFilesystem: true } }],
+    ['"Memory": "10"', { HostConfig: { Memory: '10' } }, { resources: { limits: { memory: '10' } } }],
+    ['"MemoryReservation": "5" with "Memory": "10"', { HostConfig: { Memory: '10', MemoryReservation: '5' } }, { resources: { limits: { memory: '10' }, requests: { memory: '5' } } }],
+    ['"NanoCpus": "500000000"', { HostConfig: { NanoCpus: '500000000' } }, { resources: { limits: { cpu: '500m' } } }],
+    ['"CpuShares": "512"', { HostConfig: { CpuShares: '512' } }, { resources: { requests: { cpu: '500m' } } }],
+    ['"Memory": "0" is unset, as 0 is', { HostConfig: { Memory: '0' } }, { resources: undefined }],
+    ['"Tty": "true" and "OpenStdin": "true"', { Tty: 'true', OpenStdin: 'true' }, { tty: true, stdin: true }],
+    ['"StopTimeout": "30"', { StopTimeout: '30' }, { terminationGracePeriodSeconds: 30 }],
+  ])('%s', (_name, co, expected) => {
+    const { mapped, warnings } = map(co);
+    for (const [k, v] of Object.entries(expected)) expect(mapped[k as keyof MappedCreateOptions], k).toEqual(v);
+    expect(warnings).toEqual([]);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['"Privileged": "yes"', { HostConfig: { Privileged: 'yes' } }, /^createOptions\.HostConfig\.Privileged "yes" is not a boolean/],
+    ['"Memory": "10m" (Docker\'s API takes bytes only)', { HostConfig: { Memory: '10m' } }, /^createOptions\.HostConfig\.Memory is not a positive integer/],
+  ])('warns about an unconvertible %s', (_name, co, pattern) => {
+    expect(map(co).warnings).toEqual([expect.stringMatching(pattern)]);
+  });
+});
+
+// Docker mounts a bind source whatever it is (docs.docker.com/engine/storage/bind-mounts); Kubernetes'
+// hostPath type "" performs no check (kubernetes.io/docs/concepts/storage/volumes/#hostpath), while
+// DirectoryOrCreate would refuse a socket or a device. Windows sources follow Docker's windows parser
+// (drive letter, ':', '\\' or '/'), and cannot mount on a Linux node.
+describe('mapCreateOptions: binds', () => {
+  it.each([['/var/run/docker.sock:/var/run/docker.sock'], ['/dev/video0:/dev/video0'], ['/dev/i2c-1:/dev/i2c-1:rw'], ['/etc/app.conf:/app.conf:ro'], ['/srv/data:/data']])(
+    '%s becomes an unchecked hostPath (type "")',
+    (bind) => {
+      const { mapped, warnings } = map({ HostConfig: { Binds: [bind] } });
+      expect(mapped.volumes).toEqual([{ name: expect.stringMatching(/^host-/), hostPath: { path: bind.split(':')[0], type: '' } }]);
+      expect(mapped.volumeMounts[0]!.mountPath).toBe(bind.split(':')[1]);
+      expect(warnings).toEqual([]);
+    },
+  );
+
+  it.each([['C:/Dev/opc/x:/d'], ['C:\\ProgramData\\iotedge:C:\\data'], ['c:\\x:/y:ro']])('warns that the Windows bind %j cannot mount on a Linux node and drops it', (bind) => {
+    const { mapped, warnings } = map({ HostConfig: { Binds: [bind] } });
+    expect(mapped.volumes).toEqual([]);
+    expect(mapped.volumeMounts).toEqual([]);
+    expect(warnings).toEqual([`createOptions.HostConfig.Binds[0] ${JSON.stringify(bind)} binds a Windows path, which cannot mount on a Linux node; ignored`]);
+  });
+
+  it('drops a Mounts bind with a Windows Source with the same warning', () => {
+    const { mapped, warnings } = map({ HostConfig: { Mounts: [{ Type: 'bind', Source: 'C:\\data', Target: '/data' }] } });
+    expect(mapped.volumes).toEqual([]);
+    expect(warnings).toEqual([expect.stringMatching(/Mounts\[0\] binds the Windows path "C:\\\\data", which cannot mount on a Linux node/)]);
+  });
+
+  it.each([['d:/a'], ['d:/a:ro']])('still reads %j as Docker volume d (a Linux daemon has no drive letters)', (bind) => {
+    expect(map({ HostConfig: { Binds: [bind] } }).mapped.namedVolumes).toEqual(['d']);
+  });
+});
+
+// Docker Engine API HostConfig.Devices (DeviceMapping) → hostPath CharDevice (kubernetes.io/docs/concepts/storage/volumes/#hostpath)
+// in a privileged container: the kubelet adds no device cgroup rule for a hostPath.
+describe('mapCreateOptions: devices and host namespaces', () => {
+  it('maps Devices to CharDevice hostPaths at PathInContainer in a privileged container, with a warning', () => {
+    const { mapped, warnings } = map({
+      HostConfig: { Devices: [{ PathOnHost: '/dev/video0', PathInContainer: '/dev/cam', CgroupPermissions: 'rwm' }, { PathOnHost: '/dev/i2c-1' }] },
+    });
+    expect(mapped.volumes).toEqual([
+      { name: expect.stringMatching(/^dev-dev-video0-[0-9a-f]{8}$/), hostPath: { path: '/dev/video0', type: 'CharDevice' } },
+      { name: expect.stringMatching(/^dev-dev-i2c-1-[0-9a-f]{8}$/), hostPath: { path: '/dev/i2c-1', type: 'CharDevice' } },
+    ]);
+    expect(mapped.volumeMounts.map((m) => m.mountPath)).toEqual(['/dev/cam', '/dev/i2c-1']);
+    expect(mapped.securityContext).toEqual({ privileged: true });
+    expect(warnings).toEqual(['createOptions.HostConfig.Devices: Kubernetes grants device access to privileged containers only; the container runs privileged']);
+  });
+
+  it('does not warn about privilege when the module is privileged already', () => {
+    const { mapped, warnings } = map({ HostConfig: { Privileged: true, Devices: [{ PathOnHost: '/dev/ttyUSB0', PathInContainer: '/dev/ttyUSB0' }] } });
+    expect(mapped.securityContext).toEqual({ privileged: true });
+    expect(warnings).toEqual([]);
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ['a relative PathOnHost', [{ PathOnHost: 'dev/x' }], /Devices\[0\] needs an absolute PathOnHost/],
+    ['a non-list', { PathOnHost: '/dev/x' }, /Devices is not a list/],
+    ['narrower CgroupPermissions', [{ PathOnHost: '/dev/x', CgroupPermissions: 'r' }], /CgroupPermissions "r" cannot be narrowed/],
+  ])('warns about %s', (_name, devices, pattern) => {
+    expect(map({ HostConfig: { Devices: devices } }).warnings).toContainEqual(expect.stringMatching(pattern));
+  });
+
+  it.each([['Host'], ['HOST'], ['host']])('NetworkMode %j becomes hostNetwork', (mode) => {
+    const { mapped, warnings } = map({ HostConfig: { NetworkMode: mode } });
+    expect(mapped.hostNetwork).toBe(true);
+    expect(warnings).toEqual([]);
+  });
+
+  it('discards host ports other than the container port with NetworkMode host, as Docker does and kube-apiserver requires', () => {
+    const { mapped, warnings } = map({ HostConfig: { NetworkMode: 'Host', PortBindings: { '9000/tcp': [{ HostPort: '9001' }], '80/tcp': [{ HostPort: '80' }] } } });
+    expect(mapped.containerPorts).toEqual([
+      { containerPort: 80, protocol: 'TCP', hostPort: 80 },
+      { containerPort: 9000, protocol: 'TCP' },
+    ]);
+    expect(warnings).toEqual([expect.stringMatching(/host port 9001 of 9000\/tcp is discarded with NetworkMode host/)]);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['Runtime nvidia', { Runtime: 'nvidia' }, '1'],
+    ['DeviceRequests Count 2', { DeviceRequests: [{ Driver: 'nvidia', Count: 2, Capabilities: [['gpu']] }] }, '2'],
+    ['DeviceRequests Count -1 (all)', { DeviceRequests: [{ Driver: '', Count: -1, Capabilities: [['gpu']] }] }, '1'],
+    ['DeviceRequests DeviceIDs', { Runtime: 'nvidia', DeviceRequests: [{ Driver: 'nvidia', DeviceIDs: ['0', '1'] }] }, '2'],
+  ])('%s becomes a nvidia.com/gpu limit', (_name, hc, count) => {
+    expect(map({ HostConfig: hc }).mapped.resources).toEqual({ limits: { 'nvidia.com/gpu': count } });
+  });
+
+  it('PidMode "Host" becomes hostPID', () => {
+    expect(map({ HostConfig: { PidMode: 'Host' } }).mapped.hostPID).toBe(true);
+  });
+});
+
 describe('mapCreateOptions: every field it cannot map is named in a warning', () => {
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['an unknown top-level field', { StopSignal: 'SIGINT' }, /^createOptions\.StopSignal is not supported/],
-    ['an unknown HostConfig field', { HostConfig: { LogConfig: { Type: 'json-file' } } }, /^createOptions\.HostConfig\.LogConfig is not supported/],
+    ['an unknown HostConfig field', { HostConfig: { OomScoreAdj: 500 } }, /^createOptions\.HostConfig\.OomScoreAdj is not supported/],
+    // Kubernetes docs "Logging Architecture": logs belong to the container runtime and kubelet.
+    ['LogConfig, precisely', { HostConfig: { LogConfig: { Type: 'json-file', Config: { 'max-size': '10m' } } } }, /^createOptions\.HostConfig\.LogConfig \(Type "json-file"\) is not applied: on Kubernetes the container runtime writes/],
+    // Kubernetes docs "Schedule GPUs": GPUs are limits of the device plugin's nvidia.com/gpu resource.
+    ['Runtime nvidia', { HostConfig: { Runtime: 'nvidia' } }, /GPU access becomes a nvidia\.com\/gpu: 1 limit; the pod stays Pending unless a node runs the NVIDIA device plugin/],
+    ['another Runtime', { HostConfig: { Runtime: 'kata' } }, /Runtime "kata" is not supported/],
     ['NetworkingConfig', { NetworkingConfig: { EndpointsConfig: { x: {} } } }, /^createOptions\.NetworkingConfig/],
     ['an unknown k8s-experimental key', { 'k8s-experimental': { podAffinity: {} } }, /k8s-experimental\.podAffinity is not a known/],
     ['a serviceOptions key IoT Edge did not know', { 'k8s-experimental': { serviceOptions: { externalIPs: [] } } }, /serviceOptions\.externalIPs/],
@@ -227,7 +354,7 @@ describe('mapCreateOptions: every field it cannot map is named in a warning', ()
     ['a mount without Target', { HostConfig: { Mounts: [{ Type: 'volume', Source: 'v' }] } }, /Mounts\[0\] has no Target/],
     ['CpuShares above the CPU limit', { HostConfig: { CpuShares: 4096, NanoCpus: 1e9 } }, /CpuShares asks for more CPU \(4000m\) than the limit \(1000m\)/],
     ['MemoryReservation above Memory', { HostConfig: { Memory: 10, MemoryReservation: 20 } }, /MemoryReservation is larger than Memory/],
-    ['a negative Memory', { HostConfig: { Memory: -1 } }, /Memory is not a positive integer/],
+    ['a negative Memory', { HostConfig: { Memory: -1 } }, /Memory is not a positive integer \(-1\)/],
     ['an unusable Healthcheck test', { Healthcheck: { Test: ['BOGUS'] } }, /Healthcheck\.Test must be/],
     ['a Healthcheck field without probe equivalent', { Healthcheck: { Test: ['CMD', 'x'], StartInterval: 1e9 } }, /Healthcheck\.StartInterval is not supported/],
     ['a reserved label key', { Labels: { 'app.kubernetes.io/managed-by': 'me' } }, /reserved for edgemu/],

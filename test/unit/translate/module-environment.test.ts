@@ -87,12 +87,15 @@ describe('toProcessEnv', () => {
 });
 
 describe('toContainerEnv', () => {
-  it.each([['1ABC'], ['MY:VAR'], ['A B'], ['A=B'], [''], ['ÄÖ']])('refuses the name %j with TRANSLATE_INVALID_ENV_NAME', (name) => {
+  // Kubernetes docs "Define Environment Variables for a Container" (1.34+, RelaxedEnvironmentVariableValidation):
+  // an env var name is any printable ASCII except '='; empty, non-ASCII and control characters are refused.
+  it.each([['A=B'], [''], ['ÄÖ'], ['TAB\tNAME'], ['NL\n'], ['DEL\x7f']])('refuses the name %j with TRANSLATE_INVALID_ENV_NAME', (name) => {
     const { vars } = moduleEnvironment({ ...base, manifestEnv: { [name]: 'v' } });
     expect(() => toContainerEnv(vars, 'sensor')).toThrow(expect.objectContaining({ code: 'TRANSLATE_INVALID_ENV_NAME', details: { module: 'sensor', names: [name] } }));
   });
 
-  it.each([['_A'], ['a.b'], ['a-b'], ['X9']])('accepts the name %j', (name) => {
+  // ASP.NET configuration names (as in Azure/iotedge's own e2e manifests), names starting with a digit, spaces and symbols.
+  it.each([['_A'], ['a.b'], ['a-b'], ['X9'], ['Logging:LogLevel:Microsoft'], ['MY:VAR'], ['1ABC'], ['A B'], ['~!@#$%^&*()[]{}'], ['x+y#z']])('accepts the name %j', (name) => {
     const { vars } = moduleEnvironment({ ...base, manifestEnv: { [name]: 'v' } });
     expect(toContainerEnv(vars, 'sensor').some((v) => v.name === name)).toBe(true);
   });

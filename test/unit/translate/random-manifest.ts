@@ -28,7 +28,7 @@ const WEIRD = [null, true, false, 0, -1, 1.5, '', 'x', [], {}, [1, 'a'], { a: 1 
 function createOptions(r: R): Record<string, unknown> {
   const co: Record<string, unknown> = {};
   const gens: (() => void)[] = [
-    () => (co.Env = r.pick([['A=1', 'B=x=y'], ['NOEQ'], ['=v'], [1], 'A=1', ['PATH=$PATH:/x', 'RuntimeLogLevel=debug'], ['IOTEDGE_MODULEID=spoof'], ['1X=1'], ['A B=2']])),
+    () => (co.Env = r.pick([['A=1', 'B=x=y'], ['NOEQ'], ['=v'], [1], 'A=1', ['PATH=$PATH:/x', 'RuntimeLogLevel=debug'], ['IOTEDGE_MODULEID=spoof'], ['1X=1'], ['A B=2'], ['TAB\tNAME=1']])),
     () => (co.Cmd = r.pick([['run', '$(X)'], 'run', [], [1], null])),
     () => (co.Entrypoint = r.pick([['/bin/sh', '-c'], '', ['x'], 5])),
     () => (co.WorkingDir = r.pick(['/app', '', 3])),
@@ -85,7 +85,7 @@ export function randomManifest(r: R): unknown {
   for (let i = 0; i < count; i++) {
     const name = `${r.pick(NAMES)}${r.chance(0.5) ? i : ''}`;
     const env: Record<string, { value: unknown }> = {};
-    for (let j = r.int(4); j > 0; j--) env[r.pick(['A', 'b_c', 'X-Y', 'RuntimeLogLevel', 'EdgeHubConnectionString', 'IOTEDGE_DEVICEID', 'PRICE', '1BAD', 'A:B'])] = { value: r.pick(['v', 3, true, '$(X)', '']) };
+    for (let j = r.int(4); j > 0; j--) env[r.pick(['A', 'b_c', 'X-Y', 'RuntimeLogLevel', 'EdgeHubConnectionString', 'IOTEDGE_DEVICEID', 'PRICE', '1BAD', 'A:B', 'NON_ASCII_\u00e4'])] = { value: r.pick(['v', 3, true, '$(X)', '']) };
     const co = JSON.stringify(createOptions(r));
     const settings: Record<string, string> = { image: r.pick(['busybox', 'example/app:1.0', 'myacr.azurecr.io/team/app', 'localhost:5000/x@sha256:' + 'a'.repeat(64)]) };
     if (co.length <= 512) settings.createOptions = co;

@@ -185,9 +185,14 @@ describe('translateDeployment', () => {
     expect(c.args).toEqual(['echo $$HOME']);
   });
 
-  it('refuses env names Kubernetes cannot take', () => {
-    expect(() => translateDeployment(agent([spec('mod', { env: { '1BAD': 'x' } })]), context)).toThrow(expect.objectContaining({ code: 'TRANSLATE_INVALID_ENV_NAME' }));
-    expect(() => translateDeployment(agent([spec('mod', { createOptions: { Env: ['MY:VAR=1'] } })]), context)).toThrow(expect.objectContaining({ code: 'TRANSLATE_INVALID_ENV_NAME' }));
+  it('refuses env names Kubernetes cannot take (non-ASCII, control characters)', () => {
+    expect(() => translateDeployment(agent([spec('mod', { env: { 'BAD\u00e4': 'x' } })]), context)).toThrow(expect.objectContaining({ code: 'TRANSLATE_INVALID_ENV_NAME' }));
+    expect(() => translateDeployment(agent([spec('mod', { createOptions: { Env: ['MY\tVAR=1'] } })]), context)).toThrow(expect.objectContaining({ code: 'TRANSLATE_INVALID_ENV_NAME' }));
+  });
+
+  it('keeps ASP.NET-style env names with ":" as Kubernetes 1.34+ accepts them', () => {
+    const c = containerOf(translateDeployment(agent([spec('mod', { env: { 'Logging:LogLevel:Microsoft': 'Warning' }, createOptions: { Env: ['1X:Y=2'] } })]), context), 'mod');
+    expect(c.env).toEqual(expect.arrayContaining([{ name: 'Logging:LogLevel:Microsoft', value: 'Warning' }, { name: '1X:Y', value: '2' }]));
   });
 
   it('refuses module names that collide after sanitization', () => {
@@ -306,7 +311,7 @@ describe('translateDeployment', () => {
 
   it('prefixes module warnings with the module name', () => {
     const t = translateDeployment(agent([spec('mod', { createOptions: { HostConfig: { LogConfig: { Type: 'syslog' } } } })]), context);
-    expect(t.warnings).toContain('module mod: createOptions.HostConfig.LogConfig is not supported on Kubernetes and was ignored');
+    expect(t.warnings).toContainEqual(expect.stringMatching(/^module mod: createOptions\.HostConfig\.LogConfig \(Type "syslog"\) is not applied/));
   });
 });
 
