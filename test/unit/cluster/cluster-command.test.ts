@@ -18,6 +18,7 @@ describe('edgemu cluster', () => {
 
   it.each([
     [['cluster', 'up', '--provider', 'docker'], /argument 'docker' is invalid/],
+    [['cluster', 'up', '--nodes', 'docker'], /argument 'docker' is invalid.*real, simulated, auto/],
     [['cluster', 'up', '--timeout', 'soon'], /--timeout must be a positive number/],
     [['cluster', 'up', '--provider', 'kind', '--foreground'], /--foreground works with --provider local only/],
   ])('%j is a usage error (exit 2)', async (argv, message) => {
