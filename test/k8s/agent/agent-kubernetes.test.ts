@@ -240,13 +240,14 @@ describe('the edge agent on a real cluster', () => {
     expect(seen[0]).toEqual([image]);
     const d = await apps.readNamespacedDeployment({ name: 'simulatedtemperaturesensor', namespace });
     expect(d.spec!.template.metadata!.annotations!['edgemu.io/stand-in']).toContain(image);
-    if (inject('edgemuNodes') === 'real') {
-      // A mixed cluster: the image step here imported nothing, so the real node lacks the image
-      // and the module goes to the simulated pool through the placement selector.
+    if (inject('edgemuNodes') !== 'external') {
+      // The local cluster labels its pools (docs/cluster.md "Node info"). The image step here
+      // imported nothing, so no real node has the image: the module goes to the simulated pool
+      // through the placement selector (mixed and simulated-only clusters alike).
       expect(d.spec!.template.spec!.nodeSelector?.['edgemu.io/node-pool']).toBe('simulated');
       expect(twin.module('SimulatedTemperatureSensor')?.runsOn).toBe('simulated');
     } else {
-      // This cluster's nodes have no edgemu pool labels: no selector, and the cluster decides.
+      // A cluster of the user's without edgemu pool labels: no selector, and the cluster decides.
       expect(d.spec!.template.spec!.nodeSelector?.['edgemu.io/node-pool']).toBeUndefined();
       expect(twin.module('SimulatedTemperatureSensor')?.runsOn).toBe('cluster');
     }
