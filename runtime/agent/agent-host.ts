@@ -5,7 +5,7 @@ import { formatDeviceConnectionString } from '../hub/connection-string.js';
 import type { HubStore } from '../hub/store/hub-store.js';
 import { validateEdgeAgentDesired } from '../manifest/index.js';
 import type { EdgeAgentConfig } from '../manifest/model.js';
-import type { ModuleIdentity, TranslateContext } from '../translate/translate-deployment.js';
+import type { HubEndpoint as PodHubEndpoint, ModuleIdentity, TranslateContext } from '../translate/index.js';
 import { EdgeAgent, type EdgeAgentOptions } from './edge-agent.js';
 import { HubTwinConnection } from './hub/hub-twin-connection.js';
 import type { KubeApi } from './kubernetes/kube-api.js';
@@ -37,6 +37,16 @@ export interface AgentHostOptions {
   deviceFilter?: (deviceId: string) => boolean;
   /** Tuning passed to every agent (tests shorten timers). */
   agentOptions?: Partial<Pick<EdgeAgentOptions, 'resyncMs' | 'readyTimeoutMs' | 'restartPolicy' | 'commandCoolOff' | 'errorBackoffBaseMs' | 'errorBackoffMaxMs'>>;
+  /**
+   * The local cluster's real node (docs/cluster.md "Node info"): the hub as pods reach it on the
+   * pod bridge (each device namespace gets an `edgehub` Service), the node's images for placement,
+   * and the image step before each plan. Absent for kind and `--cluster current`.
+   */
+  realNode?: {
+    hubEndpoint: PodHubEndpoint;
+    imageCatalog?: EdgeAgentOptions['imageCatalog'];
+    ensureImages?: EdgeAgentOptions['ensureImages'];
+  };
 }
 
 interface Running {
@@ -133,6 +143,8 @@ export class AgentHost {
       clock,
       logger,
       ...this.options.agentOptions,
+      ...(this.options.realNode?.imageCatalog !== undefined ? { imageCatalog: this.options.realNode.imageCatalog } : {}),
+      ...(this.options.realNode?.ensureImages !== undefined ? { ensureImages: this.options.realNode.ensureImages } : {}),
     });
     this.agents.set(deviceId, { agent, connection });
     // The loop starts once the hub link is up: without it there is nothing to read or report, and
@@ -170,6 +182,7 @@ export class AgentHost {
       gatewayHostName: this.options.gatewayHostName ?? `${hub.hostName}:${hub.mqttsPort}`,
       hubCaPem: hub.caCert,
       identities,
+      ...(this.options.realNode !== undefined ? { hubEndpoint: this.options.realNode.hubEndpoint } : {}),
     };
   }
 }

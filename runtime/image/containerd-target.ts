@@ -37,3 +37,12 @@ export function resolveContainerdTarget(inputs: TargetInputs): ContainerdTarget 
 }
 
 const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
+
+/**
+ * The target of a local cluster's real node, from its node info (docs/cluster.md "Node info");
+ * undefined for a cluster with simulated pods only. Pure.
+ */
+export function containerdTargetOfNode(info: { nodes: string; containerdAddress?: string; containerdNamespace?: string; ctr?: string } | undefined): ContainerdTarget | undefined {
+  if (info === undefined || info.nodes !== 'real' || info.containerdAddress === undefined) return undefined;
+  return { address: info.containerdAddress, namespace: info.containerdNamespace ?? CRI_NAMESPACE, ctr: info.ctr ?? 'ctr' };
+}

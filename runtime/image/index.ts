@@ -6,7 +6,7 @@
  */
 export { buildImage, exportImage, defaultTag, LABEL_BUILT_BY, LABEL_STAND_IN, type BuildImageOptions, type BuiltImage } from './build-image.js';
 export { bundleModule, moduleEntry, MODULE_ENTRIES } from './bundle-module.js';
-export { resolveContainerdTarget, CRI_NAMESPACE, type ContainerdTarget, type TargetInputs } from './containerd-target.js';
+export { resolveContainerdTarget, containerdTargetOfNode, CRI_NAMESPACE, type ContainerdTarget, type TargetInputs } from './containerd-target.js';
 export { CtrClient, parseImageList, isEdgemuImage, CONTAINERD_LABEL_IMAGE, CONTAINERD_LABEL_STAND_IN, type ContainerdImage } from './ctr-client.js';
 export { ImageError, type ImageErrorCode } from './image-error.js';
 export { fullImageName, shortImageName } from './image-name.js';

@@ -13,6 +13,22 @@ import { startHubServiceApi } from '../service-api/start-hub-service-api.js';
 import { applyConfigurationContent, type ApplyOutcome } from '../service-api/index.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { AgentHost, AgentHostOptions } from '../agent/agent-host.js';
+import { deviceNamespace, EDGEHUB_SERVICE } from '../translate/index.js';
+import { ContainerdImageCatalog, ensureManifestImages, ImageStore, type ContainerdTarget } from '../image/index.js';
+
+/**
+ * The names pods use for the hub on a real node: the `edgehub` Service of each device namespace
+ * (short, namespaced and fully qualified, as Kubernetes DNS resolves them:
+ * kubernetes.io/docs/concepts/services-networking/dns-pod-service/) and the bridge address.
+ */
+export function realNodeSubjectAltNames(hostIP: string, clusterDomain: string, deviceIds: readonly string[]): string[] {
+  const names = [EDGEHUB_SERVICE, hostIP];
+  for (const d of [...new Set(deviceIds)].sort()) {
+    const ns = deviceNamespace(d);
+    names.push(`${EDGEHUB_SERVICE}.${ns}`, `${EDGEHUB_SERVICE}.${ns}.svc`, `${EDGEHUB_SERVICE}.${ns}.svc.${clusterDomain}`);
+  }
+  return names;
+}
 
 export interface StartServerOptions {
   stateDir: string;
@@ -34,6 +50,20 @@ export interface StartServerOptions {
   kubeConfig?: KubeConfig;
   /** Agent timing (tests shorten it). */
   agentOptions?: AgentHostOptions['agentOptions'];
+  /**
+   * The local cluster's real node (`edgemu up` reads it from the cluster's node info): pods reach
+   * the hub at `hostIP` through each device namespace's `edgehub` Service, so the hub certificate
+   * also names `edgehub`, `hostIP` and `edgehub.<ns>.svc[.<clusterDomain>]` of every edge device
+   * (and of `devices`, which may not exist yet); the agents build/import the sample images into
+   * `containerd` before each plan and read its images for placement (docs/images.md).
+   */
+  realNode?: {
+    hostIP: string;
+    clusterDomain: string;
+    containerd: ContainerdTarget;
+    devices?: readonly string[];
+    onImageProgress?: (message: string) => void;
+  };
 }
 
 /** The whole edgemu server process: the hub and everything wired around it. */
@@ -95,7 +125,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       mqttsPort: options.mqttsPort ?? DEFAULT_MQTTS_PORT,
       ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
       ...(options.mqttBindAddresses ? { bindAddresses: options.mqttBindAddresses } : {}),
-      ...(options.extraSubjectAltNames ? { extraSubjectAltNames: options.extraSubjectAltNames } : {}),
+      ...(options.extraSubjectAltNames || options.realNode ? { extraSubjectAltNames: subjectAltNames(options, store) } : {}),
       logger,
       clock,
       store,
@@ -128,6 +158,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
         clock,
         logger,
         ...(options.agentOptions ? { agentOptions: options.agentOptions } : {}),
+        ...(options.realNode ? { realNode: realNodeAgentOptions(options.realNode, hub.mqttsPort, httpsPort) } : {}),
       });
       host.start();
       closers.push(() => host.stop());
@@ -170,6 +201,27 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     await closeAll();
     throw error;
   }
+}
+
+function subjectAltNames(options: StartServerOptions, store: HubStore): string[] {
+  const extra = [...(options.extraSubjectAltNames ?? [])];
+  if (options.realNode) {
+    const edgeDevices = store.identities.list().filter((i) => i.moduleId === undefined && i.isEdge).map((i) => i.deviceId);
+    extra.push(...realNodeSubjectAltNames(options.realNode.hostIP, options.realNode.clusterDomain, [...edgeDevices, ...(options.realNode.devices ?? [])]));
+  }
+  return extra;
+}
+
+function realNodeAgentOptions(realNode: NonNullable<StartServerOptions['realNode']>, mqtts: number, https: number | undefined): NonNullable<AgentHostOptions['realNode']> {
+  const store = new ImageStore();
+  return {
+    hubEndpoint: { ip: realNode.hostIP, ports: { mqtts, ...(https !== undefined ? { https } : {}) } },
+    imageCatalog: new ContainerdImageCatalog(realNode.containerd),
+    ensureImages: async (config) => {
+      const ensured = await ensureManifestImages(config, realNode.containerd, { store, ...(realNode.onImageProgress ? { onProgress: realNode.onImageProgress } : {}) });
+      return { standInImages: ensured.filter((e) => e.standIn).map((e) => e.image.name) };
+    },
+  };
 }
 
 export { DEFAULT_HTTPS_PORT };

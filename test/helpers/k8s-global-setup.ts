@@ -12,8 +12,10 @@ import { killLocalClusterSync, startLocalCluster, stopLocalCluster } from '../..
  * that cluster is used instead and nothing is started.
  *
  * EDGEMU_TEST_NODES=real|simulated|auto picks the node pool (docs/cluster.md "--nodes"); the
- * default is `simulated` (KWOK only). The real-node tests start their own real cluster unless
- * this one is real (`edgemuNodes`).
+ * default is `simulated` (KWOK only): a machine runs one real node at a time, and the real-node
+ * tests start their own one after the other (files run one at a time): real-node.test.ts (which
+ * uses this cluster instead when it is real, `edgemuNodes`) and cli/up-real-node.test.ts (`edgemu
+ * up`'s own cluster, so it needs this one simulated).
  *
  * No leftovers: the returned teardown stops every process and deletes the temp dir; an `exit`
  * hook SIGKILLs the process groups if vitest dies without teardown; and a detached watchdog
@@ -36,7 +38,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   process.once('exit', onExit);
   try {
     const { binaries } = await ensureBinaries({
-      node: nodes === 'real',
+      node: nodes !== 'simulated',
       onProgress: (p) => {
         if (p.kind === 'step') log(`${p.component}: ${p.message}`);
       },

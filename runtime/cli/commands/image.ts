@@ -13,13 +13,23 @@ const addTargetFlags = (command: Command): Command =>
     .option('--containerd-namespace <ns>', 'containerd namespace (default k8s.io, where the kubelet looks)')
     .option('--ctr <path>', 'the ctr client (default: ctr on PATH)');
 
-async function target(flags: TargetFlags) {
-  const { resolveContainerdTarget } = await import('../../image/index.js');
-  return resolveContainerdTarget({ address: flags.containerdAddress, namespace: flags.containerdNamespace, ctr: flags.ctr, env: process.env });
+/** The local cluster `edgemu up` and `edgemu cluster up` start by default. */
+const LOCAL_CLUSTER = 'edgemu';
+
+async function target(flags: TargetFlags, stateDir: string) {
+  const { resolveContainerdTarget, containerdTargetOfNode } = await import('../../image/index.js');
+  const { readClusterNodeInfo, clusterDir } = await import('../../cluster/index.js');
+  return resolveContainerdTarget({
+    address: flags.containerdAddress,
+    namespace: flags.containerdNamespace,
+    ctr: flags.ctr,
+    env: process.env,
+    fromCluster: () => containerdTargetOfNode(readClusterNodeInfo(clusterDir(stateDir, LOCAL_CLUSTER))),
+  });
 }
 
-async function requireTarget(flags: TargetFlags) {
-  const t = await target(flags);
+async function requireTarget(flags: TargetFlags, stateDir: string) {
+  const t = await target(flags, stateDir);
   if (t !== undefined) return t;
   const { ImageError } = await import('../../image/index.js');
   throw new ImageError('IMAGE_CONTAINERD_UNREACHABLE', 'no containerd to talk to: start the local cluster with real pods (edgemu cluster up), or pass --containerd-address SOCKET (or set EDGEMU_CONTAINERD_ADDRESS)');
@@ -50,7 +60,7 @@ export const registerImage: RegisterCommand = (program, ctx) => {
     const built = await buildImage({ dir, tag: opts.tag, store: new ImageStore(), onProgress: (m) => ctx.err(`[image] ${m}\n`) });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (opts.output !== undefined) await exportImage(built, opts.output);
-    const t = opts.import ? await target(opts) : undefined;
+    const t = opts.import ? await target(opts, g.stateDir) : undefined;
     const outcome = t === undefined ? undefined : await importBuiltImage(t, built);
     if (opts.json || g.json) {
       ctx.out(`${JSON.stringify({ ...built, seconds: Number(seconds), output: opts.output ?? null, import: outcome ?? null }, null, 2)}\n`);
@@ -76,7 +86,7 @@ export const registerImage: RegisterCommand = (program, ctx) => {
   ).action(async (file: string, opts: TargetFlags & { json?: boolean }, command: Command) => {
     const g = globalOptions(command);
     const { importArchive } = await import('../../image/index.js');
-    const t = await requireTarget(opts);
+    const t = await requireTarget(opts, g.stateDir);
     const info = await importArchive(t, file);
     if (opts.json || g.json) ctx.out(`${JSON.stringify(info, null, 2)}\n`);
     else ctx.out(`imported ${file} (${info.format === 'oci' ? 'OCI archive' : 'docker save archive'}): ${info.names.length > 0 ? info.names.join(', ') : 'no names, by digest only'}\n`);
@@ -90,7 +100,7 @@ export const registerImage: RegisterCommand = (program, ctx) => {
   ).action(async (opts: TargetFlags & { json?: boolean }, command: Command) => {
     const g = globalOptions(command);
     const { CtrClient, isEdgemuImage, CONTAINERD_LABEL_STAND_IN } = await import('../../image/index.js');
-    const t = await requireTarget(opts);
+    const t = await requireTarget(opts, g.stateDir);
     const images = await new CtrClient(t).list();
     const rows = images.map((i) => ({
       name: i.name,

@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import { EdgemuError, UsageError } from '../../errors.js';
 import { globalOptions, type RegisterCommand } from '../cli-context.js';
+import type { ContainerdTarget } from '../../image/index.js';
 
 const port = (name: string) => (value: string): number => {
   const n = Number(value);
@@ -56,12 +57,14 @@ export const registerUp: RegisterCommand = (program, ctx) => {
 
       // 1. A bad manifest fails before anything starts.
       let content: unknown;
+      let manifestModules: { name: string; image: string }[] = [];
       if (opts.deployment) {
         const { readManifestFile, parseManifestText, ManifestInvalidError } = await import('../../manifest/index.js');
         const text = await readManifestFile(opts.deployment);
         const parsed = parseManifestText(text);
         if (parsed.status !== 200) throw new ManifestInvalidError(opts.deployment, parsed.status, parsed.errors);
         for (const w of parsed.warnings) progress(`warning: ${w}`);
+        manifestModules = parsed.value.edgeAgent.modules.map((m) => ({ name: m.name, image: m.image }));
         content = JSON.parse(text.replace(/^\uFEFF/, ''));
       }
 
@@ -70,6 +73,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
       let stopCluster: (() => Promise<void>) | undefined;
       let clusterDescription: string;
       let kubeConfig;
+      let realNode: { hostIP: string; clusterDomain: string; containerd: ContainerdTarget; node: string } | undefined;
       if (clusterKind === 'current') {
         kubeConfig = loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
         clusterDescription = `current kubeconfig context ${kubeConfig.getCurrentContext()} (${kubeConfig.getCurrentCluster()?.server ?? '?'})`;
@@ -91,6 +95,19 @@ export const registerUp: RegisterCommand = (program, ctx) => {
         progress(`cluster "${summary.name}" ${started ? `ready in ${(elapsedMs / 1000).toFixed(1)} s` : 'was already running'}`);
         kubeConfig = loadKubeConfig({ kubeconfig: summary.kubeconfig, context: summary.context });
         clusterDescription = `${clusterKind} cluster "${summary.name}" (kubeconfig ${summary.kubeconfig})`;
+        if (clusterKind === 'local') {
+          // The real node's contract (docs/cluster.md "Node info"): where pods reach the host and its containerd.
+          const { readClusterNodeInfo, clusterDir } = await import('../../cluster/index.js');
+          const { containerdTargetOfNode } = await import('../../image/index.js');
+          const info = readClusterNodeInfo(clusterDir(g.stateDir, CLUSTER_NAME));
+          const containerd = containerdTargetOfNode(info);
+          if (info?.nodes === 'real' && containerd !== undefined) {
+            realNode = { hostIP: info.hostIP, clusterDomain: info.clusterDomain, containerd, node: info.realNode };
+            clusterDescription += `, modules run on the real node ${info.realNode}`;
+          } else if (info?.nodes === 'simulated') {
+            clusterDescription += ', simulated pods only';
+          }
+        }
         if (cluster.stop) {
           const stop = cluster.stop;
           stopCluster = async () => {
@@ -112,6 +129,17 @@ export const registerUp: RegisterCommand = (program, ctx) => {
           bindAddress: opts.bind,
           logger,
           kubeConfig,
+          ...(realNode
+            ? {
+                realNode: {
+                  hostIP: realNode.hostIP,
+                  clusterDomain: realNode.clusterDomain,
+                  containerd: realNode.containerd,
+                  ...(opts.device ? { devices: [opts.device] } : {}),
+                  onImageProgress: (m: string) => progress(m),
+                },
+              }
+            : {}),
         });
       } catch (error) {
         await stopCluster?.();
@@ -127,6 +155,12 @@ export const registerUp: RegisterCommand = (program, ctx) => {
         // applyConfigurationContent as `edgemu deploy`); the agent host hears of the new device.
         if (opts.device) {
           if (server.ensureEdgeDevice(opts.device)) progress(`created IoT Edge device ${opts.device}`);
+          if (content !== undefined && realNode !== undefined && manifestModules.length > 0) {
+            // The sample images (and Microsoft's sensor stand-in) are built and imported before the
+            // deployment, so the first plan places them on the real node (docs/images.md).
+            const { ensureManifestImages, ImageStore } = await import('../../image/index.js');
+            await ensureManifestImages({ modules: manifestModules }, realNode.containerd, { store: new ImageStore(), onProgress: progress });
+          }
           if (content !== undefined) {
             const { describeIssues } = await import('../../service-api/apply-configuration.js');
             const outcome = server.deploy(opts.device, content);

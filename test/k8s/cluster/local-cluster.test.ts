@@ -1,7 +1,12 @@
-import { describe, expect, it, afterAll, beforeAll } from 'vitest';
+import { describe, expect, it, afterAll, beforeAll, inject } from 'vitest';
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { createTestNamespace, eventually, isLocalTestCluster, kubeConfig, type TestNamespace } from '../../helpers/k8s.js';
 import { EXIT_CODE_ANNOTATION, SIMULATE_LABEL } from '../../../runtime/cluster/kwok-config.js';
+import { placementPodFields } from '../../../runtime/translate/index.js';
+
+// KWOK's behaviour is tested on its own pool: on a mixed cluster (a real node beside it) the pods
+// go there through the pool selector and toleration, as the agent places modules.
+const simulatedPool = placementPodFields(inject('edgemuNodes') === 'real' ? 'simulated' : 'any');
 
 const deployment = (name: string, podLabels: Record<string, string> = {}, podAnnotations: Record<string, string> = {}): V1Deployment => ({
   apiVersion: 'apps/v1',
@@ -12,7 +17,7 @@ const deployment = (name: string, podLabels: Record<string, string> = {}, podAnn
     selector: { matchLabels: { app: name } },
     template: {
       metadata: { labels: { app: name, ...podLabels }, annotations: podAnnotations },
-      spec: { containers: [{ name: 'main', image: 'example.invalid/module:1' }] },
+      spec: { ...simulatedPool, containers: [{ name: 'main', image: 'example.invalid/module:1' }] },
     },
   },
 });
@@ -99,7 +104,7 @@ describe('the local cluster (real apiserver, KWOK nodes)', () => {
       namespace: ns.name,
       body: {
         metadata: { name: 'doomed', labels: { app: 'doomed', [SIMULATE_LABEL]: 'fail' }, annotations: { [EXIT_CODE_ANNOTATION]: '7' } },
-        spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'example.invalid/module:1' }] },
+        spec: { ...simulatedPool, restartPolicy: 'Never', containers: [{ name: 'main', image: 'example.invalid/module:1' }] },
       },
     });
     const pod = await eventually(async () => {
