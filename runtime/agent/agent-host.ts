@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { describeError } from '../errors.js';
-import { formatDeviceConnectionString } from '../hub/connection-string.js';
-import type { HubStore } from '../hub/store/hub-store.js';
+import { formatDeviceConnectionString } from '../hub/index.js';
+import type { HubStore } from '../hub/index.js';
 import { validateEdgeAgentDesired } from '../manifest/index.js';
-import type { EdgeAgentConfig } from '../manifest/model.js';
+import type { EdgeAgentConfig } from '../manifest/index.js';
 import type { HubEndpoint as PodHubEndpoint, ModuleIdentity, TranslateContext } from '../translate/index.js';
 import { EdgeAgent, type EdgeAgentOptions } from './edge-agent.js';
 import { HubTwinConnection } from './hub/hub-twin-connection.js';

@@ -34,3 +34,4 @@ export { renderStatusTable } from './status-table.js';
 export { describeReported } from './describe-reported.js';
 export { NodeCatalog, type ImageCatalog, type NodeSnapshot } from './kubernetes/node-catalog.js';
 export { decidePlacement, clusterPoolsOf, realNodeImages, runsOnOf, type ClusterPools, type PlacementDecision, type RunsOn } from './module-placement.js';
+export { startUpCluster, type UpCluster, type UpClusterOptions, type UpClusterDeps } from './up-cluster.js';

@@ -1,18 +1,18 @@
 import path from 'node:path';
 import type { Logger } from '../log/create-logger.js';
 import { systemClock, type Clock } from '../clock.js';
-import { openHubStore, type HubStore } from '../hub/store/hub-store.js';
-import { startHub, type Hub } from '../hub/start-hub.js';
+import { openHubStore, type HubStore } from '../hub/index.js';
+import { startHub, type Hub } from '../hub/index.js';
 import { ConnectionTable } from '../hub/index.js';
 import { EdgeRouter } from '../routing/index.js';
-import { writeDiscovery, removeDiscovery, readDiscovery } from '../hub/discovery.js';
-import { DEFAULT_HTTPS_PORT, DEFAULT_MQTTS_PORT } from '../hub/connection-string.js';
-import { SETTING_HOST_NAME, SETTING_HTTPS_PORT, SETTING_MQTTS_PORT } from '../hub/hub-address.js';
+import { writeDiscovery, removeDiscovery, readDiscovery } from '../hub/index.js';
+import { DEFAULT_HTTPS_PORT, DEFAULT_MQTTS_PORT } from '../hub/index.js';
+import { SETTING_HOST_NAME, SETTING_HTTPS_PORT, SETTING_MQTTS_PORT } from '../hub/index.js';
 import { EdgemuError } from '../errors.js';
-import { startHubServiceApi } from '../service-api/start-hub-service-api.js';
+import { startHubServiceApi } from '../service-api/index.js';
 import { applyConfigurationContent, type ApplyOutcome } from '../service-api/index.js';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { AgentHost, AgentHostOptions } from '../agent/agent-host.js';
+import type { AgentHost, AgentHostOptions } from '../agent/index.js';
 import { deviceNamespace, EDGEHUB_SERVICE } from '../translate/index.js';
 import { ContainerdImageCatalog, ensureManifestImages, ImageStore, type ContainerdTarget } from '../image/index.js';
 
@@ -148,7 +148,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     // agents: one per edge device, connecting to hub.mqttsPort.
     let agents: AgentHost | undefined;
     if (options.kubeConfig) {
-      const { AgentHost: Host } = await import('../agent/agent-host.js');
+      const { AgentHost: Host } = await import('../agent/index.js');
       const { ClientNodeKubeApi } = await import('../agent/index.js');
       const host = new Host({
         store,

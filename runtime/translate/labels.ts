@@ -1,4 +1,4 @@
-import { toK8sName, toLabelValue } from '../manifest/k8s-name.js';
+import { toK8sName, toLabelValue } from '../manifest/index.js';
 
 /**
  * The label and annotation keys on every object edgemu creates, and the helpers that build

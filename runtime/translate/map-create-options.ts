@@ -1,5 +1,5 @@
 import type { V1DeploymentStrategy, V1PodSecurityContext } from '@kubernetes/client-node';
-import type { CreateOptions } from '../manifest/model.js';
+import type { CreateOptions } from '../manifest/index.js';
 import { booleanField, isEmpty, isObj, ordinal, stringField, stringList, toInteger, type Obj, type Warn } from './create-options-values.js';
 import { EXPERIMENTAL_KEY, readExperimental } from './k8s-experimental.js';
 import { mapDevices } from './map-devices.js';

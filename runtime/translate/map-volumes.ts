@@ -1,5 +1,5 @@
 import type { V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { toK8sName } from '../manifest/k8s-name.js';
+import { toK8sName } from '../manifest/index.js';
 import { isEmpty, isObj, ordinal, shortHash, type Warn } from './create-options-values.js';
 import { EXPERIMENTAL_KEY, type Experimental } from './k8s-experimental.js';
 import type { MappedCreateOptions } from './translate-types.js';

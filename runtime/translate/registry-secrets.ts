@@ -1,6 +1,6 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import { parseImageReference } from '../manifest/image-reference.js';
-import type { RegistryCredential } from '../manifest/model.js';
+import { parseImageReference } from '../manifest/index.js';
+import type { RegistryCredential } from '../manifest/index.js';
 import { ordinal } from './create-options-values.js';
 import { ANNOTATION_REGISTRY_CREDENTIAL, deviceLabels } from './labels.js';
 import { distinctK8sName } from './map-volumes.js';

@@ -14,10 +14,10 @@ import type {
   V1ServiceAccount,
   V1Volume,
 } from '@kubernetes/client-node';
-import { toK8sName } from '../manifest/k8s-name.js';
-import { parseImageReference } from '../manifest/image-reference.js';
+import { toK8sName } from '../manifest/index.js';
+import { parseImageReference } from '../manifest/index.js';
 import { fullImageName } from '../image/index.js';
-import type { EdgeAgentConfig, ModuleSpec } from '../manifest/model.js';
+import type { EdgeAgentConfig, ModuleSpec } from '../manifest/index.js';
 import {
   ANNOTATION_DEVICE_ID,
   ANNOTATION_MODULE_NAME,

@@ -1,4 +1,4 @@
-import { isValidId } from '../hub/identity-id.js';
+import { isValidId } from '../hub/index.js';
 
 /** What a user typed on `edgemu translate`, before it reaches the pure mapping. */
 export interface TranslateInputs {

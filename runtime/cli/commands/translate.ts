@@ -49,7 +49,7 @@ export const registerTranslate: RegisterCommand = (program, ctx) => {
       const [{ loadDeploymentFile }, { translateDeployment, renderObjects, checkTranslateInputs }, { translateContextFromState }] = await Promise.all([
         import('../../manifest/index.js'),
         import('../../translate/index.js'),
-        import('../../translate/context-from-state.js'),
+        import('../../translate/index.js'),
       ]);
       const problem = checkTranslateInputs({
         deviceId: opts.device,

@@ -69,7 +69,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
       }
 
       // 2. The cluster.
-      const { loadKubeConfig } = await import('../../cluster/kube-config.js');
+      const { loadKubeConfig } = await import('../../cluster/index.js');
       let stopCluster: (() => Promise<void>) | undefined;
       let clusterDescription: string;
       let kubeConfig;
@@ -78,8 +78,8 @@ export const registerUp: RegisterCommand = (program, ctx) => {
         kubeConfig = loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
         clusterDescription = `current kubeconfig context ${kubeConfig.getCurrentContext()} (${kubeConfig.getCurrentCluster()?.server ?? '?'})`;
       } else {
-        const { clusterStatus } = await import('../../cluster/cluster-manager.js');
-        const { startUpCluster } = await import('../../agent/up-cluster.js');
+        const { clusterStatus } = await import('../../cluster/index.js');
+        const { startUpCluster } = await import('../../agent/index.js');
         const before = await clusterStatus({ name: CLUSTER_NAME, stateDir: g.stateDir });
         progress(`${before.running ? 'reusing' : 'starting'} the ${clusterKind} cluster "${CLUSTER_NAME}"${before.running || clusterKind !== 'local' ? '' : ' (on first use its binaries are built from Go modules, which takes minutes)'}`);
         const cluster = await startUpCluster({
@@ -162,7 +162,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
             await ensureManifestImages({ modules: manifestModules }, realNode.containerd, { store: new ImageStore(), onProgress: progress });
           }
           if (content !== undefined) {
-            const { describeIssues } = await import('../../service-api/apply-configuration.js');
+            const { describeIssues } = await import('../../service-api/index.js');
             const outcome = server.deploy(opts.device, content);
             if (!outcome.applied) throw new EdgemuError('AGENT_DEPLOY_FAILED', `deployment ${opts.deployment} refused (${outcome.status}):\n${describeIssues(outcome.errors)}`);
             progress(`deployed ${opts.deployment} to ${opts.device} (modules ${outcome.modules.join(', ')})`);
@@ -195,7 +195,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
         }
 
         // 5. Follow what the agents report, one line whenever a device's picture changes.
-        const { describeReported } = await import('../../agent/describe-reported.js');
+        const { describeReported } = await import('../../agent/index.js');
         const last = new Map<string, string>();
         unsubscribe = server.store.twins.onReportedChanged((change) => {
           if (change.ref.moduleId !== '$edgeAgent') return;
