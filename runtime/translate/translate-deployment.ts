@@ -1,3 +1,5 @@
+// Over ~400 lines: the one pure walk from a deployment to its objects (namespace, device Services,
+// per-module Deployment/Service/Secrets/PVCs); the per-field mappings live in the map-* files.
 import type {
   V1ConfigMap,
   V1ContainerPort,
