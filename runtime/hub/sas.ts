@@ -82,7 +82,8 @@ export function verifySasSignature(token: SasToken, key: string, nowMs: number):
     return expected.length === given.length && timingSafeEqual(expected, given);
   };
   const encoded = encodeUriComponentStrict(token.resourceUri);
-  // The URL-encoded form (Node, Python, .NET SDKs) or `sr` as written (Java SDK), see the top of this file;
+  // The URL-encoded form (Node, Python, .NET device SDKs) or `sr` as written (Java device SDK, and the
+  // azure-iothub service SDK: common-core/shared_access_signature.ts), see the top of this file;
   // the raw form only counts while it still names the resource the caller checks.
   const raw = token.rawResourceUri;
   if (matches(encoded) || (raw !== undefined && raw !== encoded && decodesTo(raw, token.resourceUri) && matches(raw))) return { ok: true };
