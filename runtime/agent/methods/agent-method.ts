@@ -1,0 +1,50 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock.js';
+
+/**
+ * A direct method's answer as IoT Hub returns it to the caller: an HTTP-like status and a JSON
+ * payload (absent = no payload). edgeAgent answers 200 on success, 400 for a request it refuses
+ * and 500 for a failure (Azure/iotedge `edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Core/requests/RequestManager.cs`).
+ */
+export interface AgentMethodResult {
+  status: number;
+  payload?: unknown;
+}
+
+/** Which lines of a module's log to read (the container's current run unless `previous`). */
+export interface ModuleLogQuery {
+  /** At most this many lines from the end. */
+  tail?: number;
+  /** Only lines at or after this instant (Unix seconds). */
+  since?: number;
+  /** Only lines at or before this instant (Unix seconds). */
+  until?: number;
+  /** The previous container's log (after a restart), as `kubectl logs --previous`. */
+  previous?: boolean;
+}
+
+/** One module's raw log text (timestamped lines, as the API server's `timestamps=true` gives them). */
+export interface ModuleLogText {
+  moduleId: string;
+  text: string;
+}
+
+/** What every edgeAgent method handler may use; the agent host builds one per device. */
+export interface AgentMethodContext {
+  deviceId: string;
+  clock: Clock;
+  logger: Logger;
+  /** The module names of the device's current deployment, as written in the manifest. */
+  moduleNames(): Promise<string[]>;
+  /**
+   * A module's log from the cluster. Throws an `EdgemuError` when the module has no log to give
+   * (not deployed, on the simulated pool, pod not started) with a message that says why.
+   */
+  readModuleLog(moduleId: string, query: ModuleLogQuery): Promise<ModuleLogText>;
+}
+
+/** One edgeAgent direct method: takes the request payload (parsed JSON or null) and answers. */
+export type AgentMethodHandler = (payload: unknown, ctx: AgentMethodContext) => Promise<AgentMethodResult>;
+
+/** Handlers by method name in lower case (edgeAgent matches names case-insensitively). */
+export type AgentMethodTable = Readonly<Record<string, AgentMethodHandler>>;
