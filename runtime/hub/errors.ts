@@ -16,6 +16,7 @@ export type HubErrorCode =
   | 'HUB_INVALID_SAS'
   | 'HUB_MESSAGE_TOO_LARGE'
   | 'HUB_QUEUE_FULL'
+  | 'HUB_THROTTLED'
   | 'HUB_NOT_CONNECTED'
   | 'HUB_STORE'
   | 'HUB_TLS'
@@ -33,6 +34,7 @@ const STATUS: Record<HubErrorCode, number> = {
   HUB_INVALID_SAS: 401,
   HUB_MESSAGE_TOO_LARGE: 413,
   HUB_QUEUE_FULL: 403,
+  HUB_THROTTLED: 429,
   HUB_NOT_CONNECTED: 404,
   HUB_STORE: 500,
   HUB_TLS: 500,

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { HubStore } from './store/hub-store.js';
 import type { MessageRouter } from './message-router.js';
 import type { ConnectionTable } from './connection-table.js';
+import type { HubLimits } from './limits/hub-limits.js';
 
 /** What every hub needs, however it is reached (`createHub`). */
 export interface CreateHubOptions {
@@ -21,6 +22,8 @@ export interface CreateHubOptions {
    * 1000 ms, 0 = never (see the comment in create-hub.ts).
    */
   externalWritePollMs?: number;
+  /** Limits against slow, stalled and greedy clients (defaults: `DEFAULT_HUB_LIMITS`, docs/hub.md "Limits"). */
+  limits?: Partial<HubLimits>;
 }
 
 /** `startHub`: a hub with its MQTT-over-TLS listener. */

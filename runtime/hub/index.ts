@@ -47,3 +47,5 @@ export type {
 export { upstreamRouter, type MessageRouter } from './message-router.js';
 export { openSqlite, HUB_DB_FILE, type Db, type SqliteFile } from './store/sqlite-db.js';
 export { ensureTlsMaterial, type TlsMaterial } from './tls-material.js';
+export { guardTlsServer, RateLimiter, DEFAULT_HUB_LIMITS, THROTTLED_ERROR_CODE, resolveHubLimits, type TlsServerGuard, type TlsServerLimits, type HubLimits } from './limits/index.js';
+export { MAX_C2D_TTL_MS } from './create-hub.js';

@@ -8,6 +8,8 @@ const MAX_TIMEOUT_MS = 300_000;
 
 /** How a method call reaches its target connection (found by client id). */
 export interface MethodTarget {
+  /** The connection asked (any object unique to it, e.g. its session): only it may answer. */
+  connection: object;
   /** Whether the connection listens for direct methods (MQTT: subscribed to `$iothub/methods/POST/#`). */
   listens: boolean;
   /** Sends the request to exactly this connection (the protocol head picks the wire form). */
@@ -15,14 +17,15 @@ export interface MethodTarget {
 }
 
 interface Pending {
-  clientId: string;
+  connection: object;
   resolve: (r: MethodResult) => void;
   timer: NodeJS.Timeout;
 }
 
 /**
  * Direct method calls in flight: request ids, the answer matched to the connection that was
- * asked (an answer from any other connection is ignored), and IoT Hub's status codes for what
+ * asked — the connection itself, not its client id, so a later connection of the same identity
+ * cannot answer a request it never got — and IoT Hub's status codes for what
  * the device does not answer — 404 not connected or not listening, 504 timed out, 400 for a
  * request IoT Hub would refuse.
  */
@@ -52,15 +55,15 @@ export class MethodCalls {
         this.pending.delete(rid);
         resolve({ status: 504, payload: { errorCode: 504101, message: `timed out after ${timeoutMs} ms waiting for ${clientId} to answer ${call.methodName}` } });
       }, timeoutMs);
-      this.pending.set(rid, { clientId, resolve, timer });
+      this.pending.set(rid, { connection: target.connection, resolve, timer });
       target.send(call.methodName, rid, body);
     });
   }
 
-  /** An answer `$iothub/methods/res/<status>/?$rid=<rid>` from connection `clientId`. */
-  answer(clientId: string, rid: string, status: number, payload: Buffer): void {
+  /** An answer `$iothub/methods/res/<status>/?$rid=<rid>` from `connection`. */
+  answer(connection: object, rid: string, status: number, payload: Buffer): void {
     const p = this.pending.get(rid);
-    if (!p || p.clientId !== clientId) return;
+    if (!p || p.connection !== connection) return;
     this.pending.delete(rid);
     clearTimeout(p.timer);
     p.resolve({ status, payload: parseJsonLoose(payload) });

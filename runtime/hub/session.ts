@@ -20,8 +20,12 @@ export interface Session {
   /** C2D sequence numbers sent on this session and not yet acknowledged. */
   readonly c2dInflight: Set<number>;
   listens(what: Listening): boolean;
-  /** Answer to a twin request (GET, reported PATCH); `version` is the new reported version after a PATCH. */
-  twinResponse(rid: string, status: number, body: string, version?: number): void;
+  /**
+   * Answer to a twin request (GET, reported PATCH); `version` is the new reported version after
+   * a PATCH. Resolves once the connection took the answer (never rejects: a connection that
+   * cannot take it is closed), so the next request can wait for a slow reader.
+   */
+  twinResponse(rid: string, status: number, body: string, version?: number): Promise<void>;
   /** A desired-properties patch (already holding `$version`). */
   desiredPatch(version: number, body: string): void;
   /** A direct method request. */

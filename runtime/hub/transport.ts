@@ -4,30 +4,46 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../log/create-logger.js';
 import { HubError } from './errors.js';
 import type { TlsMaterial } from './tls-material.js';
+import { guardTlsServer, type TlsServerGuard, type TlsServerLimits } from './limits/guard-tls-server.js';
 
-/** Connections handed to a hub by the servers it serves, so `close` can end them. */
+/**
+ * Connections handed to a hub by the servers it serves, so `close` can end them. A TLS server
+ * is guarded (`guardTlsServer`): handshake timeout and connection cap, with connections whose
+ * client authenticated (`trust`) never evicted for a newcomer.
+ */
 export class Transport {
   private readonly servers = new Set<NetServer>();
   private readonly sockets = new Set<Socket>();
+  private readonly guards = new Map<Duplex, TlsServerGuard>();
 
   constructor(
     private readonly accept: (stream: Duplex) => void,
     private readonly logger: Logger,
+    private readonly limits: TlsServerLimits,
   ) {}
+
+  /** The client on `stream` authenticated (MQTT: its CONNECT was accepted). */
+  trust(stream: Duplex): void {
+    const guard = this.guards.get(stream);
+    if (guard) guard.trust(stream as Socket);
+  }
 
   /** Every connection `server` accepts goes to the hub (a TLS server's after its handshake). */
   serve(server: NetServer): void {
     this.servers.add(server);
+    const guard = server instanceof tls.Server ? guardTlsServer(server, this.limits, this.logger) : undefined;
     const take = (socket: Socket) => {
       this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
+      if (guard) this.guards.set(socket, guard);
+      socket.on('close', () => {
+        this.sockets.delete(socket);
+        this.guards.delete(socket);
+      });
       socket.on('error', () => {});
       this.accept(socket);
     };
     if (server instanceof tls.Server) {
       server.on('secureConnection', take);
-      server.on('tlsClientError', (error) => this.logger.debug({ err: error.message }, 'TLS handshake failed'));
-      server.on('connection', (socket: Socket) => socket.on('error', () => {}));
     } else {
       server.on('connection', take);
     }

@@ -49,6 +49,39 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /**
+ * Reads and discards what is left of a request body, at most `maxBytes` and for at most
+ * `timeoutMs`; resolves true when the body ended within those bounds. A body past the bounds
+ * is left unread (the caller closes the connection).
+ */
+export function drainBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<boolean> {
+  if (req.complete || req.destroyed) return Promise.resolve(req.complete);
+  return new Promise<boolean>((resolve) => {
+    let seen = 0;
+    const finish = (ended: boolean) => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      req.off('error', onClose);
+      if (!ended) req.pause();
+      resolve(ended);
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > maxBytes) finish(false);
+    };
+    const onEnd = () => finish(true);
+    const onClose = () => finish(req.complete);
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('close', onClose);
+    req.on('error', onClose);
+    req.resume();
+  });
+}
+
+/**
  * Parses a JSON request body. Content types other than JSON are 415; a body that is empty
  * or not JSON is 400. Keys named `__proto__` are refused so a merge of the parsed value
  * can never reach an object's prototype.

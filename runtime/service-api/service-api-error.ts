@@ -23,6 +23,7 @@ export type IotHubErrorCode =
   | 'GatewayTimeout'
   | 'ServerError'
   | 'ServiceUnavailable'
+  | 'ThrottlingException'
   | 'UnsupportedMediaType';
 
 /**

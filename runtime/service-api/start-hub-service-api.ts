@@ -1,5 +1,5 @@
 import type { Hub } from '../hub/index.js';
-import { ensureTlsMaterial } from '../hub/index.js';
+import { ensureTlsMaterial, HubError, THROTTLED_ERROR_CODE } from '../hub/index.js';
 import type { Logger } from '../log/create-logger.js';
 import { silentLogger } from '../log/create-logger.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -16,9 +16,9 @@ const INVALID_METHOD_NAME = 400027;
 const errorCodeOf = (payload: unknown): unknown => (typeof payload === 'object' && payload !== null ? (payload as { errorCode?: unknown }).errorCode : undefined);
 
 /**
- * The service API's view of a running hub. The hub reports "not connected" and "timed out"
- * as method results carrying IoT Hub's error codes (404103, 504101); those become errors here
- * so the REST answer is 404/504, while any status the device itself chose stays a 200 result.
+ * The service API's view of a running hub. The hub reports "not connected", "throttled" and
+ * "timed out" as method results carrying IoT Hub's error codes (404103, 429001, 504101); those
+ * become errors here so the REST answer is 404/429/504, while any status the device itself chose stays a 200 result.
  */
 export function hubServiceBackend(hub: Hub): ServiceBackend {
   return {
@@ -45,6 +45,7 @@ export function hubServiceBackend(hub: Hub): ServiceBackend {
       const result = await hub.invokeMethod(call);
       const code = errorCodeOf(result.payload);
       if (result.status === 404 && code === DEVICE_NOT_ONLINE) throw Object.assign(new Error('not connected'), { status: 404 });
+      if (result.status === 429 && code === THROTTLED_ERROR_CODE) throw new HubError('HUB_THROTTLED', `direct method calls to ${call.deviceId}${call.moduleId ? `/${call.moduleId}` : ''} are throttled; back off and retry`);
       if (result.status === 504 && code === GATEWAY_TIMEOUT) throw Object.assign(new Error('timed out'), { status: 504 });
       if (result.status === 400 && code === INVALID_METHOD_NAME) throw apiErrors.badRequest(`Invalid method name '${call.methodName.slice(0, 100)}'.`);
       return result;

@@ -8,7 +8,8 @@ import { requireApiVersion } from './api-version.js';
 import { authorizeServiceRequest, type Permission } from './service-auth.js';
 import { ServiceApiError, apiErrors, formatErrorBody } from './service-api-error.js';
 import { EdgemuError } from '../errors.js';
-import { parseJsonBody, readBody } from './read-body.js';
+import { drainBody, parseJsonBody, readBody } from './read-body.js';
+import { guardTlsServer } from '../hub/index.js';
 
 /** What a handler answers: a status with an optional JSON body, or "I wrote the response myself" (streams). */
 export type ApiResult = { status: number; json?: unknown; headers?: Record<string, string> } | { streamed: true };
@@ -60,18 +61,46 @@ export const ROUTE_PERMISSIONS: Readonly<Record<RouteName, Permission>> = {
   streamEvents: 'ServiceConnect',
 };
 
+/** What the service API allows one client (docs/service-api.md "Limits" lists what the client sees). */
 export interface ServiceApiLimits {
   /** Largest JSON request body (default 1 MiB, well above IoT Hub's 128 KB method and 32 KB twin-section limits). */
   maxBodyBytes: number;
   /** Longest time one request may take to arrive, in ms (slow-loris guard; default 30 s). */
   requestTimeoutMs: number;
+  /** Longest wait for a request's headers, from the connection's start or the previous response, in ms (default 20 s). */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this many ms (default 5 s). */
+  keepAliveTimeoutMs: number;
+  /** A TLS handshake not finished within this many ms is closed (default 10 s). */
+  handshakeTimeoutMs: number;
   /** Most request headers accepted, in bytes (default 16 KiB, node's default). */
   maxHeaderBytes: number;
-  /** Most simultaneous connections; more are refused at accept (default 1024). */
+  /** Most simultaneous connections, handshaking and idle ones included (default 1024). */
   maxConnections: number;
+  /**
+   * Connections kept for clients that sent an authorized request (default 64): connections
+   * that have not may hold at most `maxConnections - reservedConnections`, and a newcomer past
+   * that closes the oldest of them — idle sockets never lock authenticated clients out.
+   */
+  reservedConnections: number;
+  /** After a 413, at most this many bytes of the rest of the body are read and discarded before the connection is closed (default 8 MiB). */
+  drainBytes: number;
+  /** …and for at most this many ms (default 5 s). */
+  drainTimeoutMs: number;
 }
 
-export const DEFAULT_LIMITS: ServiceApiLimits = { maxBodyBytes: 1024 * 1024, requestTimeoutMs: 30_000, maxHeaderBytes: 16 * 1024, maxConnections: 1024 };
+export const DEFAULT_LIMITS: ServiceApiLimits = {
+  maxBodyBytes: 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 20_000,
+  keepAliveTimeoutMs: 5_000,
+  handshakeTimeoutMs: 10_000,
+  maxHeaderBytes: 16 * 1024,
+  maxConnections: 1024,
+  reservedConnections: 64,
+  drainBytes: 8 * 1024 * 1024,
+  drainTimeoutMs: 5_000,
+};
 
 export interface ServiceApiOptions {
   /** PEM server key and certificate (the hub's TLS identity, so clients trust the same ca.pem). */
@@ -115,9 +144,11 @@ export async function startServiceApi(options: ServiceApiOptions): Promise<Servi
       key: options.tls.key,
       cert: options.tls.cert,
       requestTimeout: limits.requestTimeoutMs,
-      headersTimeout: Math.min(limits.requestTimeoutMs, 20_000),
+      headersTimeout: Math.min(limits.requestTimeoutMs, limits.headersTimeoutMs),
       maxHeaderSize: limits.maxHeaderBytes,
-      keepAliveTimeout: 5_000,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Node checks the header and request timeouts only this often (its default is 30 s).
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
     },
     (req, res) => {
       void handle(req, res).catch((error: unknown) => {
@@ -127,13 +158,26 @@ export async function startServiceApi(options: ServiceApiOptions): Promise<Servi
       });
     },
   );
-  server.maxConnections = limits.maxConnections;
+  // Handshake timeout and connection cap; a TLS handshake failure only ends that connection.
+  const guard = guardTlsServer(server, { handshakeTimeoutMs: limits.handshakeTimeoutMs, maxConnections: limits.maxConnections, reservedConnections: limits.reservedConnections }, log);
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  // A TLS handshake failure or garbage on the socket only ends that connection.
-  server.on('tlsClientError', (error) => log.debug({ err: error }, 'TLS handshake failed'));
+  // Node's header timeout starts with the first byte of a request: a connection that never
+  // sends one is closed here after the same time.
+  const awaitingFirstRequest = new WeakMap<Socket, NodeJS.Timeout>();
+  server.on('secureConnection', (socket: Socket) => {
+    const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs);
+    timer.unref();
+    awaitingFirstRequest.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
+  });
+  server.on('request', (req: IncomingMessage) => {
+    const timer = awaitingFirstRequest.get(req.socket);
+    if (timer) clearTimeout(timer);
+  });
+  // Garbage on the socket only ends that connection.
   server.on('clientError', (error, socket) => {
     log.debug({ err: error }, 'malformed HTTP request');
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
@@ -166,6 +210,7 @@ export async function startServiceApi(options: ServiceApiOptions): Promise<Servi
         policyKey: options.policyKey,
         now: options.clock.now(),
       });
+      guard.trust(req.socket);
       const abort = new AbortController();
       const onGone = () => abort.abort(new Error('client went away'));
       res.once('close', onGone);
@@ -200,8 +245,16 @@ export async function startServiceApi(options: ServiceApiOptions): Promise<Servi
         res.destroy();
         return;
       }
-      // After an oversized body the rest of it is discarded and the connection is not reused.
-      if (apiError.status === 413) res.setHeader('connection', 'close');
+      if (apiError.status === 413 && !req.complete) {
+        // The rest of an oversized body is read and discarded (bounded) before the connection is
+        // closed: closing with unread data makes the kernel reset the connection, and the client
+        // would lose the 413 it was sent.
+        res.setHeader('connection', 'close');
+        writeError(res, apiError, { end: false });
+        await drainBody(req, limits.drainBytes, limits.drainTimeoutMs);
+        res.end();
+        return;
+      }
       writeError(res, apiError);
     }
   }
@@ -256,6 +309,8 @@ export function toServiceApiError(error: unknown): ServiceApiError {
         return new ServiceApiError(412, 'PreconditionFailed', message, { cause: error });
       case 'HUB_QUEUE_FULL':
         return new ServiceApiError(403, 'DeviceMaximumQueueDepthExceeded', message, { cause: error });
+      case 'HUB_THROTTLED':
+        return new ServiceApiError(429, 'ThrottlingException', message, { cause: error });
       case 'HUB_MESSAGE_TOO_LARGE':
         return new ServiceApiError(413, 'MessageTooLarge', message, { cause: error });
       default:
@@ -277,12 +332,13 @@ function writeJson(res: ServerResponse, status: number, json: unknown, headers: 
   res.end(body);
 }
 
-function writeError(res: ServerResponse, error: ServiceApiError): void {
+function writeError(res: ServerResponse, error: ServiceApiError, options: { end?: boolean } = {}): void {
   // Structured details of the API's own errors (e.g. every manifest problem) travel next to IoT Hub's `Message`.
   const body = error.details ? JSON.stringify({ ...JSON.parse(formatErrorBody(error.errorCode, error.message)), ...error.details }) : formatErrorBody(error.errorCode, error.message);
   const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'iothub-errorcode': error.errorCode };
   res.writeHead(error.status, headers);
-  res.end(body);
+  if (options.end === false) res.write(body);
+  else res.end(body);
 }
 
 const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);

@@ -4,6 +4,7 @@ import type { ConnectionTable } from '../connection-table.js';
 import type { MessageRouter } from '../message-router.js';
 import type { MethodCalls } from '../method-calls.js';
 import type { HubStore } from '../store/hub-store.js';
+import type { HubThrottles } from '../limits/hub-limits.js';
 
 /** What the protocol-neutral handlers work with; one per hub. */
 export interface HandlerContext {
@@ -13,6 +14,8 @@ export interface HandlerContext {
   readonly connections: ConnectionTable;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Per-identity rate limits (docs/hub.md "Limits"). */
+  readonly throttles: HubThrottles;
 }
 
 /**

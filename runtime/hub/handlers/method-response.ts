@@ -6,5 +6,5 @@ import type { HandlerContext } from './handler-context.js';
  * matched by request id to the call in flight on this same connection.
  */
 export function handleMethodResponse(ctx: HandlerContext, session: Session, request: { rid: string; status: number; body: Buffer }): void {
-  ctx.methods.answer(session.clientId, request.rid, request.status, request.body);
+  ctx.methods.answer(session, request.rid, request.status, request.body);
 }

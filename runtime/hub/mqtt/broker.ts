@@ -49,8 +49,8 @@ export interface BrokerHooks {
 export interface Broker {
   /** Speaks MQTT with one client over `stream`. */
   handle(stream: Duplex): Client;
-  /** QoS 0 to exactly this client, whatever it subscribed to. */
-  sendQos0(client: Client, topic: string, payload: Buffer): void;
+  /** QoS 0 to exactly this client, whatever it subscribed to; `done` once the socket took it (after a drain when its buffer was full). */
+  sendQos0(client: Client, topic: string, payload: Buffer, done?: (error?: Error) => void): void;
   /** QoS 1 to exactly this client with the hub's own packet id; `done` reports a write failure. */
   sendQos1(client: Client, topic: string, payload: Buffer, messageId: number, done: (error?: Error) => void): void;
   close(): Promise<void>;
@@ -73,7 +73,7 @@ interface MqttParser {
   _parseLength: () => boolean;
   packet: { length: number };
   _emitError: (e: Error) => void;
-  prependListener(event: 'packet', listener: (packet: { cmd: string; subscriptions?: Array<{ qos: number }> }) => void): void;
+  prependListener(event: 'packet', listener: (packet: { cmd: string; subscriptions?: Array<{ qos: number }>; keepalive?: number }) => void): void;
 }
 interface ClientInternals {
   will?: unknown;
@@ -95,7 +95,7 @@ const clientInternals = (client: Client): ClientInternals => client as unknown a
  *   buffering it, and lowers a QoS 2 SUBSCRIBE to QoS 1 (IoT Hub grants at most QoS 1:
  *   learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub).
  */
-export async function createBroker(hooks: BrokerHooks, logger: Logger): Promise<Broker> {
+export async function createBroker(hooks: BrokerHooks, logger: Logger, options: { maxKeepAliveSecs?: number } = {}): Promise<Broker> {
   const { Aedes } = await import('aedes');
   const broker: Aedes = await Aedes.createBroker({ id: BROKER_ID, connectTimeout: 30_000 });
   const internals = internalsOf(broker);
@@ -163,11 +163,11 @@ export async function createBroker(hooks: BrokerHooks, logger: Logger): Promise<
   return {
     handle(stream) {
       const client = broker.handle(stream);
-      guardParser(client, logger);
+      guardParser(client, logger, options.maxKeepAliveSecs ?? 0);
       return client;
     },
-    sendQos0(client, topic, payload) {
-      client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, () => {});
+    sendQos0(client, topic, payload, done) {
+      client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, (error) => done?.(error ?? undefined));
     },
     sendQos1(client, topic, payload, messageId, done) {
       const counter = ++deliveryCounter;
@@ -182,12 +182,16 @@ export async function createBroker(hooks: BrokerHooks, logger: Logger): Promise<
   };
 }
 
-/** The packet-size guard and QoS 2 SUBSCRIBE lowering, applied where aedes parses packets. */
-function guardParser(client: Client, logger: Logger): void {
+/**
+ * The packet-size guard, QoS 2 SUBSCRIBE lowering and keep-alive cap (a CONNECT asking for no
+ * keep-alive or a longer one gets `maxKeepAliveSecs`), applied where aedes parses packets.
+ */
+function guardParser(client: Client, logger: Logger, maxKeepAliveSecs: number): void {
   const parser = clientInternals(client)._parser;
   if (!parser || typeof parser._parseLength !== 'function') return;
   parser.prependListener('packet', (packet) => {
     if (packet.cmd === 'subscribe') for (const s of packet.subscriptions ?? []) if (s.qos > 1) s.qos = 1;
+    if (packet.cmd === 'connect' && maxKeepAliveSecs > 0 && (!packet.keepalive || packet.keepalive > maxKeepAliveSecs)) packet.keepalive = maxKeepAliveSecs;
   });
   const original = parser._parseLength;
   parser._parseLength = function guarded(this: MqttParser) {

@@ -20,8 +20,20 @@ export interface MqttHead {
  * aedes: CONNECT authentication, the per-identity topic ACL, persistent-session subscriptions,
  * and the decoding of each client PUBLISH into a `ClientRequest` for `dispatch`.
  */
-export async function createMqttHead(ctx: HandlerContext, options: { acceptedHosts: readonly string[] }): Promise<MqttHead> {
+export interface MqttHeadOptions {
+  acceptedHosts: readonly string[];
+  /** Unread bytes one connection may leave in its write buffer before it is disconnected. */
+  writeBufferBytes: number;
+  /** Longest keep-alive honoured (seconds; 0 = whatever the client asks). */
+  maxKeepAliveSecs: number;
+  /** A client's CONNECT was accepted on `stream` (the transport stops counting it as untrusted). */
+  authenticated?(stream: Duplex): void;
+}
+
+export async function createMqttHead(ctx: HandlerContext, options: MqttHeadOptions): Promise<MqttHead> {
   const { store, connections, clock, logger } = ctx;
+  const overflow = (s: MqttSession, buffered: number) =>
+    logger.info({ clientId: s.clientId, buffered, limit: options.writeBufferBytes }, 'client does not read its messages; write limit reached, disconnecting');
   const sessions = new WeakMap<Client, MqttSession>();
   const isLive = (s: MqttSession) => connections.isLive(s);
   // The hooks run only once clients connect, after `broker` is assigned.
@@ -33,7 +45,12 @@ export async function createMqttHead(ctx: HandlerContext, options: { acceptedHos
           logger.info({ clientId: client.id, returnCode: result.returnCode, reason: result.reason }, 'connection refused');
           return result;
         }
-        sessions.set(client, new MqttSession(client, result.identity, result.expiresAtMs, broker, isLive));
+        // A reconnect storm of one identity is refused with "server unavailable" (MQTT 3.1.1 §3.2.2.3); the SDKs back off and retry.
+        if (!ctx.throttles.connects.allow(client.id)) {
+          logger.info({ clientId: client.id }, 'connection refused: too many CONNECTs for this identity');
+          return { ok: false, returnCode: 3, reason: 'too many connection attempts; back off and retry' };
+        }
+        sessions.set(client, new MqttSession(client, result.identity, result.expiresAtMs, broker, isLive, options.writeBufferBytes, overflow));
         return { ok: true };
       },
 
@@ -45,6 +62,7 @@ export async function createMqttHead(ctx: HandlerContext, options: { acceptedHos
         if (client.clean) store.sessions.clear(session.clientId);
         else for (const f of store.sessions.filters(session.clientId)) session.filters.add(f);
         connections.add(session);
+        options.authenticated?.(client.conn);
         // A persisted session that already holds the inputs subscription: the SDK may not
         // subscribe again, so the module listens from now on.
         if (session.listens('inputs')) connections.inputsReady(session);
@@ -111,6 +129,7 @@ export async function createMqttHead(ctx: HandlerContext, options: { acceptedHos
       },
     },
     logger,
+    { maxKeepAliveSecs: options.maxKeepAliveSecs },
   );
 
   /** A client PUBLISH as a request, or the reason the connection is closed. */

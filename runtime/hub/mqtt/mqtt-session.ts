@@ -21,6 +21,10 @@ const FILTERS: Record<Exclude<Listening, 'inputs'>, (identity: IdentityRef) => s
  * (learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub). Answers go QoS 0 to exactly
  * this connection whatever it subscribed to (the SDKs expect twin responses before their
  * SUBACK); C2D and input messages go QoS 1 and resolve on the PUBACK.
+ *
+ * Every write first checks the connection's write buffer against `writeBufferBytes`: an
+ * answer (QoS 0, no retry) that does not fit disconnects the client instead of growing the hub;
+ * a QoS 1 delivery that does not fit fails and stays queued for a retry (docs/hub.md "Limits").
  */
 export class MqttSession implements Session {
   readonly filters = new Set<string>();
@@ -35,7 +39,40 @@ export class MqttSession implements Session {
     private readonly broker: Broker,
     /** Whether this session is still its client id's live one. */
     private readonly isLive: (session: MqttSession) => boolean,
+    private readonly writeBufferBytes: number = Number.POSITIVE_INFINITY,
+    private readonly onOverflow: (session: MqttSession, buffered: number) => void = () => {},
   ) {}
+
+  /** Bytes handed to the broker whose write has not completed yet (aedes writes asynchronously). */
+  private unsent = 0;
+
+  /** Whether `bytes` more fit under the write limit (a single message always fits an empty buffer). */
+  private fits(bytes: number): boolean {
+    const buffered = this.client.conn.writableLength + this.unsent;
+    return buffered === 0 || buffered + bytes <= this.writeBufferBytes;
+  }
+
+  /** False (and the connection closed) when the client's unread bytes would pass the write limit. */
+  private roomFor(bytes: number): boolean {
+    if (this.fits(bytes)) return true;
+    const buffered = this.client.conn.writableLength + this.unsent;
+    if (!this.client.closed) {
+      this.onOverflow(this, buffered);
+      this.client.close();
+    }
+    return false;
+  }
+
+  private sendQos0(topic: string, payload: Buffer): Promise<void> {
+    if (!this.roomFor(payload.length)) return Promise.resolve();
+    this.unsent += payload.length;
+    return new Promise<void>((resolve) =>
+      this.broker.sendQos0(this.client, topic, payload, () => {
+        this.unsent -= payload.length;
+        resolve();
+      }),
+    );
+  }
 
   get clientId(): string {
     return this.client.id;
@@ -47,16 +84,16 @@ export class MqttSession implements Session {
     return false;
   }
 
-  twinResponse(rid: string, status: number, body: string, version?: number): void {
-    this.broker.sendQos0(this.client, hubTopics.twinResponse(status, rid, version), Buffer.from(body));
+  twinResponse(rid: string, status: number, body: string, version?: number): Promise<void> {
+    return this.sendQos0(hubTopics.twinResponse(status, rid, version), Buffer.from(body));
   }
 
   desiredPatch(version: number, body: string): void {
-    this.broker.sendQos0(this.client, hubTopics.desiredPatch(version), Buffer.from(body));
+    void this.sendQos0(hubTopics.desiredPatch(version), Buffer.from(body));
   }
 
   methodRequest(methodName: string, rid: string, body: string): void {
-    this.broker.sendQos0(this.client, hubTopics.methodRequest(methodName, rid), Buffer.from(body));
+    void this.sendQos0(hubTopics.methodRequest(methodName, rid), Buffer.from(body));
   }
 
   c2d(m: C2dMessage): Promise<void> {
@@ -87,8 +124,15 @@ export class MqttSession implements Session {
         reject(new HubError('HUB_NOT_CONNECTED', `${this.clientId} has too many unacknowledged messages`));
         return;
       }
+      // A QoS 1 delivery is queued durably: past the write limit it stays queued and is retried later.
+      if (!this.fits(payload.length)) {
+        reject(new HubError('HUB_NOT_CONNECTED', `${this.clientId} has more than ${this.writeBufferBytes} bytes unread; delivery postponed`));
+        return;
+      }
       const id = this.packetIds.allocate({ resolve, reject });
+      this.unsent += payload.length;
       this.broker.sendQos1(this.client, topic, payload, id, (error) => {
+        this.unsent -= payload.length;
         if (error) this.packetIds.fail(id, new HubError('HUB_NOT_CONNECTED', `delivery to ${this.clientId} failed: ${error.message}`));
       });
     });

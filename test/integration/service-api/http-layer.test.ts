@@ -3,7 +3,7 @@ import { startStoreApi, type StoreApiFixture } from './store-api-fixture.js';
 import { rawRequest, serviceToken } from './raw-request.js';
 import { createSasToken } from '../../../runtime/hub/index.js';
 import { parseErrorBody } from '../../../runtime/service-api/service-api-error.js';
-import type { TLSSocket } from 'node:tls';
+import type { Agent } from 'node:https';
 
 const V = 'api-version=2021-04-12';
 
@@ -198,20 +198,32 @@ describe('starting the service API', () => {
 });
 
 describe('connection limits', () => {
-  it('refuses connections past maxConnections and serves again once one closes', async () => {
-    const f = await startStoreApi({ limits: { maxConnections: 1 } });
+  it('lets a newcomer past maxConnections close the oldest unauthenticated connection, and refuses it when all are authenticated', async () => {
+    const f = await startStoreApi({ limits: { maxConnections: 2, reservedConnections: 0 } });
     const tls = await import('node:tls');
-    try {
-      const held = await new Promise<TLSSocket>((resolve, reject) => {
-        const s = tls.connect({ host: '127.0.0.1', port: f.port, ca: f.ca, servername: 'localhost' }, () => resolve(s));
-        s.on('error', reject);
+    const https = await import('node:https');
+    const get = (agent?: Agent) =>
+      new Promise<number>((resolve, reject) => {
+        const req = https.request({ host: '127.0.0.1', servername: 'localhost', port: f.port, path: '/devices?api-version=2021-04-12', ca: f.ca, agent: agent ?? false, headers: { authorization: serviceToken(f.policyKey) } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end();
       });
-      await expect(rawRequest(f.port, f.ca, 'GET', '/devices?api-version=2021-04-12', { headers: { authorization: serviceToken(f.policyKey) } })).rejects.toThrow();
-      held.destroy();
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 2 });
+    try {
+      const idle = tls.connect({ host: '127.0.0.1', port: f.port, ca: f.ca, servername: 'localhost' }).on('error', () => {});
+      await new Promise((r) => idle.once('secureConnect', r));
+      const idleClosed = new Promise((r) => idle.once('close', r));
+      expect(await Promise.all([get(agent), get(agent)])).toEqual([200, 200]); // two authenticated keep-alive connections
+      await idleClosed; // the idle one gave way
+      await expect(get()).rejects.toThrow(); // both held connections are authenticated: refused at accept
+      agent.destroy();
       await new Promise((r) => setTimeout(r, 50));
-      const ok = await rawRequest(f.port, f.ca, 'GET', '/devices?api-version=2021-04-12', { headers: { authorization: serviceToken(f.policyKey) } });
-      expect(ok.status).toBe(200);
+      expect(await get()).toBe(200);
     } finally {
+      agent.destroy();
       await f.close();
     }
   });

@@ -47,7 +47,7 @@ const session = (clientId: string, listening: Listening[] = [], expiresAtMs = Nu
     closed: 0,
     inputs: [],
     listens: (what) => listening.includes(what),
-    twinResponse: () => {},
+    twinResponse: async () => {},
     desiredPatch: () => {},
     methodRequest: () => {},
     c2d: async () => {},

@@ -2,16 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { MethodCalls, type MethodTarget } from '../../../runtime/hub/method-calls.js';
 import { hubTopics } from '../../../runtime/hub/topics.js';
 
-const target = (sent: Array<{ topic: string; body: string }>, listens = true): MethodTarget => ({ listens, send: (methodName, rid, body) => void sent.push({ topic: hubTopics.methodRequest(methodName, rid), body }) });
+const target = (sent: Array<{ topic: string; body: string }>, listens = true, connection: object = {}): MethodTarget => ({
+  connection,
+  listens,
+  send: (methodName, rid, body) => void sent.push({ topic: hubTopics.methodRequest(methodName, rid), body }),
+});
 
 describe('MethodCalls', () => {
   it('sends the request to the target and resolves with the answer of that same connection only', async () => {
     const calls = new MethodCalls();
     const sent: Array<{ topic: string; body: string }> = [];
-    const result = calls.invoke({ deviceId: 'd', moduleId: 'm', methodName: 'ping', payload: { a: 1 } }, (id) => (id === 'd/m' ? target(sent) : undefined));
+    const asked = {};
+    const result = calls.invoke({ deviceId: 'd', moduleId: 'm', methodName: 'ping', payload: { a: 1 } }, (id) => (id === 'd/m' ? target(sent, true, asked) : undefined));
     expect(sent).toEqual([{ topic: '$iothub/methods/POST/ping/?$rid=1', body: '{"a":1}' }]);
-    calls.answer('d/other', '1', 500, Buffer.from('{"wrong":true}')); // another connection: ignored
-    calls.answer('d/m', '1', 200, Buffer.from('{"pong":true}'));
+    calls.answer({}, '1', 500, Buffer.from('{"wrong":true}')); // another connection (even of the same identity): ignored
+    calls.answer(asked, '1', 200, Buffer.from('{"pong":true}'));
     expect(await result).toEqual({ status: 200, payload: { pong: true } });
   });
 
@@ -36,11 +41,12 @@ describe('MethodCalls', () => {
 
   it('passes a non-JSON answer through as text and an empty one as null', async () => {
     const calls = new MethodCalls();
-    const a = calls.invoke({ deviceId: 'd', methodName: 'x' }, () => target([]));
-    calls.answer('d', '1', 200, Buffer.from('plain'));
+    const connection = {};
+    const a = calls.invoke({ deviceId: 'd', methodName: 'x' }, () => target([], true, connection));
+    calls.answer(connection, '1', 200, Buffer.from('plain'));
     expect((await a).payload).toBe('plain');
-    const b = calls.invoke({ deviceId: 'd', methodName: 'x' }, () => target([]));
-    calls.answer('d', '2', 204, Buffer.alloc(0));
+    const b = calls.invoke({ deviceId: 'd', methodName: 'x' }, () => target([], true, connection));
+    calls.answer(connection, '2', 204, Buffer.alloc(0));
     expect(await b).toEqual({ status: 204, payload: null });
   });
 });

@@ -1,0 +1,105 @@
+import type { Socket } from 'node:net';
+import type tls from 'node:tls';
+import type { Logger } from '../../log/create-logger.js';
+
+/** The limits `guardTlsServer` applies to one TLS listener. */
+export interface TlsServerLimits {
+  /** A TLS handshake not finished within this many ms is destroyed (IoT Hub-like default: 10 s). */
+  handshakeTimeoutMs: number;
+  /** Most connections the server holds at once, handshaking and idle ones included. */
+  maxConnections: number;
+  /**
+   * Connections kept for trusted peers (those `trust` was called for): untrusted ones may hold
+   * at most `maxConnections - reservedConnections` (default 0).
+   */
+  reservedConnections?: number;
+}
+
+/** What a guarded server tells its protocol. */
+export interface TlsServerGuard {
+  /** The peer on `socket` (the TLS socket or its TCP socket) authenticated: it is never evicted for a newcomer. */
+  trust(socket: Socket): void;
+  /** Connections held now (trusted, untrusted). */
+  counts(): { trusted: number; untrusted: number };
+}
+
+interface Held {
+  socket: Socket;
+  trusted: boolean;
+  timer: NodeJS.Timeout | undefined;
+}
+
+const keyOf = (s: Socket) => `${s.remoteAddress ?? ''}|${s.remotePort ?? ''}`;
+
+/**
+ * Guards any `tls.Server` (the MQTT listener, the HTTPS service API, an AMQP listener) against
+ * peers that hold connections without using them:
+ * - a TLS handshake that does not finish within `handshakeTimeoutMs` is destroyed (Node's own
+ *   handshake timeout only emits `tlsClientError` and leaves the socket open; every
+ *   `tlsClientError` now destroys its socket);
+ * - at most `maxConnections` are held. A newcomer beyond the cap, or beyond the untrusted share,
+ *   evicts the oldest untrusted connection — so idle or half-open sockets can never lock out a
+ *   peer that authenticates; when every held connection is trusted, the newcomer is refused
+ *   (its TCP connection is closed at accept).
+ * Do not set `server.maxConnections` as well: Node would drop newcomers before this sees them.
+ */
+export function guardTlsServer(server: tls.Server, limits: TlsServerLimits, logger: Logger): TlsServerGuard {
+  const held = new Map<string, Held>();
+  let trustedCount = 0;
+  const untrustedCap = Math.max(1, limits.maxConnections - (limits.reservedConnections ?? 0));
+
+  const evictOldestUntrusted = (): boolean => {
+    for (const h of held.values()) {
+      if (h.trusted) continue;
+      logger.debug({ peer: keyOf(h.socket) }, 'connection cap reached; closing the oldest unauthenticated connection');
+      h.socket.destroy();
+      return true;
+    }
+    return false;
+  };
+
+  server.on('connection', (socket: Socket) => {
+    socket.on('error', () => {});
+    if (held.size >= limits.maxConnections && !evictOldestUntrusted()) {
+      logger.info({ maxConnections: limits.maxConnections }, 'connection cap reached by authenticated connections; refusing a new one');
+      socket.destroy();
+      return;
+    }
+    if (held.size - trustedCount >= untrustedCap) evictOldestUntrusted();
+    const key = keyOf(socket);
+    const entry: Held = { socket, trusted: false, timer: undefined };
+    if (limits.handshakeTimeoutMs > 0) {
+      entry.timer = setTimeout(() => {
+        logger.debug({ peer: key }, 'TLS handshake not finished in time; closing the connection');
+        socket.destroy();
+      }, limits.handshakeTimeoutMs);
+      entry.timer.unref();
+    }
+    held.set(key, entry);
+    socket.once('close', () => {
+      if (entry.timer) clearTimeout(entry.timer);
+      if (held.get(key) !== entry) return;
+      held.delete(key);
+      if (entry.trusted) trustedCount--;
+    });
+  });
+  server.on('secureConnection', (socket: tls.TLSSocket) => {
+    const entry = held.get(keyOf(socket));
+    if (entry?.timer) clearTimeout(entry.timer);
+    if (entry) entry.timer = undefined;
+  });
+  server.on('tlsClientError', (error: Error, socket: tls.TLSSocket) => {
+    logger.debug({ err: error.message }, 'TLS handshake failed; closing the connection');
+    socket.destroy();
+  });
+
+  return {
+    trust(socket) {
+      const entry = held.get(keyOf(socket));
+      if (!entry || entry.trusted) return;
+      entry.trusted = true;
+      trustedCount++;
+    },
+    counts: () => ({ trusted: trustedCount, untrusted: held.size - trustedCount }),
+  };
+}
