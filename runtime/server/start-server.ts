@@ -9,7 +9,8 @@ import { writeDiscovery, removeDiscovery, readDiscovery } from '../hub/index.js'
 import { DEFAULT_HTTPS_PORT, DEFAULT_MQTTS_PORT } from '../hub/index.js';
 import { SETTING_HOST_NAME, SETTING_HTTPS_PORT, SETTING_MQTTS_PORT } from '../hub/index.js';
 import { EdgemuError } from '../errors.js';
-import { startHubServiceApi } from '../service-api/index.js';
+import { startHubServiceApi, type ServiceApiLimits } from '../service-api/index.js';
+import type { HubLimits } from '../hub/index.js';
 import { applyConfigurationContent, type ApplyOutcome } from '../service-api/index.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { AgentHost, AgentHostOptions } from '../agent/index.js';
@@ -46,6 +47,8 @@ export interface StartServerOptions {
   extraSubjectAltNames?: readonly string[];
   logger: Logger;
   clock?: Clock;
+  /** Limits of the hub and of the service API against slow and greedy clients (docs/hub.md, docs/service-api.md "Limits"). */
+  limits?: { hub?: Partial<HubLimits>; serviceApi?: Partial<ServiceApiLimits> };
   /** The cluster edge agents apply deployments to; without it no agents run. */
   kubeConfig?: KubeConfig;
   /** Agent timing (tests shorten it). */
@@ -123,6 +126,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       stateDir: options.stateDir,
       ...(options.hostNames ? { hostNames: options.hostNames } : {}),
       mqttsPort: options.mqttsPort ?? DEFAULT_MQTTS_PORT,
+      ...(options.limits?.hub ? { limits: options.limits.hub } : {}),
       ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
       ...(options.mqttBindAddresses ? { bindAddresses: options.mqttBindAddresses } : {}),
       ...(options.extraSubjectAltNames || options.realNode ? { extraSubjectAltNames: subjectAltNames(options, store) } : {}),
@@ -140,6 +144,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       stateDir: options.stateDir,
       httpsPort: options.httpsPort ?? DEFAULT_HTTPS_PORT,
       ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
+      ...(options.limits?.serviceApi ? { limits: options.limits.serviceApi } : {}),
       logger,
       clock,
     });

@@ -20,9 +20,12 @@ export const registerHub: RegisterCommand = (program, ctx) => {
     .addOption(new Option('--mqtts-port <port>', 'MQTT over TLS port (0 = any free port)').argParser(port('--mqtts-port')).default(8883))
     .addOption(new Option('--https-port <port>', 'service API HTTPS port (0 = any free port)').argParser(port('--https-port')).default(8443))
     .addOption(new Option('--bind <address>', 'address to listen on').default('0.0.0.0'))
+    .addOption(new Option('--limit <name=value...>', 'a limit against slow or greedy clients, e.g. writeBufferBytes=8388608 or service.maxConnections=4096 (docs/hub.md "Limits")'))
     .option('--json', 'print the startup summary as one JSON line')
-    .action(async (opts: { host?: string[]; mqttsPort: number; httpsPort: number; bind: string; json?: boolean }, cmd) => {
+    .action(async (opts: { host?: string[]; mqttsPort: number; httpsPort: number; bind: string; limit?: string[]; json?: boolean }, cmd) => {
       const g = globalOptions(cmd);
+      const { parseLimitFlags } = await import('../limit-flags.js');
+      const limits = parseLimitFlags(opts.limit);
       const path = await import('node:path');
       const { startServer } = await import('../../server/start-server.js');
       const logger = ctx.logger();
@@ -32,6 +35,7 @@ export const registerHub: RegisterCommand = (program, ctx) => {
         mqttsPort: opts.mqttsPort,
         httpsPort: opts.httpsPort,
         bindAddress: opts.bind,
+        limits,
         logger,
       });
       const summary = {

@@ -17,6 +17,7 @@ interface UpFlags {
   httpsPort: number;
   host?: string[];
   bind: string;
+  limit?: string[];
   deployment?: string;
   device?: string;
   json?: boolean;
@@ -43,12 +44,15 @@ export const registerUp: RegisterCommand = (program, ctx) => {
     .addOption(new Option('--https-port <port>', 'service API HTTPS port (0 = any free port)').argParser(port('--https-port')).default(8443))
     .addOption(new Option('--host <name...>', 'host names clients use (first = hub host name; added to the TLS certificate)'))
     .addOption(new Option('--bind <address>', 'address the hub and service API listen on').default('0.0.0.0'))
+    .addOption(new Option('--limit <name=value...>', 'a hub or service API limit against slow or greedy clients, e.g. service.maxConnections=4096 (docs/hub.md "Limits")'))
     .option('--deployment <file>', 'deployment manifest to apply to --device once everything runs')
     .option('--device <device>', 'edge device to deploy to (created as an IoT Edge device when missing)')
     .option('--json', 'print the startup summary as one JSON object on stdout')
     .action(async (opts: UpFlags, cmd) => {
       const g = globalOptions(cmd);
       if (opts.deployment && !opts.device) throw new UsageError('--deployment needs --device');
+      const { parseLimitFlags } = await import('../limit-flags.js');
+      const limits = parseLimitFlags(opts.limit);
       const clusterKind = opts.cluster ?? (opts.kubeconfig || opts.context ? 'current' : 'local');
       if (clusterKind !== 'current' && (opts.kubeconfig || opts.context)) throw new UsageError(`--kubeconfig/--context go with --cluster current, not --cluster ${clusterKind}`);
       const progress = (message: string) => ctx.err(`[up] ${message}\n`);
@@ -127,6 +131,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
           mqttsPort: opts.mqttsPort,
           httpsPort: opts.httpsPort,
           bindAddress: opts.bind,
+          limits,
           logger,
           kubeConfig,
           ...(realNode
