@@ -1,0 +1,294 @@
+/**
+ * `npm run soak`: the hub under slow, stalled and greedy clients, as a user runs it
+ * (`edgemu hub` in its own process), over loopback only, in a few minutes. It is an
+ * acceptance test with pass/fail criteria rather than a speed benchmark, so it lives with the
+ * tests (test/soak) but outside vitest's projects: it needs minutes and thousands of sockets.
+ *
+ * While a well-behaved device publishes QoS 1 telemetry from its own process throughout, it
+ *  1. connects 2,000 devices and keeps them connected;
+ *  2. opens 2,000 slowloris TCP connections to the MQTT listener that never start TLS — all
+ *     must be closed within the handshake timeout (10 s);
+ *  3. runs a device that sends 20,000 twin GETs of a ~28 KB twin and never reads — it must be
+ *     cut off at the write limit with hub RSS growing < 50 MB;
+ *  4. holds 2,000 idle sockets on the service API (half never start TLS) while fresh
+ *     authenticated requests must be served, and sends oversized bodies that must get 413;
+ *  5. lets every attacker go; hub RSS must come back within 10% of its baseline (measured
+ *     with the 2,000 devices connected, before the first attacker).
+ * Throughout, the well-behaved device's ack p99 must stay < 50 ms, and after the hub stops,
+ * every acknowledged message must be in the store.
+ * The hub runs with twin-GET throttling off (`--limit twinGetsPerSecond=0`) so step 3 exercises
+ * the write limit itself (the throttle is tested in test/integration/hub/slow-clients.test.ts).
+ */
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import { createSasToken, openHubStore } from '../../runtime/hub/index.js';
+import { publishQos0, rawDeviceConnect } from '../helpers/raw-mqtt.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DEVICES = 2000;
+const SLOWLORIS = 2000;
+const IDLE_SERVICE = 2000;
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+interface Hello {
+  mqttsPort: number;
+  httpsPort: number;
+  caFile: string;
+  pid: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (m: string) => process.stdout.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const failures: string[] = [];
+const check = (ok: boolean, what: string) => {
+  log(`${ok ? 'PASS' : 'FAIL'} ${what}`);
+  if (!ok) failures.push(what);
+};
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+// ---- the well-behaved device, in its own process so the soak's own load does not skew it -----
+async function probe(): Promise<void> {
+  const [port, ca, key] = [Number(process.env.SOAK_PORT), readFileSync(process.env.SOAK_CA!, 'utf8'), process.env.SOAK_KEY!];
+  const client = await mqtt.connectAsync(`mqtts://localhost:${port}`, {
+    ca,
+    clientId: 'good',
+    username: `localhost:${port}/good/?api-version=2021-04-12`,
+    password: createSasToken(`localhost:${port}/devices/good`, key, Math.floor(Date.now() / 1000) + 3600),
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
+  let seq = 0;
+  let stopping = false;
+  const latencies: number[] = [];
+  const acked: number[] = [];
+  process.on('message', (m: { cmd: string }) => {
+    if (m.cmd === 'report') {
+      process.send!({ latencies: latencies.splice(0), acked: acked.length });
+    } else if (m.cmd === 'stop') stopping = true;
+  });
+  while (!stopping) {
+    const n = ++seq;
+    const t0 = performance.now();
+    try {
+      await client.publishAsync('devices/good/messages/events/', JSON.stringify({ n }), { qos: 1 });
+      latencies.push(performance.now() - t0);
+      acked.push(n);
+    } catch (e) {
+      process.send!({ error: (e as Error).message });
+    }
+    await sleep(20);
+  }
+  await client.endAsync();
+  process.send!({ done: true, ackedSeqs: acked });
+}
+
+function p99(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]!;
+}
+
+async function main(): Promise<void> {
+  const fdLimit = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
+  const needed = 2 * (DEVICES + SLOWLORIS + IDLE_SERVICE) + 1000;
+  if (fdLimit < needed) throw new Error(`open-file limit ${fdLimit} is below the ${needed} this soak needs: run it with \`npm run soak\` (which raises it) or \`ulimit -n ${needed}\``);
+
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'edgemu-soak-'));
+  const store = openHubStore({ stateDir });
+  const keys = new Map<string, string>();
+  for (const id of ['good', 'stalled', ...Array.from({ length: DEVICES }, (_, i) => `d${i}`)]) keys.set(id, store.identities.createDevice(id).primaryKey);
+  store.twins.patchDesired({ deviceId: 'stalled' }, Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`blob${i}`, 'x'.repeat(4000)])));
+  const policy = store.identities.servicePolicy();
+  store.close();
+
+  // The hub as a user starts it.
+  const hub: ChildProcess = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin/edgemu.js'), '--state-dir', stateDir, '--log-level', 'warn', 'hub', '--mqtts-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--json', '--limit', 'twinGetsPerSecond=0'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const hello = await new Promise<Hello>((resolve, reject) => {
+    let out = '';
+    hub.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line) as Hello);
+    });
+    hub.once('exit', (code) => reject(new Error(`edgemu hub exited with ${code} before listening`)));
+  });
+  const ca = readFileSync(hello.caFile, 'utf8');
+  const { mqttsPort, httpsPort } = hello;
+  const auth = createSasToken('localhost', policy.primaryKey, Math.floor(Date.now() / 1000) + 3600, policy.name);
+  log(`hub pid ${hello.pid}: MQTT ${mqttsPort}, HTTPS ${httpsPort}, state ${stateDir}, open-file limit ${fdLimit}`);
+
+  const probeProc = fork(fileURLToPath(import.meta.url), ['--probe'], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, SOAK_PORT: String(mqttsPort), SOAK_CA: hello.caFile, SOAK_KEY: keys.get('good')! },
+  });
+  probeProc.on('message', (m: { error?: string }) => m.error && log(`probe: ${m.error}`));
+  const report = () =>
+    new Promise<{ latencies: number[]; acked: number }>((resolve) => {
+      const on = (m: { latencies?: number[]; acked: number }) => {
+        if (!m.latencies) return;
+        probeProc.off('message', on);
+        resolve(m as { latencies: number[]; acked: number });
+      };
+      probeProc.on('message', on);
+      probeProc.send({ cmd: 'report' });
+    });
+  const phaseP99 = async (name: string) => {
+    const r = await report();
+    const v = p99(r.latencies);
+    check(v < 50, `${name}: well-behaved device ack p99 ${v.toFixed(1)} ms < 50 ms (${r.latencies.length} acks)`);
+  };
+
+  const request = (method: string, p: string, body?: Buffer) =>
+    new Promise<number>((resolve) => {
+      const req = https.request({ host: '127.0.0.1', servername: 'localhost', port: httpsPort, ca, method, path: `${p}?api-version=2021-04-12`, agent: false, headers: { authorization: auth, 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', () => resolve(0));
+      req.end(body);
+    });
+  const connectionState = async (id: string) =>
+    new Promise<string>((resolve) => {
+      https
+        .get({ host: '127.0.0.1', servername: 'localhost', port: httpsPort, ca, path: `/devices/${id}?api-version=2021-04-12`, agent: false, headers: { authorization: auth } }, (res) => {
+          let t = '';
+          res.on('data', (d: Buffer) => (t += d.toString()));
+          res.on('end', () => resolve((JSON.parse(t) as { connectionState: string }).connectionState));
+        })
+        .on('error', () => resolve('?'));
+    });
+
+  await sleep(3000);
+  await report(); // warm-up acks are not counted
+  log(`hub RSS at start ${rssMb(hello.pid).toFixed(1)} MB`);
+
+  // 1. Thousands of connections.
+  const devices: tls.TLSSocket[] = [];
+  let refused = 0;
+  for (let i = 0; i < DEVICES; i += 50) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(50, DEVICES - i) }, (_, j) => rawDeviceConnect({ port: mqttsPort, ca, deviceId: `d${i + j}`, key: keys.get(`d${i + j}`)!, keepAliveSecs: 600 }).catch(() => undefined)),
+    );
+    for (const b of batch) {
+      if (b && b.returnCode === 0) devices.push(b.socket.on('error', () => {}));
+      else refused++;
+    }
+    await sleep(40);
+  }
+  check(devices.length === DEVICES, `${devices.length} of ${DEVICES} devices connected (${refused} refused)`);
+  await phaseP99('2,000 devices connecting');
+  // The baseline: the hub with its devices connected, before any attacker arrives.
+  await sleep(3000);
+  const baseline = rssMb(hello.pid);
+  log(`baseline hub RSS with ${devices.length} devices connected ${baseline.toFixed(1)} MB`);
+
+  // 2. Slowloris handshakes.
+  const slow: Array<{ socket: net.Socket; opened: number; closedAfter?: number }> = [];
+  for (let i = 0; i < SLOWLORIS; i += 100) {
+    for (let j = 0; j < 100; j++) {
+      const entry: { socket: net.Socket; opened: number; closedAfter?: number } = { socket: net.connect(mqttsPort, '127.0.0.1'), opened: Date.now() };
+      entry.socket.on('error', () => {});
+      entry.socket.once('close', () => (entry.closedAfter = Date.now() - entry.opened));
+      slow.push(entry);
+    }
+    // Paced below the listen backlog (511): a SYN dropped from a full backlog is retried seconds later.
+    await sleep(200);
+  }
+  await sleep(HANDSHAKE_TIMEOUT_MS + 2000);
+  const closed = slow.filter((s) => s.closedAfter !== undefined && s.closedAfter <= HANDSHAKE_TIMEOUT_MS + 2000).length;
+  check(closed === SLOWLORIS, `${closed} of ${SLOWLORIS} slowloris handshakes closed within the ${HANDSHAKE_TIMEOUT_MS / 1000} s timeout (+2 s)`);
+  for (const s of slow) s.socket.destroy();
+  await phaseP99('slowloris');
+
+  // 3. A twin-GET client that never reads.
+  const beforeStall = rssMb(hello.pid);
+  const stalled = await rawDeviceConnect({ port: mqttsPort, ca, deviceId: 'stalled', key: keys.get('stalled')! });
+  stalled.socket.pause();
+  stalled.socket.on('error', () => {});
+  let peakStall = beforeStall;
+  for (let i = 0; i < 20_000; i += 1000) {
+    stalled.socket.write(Buffer.concat(Array.from({ length: 1000 }, (_, j) => publishQos0(`$iothub/twin/GET/?$rid=${i + j}`))));
+    peakStall = Math.max(peakStall, rssMb(hello.pid));
+    await sleep(20);
+  }
+  let cutOff = false;
+  for (let i = 0; i < 50 && !cutOff; i++) {
+    cutOff = (await connectionState('stalled')) === 'Disconnected';
+    peakStall = Math.max(peakStall, rssMb(hello.pid));
+    if (!cutOff) await sleep(200);
+  }
+  check(cutOff, 'the never-reading twin-GET client was disconnected at the write limit');
+  check(peakStall - beforeStall < 50, `hub RSS grew ${(peakStall - beforeStall).toFixed(1)} MB < 50 MB under the stalled reader`);
+  stalled.socket.destroy();
+  await phaseP99('stalled twin reader');
+
+  // 4. Idle sockets on the service API; fresh requests and oversized bodies meanwhile.
+  const idle: net.Socket[] = [];
+  for (let i = 0; i < IDLE_SERVICE; i += 100) {
+    for (let j = 0; j < 100; j++) {
+      const s = j % 2 === 0 ? net.connect(httpsPort, '127.0.0.1') : tls.connect({ host: '127.0.0.1', port: httpsPort, ca, servername: 'localhost' });
+      idle.push(s.on('error', () => {}));
+    }
+    await sleep(20);
+  }
+  await sleep(500);
+  const statuses: number[] = [];
+  for (let i = 0; i < 20; i++) statuses.push(await request('GET', '/twins/good'));
+  check(statuses.every((s) => s === 200), `fresh service requests served while ${IDLE_SERVICE} idle sockets are held: ${statuses.filter((s) => s === 200).length}/20`);
+  const big = Buffer.alloc(4 * 1024 * 1024, 'a');
+  const tooLarge: number[] = [];
+  for (let i = 0; i < 5; i++) tooLarge.push(await request('PATCH', '/twins/good', big));
+  check(tooLarge.every((s) => s === 413), `oversized bodies answered 413: ${tooLarge.join(',')}`);
+  await phaseP99('idle service sockets');
+
+  // 5. The attackers leave (the devices stay).
+  for (const s of idle) s.destroy();
+  await sleep(15_000);
+  const after = rssMb(hello.pid);
+  check(after <= baseline * 1.1, `hub RSS after the attackers left ${after.toFixed(1)} MB within 10% of the baseline ${baseline.toFixed(1)} MB`);
+  await phaseP99('after the attackers left');
+  for (const d of devices) d.destroy();
+
+  // Nothing acknowledged is lost.
+  const ackedSeqs = await new Promise<number[]>((resolve) => {
+    probeProc.on('message', (m: { done?: boolean; ackedSeqs?: number[] }) => m.done && resolve(m.ackedSeqs!));
+    probeProc.send({ cmd: 'stop' });
+  });
+  hub.kill('SIGTERM');
+  await new Promise((r) => hub.once('exit', r));
+  const reopened = openHubStore({ stateDir });
+  const stored = new Set(reopened.messages.read({ deviceId: 'good' }, 1_000_000).map((m) => (JSON.parse(m.body.toString()) as { n: number }).n));
+  reopened.close();
+  const lost = ackedSeqs.filter((n) => !stored.has(n));
+  check(lost.length === 0, `${ackedSeqs.length} acknowledged, ${stored.size} stored, ${lost.length} acknowledged but lost`);
+  rmSync(stateDir, { recursive: true, force: true });
+
+  if (failures.length > 0) {
+    log(`${failures.length} check(s) failed:\n  ${failures.join('\n  ')}`);
+    process.exit(1);
+  }
+  log('all checks passed');
+  process.exit(0);
+}
+
+if (process.argv.includes('--probe')) await probe();
+else
+  await main().catch((error: unknown) => {
+    log(`soak aborted: ${(error as Error).stack ?? String(error)}`);
+    process.exit(1);
+  });
