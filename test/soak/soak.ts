@@ -258,8 +258,12 @@ async function main(): Promise<void> {
 
   // 5. The attackers leave (the devices stay).
   for (const s of idle) s.destroy();
-  await sleep(15_000);
-  const after = rssMb(hello.pid);
+  // V8 and the allocator give memory back lazily: up to 30 s.
+  let after = rssMb(hello.pid);
+  for (let i = 0; i < 30 && after > baseline * 1.1; i++) {
+    await sleep(1000);
+    after = rssMb(hello.pid);
+  }
   check(after <= baseline * 1.1, `hub RSS after the attackers left ${after.toFixed(1)} MB within 10% of the baseline ${baseline.toFixed(1)} MB`);
   await phaseP99('after the attackers left');
   for (const d of devices) d.destroy();
