@@ -51,10 +51,11 @@ export const registerUp: RegisterCommand = (program, ctx) => {
     .action(async (opts: UpFlags, cmd) => {
       const g = globalOptions(cmd);
       if (opts.deployment && !opts.device) throw new UsageError('--deployment needs --device');
-      const { parseLimitFlags } = await import('../limit-flags.js');
-      const limits = parseLimitFlags(opts.limit);
       const clusterKind = opts.cluster ?? (opts.kubeconfig || opts.context ? 'current' : 'local');
       if (clusterKind !== 'current' && (opts.kubeconfig || opts.context)) throw new UsageError(`--kubeconfig/--context go with --cluster current, not --cluster ${clusterKind}`);
+      // A bad --limit fails before anything starts.
+      const { parseLimitFlags } = await import('../limit-flags.js');
+      const limits = parseLimitFlags(opts.limit);
       const progress = (message: string) => ctx.err(`[up] ${message}\n`);
       const logger = ctx.logger();
       const path = await import('node:path');
