@@ -13,7 +13,7 @@
  * - RSS per idle TLS connection: 2,000 SDK-like clients (CONNECT + 3 SUBSCRIBE filters) on each
  *   broker, VmRSS before and after.
  * Knobs: BENCH_ROUNDS (3), BENCH_SECONDS (3), BENCH_CLIENTS ("1,10,100"), BENCH_IDLE_CLIENTS
- * (2000), BENCH_ONLY (ingest | rss).
+ * (2000), BENCH_ONLY (ingest | rss), BENCH_HUB_PROFILE=DIR (the hub writes a CPU profile there).
  */
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync } from 'node:fs';
@@ -75,7 +75,8 @@ const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync
 /** The hub as `edgemu hub` in its own process; resolves with its startup summary. */
 async function startHubProcess(stateDir: string): Promise<{ proc: ChildProcess; pid: number; port: number; ca: string }> {
   const log = openSync(path.join(stateDir, 'hub.log'), 'a');
-  const proc = spawn(process.execPath, [path.join(repo, 'bin', 'edgemu.js'), '--state-dir', stateDir, 'hub', '--mqtts-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--json'], {
+  const profile = process.env.BENCH_HUB_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_HUB_PROFILE)] : [];
+  const proc = spawn(process.execPath, [...profile, path.join(repo, 'bin', 'edgemu.js'), '--state-dir', stateDir, 'hub', '--mqtts-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--json'], {
     stdio: ['ignore', 'pipe', log],
   });
   const first = await new Promise<string>((resolve, reject) => {
