@@ -102,7 +102,10 @@ export async function createMqttHead(ctx: HandlerContext, options: { acceptedHos
         const outcome = dispatch(ctx, session, request);
         if (!outcome) return done(null);
         outcome.then(
-          () => done(null),
+          () => {
+            corkForThisTick(client.conn);
+            done(null);
+          },
           (error: unknown) => {
             logger.error({ clientId: session.clientId, err: error }, 'message could not be stored; not acknowledged');
             done(error as Error);
@@ -114,6 +117,21 @@ export async function createMqttHead(ctx: HandlerContext, options: { acceptedHos
   );
 
   /** A client PUBLISH as a request, or the reason the connection is closed. */
+  // The PUBACKs one commit releases leave a connection in one write — one TLS record, one
+  // syscall — instead of one per 4-byte PUBACK: the stream is corked while they are written
+  // and uncorked once this tick's acknowledgements are all out.
+  const corked = new Set<Client['conn']>();
+  const uncorkAll = () => {
+    for (const stream of corked) stream.uncork();
+    corked.clear();
+  };
+  function corkForThisTick(stream: Client['conn']): void {
+    if (corked.has(stream) || stream.destroyed) return;
+    if (corked.size === 0) process.nextTick(uncorkAll);
+    stream.cork();
+    corked.add(stream);
+  }
+
   // Not a closure inside decodePublish: that would be a new function per message.
   function refuseFor(session: MqttSession, reason: string, log: Record<string, unknown>, message: string): Error {
     logger.info({ clientId: session.clientId, ...log }, message);
