@@ -11,6 +11,7 @@ import { StoreAndForward, type StoreAndForwardOptions } from './store-and-forwar
 
 /** Where `$upstream` messages are stored (the hub's message store: what `edgemu monitor` reads). */
 const RESOLVED: Promise<void> = Promise.resolve();
+const NO_EXTRA: Record<string, string> = Object.freeze({});
 
 export interface UpstreamStore {
   /** Stores durably; the promise may be shared by a whole batch (group commit). */
@@ -149,7 +150,7 @@ export class EdgeRouter {
    * there, and once per (module input, priority, TTL) in routing.db (group commit). Returns
    * the pending writes.
    */
-  private storeForTargets(message: HubMessage, targets: readonly RouteTarget[], edgeDeviceId: string, extraSystem: Record<string, string> = {}): Promise<unknown>[] {
+  private storeForTargets(message: HubMessage, targets: readonly RouteTarget[], edgeDeviceId: string, extraSystem: Record<string, string> = NO_EXTRA): Promise<unknown>[] {
     const now = this.clock.now();
     const writes: Promise<unknown>[] = [];
     let upstream = false;
@@ -169,7 +170,7 @@ export class EdgeRouter {
           priority: t.priority,
           expiresAt: t.ttlSecs === undefined ? undefined : now + t.ttlSecs * 1000,
           body: message.body,
-          systemProperties: { ...delivery.systemProperties, ...extraSystem },
+          systemProperties: extraSystem === NO_EXTRA ? delivery.systemProperties : { ...delivery.systemProperties, ...extraSystem },
           properties: delivery.properties,
         }),
       );
