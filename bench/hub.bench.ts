@@ -10,8 +10,8 @@
  * - runs are interleaved (round × clients × target) and reported as medians with min–max:
  *   msg/s, p50/p99 ack latency, broker CPU µs per acknowledged message (/proc/PID/stat), and
  *   the load generator's own CPU share, flagged when it is the bottleneck. Ratios come last.
- * - RSS per idle TLS connection: 2,000 SDK-like clients (CONNECT + 3 SUBSCRIBE filters) on each
- *   broker, VmRSS before and after.
+ * - RSS per idle TLS connection, measured first on the fresh brokers: 2,000 SDK-like clients
+ *   (CONNECT + 3 SUBSCRIBE filters) on each broker, VmRSS before and after.
  * Knobs: BENCH_ROUNDS (3), BENCH_SECONDS (3), BENCH_CLIENTS ("1,10,100"), BENCH_IDLE_CLIENTS
  * (2000), BENCH_ONLY (ingest | rss), BENCH_HUB_PROFILE=DIR (the hub writes a CPU profile there).
  */
@@ -181,6 +181,28 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at start, ${new Date().toISOString()}\n`);
     process.stdout.write(`mosquitto: ${mosq ? mosq.version : 'not available'}; ${ROUNDS} interleaved rounds × ${SECONDS} s per run (0.5 s warm-up), ${PAYLOAD} B QoS 1, ${WINDOW} in flight per client\n\n`);
+    // RSS first, on fresh brokers: after the ingest runs the hub's heap has free room that would hide what new connections take.
+    let rss: { hub: number; mosq?: number } | undefined;
+    if (ONLY !== 'ingest') {
+      const idle = idleNames.map((d) => devices.get(d)!);
+      const measure = async (t: Target) => {
+        const before = rssKb(t.pid);
+        await load.ask({ cmd: 'connect', url: t.url, ca: t.ca, clients: idle, payloadBytes: PAYLOAD });
+        await new Promise((r) => setTimeout(r, 3000));
+        const after = rssKb(t.pid);
+        await load.ask({ cmd: 'close' });
+        await new Promise((r) => setTimeout(r, 1000));
+        return ((after - before) * 1024) / idle.length;
+      };
+      rss = { hub: await measure(targets[0]!) };
+      if (mosq) rss.mosq = await measure(targets[1]!);
+      table([
+        ['RSS per idle TLS connection', `${IDLE_CLIENTS} clients`],
+        ['edgemu', `${(rss.hub / 1024).toFixed(1)} KB`],
+        ...(rss.mosq !== undefined ? [['mosquitto', `${(rss.mosq / 1024).toFixed(1)} KB`]] : []),
+      ]);
+      process.stdout.write('\n');
+    }
     const runs = new Map<string, Run[]>();
     if (ONLY !== 'rss') {
       for (let round = 0; round < ROUNDS; round++) {
@@ -209,27 +231,6 @@ async function main(): Promise<void> {
         }
       table(rows);
       process.stdout.write('\n(median of the runs, min–max in brackets; "bottleneck": the load generator used > 85% of a core, so the broker was not saturated)\n\n');
-    }
-    let rss: { hub: number; mosq?: number } | undefined;
-    if (ONLY !== 'ingest') {
-      const idle = idleNames.map((d) => devices.get(d)!);
-      const measure = async (t: Target) => {
-        const before = rssKb(t.pid);
-        await load.ask({ cmd: 'connect', url: t.url, ca: t.ca, clients: idle, payloadBytes: PAYLOAD });
-        await new Promise((r) => setTimeout(r, 3000));
-        const after = rssKb(t.pid);
-        await load.ask({ cmd: 'close' });
-        await new Promise((r) => setTimeout(r, 1000));
-        return ((after - before) * 1024) / idle.length;
-      };
-      rss = { hub: await measure(targets[0]!) };
-      if (mosq) rss.mosq = await measure(targets[1]!);
-      table([
-        ['RSS per idle TLS connection', `${IDLE_CLIENTS} clients`],
-        ['edgemu', `${(rss.hub / 1024).toFixed(1)} KB`],
-        ...(rss.mosq !== undefined ? [['mosquitto', `${(rss.mosq / 1024).toFixed(1)} KB`]] : []),
-      ]);
-      process.stdout.write('\n');
     }
     if (mosq) {
       process.stdout.write(`edgemu / mosquitto (medians; load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}):\n`);
