@@ -7,12 +7,10 @@ import type { HubMessage, MessageStore } from './store/message-store.js';
  * closes the sender's connection without an acknowledgement, so the SDK sends again.
  */
 export interface MessageRouter {
-  route(message: HubMessage): Promise<void>;
+  route(message: HubMessage): Promise<unknown>;
 }
 
 /** The default router: every message goes to the durable message store as `$upstream` telemetry. */
 export const upstreamRouter = (messages: MessageStore): MessageRouter => ({
-  route: async (message) => {
-    await messages.enqueue(message, '$upstream');
-  },
+  route: (message) => messages.persist(message, '$upstream'),
 });

@@ -10,8 +10,12 @@ import { matchRoutes, type RouteTarget } from './match-routes.js';
 import { StoreAndForward, type StoreAndForwardOptions } from './store-and-forward.js';
 
 /** Where `$upstream` messages are stored (the hub's message store: what `edgemu monitor` reads). */
+const RESOLVED: Promise<void> = Promise.resolve();
+const NO_EXTRA: Record<string, string> = Object.freeze({});
+
 export interface UpstreamStore {
-  enqueue(message: HubMessage, endpoint: string): Promise<unknown>;
+  /** Stores durably; the promise may be shared by a whole batch (group commit). */
+  persist(message: HubMessage, endpoint: string): Promise<unknown>;
 }
 
 export interface EdgeRouterOptions extends Partial<Pick<StoreAndForwardOptions, 'batchSize' | 'deliveryTimeoutMs' | 'purgeIntervalMs' | 'retryDelayMs' | 'maxRetryDelayMs'>> {
@@ -88,20 +92,19 @@ export class EdgeRouter {
    * target (or dropped because no route matches, as edgeHub does); rejects when storing failed,
    * in which case the sender must not get its PUBACK.
    */
-  async route(message: HubMessage): Promise<void> {
+  route(message: HubMessage): Promise<unknown> {
     // After close the sender gets no PUBACK, so the SDK sends again to the next hub.
-    if (this.closed) throw new EdgemuError('ROUTER_CLOSED', 'the router is shut down; message not accepted');
+    if (this.closed) return Promise.reject(new EdgemuError('ROUTER_CLOSED', 'the router is shut down; message not accepted'));
     const inForce = this.configs.routesFor(message.deviceId, message.moduleId, '/messages');
-    if (inForce?.routes === undefined) {
-      await this.upstream.enqueue(message, '$upstream');
-      return;
-    }
+    // Not async on purpose (the hot path): the batch's own promise is handed back, no promise per message.
+    if (inForce?.routes === undefined) return this.upstream.persist(message, '$upstream');
     const targets = matchRoutes(inForce.routes, toRoutingMessage(message));
     if (targets.length === 0) {
       this.logger.debug({ deviceId: message.deviceId, moduleId: message.moduleId, output: message.outputName }, 'no route matches; message dropped');
-      return;
+      return RESOLVED;
     }
-    await Promise.all(this.storeForTargets(message, targets, inForce.edgeDeviceId));
+    const writes = this.storeForTargets(message, targets, inForce.edgeDeviceId);
+    return writes.length === 1 ? writes[0]! : Promise.all(writes);
   }
 
   /** A module (or device) connected: reported in `clients`. */
@@ -147,14 +150,14 @@ export class EdgeRouter {
    * there, and once per (module input, priority, TTL) in routing.db (group commit). Returns
    * the pending writes.
    */
-  private storeForTargets(message: HubMessage, targets: readonly RouteTarget[], edgeDeviceId: string, extraSystem: Record<string, string> = {}): Promise<unknown>[] {
+  private storeForTargets(message: HubMessage, targets: readonly RouteTarget[], edgeDeviceId: string, extraSystem: Record<string, string> = NO_EXTRA): Promise<unknown>[] {
     const now = this.clock.now();
     const writes: Promise<unknown>[] = [];
     let upstream = false;
     let delivery: ReturnType<typeof inputDeliveryProperties> | undefined;
     for (const t of targets) {
       if (t.sink.kind === 'upstream') {
-        if (!upstream) writes.push(this.upstream.enqueue(message, '$upstream'));
+        if (!upstream) writes.push(this.upstream.persist(message, '$upstream'));
         upstream = true;
         continue;
       }
@@ -167,7 +170,7 @@ export class EdgeRouter {
           priority: t.priority,
           expiresAt: t.ttlSecs === undefined ? undefined : now + t.ttlSecs * 1000,
           body: message.body,
-          systemProperties: { ...delivery.systemProperties, ...extraSystem },
+          systemProperties: extraSystem === NO_EXTRA ? delivery.systemProperties : { ...delivery.systemProperties, ...extraSystem },
           properties: delivery.properties,
         }),
       );

@@ -83,9 +83,12 @@ export class StoreAndForward {
     this.purgeTimer.unref();
   }
 
-  /** Stores a message for a module input (batched with the others of this turn); resolves once durable. */
-  submit(message: QueuedMessage): Promise<number> {
-    return this.group.submit(message);
+  /**
+   * Stores a message for a module input (batched with the others of this turn); settles once
+   * durable. The promise is the batch's own, shared by its messages (no promise per message).
+   */
+  submit(message: QueuedMessage): Promise<void> {
+    return this.group.join(message);
   }
 
   /** A module subscribed to its inputs: its queue drains now, cancelling any back-off wait. */

@@ -2,6 +2,17 @@ import type { HubMessage } from '../store/message-store.js';
 import type { Session } from '../session.js';
 import type { HandlerContext } from './handler-context.js';
 
+let lastMs = Number.NaN;
+let lastIso = '';
+/** `iothub-enqueuedtime` as ISO-8601, formatted once per millisecond however many messages arrive in it. */
+const isoTime = (ms: number): string => {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+};
+
 /**
  * Device telemetry or a module output (`$.on` names the output): handed to the router, and the
  * returned promise settles the client's acknowledgement — resolved once the message is stored
@@ -12,7 +23,7 @@ export function handleTelemetry(
   ctx: HandlerContext,
   session: Session,
   request: { body: Buffer; systemProperties: Record<string, string>; properties: Record<string, string> },
-): Promise<void> {
+): Promise<unknown> {
   const { identity } = session;
   const message: HubMessage = {
     deviceId: identity.deviceId,
@@ -21,7 +32,7 @@ export function handleTelemetry(
     body: request.body,
     systemProperties: request.systemProperties,
     properties: request.properties,
-    enqueuedTimeUtc: new Date(ctx.clock.now()).toISOString(),
+    enqueuedTimeUtc: isoTime(ctx.clock.now()),
   };
   return ctx.router.route(message);
 }

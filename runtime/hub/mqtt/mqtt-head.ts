@@ -120,7 +120,10 @@ export async function createMqttHead(ctx: HandlerContext, options: MqttHeadOptio
         const outcome = dispatch(ctx, session, request);
         if (!outcome) return done(null);
         outcome.then(
-          () => done(null),
+          () => {
+            corkForThisTick(client.conn);
+            done(null);
+          },
           (error: unknown) => {
             logger.error({ clientId: session.clientId, err: error }, 'message could not be stored; not acknowledged');
             done(error as Error);
@@ -133,18 +136,35 @@ export async function createMqttHead(ctx: HandlerContext, options: MqttHeadOptio
   );
 
   /** A client PUBLISH as a request, or the reason the connection is closed. */
+  // The PUBACKs one commit releases leave a connection in one write — one TLS record, one
+  // syscall — instead of one per 4-byte PUBACK: the stream is corked while they are written
+  // and uncorked once this tick's acknowledgements are all out.
+  const corked = new Set<Client['conn']>();
+  const uncorkAll = () => {
+    for (const stream of corked) stream.uncork();
+    corked.clear();
+  };
+  function corkForThisTick(stream: Client['conn']): void {
+    if (corked.has(stream) || stream.destroyed) return;
+    if (corked.size === 0) process.nextTick(uncorkAll);
+    stream.cork();
+    corked.add(stream);
+  }
+
+  // Not a closure inside decodePublish: that would be a new function per message.
+  function refuseFor(session: MqttSession, reason: string, log: Record<string, unknown>, message: string): Error {
+    logger.info({ clientId: session.clientId, ...log }, message);
+    return new Error(reason);
+  }
+
   function decodePublish(session: MqttSession, packet: ClientPublish): ClientRequest | Error {
-    const refuse = (reason: string, log: Record<string, unknown>, message: string): Error => {
-      logger.info({ clientId: session.clientId, ...log }, message);
-      return new Error(reason);
-    };
     // IoT Hub closes the connection on a QoS 2 PUBLISH (learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub).
-    if (packet.qos === 2) return refuse('QoS 2 is not supported', { topic: packet.topic }, 'QoS 2 publish refused; closing the connection');
-    if (packet.payload.length > MAX_MESSAGE_BYTES) return refuse('message too large', { bytes: packet.payload.length }, 'message larger than 256 KB refused; closing the connection');
+    if (packet.qos === 2) return refuseFor(session, 'QoS 2 is not supported', { topic: packet.topic }, 'QoS 2 publish refused; closing the connection');
+    if (packet.payload.length > MAX_MESSAGE_BYTES) return refuseFor(session, 'message too large', { bytes: packet.payload.length }, 'message larger than 256 KB refused; closing the connection');
     const kind = classifyClientPublish(session.identity, packet.topic);
     switch (kind.kind) {
       case 'forbidden':
-        return refuse(kind.reason, { topic: packet.topic, reason: kind.reason }, 'publish refused; closing the connection');
+        return refuseFor(session, kind.reason, { topic: packet.topic, reason: kind.reason }, 'publish refused; closing the connection');
       case 'twin-get':
         return { op: 'twin-get', rid: kind.rid };
       case 'twin-patch-reported':
@@ -153,7 +173,7 @@ export async function createMqttHead(ctx: HandlerContext, options: MqttHeadOptio
         return { op: 'method-response', rid: kind.rid, status: kind.status, body: packet.payload };
       case 'telemetry': {
         const bag = parsePropertyBag(kind.propertyBag);
-        if (!bag) return refuse('malformed property bag', { topic: packet.topic }, 'malformed property bag; closing the connection');
+        if (!bag) return refuseFor(session, 'malformed property bag', { topic: packet.topic }, 'malformed property bag; closing the connection');
         // RETAIN travels as the application property `mqtt-retain`; a will message (connection
         // lost without DISCONNECT) arrives as telemetry marked `iothub-MessageType: Will`
         // (learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub).

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db, TxRunner } from './sqlite-db.js';
 import { Listeners } from './listeners.js';
 import { createGroupCommit, type GroupCommit } from '../group-commit.js';
@@ -59,70 +60,132 @@ const toMessage = (r: Row): StoredMessage => ({
   body: r.body,
 });
 
+const stored = ({ message: m, endpoint }: Pending, seq: number): StoredMessage => ({
+  deviceId: m.deviceId,
+  moduleId: m.moduleId,
+  outputName: m.outputName,
+  body: m.body,
+  systemProperties: m.systemProperties,
+  properties: m.properties,
+  enqueuedTimeUtc: m.enqueuedTimeUtc,
+  seq,
+  endpoint,
+});
+
 export const matchesFilter = (m: StoredMessage, f: MessageFilter): boolean =>
   (f.afterSeq === undefined || m.seq > f.afterSeq) &&
   (f.endpoint === undefined || m.endpoint === f.endpoint) &&
   (f.deviceId === undefined || m.deviceId === f.deviceId) &&
   (f.moduleId === undefined || m.moduleId === f.moduleId);
 
+/** Rows per multi-row INSERT: 8 parameters each, far below SQLite's 32,766 (sqlite.org/limits.html #9). */
+const ROWS_PER_INSERT = 64;
+const COLUMNS = 8;
+const EMPTY_JSON = '{}';
+/** JSON of a property map; the empty map (most messages' application or system properties) costs nothing. */
+const propsJson = (props: Record<string, string>): string => {
+  for (const _ in props) return JSON.stringify(props);
+  return EMPTY_JSON;
+};
+
+interface Pending {
+  message: HubMessage;
+  endpoint: string;
+}
+
 /**
  * The bounded, durable message store: the hub's default router writes accepted telemetry
  * here as endpoint `$upstream`; `edgemu monitor` and the service API read and subscribe.
- * It keeps at most `maxMessages` (oldest dropped first). `enqueue` batches writes (group
- * commit) and resolves once the message is durable.
+ * It keeps at most `maxMessages` (oldest dropped first). `enqueue` and `persist` batch writes
+ * (group commit, multi-row INSERTs) and resolve once the message is durable (docs/hub.md,
+ * "Durability").
  */
 export class MessageStore {
   readonly appended: Listeners<StoredMessage>;
   private readonly stmt;
-  private readonly group: GroupCommit<{ message: HubMessage; endpoint: string }, StoredMessage>;
+  private readonly inserts: Array<Statement<unknown[]> | undefined> = [];
+  private readonly params: unknown[] = new Array<unknown>(ROWS_PER_INSERT * COLUMNS);
+  private readonly group: GroupCommit<Pending, StoredMessage>;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly tx: TxRunner,
     private readonly maxMessages: number,
     onListenerError: (error: unknown) => void,
   ) {
     this.appended = new Listeners(onListenerError);
     this.stmt = {
-      insert: db.prepare(
-        'INSERT INTO messages (endpoint, device_id, module_id, output_name, enqueued_at, system_props, app_props, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
       prune: db.prepare('DELETE FROM messages WHERE seq <= ?'),
       read: db.prepare<[number, number], Row>('SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?'),
       readEndpoint: db.prepare<[string, number, number], Row>('SELECT * FROM messages WHERE endpoint = ? AND seq > ? ORDER BY seq LIMIT ?'),
       last: db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM messages'),
       count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM messages'),
     };
-    this.group = createGroupCommit((items) => this.appendMany(items));
+    this.group = createGroupCommit((items) => {
+      const first = this.insert(items);
+      return (i) => stored(items[i]!, first + i);
+    });
   }
 
-  /** Stores one message durably, batched with others of the same event-loop turn. */
+  /** Stores one message durably, batched with others of the same event-loop turn; resolves with it as stored. */
   enqueue(message: HubMessage, endpoint = '$upstream'): Promise<StoredMessage> {
     return this.group.submit({ message, endpoint });
   }
 
+  /**
+   * Like `enqueue` without the stored copy: the returned promise is the whole batch's, settled
+   * once it is durable — what the hub acknowledges a QoS 1 PUBLISH on.
+   */
+  persist(message: HubMessage, endpoint = '$upstream'): Promise<void> {
+    return this.group.join({ message, endpoint });
+  }
+
   /** Stores messages in one transaction (synchronously) and notifies subscribers after commit. */
-  appendMany(items: ReadonlyArray<{ message: HubMessage; endpoint: string }>): StoredMessage[] {
+  appendMany(items: ReadonlyArray<Pending>): StoredMessage[] {
+    const first = this.insert(items);
+    return items.map((item, i) => stored(item, first + i));
+  }
+
+  /**
+   * Inserts `items` in one transaction with multi-row INSERTs and prunes to `maxMessages`;
+   * returns the first sequence number (the rest follow one by one: AUTOINCREMENT inside one
+   * IMMEDIATE transaction, sqlite.org/autoinc.html). Subscribers hear of them after the commit.
+   */
+  private insert(items: ReadonlyArray<Pending>): number {
     return this.tx.run(() => {
-      const stored: StoredMessage[] = [];
-      for (const { message: m, endpoint } of items) {
-        const r = this.stmt.insert.run(
-          endpoint,
-          m.deviceId,
-          m.moduleId ?? null,
-          m.outputName ?? null,
-          m.enqueuedTimeUtc,
-          JSON.stringify(m.systemProperties),
-          JSON.stringify(m.properties),
-          m.body,
-        );
-        stored.push({ ...m, endpoint, seq: Number(r.lastInsertRowid) });
+      let last = 0;
+      for (let off = 0; off < items.length; off += ROWS_PER_INSERT) {
+        const rows = Math.min(ROWS_PER_INSERT, items.length - off);
+        const p = rows === ROWS_PER_INSERT ? this.params : new Array<unknown>(rows * COLUMNS);
+        for (let r = 0, j = 0; r < rows; r++) {
+          const { message: m, endpoint } = items[off + r]!;
+          p[j++] = endpoint;
+          p[j++] = m.deviceId;
+          p[j++] = m.moduleId ?? null;
+          p[j++] = m.outputName ?? null;
+          p[j++] = m.enqueuedTimeUtc;
+          p[j++] = propsJson(m.systemProperties);
+          p[j++] = propsJson(m.properties);
+          p[j++] = m.body;
+        }
+        last = Number(this.insertStatement(rows).run(p).lastInsertRowid);
       }
-      const last = stored.at(-1)?.seq;
-      if (last !== undefined && last > this.maxMessages) this.stmt.prune.run(last - this.maxMessages);
-      if (this.appended.size > 0) this.tx.afterCommit(() => stored.forEach((s) => this.appended.emit(s)));
-      return stored;
+      if (last > this.maxMessages) this.stmt.prune.run(last - this.maxMessages);
+      const first = last - items.length + 1;
+      if (this.appended.size > 0 && items.length > 0) this.tx.afterCommit(() => items.forEach((item, i) => this.appended.emit(stored(item, first + i))));
+      return first;
     });
+  }
+
+  /** The prepared INSERT of `rows` rows (prepared once per size). */
+  private insertStatement(rows: number): Statement<unknown[]> {
+    let s = this.inserts[rows];
+    if (!s) {
+      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      s = this.db.prepare<unknown[]>(`INSERT INTO messages (endpoint, device_id, module_id, output_name, enqueued_at, system_props, app_props, body) VALUES ${values}`);
+      this.inserts[rows] = s;
+    }
+    return s;
   }
 
   /** Reads stored messages matching `filter` in order (oldest first), at most `limit`. */

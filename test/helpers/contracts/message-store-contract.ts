@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { HubMessage, MessageStore } from '../../../runtime/hub/index.js';
 
 /** What the hub, routing, `edgemu monitor` and the service API need from a message store (the SQLite one: hub.db). */
-export type Messages = Pick<MessageStore, 'enqueue' | 'appendMany' | 'read' | 'subscribe'>;
+export type Messages = Pick<MessageStore, 'enqueue' | 'persist' | 'appendMany' | 'read' | 'subscribe'>;
 
 export interface MessageStoreSubject {
   messages: Messages;
@@ -40,6 +40,19 @@ export function messageStoreContract(name: string, open: (options: { maxMessages
       const kept = messages.read();
       expect(kept.map((m) => m.body.toString())).toEqual(['m3', 'm4', 'm5', 'm6', 'm7']);
       expect(kept[0]).toMatchObject({ endpoint: '$upstream', properties: { i: '3' }, systemProperties: { mid: '3' } });
+    });
+
+    it('persists more messages than one multi-row INSERT holds, in order, with empty and non-empty properties, and tells subscribers each', async () => {
+      const { messages } = subject(10_000);
+      const live: number[] = [];
+      messages.subscribe((m) => live.push(m.seq));
+      const bare = (i: number): HubMessage => ({ ...msg(i), systemProperties: {}, properties: {}, moduleId: 'm', outputName: 'out' });
+      await Promise.all(Array.from({ length: 150 }, (_, i) => messages.persist(i % 2 ? msg(i) : bare(i))));
+      const kept = messages.read({}, 1000);
+      expect(kept.map((m) => m.body.toString())).toEqual(Array.from({ length: 150 }, (_, i) => `m${i}`));
+      expect(kept.map((m) => m.seq)).toEqual(live);
+      expect(kept[0]).toMatchObject({ moduleId: 'm', outputName: 'out', systemProperties: {}, properties: {} });
+      expect(kept[1]).toMatchObject({ moduleId: undefined, systemProperties: { mid: '1' }, properties: { i: '1' } });
     });
 
     it('reads matching messages past pages of other devices’ messages', () => {

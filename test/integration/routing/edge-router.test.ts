@@ -32,9 +32,9 @@ class RecordingHub implements HubConnections, UpstreamStore {
     if (this.offline.has(to)) throw new Error(`${to} is not connected`);
     this.delivered.push({ to, input: inputName, message: message as InputDelivery });
   }
-  async enqueue(message: HubMessage): Promise<unknown> {
+  async persist(message: HubMessage): Promise<unknown> {
     this.upstream.push(message);
-    return this.store.messages.enqueue(message);
+    return this.store.messages.persist(message);
   }
   onConnectionChanged = () => () => {};
   onInputsSubscribed = () => () => {};
