@@ -9,3 +9,4 @@ export { evaluateQueryExpr, resolvePath } from './evaluate-query-expr.js';
 export { runQuery, type QueryOutput, type QueryItemType, type QuerySource } from './run-query.js';
 export { queryPage, QueryPageError, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type QueryPage, type PageRequest } from './query-page.js';
 export { matchesCondition, parseCondition } from './condition.js';
+export { formatQueryTable } from './format-query-table.js';

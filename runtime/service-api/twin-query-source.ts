@@ -15,7 +15,7 @@ export function twinQuerySource(store: HubStore): QuerySource {
     *[Symbol.iterator]() {
       const modules = collection === 'devices.modules';
       const identities = new Map<string, Identity>();
-      for (const identity of store.identities.list()) identities.set(`${identity.deviceId}/${identity.moduleId ?? ''}`, identity);
+      for (const identity of store.identities.list(modules ? 'modules' : 'devices')) identities.set(`${identity.deviceId}/${identity.moduleId ?? ''}`, identity);
       for (const twin of store.twins.scan(modules)) {
         const identity = identities.get(`${twin.deviceId}/${twin.moduleId ?? ''}`);
         if (identity) yield queryDocument(twin, identity);
