@@ -6,6 +6,7 @@ import { methodHandlers } from './method-handlers.js';
 import { configurationHandlers } from './configuration-handlers.js';
 import { telemetryHandlers } from './telemetry-handlers.js';
 import { c2dHandlers } from './c2d-handlers.js';
+import { queryHandlers } from './query-handlers.js';
 
 /** Every route's handler over one backend (the type makes a missing route a compile error). */
 export function createHandlers(backend: ServiceBackend, options: { maxStreams?: number } = {}): RouteHandlers {
@@ -16,5 +17,6 @@ export function createHandlers(backend: ServiceBackend, options: { maxStreams?: 
     ...configurationHandlers(backend),
     ...telemetryHandlers(backend, options.maxStreams),
     ...c2dHandlers(backend),
+    ...queryHandlers(backend),
   };
 }

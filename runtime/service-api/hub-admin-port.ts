@@ -18,5 +18,7 @@ export interface HubAdmin {
   serviceConnectionString(address: HubAddress): Promise<string>;
   /** `$edgeAgent`'s reported properties (without `$metadata`/`$version`) and the desired version it answers; AGENT_* errors for a missing or non-edge device. */
   edgeAgentReport(deviceId: string): Promise<{ reported: Record<string, unknown>; desiredVersion: number | undefined }>;
+  /** One page of a twin query (docs/query.md); 400-style errors name the syntax error and its position. */
+  query(text: string, page: { maxItemCount?: number; continuation?: string | undefined }): Promise<{ items: unknown[]; itemType: string; continuation?: string }>;
   close(): void;
 }

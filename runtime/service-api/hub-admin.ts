@@ -117,6 +117,10 @@ class OnlineAdmin implements HubAdmin {
     return { reported, desiredVersion: twin?.properties.desired.$version as number | undefined };
   }
 
+  query(text: string, page: { maxItemCount?: number; continuation?: string | undefined }) {
+    return this.client.query(text, page);
+  }
+
   close(): void {
     this.client.close();
   }

@@ -4,6 +4,7 @@ import { EdgemuError } from '../errors.js';
 import { deviceConnectionString, HUB_DB_FILE, openHubStore, resolveHubAddress, serviceConnectionString, type HubAddress, type Identity, type IdentityRef } from '../hub/index.js';
 import type { Logger } from '../log/create-logger.js';
 import type { HubAdmin } from './hub-admin-port.js';
+import { runTwinQuery } from './run-twin-query.js';
 
 /**
  * Offline administration: the one place the CLI opens a state dir's store itself, used only
@@ -52,6 +53,9 @@ export function openOfflineAdmin(stateDir: string, options: { logger: Logger; mu
       const twin = store.twins.get({ deviceId, moduleId: '$edgeAgent' });
       const { $metadata: _m, $version: _v, ...reported } = (twin?.properties.reported ?? {}) as Record<string, unknown>;
       return { reported, desiredVersion: twin?.properties.desired.$version as number | undefined };
+    },
+    async query(text: string, page: { maxItemCount?: number; continuation?: string | undefined }) {
+      return runTwinQuery(store, text, page);
     },
     close(): void {
       store.close();

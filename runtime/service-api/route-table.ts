@@ -6,6 +6,7 @@
 
 export type RouteName =
   | 'listDevices'
+  | 'queryDevices'
   | 'getDevice'
   | 'putDevice'
   | 'deleteDevice'
@@ -41,6 +42,8 @@ interface RouteEntry {
 
 const TABLE: readonly RouteEntry[] = [
   { pattern: ['devices'], methods: { GET: 'listDevices' } },
+  // POST /devices/query (learn.microsoft.com/rest/api/iothub/service/query/get-twins); the literal word wins over a device id.
+  { pattern: ['devices', 'query'], methods: { POST: 'queryDevices' } },
   { pattern: ['devices', ':deviceId'], methods: { GET: 'getDevice', PUT: 'putDevice', DELETE: 'deleteDevice' } },
   { pattern: ['devices', ':deviceId', 'modules'], methods: { GET: 'listModules' } },
   { pattern: ['devices', ':deviceId', 'modules', ':moduleId'], methods: { GET: 'getModule', PUT: 'putModule', DELETE: 'deleteModule' } },
@@ -99,7 +102,7 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
       }
     }
     if (!ok) continue;
-    // Patterns of equal length differ in at least one literal word, so the first match is the only one.
+    // The first match wins: a literal word (`devices/query`) is listed before the id it would otherwise be.
     pathMatched = entry;
     params = captured;
     break;

@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -247,6 +248,24 @@ export class ServiceClient {
 
   /** One JSON call; resolves with the parsed body (undefined for 204). */
   async json<T>(method: string, pathname: string, options: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<T> {
+    return (await this.jsonWithHeaders<T>(method, pathname, options)).body;
+  }
+
+  /** One page of a twin query (`POST /devices/query`): the items, their type and the continuation token while more follow. */
+  async query(text: string, options: { maxItemCount?: number; continuation?: string | undefined } = {}): Promise<{ items: unknown[]; itemType: string; continuation?: string }> {
+    const headers: Record<string, string> = {};
+    if (options.maxItemCount !== undefined) headers['x-ms-max-item-count'] = String(options.maxItemCount);
+    if (options.continuation) headers['x-ms-continuation'] = options.continuation;
+    const { body, headers: answer } = await this.jsonWithHeaders<unknown[]>('POST', '/devices/query', { body: { query: text }, headers });
+    const continuation = answer['x-ms-continuation'];
+    return { items: body ?? [], itemType: String(answer['x-ms-item-type'] ?? ''), ...(typeof continuation === 'string' && continuation !== '' ? { continuation } : {}) };
+  }
+
+  private async jsonWithHeaders<T>(
+    method: string,
+    pathname: string,
+    options: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number },
+  ): Promise<{ body: T; headers: http.IncomingHttpHeaders }> {
     const headers: Record<string, string> = { authorization: this.token(), accept: 'application/json', ...options.headers };
     let payload: string | undefined;
     if (options.body !== undefined) {
@@ -254,18 +273,18 @@ export class ServiceClient {
       headers['content-type'] = 'application/json; charset=utf-8';
       headers['content-length'] = String(Buffer.byteLength(payload));
     }
-    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const { status, text, headers: answer } = await new Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
       const req = https.request(this.requestOptions(method, pathname, headers), (res) => {
-        collect(res).then((t) => resolve({ status: res.statusCode ?? 0, text: t }), reject);
+        collect(res).then((t) => resolve({ status: res.statusCode ?? 0, text: t, headers: res.headers }), reject);
       });
       req.setTimeout(options.timeoutMs ?? this.options.timeoutMs ?? 60_000, () => req.destroy(new EdgemuError('SERVICE_API_TIMEOUT', `the hub did not answer ${method} ${pathname} in time`)));
       req.on('error', (error) => reject(error instanceof EdgemuError ? error : this.networkError(error)));
       req.end(payload);
     });
     if (status >= 300) throw errorFrom(status, text);
-    if (status === 204 || text === '') return undefined as T;
+    if (status === 204 || text === '') return { body: undefined as T, headers: answer };
     try {
-      return JSON.parse(text) as T;
+      return { body: JSON.parse(text) as T, headers: answer };
     } catch {
       throw new EdgemuError('SERVICE_API_BAD_RESPONSE', `the hub answered ${method} ${pathname} with a body that is not JSON`);
     }

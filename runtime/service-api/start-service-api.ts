@@ -40,6 +40,7 @@ export type RouteHandlers = Record<RouteName, RouteHandler>;
  */
 export const ROUTE_PERMISSIONS: Readonly<Record<RouteName, Permission>> = {
   listDevices: 'RegistryRead',
+  queryDevices: 'RegistryRead',
   getDevice: 'RegistryRead',
   putDevice: 'RegistryWrite',
   deleteDevice: 'RegistryWrite',

@@ -9,6 +9,7 @@ import { registerModule } from './module.js';
 import { registerTranslate } from './translate.js';
 import { registerDeploy } from './deploy.js';
 import { registerTwin } from './twin.js';
+import { registerQuery } from './query.js';
 import { registerMethods } from './methods.js';
 import { registerMonitor } from './monitor.js';
 import { registerC2d } from './c2d.js';
@@ -35,6 +36,7 @@ export const commands: readonly RegisterCommand[] = [
   registerImage,
   registerDeploy,
   registerTwin,
+  registerQuery,
   registerMethods,
   registerMonitor,
   registerC2d,

@@ -81,6 +81,8 @@ export class IdentityRegistry {
         'INSERT INTO identities (device_id, module_id, is_edge, primary_key, secondary_key, managed_by, generation_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       listAll: db.prepare<[], Row>('SELECT * FROM identities ORDER BY device_id, module_id'),
+      listDevices: db.prepare<[], Row>("SELECT * FROM identities WHERE module_id = '' ORDER BY device_id"),
+      listModules: db.prepare<[], Row>("SELECT * FROM identities WHERE module_id != '' ORDER BY device_id, module_id"),
       listDevice: db.prepare<[string], Row>('SELECT * FROM identities WHERE device_id = ? ORDER BY module_id'),
       deleteOne: db.prepare('DELETE FROM identities WHERE device_id = ? AND module_id = ?'),
       deleteDevice: db.prepare('DELETE FROM identities WHERE device_id = ?'),
@@ -95,9 +97,10 @@ export class IdentityRegistry {
     return row ? toIdentity(row) : undefined;
   }
 
-  /** Every identity, devices and modules, sorted by device then module id. */
-  list(): Identity[] {
-    return this.stmt.listAll.all().map(toIdentity);
+  /** Every identity, devices and modules (or only `devices` / only `modules`), sorted by device then module id. */
+  list(only?: 'devices' | 'modules'): Identity[] {
+    const stmt = only === 'devices' ? this.stmt.listDevices : only === 'modules' ? this.stmt.listModules : this.stmt.listAll;
+    return stmt.all().map(toIdentity);
   }
 
   /** A device and its modules (device first). */

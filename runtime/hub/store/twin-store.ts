@@ -72,6 +72,13 @@ export interface WriteOptions {
   ifMatch?: string | undefined;
 }
 
+interface ScanRow {
+  device_id: string;
+  module_id: string;
+  version: number;
+  doc: string;
+}
+
 const key = (ref: IdentityRef) => [ref.deviceId, ref.moduleId ?? ''] as const;
 
 /**
@@ -102,6 +109,8 @@ export class TwinStore {
       update: db.prepare('UPDATE twins SET version = ?, doc = ? WHERE device_id = ? AND module_id = ?'),
       deleteOne: db.prepare('DELETE FROM twins WHERE device_id = ? AND module_id = ?'),
       deleteDevice: db.prepare('DELETE FROM twins WHERE device_id = ?'),
+      scanDevices: db.prepare<[], ScanRow>("SELECT device_id, module_id, version, doc FROM twins WHERE module_id = '' ORDER BY device_id"),
+      scanModules: db.prepare<[], ScanRow>("SELECT device_id, module_id, version, doc FROM twins WHERE module_id != '' ORDER BY device_id, module_id"),
     };
   }
 
@@ -140,6 +149,19 @@ export class TwinStore {
   get(ref: IdentityRef): Twin | undefined {
     const loaded = this.load(ref);
     return loaded ? this.toTwin(ref, loaded.version, loaded.doc) : undefined;
+  }
+
+  /**
+   * Every device twin, or every module twin (`modules`), ordered by device then module id: the
+   * scan behind twin queries (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-query-language).
+   * Rows are read lazily; nothing may write to the store until the iteration ends.
+   */
+  *scan(modules: boolean): Generator<Twin> {
+    const stmt = modules ? this.stmt.scanModules : this.stmt.scanDevices;
+    for (const row of stmt.iterate()) {
+      const ref: IdentityRef = row.module_id === '' ? { deviceId: row.device_id } : { deviceId: row.device_id, moduleId: row.module_id };
+      yield this.toTwin(ref, row.version, JSON.parse(row.doc) as TwinDoc);
+    }
   }
 
   /** The device/module view (`{desired, reported}` with `$version`); undefined when missing. */

@@ -4,6 +4,8 @@ import { matchRoute } from '../../../runtime/service-api/route-table.js';
 describe('matchRoute', () => {
   it.each([
     ['GET', '/devices', 'listDevices', {}],
+    ['POST', '/devices/query', 'queryDevices', {}],
+    ['POST', '/devices/Query/', 'queryDevices', {}],
     ['PUT', '/devices/dev1', 'putDevice', { deviceId: 'dev1' }],
     ['GET', '/devices/dev1/', 'getDevice', { deviceId: 'dev1' }],
     ['DELETE', '/devices/dev1', 'deleteDevice', { deviceId: 'dev1' }],
