@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseImageReference } from '../manifest/index.js';
 import { buildImage, LABEL_STAND_IN } from './build-image.js';
+import type { ContainerdImageCache } from './containerd-image-cache.js';
 import type { ContainerdTarget } from './containerd-target.js';
 import { fullImageName, shortImageName } from './image-name.js';
 import type { ImageStore } from './image-store.js';
@@ -65,6 +66,8 @@ export interface EnsureImagesOptions {
   store: ImageStore;
   onProgress?: (message: string) => void;
   modulesDir?: string;
+  /** The node's images as this process keeps them (one list for all, none while unchanged). */
+  images?: ContainerdImageCache;
 }
 
 /**
@@ -98,7 +101,10 @@ export async function ensureManifestImages(
       ...(image.standInFor !== undefined ? { labels: { [LABEL_STAND_IN]: image.standInFor } } : {}),
       onProgress: progress,
     });
-    const outcome = await importBuiltImage(target, built, image.standInFor !== undefined ? { standInFor: image.standInFor } : {});
+    const outcome = await importBuiltImage(target, built, {
+      ...(image.standInFor !== undefined ? { standInFor: image.standInFor } : {}),
+      ...(options.images !== undefined ? { images: options.images } : {}),
+    });
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     const what = image.standInFor !== undefined ? `edgemu's stand-in for ${shown}` : shown;
     if (outcome.action === 'kept-foreign') progress(`image ${shown}: a real image is already on the node; keeping it (edgemu's ${image.standInFor ? 'stand-in' : 'build'} is not imported)`);
