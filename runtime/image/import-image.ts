@@ -41,6 +41,19 @@ export async function importArchive(target: ContainerdTarget, file: string): Pro
  * what it imported with {@link CONTAINERD_LABEL_IMAGE} (and the stand-in label when given).
  */
 export async function importBuiltImage(target: ContainerdTarget, image: BuiltImage, options: { standInFor?: string; images?: ContainerdImageCache } = {}): Promise<ImportOutcome> {
+  // The same image into the same containerd twice at once (`edgemu up`'s image step and the
+  // agent's first plan) is one import.
+  const key = `${target.address}\0${target.namespace}\0${image.name}\0${image.manifestDigest}\0${options.standInFor ?? ''}`;
+  const running = importing.get(key);
+  if (running !== undefined) return running;
+  const started = importOnce(target, image, options).finally(() => importing.delete(key));
+  importing.set(key, started);
+  return started;
+}
+
+const importing = new Map<string, Promise<ImportOutcome>>();
+
+async function importOnce(target: ContainerdTarget, image: BuiltImage, options: { standInFor?: string; images?: ContainerdImageCache }): Promise<ImportOutcome> {
   // Through the process's image cache when there is one: an image already there costs no ctr call.
   const ctr = options.images ?? new CtrClient(target);
   const existing = await ctr.get(image.name);

@@ -14,5 +14,5 @@ export { ImageStore } from './image-store.js';
 export { importArchive, importBuiltImage, type ImportOutcome } from './import-image.js';
 export { inspectArchive, type ArchiveInfo } from './inspect-archive.js';
 export { parseLdd, hostNodeBase } from './node-base.js';
-export { ensureManifestImages, sampleImageFor, MS_SENSOR_REPOSITORY, MS_SENSOR_TAGS, type EnsuredImage, type EnsureImagesOptions, type SampleImage } from './sample-images.js';
+export { buildManifestImages, ensureManifestImages, importManifestImages, wantedSampleImages, sampleImageFor, MS_SENSOR_REPOSITORY, MS_SENSOR_TAGS, type EnsuredImage, type EnsureImagesOptions, type PreparedImage, type SampleImage } from './sample-images.js';
 export { ContainerdImageCache, nodeImageCache, type ContainerdImageCacheOptions, type ImageLister } from './containerd-image-cache.js';

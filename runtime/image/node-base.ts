@@ -52,12 +52,23 @@ const bases = new StampedMemo<NodeBase>();
 export async function hostNodeBase(nodeBinary: string = process.execPath): Promise<NodeBase> {
   const kept = bases.get(nodeBinary);
   if (kept !== undefined) return kept;
-  const startedAt = Date.now();
-  const base = await findNodeBase(nodeBinary);
-  const hostFiles = base.files.map((f) => realpathSync(f.hostPath));
-  if (fileStamps(hostFiles) !== undefined) bases.set(nodeBinary, [nodeBinary, ...hostFiles], base, startedAt);
-  return base;
+  // Builds started together (the sample images) share one hashing of node.
+  let pending = finding.get(nodeBinary);
+  if (pending === undefined) {
+    const startedAt = Date.now();
+    pending = findNodeBase(nodeBinary)
+      .then((base) => {
+        const hostFiles = base.files.map((f) => realpathSync(f.hostPath));
+        if (fileStamps(hostFiles) !== undefined) bases.set(nodeBinary, [nodeBinary, ...hostFiles], base, startedAt);
+        return base;
+      })
+      .finally(() => finding.delete(nodeBinary));
+    finding.set(nodeBinary, pending);
+  }
+  return pending;
 }
+
+const finding = new Map<string, Promise<NodeBase>>();
 
 async function findNodeBase(nodeBinary: string): Promise<NodeBase> {
   let ldd: string;
