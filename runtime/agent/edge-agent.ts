@@ -27,7 +27,7 @@ export interface EdgeAgentOptions {
   commandCoolOff?: RestartPolicyOptions;
   errorBackoffBaseMs?: number;
   errorBackoffMaxMs?: number;
-  /** The real node's images besides the kubelet's node status (e.g. `ContainerdImageCatalog` of runtime/image), for placement. */
+  /** The real node's images besides the kubelet's node status (e.g. `ContainerdImageCache` of runtime/image, which lists containerd only after a change), for placement. */
   imageCatalog?: ImageCatalog;
   /** Builds/imports the images edgemu can make before a plan (e.g. runtime/image `ensureManifestImages`). */
   ensureImages?: EnsureImages;

@@ -17,7 +17,7 @@ import { CLUSTER_DOMAIN, NODE_POOL_LABEL, nodeLayout } from './node-config.js';
 import { storageObjects } from './storage-objects.js';
 import { generatePki } from './pki.js';
 import { isAlive, isOurProcess, residentBytes, signalGroup } from './process-tree.js';
-import { decideNodes, simulatedNotice, type NodeDecision, type NodesRequest } from './node-preflight.js';
+import { decideAfterFailedInstall, decideNodes, simulatedNotice, type NodeDecision, type NodesRequest } from './node-preflight.js';
 import { hostFacts, installPackages } from './node-host.js';
 import { writeClusterNodeInfo, type ClusterNodeInfo } from './node-info.js';
 import { startRealNode, teardownCommand, teardownRealNode } from './real-node.js';
@@ -188,7 +188,16 @@ async function decideNodePool(dir: string, options: StartLocalClusterOptions, pr
   }
   if (decision.install.length > 0) {
     progress(`real node: installing the Debian packages ${decision.install.join(', ')}`);
-    await installPackages(decision.install, (line) => progress(`[apt] ${line}`), options.signal);
+    try {
+      await installPackages(decision.install, (line) => progress(`[apt] ${line}`), options.signal);
+    } catch (error) {
+      // `auto`: the cluster comes up with simulated pods and says why; `real`: apt-get's error.
+      const after = decideAfterFailedInstall(request, decision.install, (error as Error).message);
+      if (after.refuse || options.signal?.aborted) throw error;
+      progress((error as Error).message);
+      progress(simulatedNotice(after));
+      return after;
+    }
   }
   return decision;
 }

@@ -75,6 +75,22 @@ export function decideNodes(request: NodesRequest, facts: HostFacts): NodeDecisi
   return { nodes: 'real', install: [...facts.missing] };
 }
 
+/**
+ * When apt-get could not install the real node's packages: `auto` falls back to simulated pods
+ * (the cluster still comes up), saying what failed and the command to retry; `real` refuses. Pure.
+ */
+export function decideAfterFailedInstall(request: NodesRequest, packages: readonly string[], error: string): Extract<NodeDecision, { nodes: 'simulated' }> {
+  // apt-get's own complaint ("E: Unable to locate package x") says it best; else the first line.
+  const lines = error.split('\n');
+  const said = lines.find((l) => l.startsWith('E: ')) ?? lines[0] ?? error;
+  return {
+    nodes: 'simulated',
+    reason: `installing the Debian packages ${packages.join(', ')} failed (${said.trim()})`,
+    fix: `apt-get install ${packages.join(' ')}, then edgemu cluster up again`,
+    refuse: request === 'real',
+  };
+}
+
 /** The one line `cluster up` prints when it falls back. */
 export function simulatedNotice(decision: Extract<NodeDecision, { nodes: 'simulated' }>): string {
   return `pods are simulated (nothing runs in them): ${decision.reason}${decision.fix === undefined ? '' : `; for real pods: ${decision.fix}`}`;

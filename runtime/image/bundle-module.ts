@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { StampedMemo } from './file-stamps.js';
 import { ImageError } from './image-error.js';
 
 /** The entry files a module folder may have, in the order `edgemu module run` picks them (docs/modules.md). */
@@ -30,13 +31,21 @@ export interface ModuleBundle {
  */
 const REQUIRE_BANNER = "import { createRequire as __edgemuCreateRequire } from 'node:module'; const require = __edgemuCreateRequire(import.meta.url);";
 
+/** Bundles of this process, kept while none of their input files changed (esbuild's metafile lists them). */
+const bundles = new StampedMemo<ModuleBundle>();
+
 /**
  * Bundles a module folder with esbuild into one ES module for Node 20 (TypeScript or
  * JavaScript, top-level await allowed, node_modules resolved from the folder upwards). A module
  * that does not build is `IMAGE_BUILD_FAILED` with esbuild's messages, each naming file:line.
+ * A folder bundled before in this process whose input files are all unchanged (size, mtime,
+ * inode) is not bundled again, so the agent's image step before each plan costs a few stats.
  */
 export async function bundleModule(dir: string): Promise<ModuleBundle> {
   const entry = moduleEntry(dir);
+  const kept = bundles.get(entry);
+  if (kept !== undefined) return kept;
+  const startedAt = Date.now();
   const esbuild = await import('esbuild');
   let result: Awaited<ReturnType<typeof esbuild.build>>;
   try {
@@ -47,6 +56,7 @@ export async function bundleModule(dir: string): Promise<ModuleBundle> {
       target: 'node20',
       format: 'esm',
       write: false,
+      metafile: true,
       outfile: 'index.mjs',
       banner: { js: REQUIRE_BANNER },
       legalComments: 'none',
@@ -61,5 +71,8 @@ export async function bundleModule(dir: string): Promise<ModuleBundle> {
   }
   const out = result.outputFiles?.[0];
   if (out === undefined) throw new ImageError('IMAGE_BUILD_FAILED', `module ${dir}: esbuild produced no output`);
-  return { entry, code: Buffer.from(out.contents) };
+  const bundle = { entry, code: Buffer.from(out.contents) };
+  const inputs = Object.keys(result.metafile?.inputs ?? {}).map((f) => path.resolve(f));
+  if (inputs.length > 0) bundles.set(entry, inputs, bundle, startedAt);
+  return bundle;
 }

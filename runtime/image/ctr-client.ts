@@ -95,3 +95,44 @@ export async function runCtr(target: ContainerdTarget, args: readonly string[], 
 }
 
 const lastLine = (s: string): string => s.split('\n').filter((l) => l.trim() !== '').at(-1) ?? s;
+
+/**
+ * One line of `ctr events` (`<date> <time> <zone> <zone name> <namespace> <topic> <json>`, as
+ * containerd 1.6 prints it): true for an image event (`/images/create|update|delete`) of
+ * `namespace`. Pure.
+ */
+export function isImageEventLine(line: string, namespace: string): boolean {
+  const m = /^\S+ \S+ \S+ \S+ (\S+) (\/images\/\S+)/.exec(line);
+  return m !== null && m[1] === namespace;
+}
+
+/**
+ * A feed of containerd's image events (`ctr events`, topics `/images/create|update|delete`):
+ * `onImageEvent` for each, `onClosed` when the feed stops (then nothing it would have told is
+ * known). Returns a function that stops it.
+ */
+export type ImageEventFeed = (handlers: { onImageEvent: () => void; onClosed: (reason: string) => void }) => () => void;
+
+/**
+ * containerd's image events as a feed for `ContainerdImageCache`: a long-running
+ * `ctr events 'topic~="/images/"'` whose lines are read as they come; its exit (containerd
+ * stopped, ctr missing) closes the feed.
+ */
+export function ctrImageEvents(target: ContainerdTarget): ImageEventFeed {
+  return ({ onImageEvent, onClosed }) => {
+    const child = execa(target.ctr, ['--address', target.address, 'events', 'topic~="/images/"'], { buffer: false, stdin: 'ignore', stderr: 'ignore', reject: false });
+    let rest = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      if (lines.some((l) => isImageEventLine(l, target.namespace))) onImageEvent();
+    });
+    void child.then(
+      (r) => onClosed(`ctr events exited (${r.exitCode ?? r.signal ?? 'unknown'})`),
+      (e: unknown) => onClosed(String(e)),
+    );
+    return () => {
+      child.kill('SIGTERM');
+    };
+  };
+}

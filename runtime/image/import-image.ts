@@ -1,4 +1,5 @@
 import type { BuiltImage } from './build-image.js';
+import type { ContainerdImageCache } from './containerd-image-cache.js';
 import type { ContainerdTarget } from './containerd-target.js';
 import { CONTAINERD_LABEL_IMAGE, CONTAINERD_LABEL_STAND_IN, CtrClient, isEdgemuImage } from './ctr-client.js';
 import { inspectArchive, type ArchiveInfo } from './inspect-archive.js';
@@ -39,8 +40,22 @@ export async function importArchive(target: ContainerdTarget, file: string): Pro
  * holds another image under the name that edgemu did not put there (then that one wins). Marks
  * what it imported with {@link CONTAINERD_LABEL_IMAGE} (and the stand-in label when given).
  */
-export async function importBuiltImage(target: ContainerdTarget, image: BuiltImage, options: { standInFor?: string } = {}): Promise<ImportOutcome> {
-  const ctr = new CtrClient(target);
+export async function importBuiltImage(target: ContainerdTarget, image: BuiltImage, options: { standInFor?: string; images?: ContainerdImageCache } = {}): Promise<ImportOutcome> {
+  // The same image into the same containerd twice at once (`edgemu up`'s image step and the
+  // agent's first plan) is one import.
+  const key = `${target.address}\0${target.namespace}\0${image.name}\0${image.manifestDigest}\0${options.standInFor ?? ''}`;
+  const running = importing.get(key);
+  if (running !== undefined) return running;
+  const started = importOnce(target, image, options).finally(() => importing.delete(key));
+  importing.set(key, started);
+  return started;
+}
+
+const importing = new Map<string, Promise<ImportOutcome>>();
+
+async function importOnce(target: ContainerdTarget, image: BuiltImage, options: { standInFor?: string; images?: ContainerdImageCache }): Promise<ImportOutcome> {
+  // Through the process's image cache when there is one: an image already there costs no ctr call.
+  const ctr = options.images ?? new CtrClient(target);
   const existing = await ctr.get(image.name);
   if (existing !== undefined) {
     if (!isEdgemuImage(existing)) return { action: 'kept-foreign', name: image.name, digest: existing.digest };

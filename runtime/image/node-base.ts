@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { fileStamps, StampedMemo } from './file-stamps.js';
 import { ImageError } from './image-error.js';
 import type { LayerEntry } from './layer-tar.js';
 
@@ -41,8 +42,35 @@ export interface NodeBase {
   key: string;
 }
 
-/** Finds the host's Node.js runtime and what it needs to run alone in an image. */
+/** Bases found by this process, kept while node, its libraries and the CA bundle are unchanged. */
+const bases = new StampedMemo<NodeBase>();
+
+/**
+ * Finds the host's Node.js runtime and what it needs to run alone in an image. Hashing node
+ * (~100 MB) is done once per process while its files stay unchanged (size, mtime, inode).
+ */
 export async function hostNodeBase(nodeBinary: string = process.execPath): Promise<NodeBase> {
+  const kept = bases.get(nodeBinary);
+  if (kept !== undefined) return kept;
+  // Builds started together (the sample images) share one hashing of node.
+  let pending = finding.get(nodeBinary);
+  if (pending === undefined) {
+    const startedAt = Date.now();
+    pending = findNodeBase(nodeBinary)
+      .then((base) => {
+        const hostFiles = base.files.map((f) => realpathSync(f.hostPath));
+        if (fileStamps(hostFiles) !== undefined) bases.set(nodeBinary, [nodeBinary, ...hostFiles], base, startedAt);
+        return base;
+      })
+      .finally(() => finding.delete(nodeBinary));
+    finding.set(nodeBinary, pending);
+  }
+  return pending;
+}
+
+const finding = new Map<string, Promise<NodeBase>>();
+
+async function findNodeBase(nodeBinary: string): Promise<NodeBase> {
   let ldd: string;
   try {
     ldd = (await execa('ldd', [nodeBinary])).stdout;

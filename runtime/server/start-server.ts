@@ -15,7 +15,7 @@ import { applyConfigurationContent, type ApplyOutcome } from '../service-api/ind
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { AgentHost, AgentHostOptions } from '../agent/index.js';
 import { deviceNamespace, EDGEHUB_SERVICE } from '../translate/index.js';
-import { ContainerdImageCatalog, ensureManifestImages, ImageStore, type ContainerdTarget } from '../image/index.js';
+import { ensureManifestImages, ImageStore, nodeImageCache, type ContainerdImageCache, type ContainerdTarget } from '../image/index.js';
 
 /**
  * The names pods use for the hub on a real node: the `edgehub` Service of each device namespace
@@ -155,6 +155,9 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     if (options.kubeConfig) {
       const { AgentHost: Host } = await import('../agent/index.js');
       const { ClientNodeKubeApi } = await import('../agent/index.js');
+      // One cache of the node's images for placement and the image step (closed after the agents stop).
+      const images = options.realNode ? nodeImageCache(options.realNode.containerd) : undefined;
+      if (images) closers.push(() => images.close());
       const host = new Host({
         store,
         hub: { hostName: hub.hostName, mqttsPort: hub.mqttsPort, caCert: hub.caCert },
@@ -163,7 +166,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
         clock,
         logger,
         ...(options.agentOptions ? { agentOptions: options.agentOptions } : {}),
-        ...(options.realNode ? { realNode: realNodeAgentOptions(options.realNode, hub.mqttsPort, httpsPort) } : {}),
+        ...(options.realNode ? { realNode: realNodeAgentOptions(options.realNode, images!, hub.mqttsPort, httpsPort) } : {}),
       });
       host.start();
       closers.push(() => host.stop());
@@ -217,13 +220,18 @@ function subjectAltNames(options: StartServerOptions, store: HubStore): string[]
   return extra;
 }
 
-function realNodeAgentOptions(realNode: NonNullable<StartServerOptions['realNode']>, mqtts: number, https: number | undefined): NonNullable<AgentHostOptions['realNode']> {
+function realNodeAgentOptions(
+  realNode: NonNullable<StartServerOptions['realNode']>,
+  images: ContainerdImageCache,
+  mqtts: number,
+  https: number | undefined,
+): NonNullable<AgentHostOptions['realNode']> {
   const store = new ImageStore();
   return {
     hubEndpoint: { ip: realNode.hostIP, ports: { mqtts, ...(https !== undefined ? { https } : {}) } },
-    imageCatalog: new ContainerdImageCatalog(realNode.containerd),
+    imageCatalog: images,
     ensureImages: async (config) => {
-      const ensured = await ensureManifestImages(config, realNode.containerd, { store, ...(realNode.onImageProgress ? { onProgress: realNode.onImageProgress } : {}) });
+      const ensured = await ensureManifestImages(config, realNode.containerd, { store, images, ...(realNode.onImageProgress ? { onProgress: realNode.onImageProgress } : {}) });
       return { standInImages: ensured.filter((e) => e.standIn).map((e) => e.image.name) };
     },
   };

@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import { EdgemuError, UsageError } from '../../errors.js';
 import { globalOptions, type RegisterCommand } from '../cli-context.js';
-import type { ContainerdTarget } from '../../image/index.js';
+import type { ContainerdTarget, PreparedImage } from '../../image/index.js';
 
 const port = (name: string) => (value: string): number => {
   const n = Number(value);
@@ -73,6 +73,17 @@ export const registerUp: RegisterCommand = (program, ctx) => {
         content = JSON.parse(text.replace(/^\uFEFF/, ''));
       }
 
+      // The sample images (and Microsoft's sensor stand-in) need no cluster to be built: that
+      // runs while the cluster starts; they are imported once its real node is there.
+      let building: Promise<PreparedImage[]> | undefined;
+      // (Only where a real node can run at all: Linux, root; docs/cluster.md "Requirements".)
+      if (clusterKind === 'local' && manifestModules.length > 0 && process.platform === 'linux' && process.getuid?.() === 0) {
+        const { buildManifestImages, ImageStore } = await import('../../image/index.js');
+        building = buildManifestImages({ modules: manifestModules }, { store: new ImageStore(), onProgress: progress });
+        // Awaited (and its error reported) only if a real node comes up to import them into.
+        building.catch(() => undefined);
+      }
+
       // 2. The cluster.
       const { loadKubeConfig } = await import('../../cluster/index.js');
       let stopCluster: (() => Promise<void>) | undefined;
@@ -125,6 +136,14 @@ export const registerUp: RegisterCommand = (program, ctx) => {
       // 3. Hub, service API, routing and the agents.
       const { startServer } = await import('../../server/start-server.js');
       let server;
+      // Imported while the server starts; the deployment waits for both (step 4).
+      let importing: Promise<unknown> | undefined;
+      if (realNode !== undefined && building !== undefined) {
+        const target = realNode.containerd;
+        const { importManifestImages } = await import('../../image/index.js');
+        importing = building.then((prepared) => importManifestImages(prepared, target, { onProgress: progress }));
+        importing.catch(() => undefined);
+      }
       try {
         server = await startServer({
           stateDir: g.stateDir,
@@ -148,6 +167,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
             : {}),
         });
       } catch (error) {
+        await importing?.catch(() => undefined);
         await stopCluster?.();
         throw error;
       }
@@ -161,12 +181,9 @@ export const registerUp: RegisterCommand = (program, ctx) => {
         // applyConfigurationContent as `edgemu deploy`); the agent host hears of the new device.
         if (opts.device) {
           if (server.ensureEdgeDevice(opts.device)) progress(`created IoT Edge device ${opts.device}`);
-          if (content !== undefined && realNode !== undefined && manifestModules.length > 0) {
-            // The sample images (and Microsoft's sensor stand-in) are built and imported before the
-            // deployment, so the first plan places them on the real node (docs/images.md).
-            const { ensureManifestImages, ImageStore } = await import('../../image/index.js');
-            await ensureManifestImages({ modules: manifestModules }, realNode.containerd, { store: new ImageStore(), onProgress: progress });
-          }
+          // The sample images are on the node before the deployment, so the first plan places them
+          // on the real node (docs/images.md).
+          if (content !== undefined) await importing;
           if (content !== undefined) {
             const { describeIssues } = await import('../../service-api/index.js');
             const outcome = server.deploy(opts.device, content);

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImage, ContainerdImageCatalog, CtrClient, ImageStore, importArchive, importBuiltImage, isEdgemuImage } from '../../../runtime/image/index.js';
+import { buildImage, ContainerdImageCache, CtrClient, ctrImageEvents, ImageStore, importArchive, importBuiltImage, isEdgemuImage } from '../../../runtime/image/index.js';
 import { startTestContainerd, type TestContainerd } from '../../helpers/containerd.js';
+import { eventually } from '../../helpers/k8s.js';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
 const edgemu = path.join(repo, 'bin/edgemu.js');
@@ -34,7 +35,6 @@ describe('module images in a real containerd', () => {
     const listed = await new CtrClient(containerd.target).get(image.name);
     expect(listed?.digest).toBe(image.manifestDigest);
     expect(listed && isEdgemuImage(listed)).toBe(true);
-    expect(await new ContainerdImageCatalog(containerd.target).realNodeImages()).toContain('docker.io/edgemu/filter:0.1.0');
 
     const ctr = ['--address', containerd.target.address, '--namespace', 'k8s.io', 'run', '--rm'];
     const version = await execa('ctr', [...ctr, image.name, 'node-version', '/usr/bin/node', '--version']);
@@ -43,6 +43,36 @@ describe('module images in a real containerd', () => {
     const started = await execa('ctr', [...ctr, image.name, 'module-start'], { reject: false });
     expect(started.exitCode).toBe(1);
     expect(`${started.stdout}${started.stderr}`).toContain('cannot create a module client from the environment');
+  });
+
+  it('keeps the image list until containerd reports a change: no ctr call while nothing changes, a change by another client is seen', async () => {
+    const cache = new ContainerdImageCache(new CtrClient(containerd.target), { events: ctrImageEvents(containerd.target), settleMs: 300 });
+    try {
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await cache.realNodeImages()).toContain('docker.io/edgemu/filter:0.1.0');
+      const calls = cache.listCalls;
+      for (let i = 0; i < 5; i += 1) await cache.realNodeImages();
+      expect(await cache.get('docker.io/edgemu/filter:0.1.0')).toBeDefined();
+      expect(cache.listCalls).toBe(calls);
+      // Another process (here another ctr client) labels the image: containerd's /images/update event drops the list.
+      await new CtrClient(containerd.target).label('docker.io/edgemu/filter:0.1.0', { 'io.test.seen': 'yes' });
+      const relabelled = await eventually(async () => {
+        const image = await cache.get('docker.io/edgemu/filter:0.1.0');
+        return image?.labels['io.test.seen'] === 'yes' ? image : undefined;
+      }, { timeoutMs: 10_000, what: 'the label change seen through the cache' });
+      expect(relabelled).toBeDefined();
+      expect(cache.listCalls).toBeGreaterThan(calls);
+      // An import through the cache drops it at once; an unchanged image then costs no ctr call.
+      const image = await buildImage({ dir: path.join(repo, 'modules/filter'), tag: 'edgemu/filter:0.1.0', store });
+      await new CtrClient(containerd.target).label(image.name, { 'io.test.seen': '' });
+      await eventually(async () => ((await cache.get(image.name))?.labels['io.test.seen'] === undefined ? true : undefined), { timeoutMs: 10_000, what: 'label removed' });
+      const before = cache.listCalls;
+      expect(await importBuiltImage(containerd.target, image, { images: cache })).toEqual({ action: 'unchanged', name: image.name });
+      expect(await importBuiltImage(containerd.target, image, { images: cache })).toEqual({ action: 'unchanged', name: image.name });
+      expect(cache.listCalls - before).toBeLessThanOrEqual(1);
+    } finally {
+      cache.close();
+    }
   });
 
   it('edgemu image build --output writes an archive that edgemu image import takes, and image list shows it', async () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { WATCHED_SYSCTLS, nodeLayout, type NodeLayout } from '../../../runtime/cluster/node-config.js';
 import { cgroupHierarchies, mountsUnder, nftTables, readSysctls } from '../../../runtime/cluster/node-host.js';
@@ -51,3 +51,25 @@ export function leftovers(clusterDir: string, name: string): { processes: string
 }
 
 export const NOTHING_LEFT = { processes: [], mounts: [], bridge: false, cgroups: [], dirs: [] };
+
+/**
+ * The values kubelet 1.37 writes while it runs (setupKernelTunables in kubernetes/kubernetes
+ * pkg/kubelet/cm/container_manager_linux.go; it has no setting that leaves them alone).
+ */
+export const KUBELET_SYSCTLS: Readonly<Record<string, string>> = { 'vm.overcommit_memory': '1', 'kernel.panic': '10', 'kernel.panic_on_oops': '1' };
+/** The kernel's own defaults for them (kernel.org admin-guide/sysctl/vm.rst and kernel.rst). */
+const KERNEL_DEFAULTS: Readonly<Record<string, string>> = { 'vm.overcommit_memory': '0', 'kernel.panic': '0', 'kernel.panic_on_oops': '0' };
+
+/**
+ * Makes every sysctl kubelet changes differ from kubelet's value (the kernel default where it
+ * equals kubelet's), so a test sees kubelet change it and the teardown restore it — on a host
+ * that already has kubelet's values a restore could not be told from no change. Returns the undo.
+ */
+export function sysctlsUnlikeKubelet(): () => void {
+  const before = readSysctls(Object.keys(KUBELET_SYSCTLS));
+  const write = (key: string, value: string) => writeFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, value);
+  for (const [key, value] of Object.entries(KUBELET_SYSCTLS)) if (before[key] === value) write(key, KERNEL_DEFAULTS[key]!);
+  return () => {
+    for (const [key, value] of Object.entries(before)) write(key, value);
+  };
+}

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stopLocalCluster } from '../../../runtime/cluster/local-cluster.js';
 import { eventually } from '../../helpers/k8s.js';
-import { NOTHING_LEFT, hostSnapshot, leftovers } from './real-node-host.js';
+import { readSysctls } from '../../../runtime/cluster/node-host.js';
+import { KUBELET_SYSCTLS, NOTHING_LEFT, hostSnapshot, leftovers, sysctlsUnlikeKubelet } from './real-node-host.js';
 
 // Ctrl-C and a killed owner with a real node: everything on the host goes (docs/cluster.md
 // "What the real node changes on the host"). Needs its own real node, so not when the run's
@@ -39,7 +40,13 @@ async function waitForText(read: () => string, text: string, timeoutMs = 600_000
 }
 
 describe.runIf(inject('edgemuNodes') !== 'real')('a real node and signals', () => {
+  // kubelet's sysctls start unlike kubelet's values, so their restore is seen (undone at the end).
+  let undoSysctls = () => {};
+  beforeAll(() => {
+    undoSysctls = sysctlsUnlikeKubelet();
+  });
   afterAll(async () => {
+    undoSysctls();
     for (const name of ['sigint', 'killed']) await stopLocalCluster(clusterDir(name)).catch(() => undefined);
     rmSync(stateDir, { recursive: true, force: true });
   });
@@ -49,6 +56,9 @@ describe.runIf(inject('edgemuNodes') !== 'real')('a real node and signals', () =
     const up = upForeground('sigint');
     await waitForText(up.stderr, 'running in the foreground');
     await runningPod('sigint');
+    // kubelet changed them while it runs (docs/cluster.md "What it changes on the host")
+    expect(readSysctls(Object.keys(KUBELET_SYSCTLS))).toEqual(KUBELET_SYSCTLS);
+    expect(hostSnapshot().sysctls).not.toEqual(before.sysctls);
     up.child.kill('SIGINT');
     expect(await up.exit).toBe(0);
     expect(leftovers(clusterDir('sigint'), 'sigint')).toEqual(NOTHING_LEFT);
@@ -60,6 +70,7 @@ describe.runIf(inject('edgemuNodes') !== 'real')('a real node and signals', () =
     const up = upForeground('killed');
     await waitForText(up.stderr, 'running in the foreground');
     await runningPod('killed');
+    expect(readSysctls(Object.keys(KUBELET_SYSCTLS))).toEqual(KUBELET_SYSCTLS);
     up.child.kill('SIGKILL');
     await up.exit;
     await eventually(async () => JSON.stringify(leftovers(clusterDir('killed'), 'killed')) === JSON.stringify(NOTHING_LEFT), { timeoutMs: 60_000, what: 'the watchdog to clean up' }).catch(() => undefined);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideNodes, missingPackages, simulatedNotice, type HostFacts } from '../../../runtime/cluster/node-preflight.js';
+import { decideAfterFailedInstall, decideNodes, missingPackages, simulatedNotice, type HostFacts } from '../../../runtime/cluster/node-preflight.js';
 
 const ok: HostFacts = { platform: 'linux', uid: 0, missing: [], aptGet: true };
 
@@ -42,5 +42,15 @@ describe('deciding between a real node and simulated pods', () => {
     expect(missing.filter((m) => m === 'containerd')).toHaveLength(1);
     expect(missing).toEqual(expect.arrayContaining(['runc', 'containernetworking-plugins', 'nftables', 'conntrack', 'busybox-static']));
     expect(missingPackages(() => true)).toEqual([]);
+  });
+
+  it('falls back to simulated pods when apt-get cannot install the packages (auto), naming what failed and the retry; refuses with --nodes real', () => {
+    const error = 'apt-get install -y --no-install-recommends runc failed (exit 100):\nE: Unable to locate package runc';
+    const auto = decideAfterFailedInstall('auto', ['runc'], error);
+    expect(auto).toMatchObject({ nodes: 'simulated', refuse: false });
+    expect(simulatedNotice(auto)).toBe(
+      'pods are simulated (nothing runs in them): installing the Debian packages runc failed (E: Unable to locate package runc); for real pods: apt-get install runc, then edgemu cluster up again',
+    );
+    expect(decideAfterFailedInstall('real', ['runc'], error).refuse).toBe(true);
   });
 });
