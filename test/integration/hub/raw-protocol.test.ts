@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import tls from 'node:tls';
 import mqtt, { type MqttClient } from 'mqtt';
+import { rawConnect } from '../../helpers/raw-mqtt.js';
 import { startTestHub, waitFor, type TestHub } from '../../helpers/hub.js';
 import { createSasToken } from '../../../runtime/hub/index.js';
 
@@ -28,21 +29,7 @@ const resourceOf = (clientId: string) => {
 const future = () => Math.floor(Date.now() / 1000) + 3600;
 
 function connect(clientId: string, o: { password?: string; username?: string; clean?: boolean } = {}): Promise<MqttClient> {
-  const client = mqtt.connect(`mqtts://localhost:${t.hub.mqttsPort}`, {
-    ca: t.hub.caCert,
-    clientId,
-    username: o.username ?? `localhost:${t.hub.mqttsPort}/${clientId}/?api-version=2021-04-12`,
-    password: o.password ?? createSasToken(resourceOf(clientId), keyOf(clientId), future()),
-    protocolVersion: 4,
-    clean: o.clean ?? false,
-    reconnectPeriod: 0,
-    connectTimeout: 5000,
-  });
-  open.push(client);
-  return new Promise((resolve, reject) => {
-    client.once('connect', () => resolve(client));
-    client.once('error', (e) => reject(e));
-  });
+  return rawConnect(t.hub, clientId, { ...o, password: o.password ?? createSasToken(resourceOf(clientId), keyOf(clientId), future()) }, open);
 }
 
 const closed = (c: MqttClient) => new Promise<void>((resolve) => (c.connected ? c.once('close', () => resolve()) : resolve()));
