@@ -10,6 +10,11 @@ import type { EdgeAgentConfig, ModuleSpec } from '../../../runtime/manifest/mode
 import { translateContextFromState } from '../../../runtime/translate/context-from-state.js';
 import { translateDeployment } from '../../../runtime/translate/index.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
+import { openHubAdmin } from '../../../runtime/service-api/index.js';
+import { silentLogger } from '../../../runtime/log/create-logger.js';
+
+// The test hub runs without a service API, so this is the offline administration of its store.
+const openHub = (stateDir: string) => openHubAdmin(stateDir, { logger: silentLogger() });
 
 /**
  * The pod side of the promise "a module built with ModuleClient.fromEnvironment connects to
@@ -98,6 +103,7 @@ describe('a translated pod environment', () => {
     const cfg = config([module('My_Sensor', { PRICE: '$(NOT_EXPANDED) $5' })]);
     const { context, notes } = await translateContextFromState({
       stateDir: hub.stateDir,
+      openHub,
       deviceId: 'edge-1',
       moduleNames: ['My_Sensor'],
       gatewayHost: `localhost:${hub.hub.mqttsPort}`,
@@ -115,7 +121,7 @@ describe('a translated pod environment', () => {
 
   it('is refused by the hub while the Secret holds the placeholder key', async () => {
     const cfg = config([module('ghost', {})]);
-    const { context } = await translateContextFromState({ stateDir: hub.stateDir, deviceId: 'edge-1', moduleNames: ['ghost'], gatewayHost: `localhost:${hub.hub.mqttsPort}` });
+    const { context } = await translateContextFromState({ stateDir: hub.stateDir, openHub, deviceId: 'edge-1', moduleNames: ['ghost'], gatewayHost: `localhost:${hub.hub.mqttsPort}` });
     const t = translateDeployment(cfg, context);
     const env = podEnv(t.objects, 'ghost', caDir);
     const failed = await run(process.execPath, ['-e', MODULE_SCRIPT], { cwd: repo, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 }).then(
