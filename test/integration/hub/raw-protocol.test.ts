@@ -317,25 +317,20 @@ describe('the hub at the MQTT protocol level (MQTT.js)', () => {
     await good.endAsync();
   });
 
-  it('notices another process deleting a connected identity or queueing C2D for it', async () => {
+  it('closes the connection of an identity deleted while connected, and delivers C2D queued in the store at once', async () => {
+    // What the service API does (DELETE /devices/{id}, POST …/messages/devicebound) goes through the hub's store.
     t.createDevice('ext1');
     t.createDevice('ext2');
-    const { openHubStore } = await import('../../../runtime/hub/index.js');
-    const other = openHubStore({ stateDir: t.stateDir }); // a second connection, as the CLI would have
-    try {
-      const c1 = await connect('ext1');
-      const gone = closed(c1);
-      const c2 = await connect('ext2');
-      const got = new Promise<string>((resolve) => c2.on('message', (_t, p) => resolve(p.toString())));
-      await c2.subscribeAsync('devices/ext2/messages/devicebound/#', { qos: 1 });
-      other.identities.delete({ deviceId: 'ext1' });
-      other.c2d.enqueue('ext2', { body: 'from the CLI' });
-      await gone;
-      expect(await got).toBe('from the CLI');
-      await c2.endAsync();
-    } finally {
-      other.close();
-    }
+    const c1 = await connect('ext1');
+    const gone = closed(c1);
+    const c2 = await connect('ext2');
+    const got = new Promise<string>((resolve) => c2.on('message', (_t, p) => resolve(p.toString())));
+    await c2.subscribeAsync('devices/ext2/messages/devicebound/#', { qos: 1 });
+    t.hub.store.identities.delete({ deviceId: 'ext1' });
+    t.hub.store.c2d.enqueue('ext2', { body: 'from the service API' });
+    await gone;
+    expect(await got).toBe('from the service API');
+    await c2.endAsync();
   });
 
   it('closes an authenticated connection that sends garbage or invalid packets, and serves others', async () => {
