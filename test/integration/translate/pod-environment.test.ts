@@ -10,6 +10,7 @@ import type { EdgeAgentConfig, ModuleSpec } from '../../../runtime/manifest/mode
 import { translateContextFromState } from '../../../runtime/translate/context-from-state.js';
 import { translateDeployment } from '../../../runtime/translate/index.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
+import { agent, spec } from '../../helpers/manifest-builders.js';
 import { openHubAdmin } from '../../../runtime/service-api/index.js';
 import { silentLogger } from '../../../runtime/log/create-logger.js';
 
@@ -33,26 +34,8 @@ ModuleClient.fromEnvironment(Mqtt)
   .catch((e) => { console.error(e && e.message); process.exit(1); });
 `;
 
-const module = (name: string, env: Record<string, string>): ModuleSpec => ({
-  name,
-  type: 'docker',
-  version: '1.0',
-  status: 'running',
-  restartPolicy: 'always',
-  imagePullPolicy: 'on-create',
-  startupOrder: 1,
-  image: 'example/m:1',
-  createOptions: {},
-  createOptionsRaw: '{}',
-  env,
-});
-
-const config = (modules: ModuleSpec[]): EdgeAgentConfig => ({
-  schemaVersion: '1.1',
-  runtime: { type: 'docker', minDockerVersion: undefined, loggingOptions: '', registryCredentials: [] },
-  systemModules: { edgeAgent: module('edgeAgent', {}), edgeHub: module('edgeHub', {}) },
-  modules,
-});
+const module = (name: string, env: Record<string, string>): ModuleSpec => spec(name, { startupOrder: 1, image: 'example/m:1', env });
+const config = (modules: ModuleSpec[]): EdgeAgentConfig => agent(modules);
 
 /** What the kubelet gives the container: secretKeyRef resolved, `$$` unescaped, the CA file at its mount. */
 function podEnv(objects: readonly unknown[], moduleK8sName: string, caDir: string): Record<string, string> {
