@@ -17,6 +17,9 @@ import { ensureJavaProbe, JAVA_DEVICE_SDK } from '../../helpers/java-sdk.js';
  * its own whose 127.0.0.1:8883 leads to the free test port (test/helpers/fixed-port-namespace.ts);
  * TLS and MQTT are end to end.
  */
+/** A JVM with the SDK on a loaded 2-core machine takes its time: alone a step takes ≤ 10 s, with other test files running several times that. */
+const STEP_MS = 100_000;
+
 let t: TestHub;
 let api: ServiceApi;
 let netns: FixedPortNamespace;
@@ -46,29 +49,29 @@ afterAll(async () => {
   await t?.close();
 });
 
-describe(`a device using the unmodified Java SDK (iot-device-client ${JAVA_DEVICE_SDK.version}) over MQTT/TLS`, () => {
+describe(`a device using the unmodified Java SDK (iot-device-client ${JAVA_DEVICE_SDK.version}) over MQTT/TLS`, { timeout: 120_000 }, () => {
   it('connects with a raw-sr SAS token on the port it always dials and reads its twin', async () => {
-    const twin = (await probe.next('twin', 60_000)) as { properties: { desired: Record<string, unknown>; reported: Record<string, unknown> } };
+    const twin = (await probe.next('twin', STEP_MS)) as { properties: { desired: Record<string, unknown>; reported: Record<string, unknown> } };
     expect(twin.properties.desired).toMatchObject({ telemetryInterval: 10 });
   });
 
   it('patches its reported properties, which the hub stores with a new $version', async () => {
-    expect(await probe.next('reported')).toEqual({ version: 2 });
+    expect(await probe.next('reported', STEP_MS)).toEqual({ version: 2 });
     expect(t.hub.store.twins.get({ deviceId: 'java-dev' })!.properties.reported).toMatchObject({ sdk: 'java', firmware: { version: '2.5', ok: true }, $version: 2 });
   });
 
   it('receives a desired patch', async () => {
-    await probe.next('ready');
+    await probe.next('ready', STEP_MS);
     await waitFor(() => t.hub.store.sessions.filters('java-dev').has('$iothub/twin/PATCH/properties/desired/#'), 10_000, 'the SDK subscribes to desired patches');
     t.hub.store.twins.patchDesired({ deviceId: 'java-dev' }, { telemetryInterval: 20 });
-    expect(await probe.next('desired')).toMatchObject({ telemetryInterval: 20 });
+    expect(await probe.next('desired', STEP_MS)).toMatchObject({ telemetryInterval: 20 });
   });
 
   it('answers a direct method invoked through the service API with the azure-iothub SDK', async () => {
     await waitFor(() => t.hub.store.sessions.filters('java-dev').has('$iothub/methods/POST/#'), 10_000, 'the SDK subscribes to methods');
     const { result } = await service.invokeDeviceMethod('java-dev', { methodName: 'echo', payload: { n: 1, s: 'x' }, responseTimeoutInSeconds: 15 });
     expect(result).toEqual({ status: 200, payload: { echo: { n: 1, s: 'x' }, sdk: 'java' } });
-    expect(await probe.next('method')).toEqual({ name: 'echo', payload: { n: 1, s: 'x' } });
+    expect(await probe.next('method', STEP_MS)).toEqual({ name: 'echo', payload: { n: 1, s: 'x' } });
   });
 
   it('passes the status the device chose for an unknown method, and stops on request', async () => {
