@@ -52,6 +52,7 @@ export function podRuntimeInfo(pod: V1Pod, containerName: string): ModuleRuntime
     restartCount,
     lastRestartTimeUtc: restartCount > 0 ? toUtc(running?.startedAt ?? lastTerminated?.finishedAt) : UNKNOWN_TIME,
     image: container?.image ?? 'unknown:unknown',
+    ...(container?.imageID ? { imageId: container.imageID } : {}),
     hasExited: exited !== undefined || status?.phase === 'Failed' || status?.phase === 'Succeeded',
     ready,
   };

@@ -1,6 +1,6 @@
 import type { DeploymentStatusCode, EdgeAgentConfig, ModuleSpec } from '../manifest/index.js';
 import { effectiveRuntimeInfo, DEFAULT_RESTART_POLICY_OPTIONS, type RestartPolicyOptions } from './restart-policy.js';
-import { UNKNOWN_TIME, type CurrentState, type ModuleRuntimeInfo } from './runtime-info.js';
+import { imageHashOf, reportedTime, UNKNOWN_TIME, type CurrentState, type ModuleRuntimeInfo } from './runtime-info.js';
 
 /** `lastDesiredStatus` as IoT Edge reports it (learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub, EdgeAgent reported properties). */
 export interface DeploymentStatus {
@@ -84,12 +84,12 @@ function systemModules(input: ReportInput): JsonObject {
     runtimeStatus: 'running',
     statusDescription: 'running inside the edgemu process',
     exitCode: 0,
-    lastStartTimeUtc: input.agentStartTimeUtc,
-    lastExitTimeUtc: UNKNOWN_TIME,
+    lastStartTimeUtc: reportedTime(input.agentStartTimeUtc),
+    lastExitTimeUtc: reportedTime(UNKNOWN_TIME),
   };
   const edgeAgent: JsonObject = {
     type: 'docker',
-    ...(agent ? { settings: settingsOf(agent, agent.image), imagePullPolicy: agent.imagePullPolicy, env: envOf(agent) } : {}),
+    ...(agent ? { settings: settingsOf(agent, agent.image, ''), imagePullPolicy: agent.imagePullPolicy, env: envOf(agent) } : {}),
     ...running,
   };
   const edgeHub: JsonObject = {
@@ -100,13 +100,13 @@ function systemModules(input: ReportInput): JsonObject {
           restartPolicy: hub.restartPolicy,
           imagePullPolicy: hub.imagePullPolicy,
           startupOrder: hub.startupOrder,
-          settings: settingsOf(hub, hub.image),
+          settings: settingsOf(hub, hub.image, ''),
           env: envOf(hub),
         }
       : {}),
     ...running,
     restartCount: 0,
-    lastRestartTimeUtc: UNKNOWN_TIME,
+    lastRestartTimeUtc: reportedTime(UNKNOWN_TIME),
   };
   return { edgeAgent, edgeHub };
 }
@@ -119,23 +119,26 @@ function moduleEntry(spec: ModuleSpec, info: ModuleRuntimeInfo): JsonObject {
     restartPolicy: spec.restartPolicy,
     imagePullPolicy: spec.imagePullPolicy,
     startupOrder: spec.startupOrder,
-    settings: settingsOf(spec, info.image === 'unknown:unknown' ? spec.image : info.image),
+    settings: settingsOf(spec, info.image === 'unknown:unknown' ? spec.image : info.image, imageHashOf(info.imageId)),
     env: envOf(spec),
     runtimeStatus: info.runtimeStatus,
     statusDescription: info.statusDescription,
     exitCode: info.exitCode,
-    lastStartTimeUtc: info.lastStartTimeUtc,
-    lastExitTimeUtc: info.lastExitTimeUtc,
+    lastStartTimeUtc: reportedTime(info.lastStartTimeUtc),
+    lastExitTimeUtc: reportedTime(info.lastExitTimeUtc),
     restartCount: info.restartCount,
-    lastRestartTimeUtc: info.lastRestartTimeUtc,
+    // Never restarted: edgeAgent's module state starts at (0, last exit time)
+    // (Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Docker/DockerEnvironment.cs).
+    lastRestartTimeUtc: reportedTime(info.restartCount === 0 && info.lastRestartTimeUtc === UNKNOWN_TIME ? info.lastExitTimeUtc : info.lastRestartTimeUtc),
   };
 }
 
 const COMPACT_KEYS = ['version', 'type', 'status', 'restartPolicy', 'runtimeStatus', 'exitCode', 'restartCount', 'lastStartTimeUtc', 'lastExitTimeUtc', 'runsOn'];
 const compactEntry = (entry: JsonObject): JsonObject => Object.fromEntries(COMPACT_KEYS.filter((k) => k in entry).map((k) => [k, entry[k]!]));
 
-function settingsOf(spec: ModuleSpec, image: string): JsonObject {
-  const settings: JsonObject = { image };
+/** `settings` in `DockerReportedConfig`'s order: image, imageHash, createOptions chunks (DockerReportedConfig.cs in Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Docker). */
+function settingsOf(spec: ModuleSpec, image: string, imageHash: string): JsonObject {
+  const settings: JsonObject = { image, imageHash };
   const serialized = JSON.stringify(spec.createOptions ?? {});
   for (let i = 0; i * CHUNK < serialized.length || i === 0; i += 1) {
     settings[i === 0 ? 'createOptions' : `createOptions${String(i).padStart(2, '0')}`] = serialized.slice(i * CHUNK, (i + 1) * CHUNK);

@@ -8,8 +8,44 @@ import type { RunsOn } from './module-placement.js';
  */
 export type RuntimeStatus = 'running' | 'backoff' | 'unhealthy' | 'stopped' | 'failed' | 'unknown';
 
-/** What IoT Edge writes for a time it does not know (`DateTime.MinValue`, as in Azure/iotedge doc/reported_states_during_deployment.md). */
+/** The agent's own marker for a time it does not know (`DateTime.MinValue`); reported as `REPORTED_UNKNOWN_TIME`. */
 export const UNKNOWN_TIME = '0001-01-01T00:00:00Z';
+
+/** `DateTime.MinValue` as edgeAgent writes it into the twin (see `reportedTime`). */
+export const REPORTED_UNKNOWN_TIME = '0001-01-01T00:00:00';
+
+/**
+ * A time as edgeAgent writes it into `$edgeAgent` reported (lastStartTimeUtc, lastExitTimeUtc,
+ * lastRestartTimeUtc): edgeAgent takes module times from the runtime's `DateTimeOffset.DateTime`
+ * (Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Edgelet/version_2020_07_07/ModuleManagementHttpClient.cs),
+ * a UTC wall-clock `DateTime` without a kind, which Json.NET's ISO writer prints as
+ * `yyyy-MM-ddTHH:mm:ss.FFFFFFF` — fractional digits with trailing zeros dropped (none when whole
+ * seconds), and no zone designator: `2021-06-12T00:27:46.3838704` in Azure/iotedge
+ * doc/reported_states_during_deployment.md. Kubernetes times have whole seconds, so they print as
+ * `2026-12-01T23:27:28`. Unknown (or unparsable) times print as `0001-01-01T00:00:00`.
+ */
+export function reportedTime(iso: string): string {
+  if (iso === UNKNOWN_TIME) return REPORTED_UNKNOWN_TIME;
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return REPORTED_UNKNOWN_TIME;
+  const [whole, fraction = ''] = new Date(ms).toISOString().replace('Z', '').split('.');
+  const digits = fraction.replace(/0+$/, '');
+  return digits ? `${whole}.${digits}` : whole!;
+}
+
+/**
+ * `settings.imageHash` as edgeAgent reports it: the image ID (`sha256:<hex>`) of the container
+ * (Docker's `Image` field, Azure/iotedge edgelet/edgelet-docker/src/runtime.rs `with_image_hash`;
+ * edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Docker/DockerReportedConfig.cs writes "" when
+ * unknown). Kubernetes gives the pod's `containerStatuses[].imageID`: `sha256:<id>` for an image
+ * without a registry digest (an imported one), `<repo>@sha256:<digest>` (or
+ * `docker-pullable://…@sha256:…`) for a pulled one — then the digest is the manifest's, not
+ * Docker's config-based image ID. The `sha256:<hex>` part is reported either way.
+ */
+export function imageHashOf(imageId: string | undefined): string {
+  const match = /sha256:[0-9a-f]{64}/.exec(imageId ?? '');
+  return match ? match[0] : '';
+}
 
 /**
  * Observed runtime facts about one module, read from its pod (or remembered by the agent when
@@ -27,6 +63,8 @@ export interface ModuleRuntimeInfo {
   lastRestartTimeUtc: string;
   /** The image the pod runs (`containerStatus.image`), `unknown:unknown` if not known (Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Kubernetes/edgedeployment/PodExtensions.cs). */
   image: string;
+  /** The pod's `containerStatus.imageID` (`sha256:…` or `<repo>@sha256:…`), when known. */
+  imageId?: string;
   /** True when the container has terminated at least once (state or lastState terminated). */
   hasExited: boolean;
   /** Pod Ready condition is True. */

@@ -266,16 +266,31 @@ export function kubeProxyConfig(layout: NodeLayout, options: { ports: NodePorts;
   ].join('\n');
 }
 
+/** Module names with up to this many `_` resolve as written (one CoreDNS rewrite rule each). */
+export const UNDERSCORE_REWRITES = 8;
+
 /**
  * CoreDNS serving the cluster domain from the API (kubernetes plugin, coredns.io/plugins/kubernetes)
  * on the host address only, port 53 (pods' resolv.conf has no port). Other names are forwarded
  * to the host's resolvers.
+ *
+ * Module names as written: on IoT Edge's Docker network a module reaches another by its manifest
+ * name (`http://image_classifier:80`), but a Kubernetes Service name cannot hold `_`, so the
+ * translation names the Service `image-classifier` (docs/translate.md). The rewrite plugin
+ * (coredns.io/plugins/rewrite) maps a query for `image_classifier.<ns>.svc.cluster.local` — what
+ * the pod's resolver asks through its search domains — to the Service's name, one `_` per rule,
+ * and `answer auto` writes the answer back under the name asked for, as resolvers require.
+ * (`.` in a name and long names shortened with a hash are not rewritten.)
  */
-export function corefile(options: { kubeconfig: string; context: string }): string {
+export function corefile(options: { kubeconfig: string; context: string; bind?: string; port?: number }): string {
+  const domain = CLUSTER_DOMAIN.replace(/\./g, '\\.');
+  // Only `<service>.<namespace>.svc.<domain>.`: SRV names (`_port._proto.<service>…`) have more labels and stay as they are.
+  const rewrite = `  rewrite continue name regex ^([^.]*)_([^.]*)\\.([^.]+)\\.svc\\.${domain}\\.$ {1}-{2}.{3}.svc.${CLUSTER_DOMAIN}. answer auto`;
   return [
-    '.:53 {',
-    `  bind ${REAL_HOST_IP}`,
+    `.:${options.port ?? 53} {`,
+    `  bind ${options.bind ?? REAL_HOST_IP}`,
     '  errors',
+    ...Array.from({ length: UNDERSCORE_REWRITES }, () => rewrite),
     `  kubernetes ${CLUSTER_DOMAIN} in-addr.arpa ip6.arpa {`,
     `    kubeconfig ${options.kubeconfig} ${options.context}`,
     '    pods insecure',

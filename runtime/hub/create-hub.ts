@@ -54,31 +54,10 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
     }),
   ];
 
-  // Still needed: `edgemu identity create|list|delete` and `status`/`connection-string` open
-  // hub.db in their own process (the service client has no identity routes yet), so a hub
-  // running on the same state dir learns of their writes here: when SQLite reports a commit
-  // from another connection, connections of identities deleted there are closed, C2D messages
-  // queued there are delivered, and identity listeners (the agent host) are told.
-  let externalWrites: NodeJS.Timeout | undefined;
-  if ((options.externalWritePollMs ?? 1000) > 0) {
-    let dataVersion = store.db.pragma('data_version', { simple: true }) as number;
-    externalWrites = setInterval(() => {
-      const now = store.db.pragma('data_version', { simple: true }) as number;
-      if (now === dataVersion) return;
-      dataVersion = now;
-      identityChanges.emit();
-      for (const session of connections.sessions()) {
-        if (!store.identities.get(session.identity)) {
-          logger.info({ clientId: session.clientId }, 'identity deleted by another process; closing its connection');
-          session.close();
-        } else {
-          deliverC2d(ctx, session);
-        }
-      }
-    }, options.externalWritePollMs ?? 1000);
-    externalWrites.unref();
-  }
-
+  // No cross-process change detection: while a hub runs, every other process (the CLI, `module
+  // run`, `translate`) goes through its service API (service-api/hub-admin.ts), so every write
+  // reaches the store through this process and the listeners above see it. The offline
+  // administration opens the store only when no hub runs (docs/architecture-rules.md rule 4).
   let closing: Promise<void> | undefined;
   return {
     store,
@@ -113,7 +92,6 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
     close() {
       closing ??= (async () => {
         for (const u of unsubscribers) u();
-        if (externalWrites) clearInterval(externalWrites);
         methods.cancelAll('the hub is shutting down');
         await transport.close();
         await head.close();

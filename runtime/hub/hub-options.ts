@@ -17,11 +17,6 @@ export interface CreateHubOptions {
   router?: MessageRouter;
   /** The live-connection table, when the composition root created it first (routing and the store's `connectionState` read it). */
   connections?: ConnectionTable;
-  /**
-   * How often to look for writes by other processes (deleted identities, queued C2D); default
-   * 1000 ms, 0 = never (see the comment in create-hub.ts).
-   */
-  externalWritePollMs?: number;
   /** Limits against slow, stalled and greedy clients (defaults: `DEFAULT_HUB_LIMITS`, docs/hub.md "Limits"). */
   limits?: Partial<HubLimits>;
 }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { openHubStore, readDiscovery, resolveHubAddress, SYSTEM_MODULE_IDS } from '../hub/index.js';
-import type { Logger } from '../log/create-logger.js';
+import { readDiscovery, SYSTEM_MODULE_IDS } from '../hub/index.js';
+import { silentLogger, type Logger } from '../log/create-logger.js';
+import { openHubAdmin } from '../service-api/index.js';
 import { ModuleRunError } from './module-run-error.js';
 import { hostModuleEnvironment, type HostModuleEnvironment } from './host-module-environment.js';
 
@@ -24,29 +25,29 @@ export interface ModuleContext extends HostModuleEnvironment {
 }
 
 /**
- * Gathers what `edgemu module run|env` needs from a state dir, without a running hub (the
- * registry is the hub's SQLite store): the module identity (created when missing, as IoT Edge's
- * agent creates identities for manifest modules), the manifest deployed to the device, the
- * hub's address and CA file. Throws MODULE_RUN_DEVICE_NOT_FOUND / MODULE_RUN_SYSTEM_MODULE.
+ * Gathers what `edgemu module run|env` needs from a state dir: the module identity (created when
+ * missing, as IoT Edge's agent creates identities for manifest modules), the manifest deployed to
+ * the device, the hub's address and CA file. Through `openHubAdmin`: the service API when a hub
+ * runs there (the hub owns its store), else the offline administration of the store
+ * (docs/architecture-rules.md rule 4). Throws MODULE_RUN_DEVICE_NOT_FOUND / MODULE_RUN_SYSTEM_MODULE.
  */
-export function loadModuleContext(options: ModuleContextOptions): ModuleContext {
+export async function loadModuleContext(options: ModuleContextOptions): Promise<ModuleContext> {
   const { deviceId, moduleId } = options;
   if ((SYSTEM_MODULE_IDS as readonly string[]).includes(moduleId)) {
     throw new ModuleRunError('MODULE_RUN_SYSTEM_MODULE', `${moduleId} is played by edgemu itself (the hub and the agent); run a user module instead`);
   }
   const stateDir = path.resolve(options.stateDir);
-  const store = openHubStore({ stateDir, ...(options.logger ? { logger: options.logger } : {}) });
+  const admin = openHubAdmin(stateDir, { logger: options.logger ?? silentLogger() });
   try {
-    if (!store.identities.get({ deviceId })) {
+    if (!(await admin.getIdentity({ deviceId }))) {
       throw new ModuleRunError(
         'MODULE_RUN_DEVICE_NOT_FOUND',
-        `device ${deviceId} does not exist in ${stateDir}; create it with \`edgemu identity create ${deviceId} --edge\` or deploy to it first`,
+        `device ${deviceId} does not exist in ${admin.online ? 'the running hub of ' : ''}${stateDir}; create it with \`edgemu identity create ${deviceId} --edge\` or deploy to it first`,
       );
     }
-    const existing = store.identities.get({ deviceId, moduleId });
-    const identity = existing ?? store.identities.ensureModule(deviceId, moduleId);
-    const desired = store.twins.getDeviceView({ deviceId, moduleId: '$edgeAgent' })?.desired;
-    const address = resolveHubAddress(store);
+    const { identity, created } = await admin.ensureModule(deviceId, moduleId);
+    const desired = await admin.edgeAgentDesired(deviceId);
+    const address = await admin.address();
     const running = readDiscovery(stateDir);
     const caFile = running?.caFile ?? path.join(stateDir, STATE_DIR_CA_FILE);
     const built = hostModuleEnvironment({
@@ -61,8 +62,8 @@ export function loadModuleContext(options: ModuleContextOptions): ModuleContext 
     const warnings = [...built.warnings];
     if (!address.running) warnings.push(`no hub is running for ${stateDir}; the module will keep retrying ${address.hostName}:${address.mqttsPort} until one starts there`);
     if (!existsSync(caFile)) warnings.push(`the CA file ${caFile} does not exist yet (the hub writes it when it first starts)`);
-    return { ...built, warnings, createdIdentity: existing === undefined, hubRunning: address.running };
+    return { ...built, warnings, createdIdentity: created, hubRunning: address.running };
   } finally {
-    store.close();
+    admin.close();
   }
 }

@@ -84,6 +84,23 @@ class OnlineAdmin implements HubAdmin {
     await this.client.deleteIdentity(ref);
   }
 
+  async getIdentity(ref: IdentityRef): Promise<Identity | undefined> {
+    return this.client.getIdentity(ref).then(identityOf, (e: unknown) => (notFound(e) ? undefined : Promise.reject(e)));
+  }
+
+  async ensureModule(deviceId: string, moduleId: string): Promise<{ identity: Identity; created: boolean }> {
+    const existing = await this.getIdentity({ deviceId, moduleId });
+    if (existing) return { identity: existing, created: false };
+    return { identity: identityOf(await this.client.createIdentity({ deviceId, moduleId })), created: true };
+  }
+
+  async edgeAgentDesired(deviceId: string): Promise<Record<string, unknown> | undefined> {
+    const twin = await this.client.getTwin({ deviceId, moduleId: '$edgeAgent' }).catch((e: unknown) => (notFound(e) ? undefined : Promise.reject(e)));
+    if (!twin) return undefined;
+    const { $metadata: _m, ...desired } = twin.properties.desired as Record<string, unknown>;
+    return desired;
+  }
+
   async address(): Promise<HubAddress> {
     return this.hubAddress;
   }

@@ -37,6 +37,16 @@ export function openOfflineAdmin(stateDir: string, options: { logger: Logger; mu
     async deleteIdentity(ref: IdentityRef): Promise<void> {
       store.identities.delete(ref);
     },
+    async getIdentity(ref: IdentityRef): Promise<Identity | undefined> {
+      return store.identities.get(ref);
+    },
+    async ensureModule(deviceId: string, moduleId: string) {
+      const existing = store.identities.get({ deviceId, moduleId });
+      return existing ? { identity: existing, created: false } : { identity: store.identities.ensureModule(deviceId, moduleId), created: true };
+    },
+    async edgeAgentDesired(deviceId: string): Promise<Record<string, unknown> | undefined> {
+      return store.twins.getDeviceView({ deviceId, moduleId: '$edgeAgent' })?.desired as Record<string, unknown> | undefined;
+    },
     async address(): Promise<HubAddress> {
       return resolveHubAddress(store);
     },

@@ -11,12 +11,22 @@ import { TranslateError } from './translate-error.js';
  *   not 8883), else the first non-loopback name the running hub's certificate carries (`edgemu hub
  *   --host …`), else the hub host name — which pods cannot reach when it is `localhost` (noted). A
  *   gateway the running hub's certificate does not name is noted too (modules would fail TLS);
- * - module keys: the hub store's identity registry when `DIR/hub.db` exists (read only: nothing is
- *   created); modules without an identity get a placeholder Secret (translateDeployment warns);
+ * - module keys: the hub's identity registry when `DIR/hub.db` exists, through `openHub` (the CLI
+ *   passes `openHubAdmin`: the service API when a hub runs, else the store offline; read only,
+ *   nothing is created); modules without an identity get a placeholder Secret (translateDeployment warns);
  * - CA: `--ca FILE`, else `DIR/ca.pem` when it exists, else a placeholder (translateDeployment warns).
  */
+/** What the translation needs of a state dir's hub (service-api `HubAdmin` provides it). */
+export interface HubLookup {
+  address(): Promise<{ hostName: string; mqttsPort: number }>;
+  getIdentity(ref: { deviceId: string; moduleId?: string }): Promise<{ primaryKey: string; generationId: string } | undefined>;
+  close(): void;
+}
+
 export interface ContextFromStateOptions {
   stateDir: string;
+  /** Opens the hub of `stateDir`; called only when it has a hub store (`DIR/hub.db`). */
+  openHub: (stateDir: string) => HubLookup;
   deviceId: string;
   /** Module names whose identities to look up. */
   moduleNames: readonly string[];
@@ -50,32 +60,32 @@ export async function translateContextFromState(options: ContextFromStateOptions
   let defaultGateway: string | undefined;
 
   if (existsSync(dbFile)) {
-    const { openHubStore, resolveHubAddress, readDiscovery } = await import('../hub/index.js');
+    const { readDiscovery } = await import('../hub/index.js');
     const running = readDiscovery(options.stateDir);
     if (running !== undefined) runningHostNames = running.hostNames.map(withoutPort);
-    let store: ReturnType<typeof openHubStore>;
+    let hub: HubLookup;
     try {
-      store = openHubStore({ stateDir: options.stateDir });
+      hub = options.openHub(options.stateDir);
     } catch (error) {
       throw new TranslateError('TRANSLATE_INVALID_CONTEXT', `cannot read the hub store ${dbFile}: ${(error as Error).message}`, { stateDir: options.stateDir });
     }
     try {
-      const address = resolveHubAddress(store);
+      const address = await hub.address();
       hostName = address.hostName;
       mqttsPort = address.mqttsPort;
       if (options.gatewayHost === undefined && running !== undefined) {
         defaultGateway = running.hostNames.map(withoutPort).find((n) => !LOOPBACK.has(n));
       }
-      if (store.identities.get({ deviceId: options.deviceId }) === undefined) {
+      if ((await hub.getIdentity({ deviceId: options.deviceId })) === undefined) {
         notes.push(`device ${options.deviceId} is not registered in the hub of ${options.stateDir}; create it with: edgemu identity create ${options.deviceId} --edge`);
       }
       for (const moduleId of options.moduleNames) {
-        const identity = store.identities.get({ deviceId: options.deviceId, moduleId });
+        const identity = await hub.getIdentity({ deviceId: options.deviceId, moduleId });
         if (identity !== undefined) found.push([moduleId, { sharedAccessKey: identity.primaryKey, generationId: identity.generationId }]);
         else notes.push(`module identity ${options.deviceId}/${moduleId} does not exist yet; create it with: edgemu identity create ${options.deviceId} --module ${moduleId}`);
       }
     } finally {
-      store.close();
+      hub.close();
     }
   } else {
     notes.push(`no hub state in ${options.stateDir}: module connection strings hold placeholder keys (start a hub or pass --state-dir)`);

@@ -14,4 +14,4 @@ export { canonicalJson, specHash } from './spec-hash.js';
 export { checkTranslateInputs, type TranslateInputs } from './translate-inputs.js';
 export { effectivePlacement, placementPodFields, LABEL_NODE_POOL, LABEL_SIMULATE, type ModulePlacement } from './placement.js';
 export { edgeHubObjects, EDGEHUB_SERVICE, EDGEHUB_PORTS, type HubEndpoint } from './edgehub-service.js';
-export { translateContextFromState, type ContextFromState, type ContextFromStateOptions } from './context-from-state.js';
+export { translateContextFromState, type ContextFromState, type ContextFromStateOptions, type HubLookup } from './context-from-state.js';

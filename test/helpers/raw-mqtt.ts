@@ -1,10 +1,41 @@
 /**
- * Hand-encoded MQTT 3.1.1 packets (§3.1 CONNECT, §3.3 PUBLISH) for clients that misbehave on
- * purpose — a well-behaved SDK never stops reading its socket, so stalled readers and
- * slowloris peers are written with these and a raw TLS socket.
+ * MQTT without the Azure SDK, for tests that probe the protocol itself: `rawConnect` is an MQTT.js
+ * connection in IoT Hub's username form (raw topics, hand-made SAS tokens); the hand-encoded MQTT
+ * 3.1.1 packets (§3.1 CONNECT, §3.3 PUBLISH) below are for clients that misbehave on purpose — a
+ * well-behaved SDK never stops reading its socket, so stalled readers and slowloris peers are
+ * written with these and a raw TLS socket.
  */
 import tls from 'node:tls';
+import mqtt, { type MqttClient } from 'mqtt';
 import { createSasToken } from '../../runtime/hub/index.js';
+
+export interface RawConnectOptions {
+  /** The SAS token. */
+  password: string;
+  /** Default `localhost:<port>/<clientId>/?api-version=2021-04-12`. */
+  username?: string;
+  /** Default false (a persistent session, as the SDKs ask for). */
+  clean?: boolean;
+}
+
+/** Connects `clientId`; resolves on CONNACK 0, rejects with MQTT.js's error (its `code` is the CONNACK code). `track` collects the client for cleanup. */
+export function rawConnect(hub: { mqttsPort: number; caCert: string }, clientId: string, o: RawConnectOptions, track?: MqttClient[]): Promise<MqttClient> {
+  const client = mqtt.connect(`mqtts://localhost:${hub.mqttsPort}`, {
+    ca: hub.caCert,
+    clientId,
+    username: o.username ?? `localhost:${hub.mqttsPort}/${clientId}/?api-version=2021-04-12`,
+    password: o.password,
+    protocolVersion: 4,
+    clean: o.clean ?? false,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+  });
+  track?.push(client);
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve(client));
+    client.once('error', (e) => reject(e));
+  });
+}
 
 function remainingLength(n: number): Buffer {
   const bytes: number[] = [];

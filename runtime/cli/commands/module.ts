@@ -64,7 +64,7 @@ export const registerModule: RegisterCommand = (program, ctx) => {
           },
         },
       );
-      const context = loadModuleContext({ stateDir: g.stateDir, deviceId, moduleId, logLevel: g.logLevel, logger });
+      const context = await loadModuleContext({ stateDir: g.stateDir, deviceId, moduleId, logLevel: g.logLevel, logger });
       if (context.createdIdentity) logger.info(`created module identity ${deviceId}/${moduleId}`);
       for (const warning of context.warnings) logger.warn(warning);
       if (ctx.shutdownSignal.aborted) return;
@@ -96,7 +96,7 @@ export const registerModule: RegisterCommand = (program, ctx) => {
       const g = globalOptions(cmd);
       const logger = ctx.logger().child({ component: 'module-env', device: deviceId, module: moduleId });
       const { loadModuleContext, formatEnv } = await import('../../module-run/index.js');
-      const context = loadModuleContext({ stateDir: g.stateDir, deviceId, moduleId, logLevel: g.logLevel, logger });
+      const context = await loadModuleContext({ stateDir: g.stateDir, deviceId, moduleId, logLevel: g.logLevel, logger });
       if (context.createdIdentity) logger.info(`created module identity ${deviceId}/${moduleId}`);
       for (const warning of context.warnings) logger.warn(warning);
       ctx.out(formatEnv(context.env, opts.json || g.json ? 'json' : opts.shell ? 'shell' : 'dotenv'));

@@ -46,10 +46,10 @@ export const registerTranslate: RegisterCommand = (program, ctx) => {
     )
     .action(async (manifest: string, opts: TranslateOptions, command: Command) => {
       const g = globalOptions(command);
-      const [{ loadDeploymentFile }, { translateDeployment, renderObjects, checkTranslateInputs }, { translateContextFromState }] = await Promise.all([
+      const [{ loadDeploymentFile }, { translateDeployment, renderObjects, checkTranslateInputs, translateContextFromState }, { openHubAdmin }] = await Promise.all([
         import('../../manifest/index.js'),
         import('../../translate/index.js'),
-        import('../../translate/index.js'),
+        import('../../service-api/index.js'),
       ]);
       const problem = checkTranslateInputs({
         deviceId: opts.device,
@@ -62,6 +62,7 @@ export const registerTranslate: RegisterCommand = (program, ctx) => {
       const { deployment, warnings: manifestWarnings } = await loadDeploymentFile(manifest);
       const { context, notes } = await translateContextFromState({
         stateDir: g.stateDir,
+        openHub: (stateDir) => openHubAdmin(stateDir, { logger: ctx.logger() }),
         deviceId: opts.device,
         moduleNames: deployment.edgeAgent.modules.map((m) => m.name),
         gatewayHost: opts.gatewayHost,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { rawConnect } from '../../helpers/raw-mqtt.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
 
 /*
@@ -29,22 +30,7 @@ function javaSasToken(resourceUri: string, base64Key: string, se: number): strin
   return `SharedAccessSignature sr=${resourceUri}&sig=${encodeURIComponent(sig)}&se=${se}`;
 }
 
-function connect(clientId: string, password: string): Promise<MqttClient> {
-  const client = mqtt.connect(`mqtts://localhost:${t.hub.mqttsPort}`, {
-    ca: t.hub.caCert,
-    clientId,
-    username: `localhost/${clientId}/?api-version=2021-04-12`,
-    password,
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-    connectTimeout: 5000,
-  });
-  open.push(client);
-  return new Promise((resolve, reject) => {
-    client.once('connect', () => resolve(client));
-    client.once('error', (e) => reject(e));
-  });
-}
+const connect = (clientId: string, password: string) => rawConnect(t.hub, clientId, { password, clean: true }, open);
 
 const keyOf = (deviceId: string, moduleId?: string) => t.hub.store.identities.get(moduleId ? { deviceId, moduleId } : { deviceId })!.primaryKey;
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import tls from 'node:tls';
 import mqtt, { type MqttClient } from 'mqtt';
+import { rawConnect } from '../../helpers/raw-mqtt.js';
 import { startTestHub, waitFor, type TestHub } from '../../helpers/hub.js';
 import { createSasToken } from '../../../runtime/hub/index.js';
 
@@ -28,21 +29,7 @@ const resourceOf = (clientId: string) => {
 const future = () => Math.floor(Date.now() / 1000) + 3600;
 
 function connect(clientId: string, o: { password?: string; username?: string; clean?: boolean } = {}): Promise<MqttClient> {
-  const client = mqtt.connect(`mqtts://localhost:${t.hub.mqttsPort}`, {
-    ca: t.hub.caCert,
-    clientId,
-    username: o.username ?? `localhost:${t.hub.mqttsPort}/${clientId}/?api-version=2021-04-12`,
-    password: o.password ?? createSasToken(resourceOf(clientId), keyOf(clientId), future()),
-    protocolVersion: 4,
-    clean: o.clean ?? false,
-    reconnectPeriod: 0,
-    connectTimeout: 5000,
-  });
-  open.push(client);
-  return new Promise((resolve, reject) => {
-    client.once('connect', () => resolve(client));
-    client.once('error', (e) => reject(e));
-  });
+  return rawConnect(t.hub, clientId, { ...o, password: o.password ?? createSasToken(resourceOf(clientId), keyOf(clientId), future()) }, open);
 }
 
 const closed = (c: MqttClient) => new Promise<void>((resolve) => (c.connected ? c.once('close', () => resolve()) : resolve()));
@@ -330,25 +317,20 @@ describe('the hub at the MQTT protocol level (MQTT.js)', () => {
     await good.endAsync();
   });
 
-  it('notices another process deleting a connected identity or queueing C2D for it', async () => {
+  it('closes the connection of an identity deleted while connected, and delivers C2D queued in the store at once', async () => {
+    // What the service API does (DELETE /devices/{id}, POST …/messages/devicebound) goes through the hub's store.
     t.createDevice('ext1');
     t.createDevice('ext2');
-    const { openHubStore } = await import('../../../runtime/hub/index.js');
-    const other = openHubStore({ stateDir: t.stateDir }); // a second connection, as the CLI would have
-    try {
-      const c1 = await connect('ext1');
-      const gone = closed(c1);
-      const c2 = await connect('ext2');
-      const got = new Promise<string>((resolve) => c2.on('message', (_t, p) => resolve(p.toString())));
-      await c2.subscribeAsync('devices/ext2/messages/devicebound/#', { qos: 1 });
-      other.identities.delete({ deviceId: 'ext1' });
-      other.c2d.enqueue('ext2', { body: 'from the CLI' });
-      await gone;
-      expect(await got).toBe('from the CLI');
-      await c2.endAsync();
-    } finally {
-      other.close();
-    }
+    const c1 = await connect('ext1');
+    const gone = closed(c1);
+    const c2 = await connect('ext2');
+    const got = new Promise<string>((resolve) => c2.on('message', (_t, p) => resolve(p.toString())));
+    await c2.subscribeAsync('devices/ext2/messages/devicebound/#', { qos: 1 });
+    t.hub.store.identities.delete({ deviceId: 'ext1' });
+    t.hub.store.c2d.enqueue('ext2', { body: 'from the service API' });
+    await gone;
+    expect(await got).toBe('from the service API');
+    await c2.endAsync();
   });
 
   it('closes an authenticated connection that sends garbage or invalid packets, and serves others', async () => {

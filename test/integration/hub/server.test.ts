@@ -72,6 +72,34 @@ describe('the server and the CLI against a running hub', () => {
     expect((await cli('identity', 'delete', 'gw')).code).toBe(1);
   });
 
+  it('module env and translate read the running hub through the service API (the module identity is created there)', async () => {
+    expect((await cli('identity', 'create', 'gw2', '--edge')).code).toBe(0);
+    const agentDesired = {
+      schemaVersion: '1.1',
+      runtime: { type: 'docker', settings: {} },
+      systemModules: {
+        edgeAgent: { type: 'docker', settings: { image: 'mcr.microsoft.com/azureiotedge-agent:1.5' } },
+        edgeHub: { type: 'docker', status: 'running', restartPolicy: 'always', settings: { image: 'mcr.microsoft.com/azureiotedge-hub:1.5' } },
+      },
+      modules: { sensor: { version: '1.0', type: 'docker', status: 'running', restartPolicy: 'always', settings: { image: 'example/sensor:1.0' }, env: { THRESHOLD: { value: '25' } } } },
+    };
+    server.store.twins.replaceDesired({ deviceId: 'gw2', moduleId: '$edgeAgent' }, agentDesired);
+    const env = await cli('module', 'env', '--device', 'gw2', '--module', 'sensor', '--json');
+    expect(env.code).toBe(0);
+    const created = server.store.identities.get({ deviceId: 'gw2', moduleId: 'sensor' });
+    expect(created).toBeDefined();
+    const vars = JSON.parse(env.out) as Record<string, string>;
+    expect(vars).toMatchObject({ THRESHOLD: '25', IOTEDGE_MODULEID: 'sensor', IOTEDGE_IOTHUBHOSTNAME: 'edgemu.test' });
+    expect(vars.EdgeHubConnectionString).toContain(`SharedAccessKey=${created!.primaryKey}`);
+    const manifest = path.join(dir, 'one-module.json');
+    const edgeHubDesired = { schemaVersion: '1.1', routes: {}, storeAndForwardConfiguration: { timeToLiveSecs: 7200 } };
+    writeFileSync(manifest, JSON.stringify({ modulesContent: { $edgeAgent: { 'properties.desired': agentDesired }, $edgeHub: { 'properties.desired': edgeHubDesired } } }));
+    const translated = await cli('translate', manifest, '--device', 'gw2', '--gateway-host', 'edgemu.test', '-o', 'json');
+    expect(translated.code).toBe(0);
+    const secret = (JSON.parse(translated.out) as { items: Array<{ kind: string; metadata: { name: string }; data?: Record<string, string> }> }).items.find((o) => o.kind === 'Secret' && o.metadata.name === 'edgemu-identity-sensor');
+    expect(Buffer.from(secret?.data?.connectionString ?? '', 'base64').toString()).toContain(`SharedAccessKey=${created!.primaryKey}`);
+  });
+
   it('sees identities created by the CLI at the next connect (no restart needed)', () => {
     expect(server.store.identities.get({ deviceId: 'd1' })).toBeDefined();
   });

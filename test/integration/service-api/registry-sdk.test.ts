@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { startStoreApi, type StoreApiFixture } from './store-api-fixture.js';
-import { sdkRegistry } from './service-sdk.js';
+import { sdkRegistry } from '../../helpers/service-sdk.js';
 
 const manifest = JSON.parse(readFileSync(new URL('../../../deployments/examples/temperature-filter.deployment.json', import.meta.url), 'utf8')) as {
   modulesContent: Record<string, { 'properties.desired': Record<string, unknown> }>;

@@ -10,6 +10,12 @@ import type { EdgeAgentConfig, ModuleSpec } from '../../../runtime/manifest/mode
 import { translateContextFromState } from '../../../runtime/translate/context-from-state.js';
 import { translateDeployment } from '../../../runtime/translate/index.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
+import { agent, spec } from '../../helpers/manifest-builders.js';
+import { openHubAdmin } from '../../../runtime/service-api/index.js';
+import { silentLogger } from '../../../runtime/log/create-logger.js';
+
+// The test hub runs without a service API, so this is the offline administration of its store.
+const openHub = (stateDir: string) => openHubAdmin(stateDir, { logger: silentLogger() });
 
 /**
  * The pod side of the promise "a module built with ModuleClient.fromEnvironment connects to
@@ -28,26 +34,8 @@ ModuleClient.fromEnvironment(Mqtt)
   .catch((e) => { console.error(e && e.message); process.exit(1); });
 `;
 
-const module = (name: string, env: Record<string, string>): ModuleSpec => ({
-  name,
-  type: 'docker',
-  version: '1.0',
-  status: 'running',
-  restartPolicy: 'always',
-  imagePullPolicy: 'on-create',
-  startupOrder: 1,
-  image: 'example/m:1',
-  createOptions: {},
-  createOptionsRaw: '{}',
-  env,
-});
-
-const config = (modules: ModuleSpec[]): EdgeAgentConfig => ({
-  schemaVersion: '1.1',
-  runtime: { type: 'docker', minDockerVersion: undefined, loggingOptions: '', registryCredentials: [] },
-  systemModules: { edgeAgent: module('edgeAgent', {}), edgeHub: module('edgeHub', {}) },
-  modules,
-});
+const module = (name: string, env: Record<string, string>): ModuleSpec => spec(name, { startupOrder: 1, image: 'example/m:1', env });
+const config = (modules: ModuleSpec[]): EdgeAgentConfig => agent(modules);
 
 /** What the kubelet gives the container: secretKeyRef resolved, `$$` unescaped, the CA file at its mount. */
 function podEnv(objects: readonly unknown[], moduleK8sName: string, caDir: string): Record<string, string> {
@@ -98,6 +86,7 @@ describe('a translated pod environment', () => {
     const cfg = config([module('My_Sensor', { PRICE: '$(NOT_EXPANDED) $5' })]);
     const { context, notes } = await translateContextFromState({
       stateDir: hub.stateDir,
+      openHub,
       deviceId: 'edge-1',
       moduleNames: ['My_Sensor'],
       gatewayHost: `localhost:${hub.hub.mqttsPort}`,
@@ -115,7 +104,7 @@ describe('a translated pod environment', () => {
 
   it('is refused by the hub while the Secret holds the placeholder key', async () => {
     const cfg = config([module('ghost', {})]);
-    const { context } = await translateContextFromState({ stateDir: hub.stateDir, deviceId: 'edge-1', moduleNames: ['ghost'], gatewayHost: `localhost:${hub.hub.mqttsPort}` });
+    const { context } = await translateContextFromState({ stateDir: hub.stateDir, openHub, deviceId: 'edge-1', moduleNames: ['ghost'], gatewayHost: `localhost:${hub.hub.mqttsPort}` });
     const t = translateDeployment(cfg, context);
     const env = podEnv(t.objects, 'ghost', caDir);
     const failed = await run(process.execPath, ['-e', MODULE_SCRIPT], { cwd: repo, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 }).then(

@@ -4,23 +4,7 @@ import type { Command, CommandFactory, CommandKind } from '../../../runtime/agen
 import { commandId } from '../../../runtime/agent/command.js';
 import type { CurrentModule, CurrentState, ModuleRuntimeInfo } from '../../../runtime/agent/runtime-info.js';
 
-/** A module spec with IoT Edge's defaults, overridable per test. */
-export function spec(name: string, over: Partial<ModuleSpec> = {}): ModuleSpec {
-  return {
-    name,
-    type: 'docker',
-    version: '1.0',
-    status: 'running',
-    restartPolicy: 'always',
-    imagePullPolicy: 'on-create',
-    startupOrder: 4294967295,
-    image: `example/${name}:1.0`,
-    createOptions: {},
-    createOptionsRaw: '',
-    env: {},
-    ...over,
-  };
-}
+export { spec } from '../../helpers/manifest-builders.js';
 
 export function runtime(over: Partial<ModuleRuntimeInfo> = {}): ModuleRuntimeInfo {
   return {

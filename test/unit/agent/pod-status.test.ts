@@ -88,6 +88,12 @@ describe('podRuntimeInfo (PodExtensions.ConvertToRuntime)', () => {
     expect(info).toMatchObject({ runtimeStatus: 'running', exitCode: 0, lastStartTimeUtc: T1, lastExitTimeUtc: T0, restartCount: 2, lastRestartTimeUtc: T1 });
   });
 
+  it('keeps the container image ID for settings.imageHash, none while the kubelet has not reported one', () => {
+    const id = `sha256:${'c'.repeat(64)}`;
+    expect(podRuntimeInfo(pod('Running', { imageID: id, state: { running: { startedAt: new Date(T0) } } }), 'mod').imageId).toBe(id);
+    expect(podRuntimeInfo(pod('Running', { state: { running: { startedAt: new Date(T0) } } }), 'mod')).not.toHaveProperty('imageId');
+  });
+
   it('reports unknown times and image when the pod has no status', () => {
     expect(podRuntimeInfo(pod(undefined), 'mod')).toMatchObject({ lastStartTimeUtc: '0001-01-01T00:00:00Z', image: 'unknown:unknown', hasExited: false });
   });

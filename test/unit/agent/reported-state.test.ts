@@ -52,8 +52,30 @@ describe('buildReportedState', () => {
     const state = buildReportedState({ ...base, current: current(spec('sensor', { createOptions: big })) });
     const settings = (state.modules as JsonObject).sensor as JsonObject;
     const s = settings.settings as JsonObject;
-    expect(Object.keys(s)).toEqual(['image', 'createOptions', 'createOptions01', 'createOptions02']);
+    expect(Object.keys(s)).toEqual(['image', 'imageHash', 'createOptions', 'createOptions01', 'createOptions02']);
     expect((s.createOptions as string) + (s.createOptions01 as string) + (s.createOptions02 as string)).toBe(JSON.stringify(big));
+  });
+
+  it('reports the image hash from the pod image ID and times as edgeAgent writes them', () => {
+    const hash = `sha256:${'ab'.repeat(32)}`;
+    const state = buildReportedState({
+      ...base,
+      current: current({
+        spec: spec('sensor'),
+        replicas: 1,
+        runtime: runtime({ image: 'example/sensor:1.0', imageId: `docker.io/example/sensor@${hash}`, lastStartTimeUtc: '2026-12-01T23:27:28.000Z', lastExitTimeUtc: '2026-12-01T23:20:01.250Z', restartCount: 0 }),
+      }),
+    });
+    const sensor = (state.modules as JsonObject).sensor as JsonObject;
+    expect(sensor.settings).toMatchObject({ image: 'example/sensor:1.0', imageHash: hash });
+    expect(sensor).toMatchObject({ lastStartTimeUtc: '2026-12-01T23:27:28', lastExitTimeUtc: '2026-12-01T23:20:01.25', lastRestartTimeUtc: '2026-12-01T23:20:01.25' });
+    const agent = (state.systemModules as JsonObject).edgeAgent as JsonObject;
+    expect(agent).toMatchObject({ lastStartTimeUtc: '2026-01-01T00:00:00', lastExitTimeUtc: '0001-01-01T00:00:00', settings: { imageHash: '' } });
+  });
+
+  it('reports an empty image hash when the pod has no image ID yet', () => {
+    const state = buildReportedState({ ...base, current: current({ spec: spec('sensor'), replicas: 1, runtime: runtime({ image: 'example/sensor:1.0' }) }) });
+    expect(((state.modules as JsonObject).sensor as JsonObject).settings).toMatchObject({ imageHash: '' });
   });
 
   it('omits modules when the current state is unknown', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startupOrderSatisfied, type CurrentModule } from '../../../runtime/agent/runtime-info.js';
+import { imageHashOf, reportedTime, startupOrderSatisfied, UNKNOWN_TIME, type CurrentModule } from '../../../runtime/agent/runtime-info.js';
 import { runtime, spec } from './helpers.js';
 
 const module = (over: Partial<CurrentModule>): CurrentModule => ({ spec: spec('m'), replicas: 1, ...over });
@@ -19,5 +19,33 @@ describe('startupOrderSatisfied (when the next startupOrder group may start)', (
     ],
   ])('when %s: %s', (_what, m, expected) => {
     expect(startupOrderSatisfied(m)).toBe(expected);
+  });
+});
+
+describe('reportedTime (times as edgeAgent writes them into the twin)', () => {
+  it.each([
+    ['2026-12-01T23:27:28.000Z', '2026-12-01T23:27:28'],
+    ['2026-12-01T23:27:28Z', '2026-12-01T23:27:28'],
+    ['2026-12-01T23:27:28.100Z', '2026-12-01T23:27:28.1'],
+    ['2026-12-01T23:27:28.123Z', '2026-12-01T23:27:28.123'],
+    ['2026-12-02T01:27:28+02:00', '2026-12-01T23:27:28'],
+    [UNKNOWN_TIME, '0001-01-01T00:00:00'],
+    ['not a time', '0001-01-01T00:00:00'],
+  ])('%s → %s', (input, expected) => {
+    expect(reportedTime(input)).toBe(expected);
+  });
+});
+
+describe('imageHashOf (settings.imageHash from a pod image ID)', () => {
+  const hex = '0123456789abcdef'.repeat(4);
+  it.each([
+    [`sha256:${hex}`, `sha256:${hex}`],
+    [`docker.io/library/busybox@sha256:${hex}`, `sha256:${hex}`],
+    [`docker-pullable://example/m@sha256:${hex}`, `sha256:${hex}`],
+    ['', ''],
+    [undefined, ''],
+    ['sha256:short', ''],
+  ])('%s → %s', (input, expected) => {
+    expect(imageHashOf(input)).toBe(expected);
   });
 });

@@ -5,6 +5,7 @@ import {
   cniConfig,
   containerdConfig,
   corefile,
+  UNDERSCORE_REWRITES,
   kubeProxyConfig,
   kubeletArgs,
   kubeletConfig,
@@ -62,6 +63,17 @@ describe('real node configuration', () => {
     expect(text).toContain(`bind ${REAL_HOST_IP}`);
     expect(text).toContain('kubernetes cluster.local');
     expect(text).toContain('kubeconfig /k edgemu-edgemu');
+    expect(text.startsWith('.:53 {')).toBe(true);
+  });
+
+  it('CoreDNS rewrites module names with `_` to their Service names, one rule per underscore, service names only', () => {
+    const lines = corefile({ kubeconfig: '/k', context: 'c', bind: '127.0.0.1', port: 1053 }).split('\n');
+    expect(lines.slice(0, 2)).toEqual(['.:1053 {', '  bind 127.0.0.1']);
+    const rewrites = lines.filter((l) => l.trim().startsWith('rewrite '));
+    expect(rewrites).toHaveLength(UNDERSCORE_REWRITES);
+    expect(new Set(rewrites)).toEqual(new Set(['  rewrite continue name regex ^([^.]*)_([^.]*)\\.([^.]+)\\.svc\\.cluster\\.local\\.$ {1}-{2}.{3}.svc.cluster.local. answer auto']));
+    // rewrite before the kubernetes plugin answers
+    expect(lines.findIndex((l) => l.includes('rewrite '))).toBeLessThan(lines.findIndex((l) => l.includes('kubernetes ')));
   });
 });
 

@@ -1,7 +1,7 @@
 import type { V1Deployment, V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { effectivePlacement, placementPodFields, translateDeployment, type ModulePlacement, type TranslateContext } from '../../../runtime/translate/index.js';
-import { agent, spec } from './manifest-builders.js';
+import { agent, spec } from '../../helpers/manifest-builders.js';
 
 const context: TranslateContext = {
   deviceId: 'edge-1',

@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseManifestText } from '../../../runtime/manifest/index.js';
 import type { ModuleSpec } from '../../../runtime/manifest/model.js';
-import { agent, spec } from './manifest-builders.js';
+import { agent, spec } from '../../helpers/manifest-builders.js';
 import {
   ANNOTATION_SPEC_HASH,
   LABEL_DEVICE,

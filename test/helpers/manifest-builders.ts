@@ -1,6 +1,6 @@
-import type { EdgeAgentConfig, ModuleSpec } from '../../../runtime/manifest/model.js';
+import type { EdgeAgentConfig, ModuleSpec } from '../../runtime/manifest/model.js';
 
-/** Builders of validated `$edgeAgent` configurations for the translate table tests. */
+/** Builders of validated `$edgeAgent` configurations (a module spec with IoT Edge's defaults, overridable per test) for the agent and translate tests. */
 export const spec = (name: string, patch: Partial<ModuleSpec> = {}): ModuleSpec => ({
   name,
   type: 'docker',
