@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStoreApi, type StoreApiFixture } from './store-api-fixture.js';
-import { sdkRegistry } from './service-sdk.js';
+import { sdkRegistry } from '../../helpers/service-sdk.js';
 import { rawRequest, serviceToken } from './raw-request.js';
-import { ensurePythonSdk, runPythonScript } from './python-sdk.js';
+import { ensurePythonSdk } from '../../helpers/python-sdk.js';
+import { runPythonScript } from './python-sdk.js';
 
 const post = (f: StoreApiFixture, body: unknown, headers: Record<string, string> = {}) =>
   rawRequest(f.port, f.ca, 'POST', '/devices/query?api-version=2021-04-12', {
