@@ -1,21 +1,23 @@
 import { silentLogger } from '../log/create-logger.js';
 import { systemClock } from '../clock.js';
 import { ConnectionTable } from './connection-table.js';
-import { HubError } from './errors.js';
+import { C2dFeedback } from './c2d-feedback.js';
 import { deliverC2d } from './handlers/c2d-delivery.js';
+import { sendC2d } from './handlers/c2d-send.js';
 import { pushDesired } from './handlers/desired-push.js';
 import type { HandlerContext } from './handlers/handler-context.js';
 import type { HubCore } from './hub-types.js';
 import type { CreateHubOptions } from './hub-options.js';
 import { upstreamRouter } from './message-router.js';
 import { MethodCalls } from './method-calls.js';
+import { createAmqpHead } from './amqp/amqp-head.js';
 import { createMqttHead } from './mqtt/mqtt-head.js';
 import { Transport } from './transport.js';
 import { Listeners } from './store/listeners.js';
 
 /**
  * Builds the hub on an opened store: the connection table (given, or a new one), the
- * protocol-neutral handlers and the MQTT head, and the store events the hub reacts to. It
+ * protocol-neutral handlers, the MQTT and AMQP heads, and the store events the hub reacts to. It
  * accepts clients only once `accept` or `serve` is called, so the caller wires routing first.
  */
 export async function createHub(options: CreateHubOptions): Promise<HubCore> {
@@ -25,9 +27,20 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
   const hostNames = options.hostNames && options.hostNames.length > 0 ? [...options.hostNames] : ['localhost'];
   const connections = options.connections ?? new ConnectionTable({ clock, logger });
   const methods = new MethodCalls();
-  const ctx: HandlerContext = { store, router: options.router ?? upstreamRouter(store.messages), methods, connections, clock, logger };
+  const feedback = new C2dFeedback(clock, (e) => logger.error({ err: e }, 'feedback listener failed'));
+  const ctx: HandlerContext = { store, router: options.router ?? upstreamRouter(store.messages), methods, connections, feedback, clock, logger };
   const head = await createMqttHead(ctx, { acceptedHosts: [...hostNames, 'localhost', '127.0.0.1'] });
   const transport = new Transport((stream) => head.accept(stream), logger);
+  const acceptedHosts = [...hostNames, 'localhost', '127.0.0.1'];
+  const amqpHead = createAmqpHead(ctx, {
+    acceptedHosts,
+    hubName: hostNames[0]!,
+    policyKey: (name) => {
+      const policy = store.identities.servicePolicy();
+      return name === policy.name ? [policy.primaryKey, policy.secondaryKey] : undefined;
+    },
+  });
+  const amqpTransport = new Transport((stream) => amqpHead.accept(stream), logger);
 
   const identityChanges = new Listeners<void>((e) => logger.error({ err: e }, 'identity-change listener failed'));
   const unsubscribers = [
@@ -75,6 +88,8 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
     hostNames,
     accept: (stream) => head.accept(stream),
     serve: (server) => transport.serve(server),
+    acceptAmqp: (stream) => amqpHead.accept(stream),
+    serveAmqp: (server) => amqpTransport.serve(server),
     invokeMethod(call) {
       return methods.invoke(call, (clientId) => {
         const session = connections.get(clientId);
@@ -82,10 +97,7 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
       });
     },
     deliverToModuleInput: (target, inputName, message) => connections.deliverToModuleInput(target, inputName, message),
-    sendC2d(deviceId, message) {
-      if (!store.identities.get({ deviceId })) throw new HubError('HUB_DEVICE_NOT_FOUND', `device ${deviceId} does not exist`);
-      return store.c2d.enqueue(deviceId, message);
-    },
+    sendC2d: (deviceId, message) => sendC2d(ctx, deviceId, message),
     isConnected: (ref) => connections.isConnected(ref),
     connections: () => connections.connections(),
     onConnectionChanged: (listener) => connections.onConnectionChanged(listener),
@@ -97,6 +109,8 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
         if (externalWrites) clearInterval(externalWrites);
         methods.cancelAll('the hub is shutting down');
         await transport.close();
+        await amqpHead.close();
+        await amqpTransport.close();
         await head.close();
         store.messages.flush();
         logger.info('hub stopped');

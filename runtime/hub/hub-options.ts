@@ -29,6 +29,8 @@ export interface StartHubOptions extends CreateHubOptions {
   stateDir: string;
   /** MQTT over TLS port; 0 picks a free one; default 8883. */
   mqttsPort?: number;
+  /** AMQP over TLS port (IoT Hub: 5671); 0 picks a free one; undefined = no AMQP listener. */
+  amqpsPort?: number | undefined;
   /** Address to listen on (default `0.0.0.0`; tests use `127.0.0.1`). */
   bindAddress?: string;
   /** Several addresses to listen on, all on the same port (overrides `bindAddress`). */

@@ -103,6 +103,10 @@ export interface HubCore extends HubConnections {
   accept(stream: Duplex): void;
   /** Hands every connection `server` accepts to `accept` (TLS servers: after the handshake). */
   serve(server: NetServer): void;
+  /** Speaks IoT Hub's AMQP dialect with one client over `stream` (docs/hub.md "AMQP"). */
+  acceptAmqp(stream: Duplex): void;
+  /** Hands every connection `server` accepts to `acceptAmqp` (TLS servers: after the handshake). */
+  serveAmqp(server: NetServer): void;
   /** Calls a direct method on a connected device or module. Never throws for device behaviour: 404/504 are results. */
   invokeMethod(call: MethodInvocation): Promise<MethodResult>;
   /** Queues a cloud-to-device message (delivered now if the device listens, else on connect). Throws HUB_DEVICE_NOT_FOUND / HUB_QUEUE_FULL. */
@@ -120,6 +124,8 @@ export interface HubCore extends HubConnections {
 /** A running embedded IoT Hub listening for MQTT over TLS (`startHub`). */
 export interface Hub extends HubCore {
   readonly mqttsPort: number;
+  /** The AMQP over TLS port, when the hub listens for AMQP (`amqpsPort` given). */
+  readonly amqpsPort: number | undefined;
   /** Absolute path of the CA certificate (DIR/ca.pem) and its PEM text. */
   readonly caFile: string;
   readonly caCert: string;

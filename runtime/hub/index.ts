@@ -12,6 +12,7 @@ export type { HubMessage, StoredMessage, MessageFilter, MessageStore } from './s
 export type { C2dMessage, C2dSend, C2dQueue } from './store/c2d-queue.js';
 export { MAX_C2D_QUEUE_DEPTH } from './store/c2d-queue.js';
 export { clientIdOf, parseClientId, isValidId, SYSTEM_MODULE_IDS, type IdentityRef } from './identity-id.js';
+export { verifyPolicyToken, resourceCovers, POLICY_PERMISSIONS, type Permission, type PolicyTokenCheck, type PolicyTokenContext } from './policy-token.js';
 export { createSasToken, parseSasToken, verifySasSignature, signSas, type SasToken, type SasCheck } from './sas.js';
 export {
   parseConnectionString,
