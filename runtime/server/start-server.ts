@@ -38,6 +38,8 @@ export interface StartServerOptions {
   mqttsPort?: number;
   /** Service API HTTPS port (default 8443; 0 = any free port). */
   httpsPort?: number;
+  /** AMQP over TLS port (IoT Hub: 5671; 0 = any free port); undefined = no AMQP listener. The CLI defaults it to 5671. */
+  amqpsPort?: number | undefined;
   /** Listen address (default 0.0.0.0). */
   bindAddress?: string;
   /** Several MQTT listen addresses on the same port (overrides `bindAddress` for MQTT), e.g. a cluster bridge address next to 127.0.0.1. */
@@ -73,6 +75,8 @@ export interface Server {
   /** edgeHub routing (`$edgeHub` routes, store-and-forward queues). */
   readonly router: EdgeRouter;
   readonly mqttsPort: number;
+  /** The AMQP over TLS port, when AMQP is served. */
+  readonly amqpsPort: number | undefined;
   /** The service API's port. */
   readonly httpsPort: number | undefined;
   readonly caFile: string;
@@ -123,6 +127,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       stateDir: options.stateDir,
       ...(options.hostNames ? { hostNames: options.hostNames } : {}),
       mqttsPort: options.mqttsPort ?? DEFAULT_MQTTS_PORT,
+      ...(options.amqpsPort !== undefined ? { amqpsPort: options.amqpsPort } : {}),
       ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
       ...(options.mqttBindAddresses ? { bindAddresses: options.mqttBindAddresses } : {}),
       ...(options.extraSubjectAltNames || options.realNode ? { extraSubjectAltNames: subjectAltNames(options, store) } : {}),
@@ -173,6 +178,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       hostName: hub.hostName,
       hostNames: [...hub.hostNames],
       mqttsPort: hub.mqttsPort,
+      ...(hub.amqpsPort !== undefined ? { amqpsPort: hub.amqpsPort } : {}),
       httpsPort,
       caFile: path.resolve(hub.caFile),
       startedAt: new Date(clock.now()).toISOString(),
@@ -184,6 +190,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       hub,
       router,
       mqttsPort: hub.mqttsPort,
+      amqpsPort: hub.amqpsPort,
       httpsPort,
       caFile: hub.caFile,
       agents,
