@@ -11,6 +11,8 @@ import type { CreateHubOptions } from './hub-options.js';
 import { upstreamRouter } from './message-router.js';
 import { MethodCalls } from './method-calls.js';
 import { createAmqpHead } from './amqp/amqp-head.js';
+import { createEventHubReader } from './amqp/event-hub-reader.js';
+import { DEFAULT_PARTITION_COUNT, eventHubName } from './connection-string.js';
 import { createMqttHead } from './mqtt/mqtt-head.js';
 import { Transport } from './transport.js';
 import { Listeners } from './store/listeners.js';
@@ -32,13 +34,23 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
   const head = await createMqttHead(ctx, { acceptedHosts: [...hostNames, 'localhost', '127.0.0.1'] });
   const transport = new Transport((stream) => head.accept(stream), logger);
   const acceptedHosts = [...hostNames, 'localhost', '127.0.0.1'];
+  const entityName = eventHubName(hostNames[0]!, options.eventHubs?.entity);
+  const policyKey = (name: string) => {
+    const policy = store.identities.servicePolicy();
+    return name === policy.name ? [policy.primaryKey, policy.secondaryKey] : undefined;
+  };
   const amqpHead = createAmqpHead(ctx, {
     acceptedHosts,
     hubName: hostNames[0]!,
-    policyKey: (name) => {
-      const policy = store.identities.servicePolicy();
-      return name === policy.name ? [policy.primaryKey, policy.secondaryKey] : undefined;
-    },
+    policyKey,
+    eventHubs: createEventHubReader({
+      entity: entityName,
+      partitionCount: Math.max(1, Math.min(options.eventHubs?.partitionCount ?? DEFAULT_PARTITION_COUNT, 32)),
+      messages: store.messages,
+      policies: () => ({ hostNames: acceptedHosts, policyKey, now: clock.now() }),
+      createdAt: new Date(clock.now()),
+      logger,
+    }),
   });
   const amqpTransport = new Transport((stream) => amqpHead.accept(stream), logger);
 
@@ -86,6 +98,7 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
     messages: store.messages,
     hostName: hostNames[0]!,
     hostNames,
+    eventHubName: entityName,
     accept: (stream) => head.accept(stream),
     serve: (server) => transport.serve(server),
     acceptAmqp: (stream) => amqpHead.accept(stream),

@@ -21,6 +21,11 @@ export interface CreateHubOptions {
    * 1000 ms, 0 = never (see the comment in create-hub.ts).
    */
   externalWritePollMs?: number;
+  /**
+   * The Event Hubs-compatible endpoint on the AMQP listener: its name (`EntityPath`, default the
+   * first label of the hub host name, e.g. `localhost`) and partition count (default 4, as IoT Hub).
+   */
+  eventHubs?: { entity?: string; partitionCount?: number } | undefined;
 }
 
 /** `startHub`: a hub with its MQTT-over-TLS listener. */

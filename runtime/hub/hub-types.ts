@@ -99,6 +99,8 @@ export interface HubCore extends HubConnections {
   /** The hub host name (connection strings, SAS audience). */
   readonly hostName: string;
   readonly hostNames: readonly string[];
+  /** The Event Hub-compatible name of the built-in endpoint (`EntityPath`, on the AMQP listener). */
+  readonly eventHubName: string;
   /** Speaks MQTT with one client over `stream` (a TLS socket, or an in-memory duplex in tests). */
   accept(stream: Duplex): void;
   /** Hands every connection `server` accepts to `accept` (TLS servers: after the handshake). */

@@ -20,6 +20,10 @@ export {
   formatServiceConnectionString,
   DEFAULT_MQTTS_PORT,
   DEFAULT_HTTPS_PORT,
+  DEFAULT_AMQPS_PORT,
+  DEFAULT_PARTITION_COUNT,
+  eventHubName,
+  formatEventHubsConnectionString,
   hostWithPort,
   type ConnectionStringFields,
 } from './connection-string.js';

@@ -40,10 +40,12 @@ export function verifyPolicyToken(text: string, permission: Permission, resource
   const found = ctx.policyKey(token.keyName);
   if (found === undefined) return { ok: false, reason: 'unknown-policy', message: `the shared access policy '${token.keyName.slice(0, 64)}' does not exist` };
   const keys = typeof found === 'string' ? [found] : found;
+  // Event Hubs clients sign `sb://` audiences with the key's text (sas.ts `signSasText`).
+  const keyEncoding = /^sb:\/\//i.test(token.resourceUri) ? 'utf8' : 'base64';
   // Either policy key signs (IoT Hub accepts the primary and the secondary key).
-  let check = verifySasSignature(token, keys[0] ?? '', ctx.now);
+  let check = verifySasSignature(token, keys[0] ?? '', ctx.now, keyEncoding);
   for (const key of keys) {
-    check = verifySasSignature(token, key, ctx.now);
+    check = verifySasSignature(token, key, ctx.now, keyEncoding);
     if (check.ok || check.reason === 'expired') break;
   }
   if (!check.ok) {

@@ -99,8 +99,10 @@ export class AmqpConnection {
       return;
     }
     // Echo the peer's terminus, so the link is established (a null terminus would refuse it, AMQP 1.0 §2.6.3).
-    if (direction === 'in') link.set_target({ address: raw ?? '' });
-    else link.set_source({ address: raw ?? '' });
+    const remote = (t: unknown) => ({ address: (t as { address?: string } | undefined)?.address ?? '' });
+    const filter = (link.source as { filter?: unknown } | undefined)?.filter;
+    link.set_source({ ...remote(link.source), ...(filter ? { filter } : {}) } as Parameters<typeof link.set_source>[0]);
+    link.set_target(remote(link.target));
     if (direction === 'in') this.bindIncoming(link as Receiver, address);
     else this.bindOutgoing(link as Sender, address, raw ?? '');
   }

@@ -47,6 +47,11 @@ export class OutgoingLink {
     });
   }
 
+  /** Messages waiting for credit. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   get isOpen(): boolean {
     return !this.closed && this.sender.is_open();
   }

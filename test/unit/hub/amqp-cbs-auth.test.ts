@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { answerPutToken, SAS_TOKEN_TYPE } from '../../../runtime/hub/amqp/cbs-auth.js';
-import { createSasToken } from '../../../runtime/hub/sas.js';
+import { createSasToken, encodeUriComponentStrict, signSasText } from '../../../runtime/hub/sas.js';
 
 const deviceKey = Buffer.alloc(32, 1).toString('base64');
 const policyKey = Buffer.alloc(32, 2).toString('base64');
@@ -19,7 +19,12 @@ describe('CBS put-token', () => {
 
   it('grants a service claim for a ServiceConnect policy token, also with an sb:// audience', () => {
     expect(put(createSasToken('hub.local', policyKey, se, 'iothubowner'))).toMatchObject({ ok: true, claim: { kind: 'service', policy: 'iothubowner' } });
-    expect(put(createSasToken('sb://hub.local/edgemu', policyKey, se, 'iothubowner'), { name: 'sb://hub.local/edgemu' })).toMatchObject({ ok: true });
+    // Event Hubs clients sign sb:// audiences with the key's text, not its base64 bytes.
+    const audience = encodeUriComponentStrict('sb://hub.local/edgemu');
+    const sig = encodeUriComponentStrict(signSasText(audience, policyKey, se, 'utf8'));
+    const ehToken = `SharedAccessSignature sr=${audience}&sig=${sig}&se=${se}&skn=iothubowner`;
+    expect(put(ehToken, { name: 'sb://hub.local/edgemu' })).toMatchObject({ ok: true });
+    expect(put(createSasToken('sb://hub.local/edgemu', policyKey, se, 'iothubowner'), { name: 'sb://hub.local/edgemu' })).toMatchObject({ ok: false, status: 401 });
   });
 
   it.each([
