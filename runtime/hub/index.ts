@@ -27,7 +27,7 @@ export {
   hostWithPort,
   type ConnectionStringFields,
 } from './connection-string.js';
-export { resolveHubAddress, deviceConnectionString, serviceConnectionString, SETTING_HOST_NAME, SETTING_MQTTS_PORT, SETTING_HTTPS_PORT, type HubAddress } from './hub-address.js';
+export { resolveHubAddress, deviceConnectionString, serviceConnectionString, SETTING_HOST_NAME, SETTING_MQTTS_PORT, SETTING_HTTPS_PORT, SETTING_AMQPS_PORT, type HubAddress } from './hub-address.js';
 export { readDiscovery, writeDiscovery, removeDiscovery, DISCOVERY_FILE, type HubDiscovery } from './discovery.js';
 export { applyMergePatch, diffToMergePatch, etagOf, type JsonObject, type JsonValue, type MetadataNode } from './twin-patch.js';
 export { parsePropertyBag, encodePropertyBag, type PropertyBag } from './property-bag.js';

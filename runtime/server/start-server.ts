@@ -7,7 +7,7 @@ import { ConnectionTable } from '../hub/index.js';
 import { EdgeRouter } from '../routing/index.js';
 import { writeDiscovery, removeDiscovery, readDiscovery } from '../hub/index.js';
 import { DEFAULT_HTTPS_PORT, DEFAULT_MQTTS_PORT } from '../hub/index.js';
-import { SETTING_HOST_NAME, SETTING_HTTPS_PORT, SETTING_MQTTS_PORT } from '../hub/index.js';
+import { SETTING_AMQPS_PORT, SETTING_HOST_NAME, SETTING_HTTPS_PORT, SETTING_MQTTS_PORT } from '../hub/index.js';
 import { EdgemuError } from '../errors.js';
 import { startHubServiceApi } from '../service-api/index.js';
 import { applyConfigurationContent, type ApplyOutcome } from '../service-api/index.js';
@@ -173,6 +173,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     store.identities.setSetting(SETTING_HOST_NAME, hub.hostName);
     if (options.mqttsPort) store.identities.setSetting(SETTING_MQTTS_PORT, String(hub.mqttsPort));
     if (options.httpsPort) store.identities.setSetting(SETTING_HTTPS_PORT, String(options.httpsPort));
+    if (options.amqpsPort) store.identities.setSetting(SETTING_AMQPS_PORT, String(options.amqpsPort));
     writeDiscovery(options.stateDir, {
       pid: process.pid,
       hostName: hub.hostName,
