@@ -1,4 +1,4 @@
-import { parseClientId, type IdentityRef } from './identity-id.js';
+import { clientIdOf, parseClientId, type IdentityRef } from './identity-id.js';
 import { parseSasToken, verifySasSignature } from './sas.js';
 
 /**
@@ -52,26 +52,46 @@ export function authenticateConnect(creds: ConnectCredentials, ctx: AuthContext)
   if (named !== creds.clientId) return refuse(CONNACK.NOT_AUTHORIZED, `username names ${named} but the client id is ${creds.clientId}`);
 
   const password = creds.password === undefined ? '' : creds.password.toString();
-  const token = parseSasToken(password);
-  if (!token) return refuse(CONNACK.BAD_USERNAME_OR_PASSWORD, 'password is not a SharedAccessSignature token');
-  if (token.keyName) return refuse(CONNACK.NOT_AUTHORIZED, 'a hub policy token cannot connect a device or module');
+  const checked = verifyIdentityToken(password, ctx, identity);
+  if (checked.ok) return checked;
+  return refuse(checked.malformed ? CONNACK.BAD_USERNAME_OR_PASSWORD : CONNACK.NOT_AUTHORIZED, checked.reason);
+}
+
+/** The outcome of checking a device or module SAS token, whatever protocol carried it. */
+export type IdentityTokenCheck = { ok: true; identity: IdentityRef; expiresAtMs: number } | { ok: false; malformed: boolean; reason: string };
+
+/**
+ * The one SAS rule for device and module tokens (MQTT CONNECT passwords, AMQP CBS put-token):
+ * a `SharedAccessSignature` whose resource URI is `<accepted host>[:port]/devices/<d>[/modules/<m>]`
+ * (learn.microsoft.com/azure/iot-hub/iot-hub-dev-guide-sas), naming `expected` when given (ids
+ * compared case-insensitively, as edgeHub does; a module token never authenticates a device or
+ * vice versa), unexpired, and signed with that identity's primary or secondary key. Hub-level
+ * policy tokens (`skn=`) are refused. `malformed` marks text that is no SAS token at all.
+ */
+export function verifyIdentityToken(text: string, ctx: AuthContext, expected?: IdentityRef): IdentityTokenCheck {
+  const token = parseSasToken(text);
+  if (!token) return { ok: false, malformed: true, reason: 'password is not a SharedAccessSignature token' };
+  const deny = (reason: string): IdentityTokenCheck => ({ ok: false, malformed: false, reason });
+  if (token.keyName) return deny('a hub policy token cannot connect a device or module');
 
   const audience = parseResourceUri(token.resourceUri);
-  if (!audience) return refuse(CONNACK.NOT_AUTHORIZED, `token resource ${token.resourceUri} is not <host>/devices/<id>[/modules/<id>]`);
+  if (!audience) return deny(`token resource ${token.resourceUri} is not <host>/devices/<id>[/modules/<id>]`);
   const hostOk = ctx.acceptedHosts.some((h) => sameHost(audience.host, h));
-  if (!hostOk) return refuse(CONNACK.NOT_AUTHORIZED, `token is for host ${audience.host}, not this hub`);
+  if (!hostOk) return deny(`token is for host ${audience.host}, not this hub`);
+  const named = audience.moduleId ? `${audience.deviceId}/${audience.moduleId}` : audience.deviceId;
   const sameId = (a: string | undefined, b: string | undefined) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
-  if (!sameId(audience.deviceId, identity.deviceId) || !sameId(audience.moduleId, identity.moduleId)) {
-    return refuse(CONNACK.NOT_AUTHORIZED, `token is for ${audience.moduleId ? `${audience.deviceId}/${audience.moduleId}` : audience.deviceId}, not ${creds.clientId}`);
+  if (expected && (!sameId(audience.deviceId, expected.deviceId) || !sameId(audience.moduleId, expected.moduleId))) {
+    return deny(`token is for ${named}, not ${expected.moduleId ? `${expected.deviceId}/${expected.moduleId}` : expected.deviceId}`);
   }
+  const identity: IdentityRef = expected ?? (audience.moduleId ? { deviceId: audience.deviceId, moduleId: audience.moduleId } : { deviceId: audience.deviceId });
 
   const keys = ctx.keysOf(identity);
-  if (!keys) return refuse(CONNACK.NOT_AUTHORIZED, `identity ${creds.clientId} does not exist`);
+  if (!keys) return deny(`identity ${clientIdOf(identity)} does not exist`);
   const primary = verifySasSignature(token, keys.primaryKey, ctx.nowMs);
   if (primary.ok) return { ok: true, identity, expiresAtMs: token.expiry * 1000 };
   const secondary = verifySasSignature(token, keys.secondaryKey, ctx.nowMs);
   if (secondary.ok) return { ok: true, identity, expiresAtMs: token.expiry * 1000 };
-  return refuse(CONNACK.NOT_AUTHORIZED, primary.reason === 'expired' ? 'token expired' : 'token signature does not match the identity keys');
+  return deny(primary.reason === 'expired' ? 'token expired' : 'token signature does not match the identity keys');
 }
 
 const refuse = (returnCode: ConnackRefusal, reason: string): AuthResult => ({ ok: false, returnCode, reason });

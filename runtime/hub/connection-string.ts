@@ -3,6 +3,22 @@ import { HubError } from './errors.js';
 /** Default ports: a port equal to these is left out of printed host names (SDK defaults). */
 export const DEFAULT_MQTTS_PORT = 8883;
 export const DEFAULT_HTTPS_PORT = 8443;
+export const DEFAULT_AMQPS_PORT = 5671;
+/** IoT Hub's default partition count of the built-in Event Hubs-compatible endpoint. */
+export const DEFAULT_PARTITION_COUNT = 4;
+
+/** The Event Hub-compatible name: the given one, else the first label of the hub host name (IoT Hub uses the hub's name). */
+export const eventHubName = (hostName: string, given?: string): string => given ?? (hostName.split('.')[0]!.replace(/:\d+$/, '') || 'edgemu');
+
+/**
+ * The Event Hubs-compatible connection string of the built-in endpoint
+ * (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-messages-read-builtin): what
+ * `@azure/event-hubs`, Azure Functions and Stream Analytics take; the port is in the Endpoint
+ * when it is not 5671 (`@azure/core-amqp` reads it from there).
+ */
+export function formatEventHubsConnectionString(o: { hostName: string; amqpsPort: number; policyName: string; key: string; entity: string }): string {
+  return `Endpoint=sb://${hostWithPort(o.hostName, o.amqpsPort, DEFAULT_AMQPS_PORT)}/;SharedAccessKeyName=${o.policyName};SharedAccessKey=${o.key};EntityPath=${o.entity}`;
+}
 
 /** The fields of an IoT Hub connection string (`Key=Value;…`) that edgemu reads and writes. */
 export interface ConnectionStringFields {

@@ -1,8 +1,9 @@
 import { silentLogger } from '../log/create-logger.js';
 import { systemClock } from '../clock.js';
 import { ConnectionTable } from './connection-table.js';
-import { HubError } from './errors.js';
+import { C2dFeedback } from './c2d-feedback.js';
 import { deliverC2d } from './handlers/c2d-delivery.js';
+import { sendC2d } from './handlers/c2d-send.js';
 import { pushDesired } from './handlers/desired-push.js';
 import type { HandlerContext } from './handlers/handler-context.js';
 import type { HubCore } from './hub-types.js';
@@ -10,17 +11,17 @@ import type { CreateHubOptions } from './hub-options.js';
 import { upstreamRouter } from './message-router.js';
 import { MethodCalls } from './method-calls.js';
 import { clientIdOf } from './identity-id.js';
+import { createAmqpHead } from './amqp/amqp-head.js';
+import { createEventHubReader } from './amqp/event-hub-reader.js';
+import { DEFAULT_PARTITION_COUNT, eventHubName } from './connection-string.js';
 import { createMqttHead } from './mqtt/mqtt-head.js';
 import { Transport } from './transport.js';
 import { Listeners } from './store/listeners.js';
 import { createHubThrottles, resolveHubLimits, THROTTLED_ERROR_CODE } from './limits/hub-limits.js';
 
-/** IoT Hub's longest C2D time to live: 2 days (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-quotas-throttling, "Other limits"). */
-export const MAX_C2D_TTL_MS = 2 * 24 * 3600 * 1000;
-
 /**
  * Builds the hub on an opened store: the connection table (given, or a new one), the
- * protocol-neutral handlers and the MQTT head, and the store events the hub reacts to. It
+ * protocol-neutral handlers, the MQTT and AMQP heads, and the store events the hub reacts to. It
  * accepts clients only once `accept` or `serve` is called, so the caller wires routing first.
  */
 export async function createHub(options: CreateHubOptions): Promise<HubCore> {
@@ -32,14 +33,39 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
   const methods = new MethodCalls();
   const limits = resolveHubLimits(options.limits);
   const throttles = createHubThrottles(limits, clock);
-  const ctx: HandlerContext = { store, router: options.router ?? upstreamRouter(store.messages), methods, connections, clock, logger, throttles };
-  const transport = new Transport((stream) => head.accept(stream), logger, { handshakeTimeoutMs: limits.handshakeTimeoutMs, maxConnections: limits.maxConnections });
+  const feedback = new C2dFeedback(clock, (e) => logger.error({ err: e }, 'feedback listener failed'));
+  const ctx: HandlerContext = { store, router: options.router ?? upstreamRouter(store.messages), methods, connections, feedback, clock, logger, throttles };
+  const guard = { handshakeTimeoutMs: limits.handshakeTimeoutMs, maxConnections: limits.maxConnections };
+  const acceptedHosts = [...hostNames, 'localhost', '127.0.0.1'];
+  const transport = new Transport((stream) => head.accept(stream), logger, guard);
   const head = await createMqttHead(ctx, {
-    acceptedHosts: [...hostNames, 'localhost', '127.0.0.1'],
+    acceptedHosts,
     writeBufferBytes: limits.writeBufferBytes,
     maxKeepAliveSecs: limits.maxKeepAliveSecs,
     authenticated: (stream) => transport.trust(stream),
   });
+  const entityName = eventHubName(hostNames[0]!, options.eventHubs?.entity);
+  const policyKey = (name: string) => {
+    const policy = store.identities.servicePolicy();
+    return name === policy.name ? [policy.primaryKey, policy.secondaryKey] : undefined;
+  };
+  const amqpHead = createAmqpHead(ctx, {
+    acceptedHosts,
+    hubName: hostNames[0]!,
+    policyKey,
+    eventHubs: createEventHubReader({
+      entity: entityName,
+      partitionCount: Math.max(1, Math.min(options.eventHubs?.partitionCount ?? DEFAULT_PARTITION_COUNT, 32)),
+      messages: store.messages,
+      policies: () => ({ hostNames: acceptedHosts, policyKey, now: clock.now() }),
+      createdAt: new Date(clock.now()),
+      logger,
+    }),
+  });
+  // The same handshake timeout and connection cap as MQTT (docs/hub.md "Limits"). The AMQP head
+  // does not mark CBS-authenticated connections as trusted yet, so past the cap any AMQP
+  // connection may be evicted first.
+  const amqpTransport = new Transport((stream) => amqpHead.accept(stream), logger, guard);
 
   const identityChanges = new Listeners<void>((e) => logger.error({ err: e }, 'identity-change listener failed'));
   const unsubscribers = [
@@ -64,8 +90,11 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
     messages: store.messages,
     hostName: hostNames[0]!,
     hostNames,
+    eventHubName: entityName,
     accept: (stream) => head.accept(stream),
     serve: (server) => transport.serve(server),
+    acceptAmqp: (stream) => amqpHead.accept(stream),
+    serveAmqp: (server) => amqpTransport.serve(server),
     invokeMethod(call) {
       if (!throttles.methodCalls.allow(clientIdOf(call))) {
         return Promise.resolve({ status: 429, payload: { errorCode: THROTTLED_ERROR_CODE, message: 'direct method calls to this identity are throttled; back off and retry' } });
@@ -76,14 +105,7 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
       });
     },
     deliverToModuleInput: (target, inputName, message) => connections.deliverToModuleInput(target, inputName, message),
-    sendC2d(deviceId, message) {
-      if (!store.identities.get({ deviceId })) throw new HubError('HUB_DEVICE_NOT_FOUND', `device ${deviceId} does not exist`);
-      if (message.ttlMs !== undefined && !(message.ttlMs > 0 && message.ttlMs <= MAX_C2D_TTL_MS)) {
-        throw new HubError('HUB_INVALID_ID', `a C2D message's time to live must be from 1 ms to ${MAX_C2D_TTL_MS} ms (2 days, IoT Hub's maximum)`);
-      }
-      if (!throttles.c2dSends.allow(deviceId)) throw new HubError('HUB_THROTTLED', `C2D sends to ${deviceId} are throttled; back off and retry`);
-      return store.c2d.enqueue(deviceId, message);
-    },
+    sendC2d: (deviceId, message) => sendC2d(ctx, deviceId, message),
     isConnected: (ref) => connections.isConnected(ref),
     connections: () => connections.connections(),
     onConnectionChanged: (listener) => connections.onConnectionChanged(listener),
@@ -94,6 +116,8 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
         for (const u of unsubscribers) u();
         methods.cancelAll('the hub is shutting down');
         await transport.close();
+        await amqpHead.close();
+        await amqpTransport.close();
         await head.close();
         store.messages.flush();
         logger.info('hub stopped');

@@ -12,6 +12,8 @@ export interface HubDiscovery {
   /** Every name the server certificate is valid for. */
   hostNames: string[];
   mqttsPort: number;
+  /** The AMQP over TLS port, when the hub serves AMQP. */
+  amqpsPort?: number | undefined;
   /** The service API's port. */
   httpsPort?: number | undefined;
   /** Absolute path of the CA certificate clients must trust. */

@@ -1,6 +1,6 @@
 import type { HubStore } from './store/hub-store.js';
 import { readDiscovery } from './discovery.js';
-import { DEFAULT_HTTPS_PORT, DEFAULT_MQTTS_PORT, formatDeviceConnectionString, formatServiceConnectionString, hostWithPort } from './connection-string.js';
+import { DEFAULT_AMQPS_PORT, DEFAULT_HTTPS_PORT, DEFAULT_MQTTS_PORT, formatDeviceConnectionString, formatServiceConnectionString, hostWithPort } from './connection-string.js';
 import { HubError } from './errors.js';
 import type { IdentityRef } from './identity-id.js';
 
@@ -9,6 +9,8 @@ export interface HubAddress {
   hostName: string;
   mqttsPort: number;
   httpsPort: number;
+  /** The AMQP over TLS port (AMQP device SDKs, service SDK C2D, the Event Hubs-compatible endpoint). */
+  amqpsPort: number;
   running: boolean;
 }
 
@@ -16,17 +18,19 @@ export interface HubAddress {
 export const SETTING_HOST_NAME = 'hostName';
 export const SETTING_MQTTS_PORT = 'mqttsPort';
 export const SETTING_HTTPS_PORT = 'httpsPort';
+export const SETTING_AMQPS_PORT = 'amqpsPort';
 
 export function resolveHubAddress(store: HubStore): HubAddress {
   const running = readDiscovery(store.stateDir);
   if (running) {
-    return { hostName: running.hostName, mqttsPort: running.mqttsPort, httpsPort: running.httpsPort ?? DEFAULT_HTTPS_PORT, running: true };
+    return { hostName: running.hostName, mqttsPort: running.mqttsPort, httpsPort: running.httpsPort ?? DEFAULT_HTTPS_PORT, amqpsPort: running.amqpsPort ?? DEFAULT_AMQPS_PORT, running: true };
   }
   const s = store.identities;
   return {
     hostName: s.getSetting(SETTING_HOST_NAME) ?? 'localhost',
     mqttsPort: Number(s.getSetting(SETTING_MQTTS_PORT) ?? DEFAULT_MQTTS_PORT),
     httpsPort: Number(s.getSetting(SETTING_HTTPS_PORT) ?? DEFAULT_HTTPS_PORT),
+    amqpsPort: Number(s.getSetting(SETTING_AMQPS_PORT) ?? DEFAULT_AMQPS_PORT),
     running: false,
   };
 }

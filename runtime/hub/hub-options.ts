@@ -19,6 +19,11 @@ export interface CreateHubOptions {
   connections?: ConnectionTable;
   /** Limits against slow, stalled and greedy clients (defaults: `DEFAULT_HUB_LIMITS`, docs/hub.md "Limits"). */
   limits?: Partial<HubLimits>;
+  /**
+   * The Event Hubs-compatible endpoint on the AMQP listener: its name (`EntityPath`, default the
+   * first label of the hub host name, e.g. `localhost`) and partition count (default 4, as IoT Hub).
+   */
+  eventHubs?: { entity?: string; partitionCount?: number } | undefined;
 }
 
 /** `startHub`: a hub with its MQTT-over-TLS listener. */
@@ -27,6 +32,8 @@ export interface StartHubOptions extends CreateHubOptions {
   stateDir: string;
   /** MQTT over TLS port; 0 picks a free one; default 8883. */
   mqttsPort?: number;
+  /** AMQP over TLS port (IoT Hub: 5671); 0 picks a free one; undefined = no AMQP listener. */
+  amqpsPort?: number | undefined;
   /** Address to listen on (default `0.0.0.0`; tests use `127.0.0.1`). */
   bindAddress?: string;
   /** Several addresses to listen on, all on the same port (overrides `bindAddress`). */

@@ -99,10 +99,16 @@ export interface HubCore extends HubConnections {
   /** The hub host name (connection strings, SAS audience). */
   readonly hostName: string;
   readonly hostNames: readonly string[];
+  /** The Event Hub-compatible name of the built-in endpoint (`EntityPath`, on the AMQP listener). */
+  readonly eventHubName: string;
   /** Speaks MQTT with one client over `stream` (a TLS socket, or an in-memory duplex in tests). */
   accept(stream: Duplex): void;
   /** Hands every connection `server` accepts to `accept` (TLS servers: after the handshake). */
   serve(server: NetServer): void;
+  /** Speaks IoT Hub's AMQP dialect with one client over `stream` (docs/hub.md "AMQP"). */
+  acceptAmqp(stream: Duplex): void;
+  /** Hands every connection `server` accepts to `acceptAmqp` (TLS servers: after the handshake). */
+  serveAmqp(server: NetServer): void;
   /** Calls a direct method on a connected device or module. Never throws for device behaviour: 404/504 are results. */
   invokeMethod(call: MethodInvocation): Promise<MethodResult>;
   /** Queues a cloud-to-device message (delivered now if the device listens, else on connect). Throws HUB_DEVICE_NOT_FOUND / HUB_QUEUE_FULL. */
@@ -120,6 +126,8 @@ export interface HubCore extends HubConnections {
 /** A running embedded IoT Hub listening for MQTT over TLS (`startHub`). */
 export interface Hub extends HubCore {
   readonly mqttsPort: number;
+  /** The AMQP over TLS port, when the hub listens for AMQP (`amqpsPort` given). */
+  readonly amqpsPort: number | undefined;
   /** Absolute path of the CA certificate (DIR/ca.pem) and its PEM text. */
   readonly caFile: string;
   readonly caCert: string;

@@ -12,6 +12,7 @@ export type { HubMessage, StoredMessage, MessageFilter, MessageStore } from './s
 export type { C2dMessage, C2dSend, C2dQueue } from './store/c2d-queue.js';
 export { MAX_C2D_QUEUE_DEPTH } from './store/c2d-queue.js';
 export { clientIdOf, parseClientId, isValidId, SYSTEM_MODULE_IDS, type IdentityRef } from './identity-id.js';
+export { verifyPolicyToken, resourceCovers, POLICY_PERMISSIONS, type Permission, type PolicyTokenCheck, type PolicyTokenContext } from './policy-token.js';
 export { createSasToken, parseSasToken, verifySasSignature, signSas, type SasToken, type SasCheck } from './sas.js';
 export {
   parseConnectionString,
@@ -19,10 +20,14 @@ export {
   formatServiceConnectionString,
   DEFAULT_MQTTS_PORT,
   DEFAULT_HTTPS_PORT,
+  DEFAULT_AMQPS_PORT,
+  DEFAULT_PARTITION_COUNT,
+  eventHubName,
+  formatEventHubsConnectionString,
   hostWithPort,
   type ConnectionStringFields,
 } from './connection-string.js';
-export { resolveHubAddress, deviceConnectionString, serviceConnectionString, SETTING_HOST_NAME, SETTING_MQTTS_PORT, SETTING_HTTPS_PORT, type HubAddress } from './hub-address.js';
+export { resolveHubAddress, deviceConnectionString, serviceConnectionString, SETTING_HOST_NAME, SETTING_MQTTS_PORT, SETTING_HTTPS_PORT, SETTING_AMQPS_PORT, type HubAddress } from './hub-address.js';
 export { readDiscovery, writeDiscovery, removeDiscovery, DISCOVERY_FILE, type HubDiscovery } from './discovery.js';
 export { applyMergePatch, diffToMergePatch, etagOf, type JsonObject, type JsonValue, type MetadataNode } from './twin-patch.js';
 export { parsePropertyBag, encodePropertyBag, type PropertyBag } from './property-bag.js';
@@ -48,4 +53,4 @@ export { upstreamRouter, type MessageRouter } from './message-router.js';
 export { openSqlite, HUB_DB_FILE, type Db, type SqliteFile } from './store/sqlite-db.js';
 export { ensureTlsMaterial, type TlsMaterial } from './tls-material.js';
 export { guardTlsServer, RateLimiter, DEFAULT_HUB_LIMITS, THROTTLED_ERROR_CODE, resolveHubLimits, type TlsServerGuard, type TlsServerLimits, type HubLimits } from './limits/index.js';
-export { MAX_C2D_TTL_MS } from './create-hub.js';
+export { MAX_C2D_TTL_MS } from './handlers/c2d-send.js';

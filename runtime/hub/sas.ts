@@ -32,9 +32,14 @@ export function signSas(resourceUri: string, key: string, expiry: number): strin
   return signSasText(encodeUriComponentStrict(resourceUri), key, expiry);
 }
 
-/** HMAC-SHA256 of `signedResource\nexpiry`, `signedResource` taken as given (the Java SDK's raw `sr`). */
-export function signSasText(signedResource: string, key: string, expiry: number): string {
-  return createHmac('sha256', Buffer.from(key, 'base64')).update(`${signedResource}\n${expiry}`).digest('base64');
+/**
+ * HMAC-SHA256 of `signedResource\nexpiry`, `signedResource` taken as given (the Java SDK's raw `sr`).
+ * IoT Hub signs with the base64-decoded key; Event Hubs / Service Bus tokens (the `sb://` audiences
+ * of the Event Hubs-compatible endpoint, learn.microsoft.com/azure/service-bus-messaging/service-bus-sas)
+ * sign with the key's text as UTF-8 (`keyEncoding: 'utf8'`).
+ */
+export function signSasText(signedResource: string, key: string, expiry: number, keyEncoding: 'base64' | 'utf8' = 'base64'): string {
+  return createHmac('sha256', Buffer.from(key, keyEncoding)).update(`${signedResource}\n${expiry}`).digest('base64');
 }
 
 /** Builds a SAS token string, as the SDKs do (tests and the CLI use it to speak to the hub). */
@@ -74,11 +79,11 @@ export type SasCheck = { ok: true } | { ok: false; reason: 'malformed' | 'expire
  * Verifies a parsed token's signature against one key and its expiry against `nowMs`.
  * The resource URI check (which identity, which host) is the caller's (see `auth.ts`).
  */
-export function verifySasSignature(token: SasToken, key: string, nowMs: number): SasCheck {
+export function verifySasSignature(token: SasToken, key: string, nowMs: number, keyEncoding: 'base64' | 'utf8' = 'base64'): SasCheck {
   if (token.expiry * 1000 <= nowMs) return { ok: false, reason: 'expired' };
   const given = Buffer.from(token.signature, 'base64');
   const matches = (signedResource: string): boolean => {
-    const expected = Buffer.from(signSasText(signedResource, key, token.expiry), 'base64');
+    const expected = Buffer.from(signSasText(signedResource, key, token.expiry, keyEncoding), 'base64');
     return expected.length === given.length && timingSafeEqual(expected, given);
   };
   const encoded = encodeUriComponentStrict(token.resourceUri);

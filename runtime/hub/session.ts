@@ -2,6 +2,13 @@ import type { IdentityRef } from './identity-id.js';
 import type { InputMessage } from './hub-types.js';
 import type { C2dMessage } from './store/c2d-queue.js';
 
+/**
+ * How a device settled a cloud-to-device message (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-messages-c2d
+ * "The cloud-to-device message life cycle"): completed, or rejected (dead-lettered). An abandoned
+ * message is a rejected promise: it stays queued. MQTT has only PUBACK = completed.
+ */
+export type C2dOutcome = 'completed' | 'rejected';
+
 /** What a connected client has asked to receive (a granted subscription in MQTT). */
 export type Listening = 'desired' | 'c2d' | 'methods' | 'inputs';
 
@@ -30,8 +37,8 @@ export interface Session {
   desiredPatch(version: number, body: string): void;
   /** A direct method request. */
   methodRequest(methodName: string, rid: string, body: string): void;
-  /** A cloud-to-device message, at least once; resolves on the client's acknowledgement. */
-  c2d(message: C2dMessage): Promise<void>;
+  /** A cloud-to-device message, at least once; resolves on the client's acknowledgement (nothing = completed). */
+  c2d(message: C2dMessage): Promise<C2dOutcome | void>;
   /** A module input message, at least once; resolves on the module's acknowledgement. */
   input(inputName: string, message: InputMessage): Promise<void>;
   /** Closes the connection (the head reports the disconnect to the connection table). */

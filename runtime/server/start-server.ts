@@ -7,7 +7,7 @@ import { ConnectionTable } from '../hub/index.js';
 import { EdgeRouter } from '../routing/index.js';
 import { writeDiscovery, removeDiscovery, readDiscovery } from '../hub/index.js';
 import { DEFAULT_HTTPS_PORT, DEFAULT_MQTTS_PORT } from '../hub/index.js';
-import { SETTING_HOST_NAME, SETTING_HTTPS_PORT, SETTING_MQTTS_PORT } from '../hub/index.js';
+import { SETTING_AMQPS_PORT, SETTING_HOST_NAME, SETTING_HTTPS_PORT, SETTING_MQTTS_PORT } from '../hub/index.js';
 import { EdgemuError } from '../errors.js';
 import { startHubServiceApi, type ServiceApiLimits } from '../service-api/index.js';
 import type { HubLimits } from '../hub/index.js';
@@ -39,6 +39,8 @@ export interface StartServerOptions {
   mqttsPort?: number;
   /** Service API HTTPS port (default 8443; 0 = any free port). */
   httpsPort?: number;
+  /** AMQP over TLS port (IoT Hub: 5671; 0 = any free port); undefined = no AMQP listener. The CLI defaults it to 5671. */
+  amqpsPort?: number | undefined;
   /** Listen address (default 0.0.0.0). */
   bindAddress?: string;
   /** Several MQTT listen addresses on the same port (overrides `bindAddress` for MQTT), e.g. a cluster bridge address next to 127.0.0.1. */
@@ -76,6 +78,8 @@ export interface Server {
   /** edgeHub routing (`$edgeHub` routes, store-and-forward queues). */
   readonly router: EdgeRouter;
   readonly mqttsPort: number;
+  /** The AMQP over TLS port, when AMQP is served. */
+  readonly amqpsPort: number | undefined;
   /** The service API's port. */
   readonly httpsPort: number | undefined;
   readonly caFile: string;
@@ -127,6 +131,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       ...(options.hostNames ? { hostNames: options.hostNames } : {}),
       mqttsPort: options.mqttsPort ?? DEFAULT_MQTTS_PORT,
       ...(options.limits?.hub ? { limits: options.limits.hub } : {}),
+      ...(options.amqpsPort !== undefined ? { amqpsPort: options.amqpsPort } : {}),
       ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
       ...(options.mqttBindAddresses ? { bindAddresses: options.mqttBindAddresses } : {}),
       ...(options.extraSubjectAltNames || options.realNode ? { extraSubjectAltNames: subjectAltNames(options, store) } : {}),
@@ -176,11 +181,13 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     store.identities.setSetting(SETTING_HOST_NAME, hub.hostName);
     if (options.mqttsPort) store.identities.setSetting(SETTING_MQTTS_PORT, String(hub.mqttsPort));
     if (options.httpsPort) store.identities.setSetting(SETTING_HTTPS_PORT, String(options.httpsPort));
+    if (options.amqpsPort) store.identities.setSetting(SETTING_AMQPS_PORT, String(options.amqpsPort));
     writeDiscovery(options.stateDir, {
       pid: process.pid,
       hostName: hub.hostName,
       hostNames: [...hub.hostNames],
       mqttsPort: hub.mqttsPort,
+      ...(hub.amqpsPort !== undefined ? { amqpsPort: hub.amqpsPort } : {}),
       httpsPort,
       caFile: path.resolve(hub.caFile),
       startedAt: new Date(clock.now()).toISOString(),
@@ -192,6 +199,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       hub,
       router,
       mqttsPort: hub.mqttsPort,
+      amqpsPort: hub.amqpsPort,
       httpsPort,
       caFile: hub.caFile,
       agents,

@@ -1,5 +1,5 @@
 import { EdgemuError } from '../errors.js';
-import {
+import { DEFAULT_AMQPS_PORT,
   DEFAULT_MQTTS_PORT,
   hostWithPort,
   formatDeviceConnectionString,
@@ -24,6 +24,7 @@ export function openHubAdmin(stateDir: string, options: { logger: Logger; mustEx
       hostName: running.hostName,
       mqttsPort: running.mqttsPort,
       httpsPort: running.httpsPort,
+      amqpsPort: running.amqpsPort ?? DEFAULT_AMQPS_PORT,
       running: true,
     });
   }

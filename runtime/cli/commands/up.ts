@@ -14,6 +14,7 @@ interface UpFlags {
   kubeconfig?: string;
   context?: string;
   mqttsPort: number;
+  amqpsPort: number;
   httpsPort: number;
   host?: string[];
   bind: string;
@@ -41,6 +42,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
     .addOption(new Option('--kubeconfig <path>', 'kubeconfig of an existing cluster (implies --cluster current)').env('EDGEMU_KUBECONFIG'))
     .addOption(new Option('--context <name>', 'kubeconfig context (with --cluster current)'))
     .addOption(new Option('--mqtts-port <port>', 'MQTT over TLS port (0 = any free port)').argParser(port('--mqtts-port')).default(8883))
+    .addOption(new Option('--amqps-port <port>', 'AMQP over TLS port (0 = any free port)').argParser(port('--amqps-port')).default(5671))
     .addOption(new Option('--https-port <port>', 'service API HTTPS port (0 = any free port)').argParser(port('--https-port')).default(8443))
     .addOption(new Option('--host <name...>', 'host names clients use (first = hub host name; added to the TLS certificate)'))
     .addOption(new Option('--bind <address>', 'address the hub and service API listen on').default('0.0.0.0'))
@@ -149,6 +151,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
           stateDir: g.stateDir,
           ...(opts.host ? { hostNames: opts.host } : {}),
           mqttsPort: opts.mqttsPort,
+          amqpsPort: opts.amqpsPort,
           httpsPort: opts.httpsPort,
           bindAddress: opts.bind,
           limits,
@@ -198,6 +201,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
           cluster: clusterDescription,
           hostName: server.hub.hostName,
           mqttsPort: server.mqttsPort,
+          amqpsPort: server.amqpsPort ?? null,
           httpsPort: server.httpsPort ?? null,
           caFile: path.resolve(server.caFile),
           agents: server.agents?.devices ?? [],
@@ -209,6 +213,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
           ctx.out(`edgemu up (pid ${process.pid}) — Ctrl-C stops everything it started\n`);
           ctx.out(`  cluster        ${summary.cluster}\n`);
           ctx.out(`  MQTT over TLS  ${summary.hostName}:${summary.mqttsPort}\n`);
+          ctx.out(`  AMQP over TLS  ${summary.hostName}:${summary.amqpsPort}\n`);
           ctx.out(`  service API    ${summary.httpsPort === null ? 'not available' : `https://${summary.hostName}:${summary.httpsPort}`}\n`);
           ctx.out(`  CA certificate ${summary.caFile}\n`);
           ctx.out(`  state dir      ${summary.stateDir}\n`);

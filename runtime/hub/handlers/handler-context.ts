@@ -1,4 +1,5 @@
 import type { Clock } from '../../clock.js';
+import type { C2dFeedback } from '../c2d-feedback.js';
 import type { Logger } from '../../log/create-logger.js';
 import type { ConnectionTable } from '../connection-table.js';
 import type { MessageRouter } from '../message-router.js';
@@ -12,6 +13,8 @@ export interface HandlerContext {
   readonly router: MessageRouter;
   readonly methods: MethodCalls;
   readonly connections: ConnectionTable;
+  /** C2D delivery feedback for services that ask for it (read over AMQP). */
+  readonly feedback?: C2dFeedback | undefined;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Per-identity rate limits (docs/hub.md "Limits"). */

@@ -14,7 +14,7 @@ const children = new Set<ChildProcess>();
 
 /** Runs `edgemu hub` as a child process and resolves with its MQTT port once it listens. */
 function startHubProcess(stateDir: string, port: number): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [path.join(repo, 'bin/edgemu.js'), '--state-dir', stateDir, '--log-level', 'warn', 'hub', '--json', '--bind', '127.0.0.1', '--https-port', '0', '--mqtts-port', String(port)], {
+  const child = spawn(process.execPath, [path.join(repo, 'bin/edgemu.js'), '--state-dir', stateDir, '--log-level', 'warn', 'hub', '--json', '--bind', '127.0.0.1', '--https-port', '0', '--amqps-port', '0', '--mqtts-port', String(port)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.add(child);

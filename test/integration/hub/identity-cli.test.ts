@@ -43,6 +43,8 @@ describe('edgemu identity and connection-string', () => {
     expect(mod).toMatchObject({ HostName: 'localhost', DeviceId: 'gw1', ModuleId: 'sensor' });
     const svc = parseConnectionString((await run('connection-string')).out);
     expect(svc).toMatchObject({ HostName: 'localhost:8443', SharedAccessKeyName: 'iothubowner' });
+    expect((await run('connection-string', '--event-hubs')).out).toMatch(/^Endpoint=sb:\/\/localhost\/;SharedAccessKeyName=iothubowner;SharedAccessKey=\S+;EntityPath=localhost\n$/);
+    expect(parseConnectionString((await run('connection-string', '--device', 'gw1', '--amqp')).out)).toMatchObject({ HostName: 'localhost', DeviceId: 'gw1' });
   });
 
   it('fails with exit code 1 for duplicates and unknown identities, 2 for bad usage', async () => {

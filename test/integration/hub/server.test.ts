@@ -129,7 +129,7 @@ describe('edgemu hub', () => {
     const own = mkdtempSync(path.join(tmpdir(), 'edgemu-hubcmd-'));
     const stop = new AbortController();
     let out = '';
-    const done = main(['--state-dir', own, '--log-level', 'silent', 'hub', '--mqtts-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--json'], {
+    const done = main(['--state-dir', own, '--log-level', 'silent', 'hub', '--mqtts-port', '0', '--amqps-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--json'], {
       out: (s) => void (out += s),
       err: () => {},
       shutdownSignal: stop.signal,
@@ -137,8 +137,10 @@ describe('edgemu hub', () => {
     try {
       const end = Date.now() + 20_000;
       while (!out.includes('\n') && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-      const summary = JSON.parse(out.split('\n')[0]!) as { mqttsPort: number; caFile: string; pid: number };
+      const summary = JSON.parse(out.split('\n')[0]!) as { mqttsPort: number; amqpsPort: number; caFile: string; pid: number };
       expect(summary.mqttsPort).toBeGreaterThan(0);
+      expect(summary.amqpsPort).toBeGreaterThan(0);
+      expect(readDiscovery(own)?.amqpsPort).toBe(summary.amqpsPort);
       expect(summary.caFile).toBe(path.join(own, 'ca.pem'));
       expect(readDiscovery(own)?.mqttsPort).toBe(summary.mqttsPort);
       stop.abort();
@@ -160,7 +162,7 @@ describe('edgemu hub', () => {
     const taken = (blocker.address() as { port: number }).port;
     let err = '';
     try {
-      const code = await main(['--state-dir', own, '--log-level', 'silent', 'hub', '--mqtts-port', String(taken), '--https-port', '0', '--bind', '127.0.0.1'], {
+      const code = await main(['--state-dir', own, '--log-level', 'silent', 'hub', '--mqtts-port', String(taken), '--amqps-port', '0', '--https-port', '0', '--bind', '127.0.0.1'], {
         out: () => {},
         err: (s) => void (err += s),
         shutdownSignal: new AbortController().signal,

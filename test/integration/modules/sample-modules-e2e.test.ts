@@ -47,7 +47,7 @@ function spawnEdgemu(args: string[]): Proc {
 }
 
 async function startHubProcess(mqttsPort: number, httpsPort: number): Promise<void> {
-  hub = spawnEdgemu(['hub', '--mqtts-port', String(mqttsPort), '--https-port', String(httpsPort), '--bind', '127.0.0.1', '--json']);
+  hub = spawnEdgemu(['hub', '--mqtts-port', String(mqttsPort), '--amqps-port', '0', '--https-port', String(httpsPort), '--bind', '127.0.0.1', '--json']);
   const summary = await vi.waitFor(
     () => {
       const line = hub.output().split('\n').find((l) => l.startsWith('{"stateDir"'));

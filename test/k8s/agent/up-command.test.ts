@@ -24,7 +24,7 @@ describe('edgemu up and edgemu status', () => {
   it('starts hub, service API and agent on a cluster, deploys the example, shows it running, and stops on Ctrl-C', async () => {
     const stop = new AbortController();
     const up = cli(
-      ['up', '--kubeconfig', kubeconfigPath(), '--mqtts-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--deployment', 'deployments/examples/temperature-filter.deployment.json', '--device', deviceId],
+      ['up', '--kubeconfig', kubeconfigPath(), '--mqtts-port', '0', '--amqps-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--deployment', 'deployments/examples/temperature-filter.deployment.json', '--device', deviceId],
       stop.signal,
     );
     const reported = await eventually(

@@ -31,7 +31,7 @@ function cli(argv: string[], signal = AbortSignal.abort()) {
 
 describe('edgemu up on a local cluster with a real node', () => {
   it('runs the sample modules in containers on the real node, and their telemetry arrives upstream', async () => {
-    const started = cli(['up', '--mqtts-port', '0', '--https-port', '0', '--deployment', 'deployments/examples/temperature-filter.deployment.json', '--device', deviceId], stopUp.signal);
+    const started = cli(['up', '--mqtts-port', '0', '--amqps-port', '0', '--https-port', '0', '--deployment', 'deployments/examples/temperature-filter.deployment.json', '--device', deviceId], stopUp.signal);
     up = started.done;
     const reported = await eventually(
       async () => {

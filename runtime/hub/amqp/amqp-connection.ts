@@ -1,0 +1,252 @@
+import type { Connection, Delivery, EventContext, Receiver, Sender } from 'rhea';
+import type { HandlerContext } from '../handlers/handler-context.js';
+import { deliverC2d } from '../handlers/c2d-delivery.js';
+import { clientIdOf, type IdentityRef } from '../identity-id.js';
+import type { AuthContext } from '../auth.js';
+import type { PolicyTokenContext } from '../policy-token.js';
+import type { AmqpWireMessage } from './amqp-message.js';
+import { AmqpSession } from './amqp-session.js';
+import { answerPutToken, type CbsClaim } from './cbs-auth.js';
+import { onMethodResponse, onTelemetry, onTwinRequest } from './device-links.js';
+import { decideLink, parseLinkAddress, type LinkAddress } from './link-address.js';
+import { OutgoingLink } from './outgoing-link.js';
+import { onServiceC2d, pumpFeedback } from './service-links.js';
+import type { EventHubEndpoint } from './event-hub-endpoint.js';
+
+/** Bounds of one connection: links and sessions (a peer attaching thousands is closed). */
+export const MAX_LINKS_PER_CONNECTION = 100;
+export const MAX_SESSIONS_PER_CONNECTION = 16;
+
+export interface ConnectionDeps {
+  ctx: HandlerContext;
+  identities: () => AuthContext;
+  policies: () => PolicyTokenContext;
+  hubName: string;
+  eventHubs: EventHubEndpoint | undefined;
+}
+
+type Incoming = (delivery: Delivery, message: AmqpWireMessage) => void;
+
+/**
+ * One AMQP connection: what it proved on `$cbs` (identities, a service policy), the links it
+ * attached (each checked by `decideLink` and bound to its handler), and the sessions of its
+ * identities in the connection table. When it goes, every link's pending delivery fails and
+ * its identities disconnect.
+ */
+export class AmqpConnection {
+  private readonly sessions = new Map<string, AmqpSession>();
+  private serviceExpiresAtMs = 0;
+  private serviceTimer: NodeJS.Timeout | undefined;
+  private cbsReply: OutgoingLink | undefined;
+  private readonly incoming = new WeakMap<Receiver, Incoming>();
+  private readonly outgoing = new Map<Sender, { link: OutgoingLink; detach: () => void }>();
+  private links = 0;
+  private sessionsOpened = 0;
+  private ended = false;
+
+  constructor(
+    private readonly deps: ConnectionDeps,
+    readonly connection: Connection,
+  ) {
+    const { logger } = deps.ctx;
+    connection.on('session_open', (c: EventContext) => {
+      if (++this.sessionsOpened > MAX_SESSIONS_PER_CONNECTION) this.close('amqp:resource-limit-exceeded', `more than ${MAX_SESSIONS_PER_CONNECTION} sessions on one connection`);
+      else c.session?.on('session_error', () => {});
+    });
+    connection.on('receiver_open', (c: EventContext) => this.attach(c.receiver!, 'in'));
+    connection.on('sender_open', (c: EventContext) => this.attach(c.sender!, 'out'));
+    connection.on('message', (c: EventContext) => {
+      const handler = c.receiver && this.incoming.get(c.receiver);
+      if (handler && c.delivery && c.message) handler(c.delivery, c.message as AmqpWireMessage);
+    });
+    connection.on('sender_close', (c: EventContext) => this.detachSender(c.sender!));
+    connection.on('receiver_close', () => {});
+    connection.on('sender_error', (c: EventContext) => this.detachSender(c.sender!));
+    connection.on('receiver_error', () => {});
+    connection.on('connection_error', (c: EventContext) => logger.debug({ err: String(c.connection.error) }, 'AMQP connection error'));
+    connection.on('protocol_error', (c: EventContext) => logger.info({ err: String(c.error) }, 'AMQP protocol error; closing'));
+    connection.on('error', (c: EventContext) => logger.debug({ err: String(c.error) }, 'AMQP error'));
+    connection.on('disconnected', () => this.end());
+    connection.on('connection_close', () => this.end());
+  }
+
+  /** Closes the connection with an AMQP error (the peer sees it on its connection). */
+  close(condition: string, description: string): void {
+    this.deps.ctx.logger.info({ condition, description }, 'closing AMQP connection');
+    try {
+      this.connection.close({ condition, description });
+    } catch {
+      // the socket is already gone
+    }
+    this.end();
+  }
+
+  private attach(link: Sender | Receiver, direction: 'in' | 'out'): void {
+    const { ctx } = this.deps;
+    if (++this.links > MAX_LINKS_PER_CONNECTION) {
+      this.close('amqp:resource-limit-exceeded', `more than ${MAX_LINKS_PER_CONNECTION} links on one connection`);
+      return;
+    }
+    const raw = direction === 'in' ? (link.target as { address?: string } | undefined)?.address : (link.source as { address?: string } | undefined)?.address;
+    const address = parseLinkAddress(raw);
+    const decision = decideLink(address, direction, {
+      hasIdentity: (identity) => this.sessions.has(clientIdOf(identity)),
+      service: this.serviceExpiresAtMs > ctx.clock.now(),
+    });
+    if (!decision.ok) {
+      ctx.logger.info({ address: raw, direction, reason: decision.description }, 'AMQP link refused');
+      link.close({ condition: decision.condition, description: decision.description });
+      return;
+    }
+    // Echo the peer's terminus, so the link is established (a null terminus would refuse it, AMQP 1.0 §2.6.3).
+    const remote = (t: unknown) => ({ address: (t as { address?: string } | undefined)?.address ?? '' });
+    const filter = (link.source as { filter?: unknown } | undefined)?.filter;
+    link.set_source({ ...remote(link.source), ...(filter ? { filter } : {}) } as Parameters<typeof link.set_source>[0]);
+    link.set_target(remote(link.target));
+    if (direction === 'in') this.bindIncoming(link as Receiver, address);
+    else this.bindOutgoing(link as Sender, address, raw ?? '');
+  }
+
+  private bindIncoming(receiver: Receiver, address: LinkAddress): void {
+    const { ctx } = this.deps;
+    const session = (identity: IdentityRef) => this.sessions.get(clientIdOf(identity))!;
+    switch (address.kind) {
+      case 'cbs':
+        this.incoming.set(receiver, (d, m) => this.putToken(d, m));
+        return;
+      case 'events':
+        this.incoming.set(receiver, (d, m) => onTelemetry(ctx, session(address.identity), d, m));
+        return;
+      case 'twin':
+        this.incoming.set(receiver, (d, m) => onTwinRequest(ctx, session(address.identity), d, m));
+        return;
+      case 'methods':
+        this.incoming.set(receiver, (d, m) => onMethodResponse(ctx, session(address.identity), d, m));
+        return;
+      case 'service-c2d':
+        this.incoming.set(receiver, (d, m) => onServiceC2d(ctx, d, m));
+        return;
+      case 'management':
+        this.incoming.set(receiver, (d, m) => this.deps.eventHubs?.onManagementRequest(d, m, (reply) => this.management?.post(reply)));
+        return;
+      default:
+        receiver.close({ condition: 'amqp:not-allowed', description: 'this address takes no messages' });
+    }
+  }
+
+  private management: OutgoingLink | undefined;
+
+  private bindOutgoing(sender: Sender, address: LinkAddress, raw: string): void {
+    const { ctx } = this.deps;
+    const link = new OutgoingLink(sender, raw);
+    let detach = () => {};
+    switch (address.kind) {
+      case 'cbs':
+        this.cbsReply = link;
+        break;
+      case 'management':
+        this.management = link;
+        break;
+      case 'devicebound': {
+        const s = this.sessions.get(clientIdOf(address.identity))!;
+        s.links.c2d = link;
+        deliverC2d(ctx, s);
+        break;
+      }
+      case 'twin':
+        this.sessions.get(clientIdOf(address.identity))!.links.twin = link;
+        break;
+      case 'methods':
+        this.sessions.get(clientIdOf(address.identity))!.links.methods = link;
+        break;
+      case 'events': {
+        const s = this.sessions.get(clientIdOf(address.identity))!;
+        s.links.inputs = link;
+        if (ctx.connections.isLive(s)) ctx.connections.inputsReady(s);
+        break;
+      }
+      case 'service-feedback':
+        if (ctx.feedback) detach = pumpFeedback(ctx.feedback, link, this.deps.hubName);
+        break;
+      case 'event-hub-partition':
+        if (this.deps.eventHubs) detach = this.deps.eventHubs.openReader(sender, link, address);
+        else sender.close({ condition: 'amqp:not-found', description: 'the Event Hubs-compatible endpoint is off' });
+        break;
+      default:
+        sender.close({ condition: 'amqp:not-allowed', description: 'this address sends no messages' });
+        return;
+    }
+    this.outgoing.set(sender, { link, detach });
+  }
+
+  private detachSender(sender: Sender): void {
+    const entry = this.outgoing.get(sender);
+    if (!entry) return;
+    this.outgoing.delete(sender);
+    entry.detach();
+    entry.link.fail('link detached');
+  }
+
+  /** A put-token on `$cbs`: answered on the `$cbs` reply link with `status-code`/`status-description`. */
+  private putToken(delivery: Delivery, message: AmqpWireMessage & { reply_to?: string }): void {
+    if (!delivery.remote_settled) delivery.accept();
+    const props = message.application_properties ?? {};
+    const token = typeof message.body === 'string' ? message.body : Buffer.isBuffer(message.body) ? message.body.toString('utf8') : (message.body as { content?: unknown } | undefined)?.content;
+    const answer = answerPutToken(
+      { operation: props.operation, type: props.type, name: props.name, token: Buffer.isBuffer(token) ? token.toString('utf8') : token },
+      { identities: this.deps.identities(), policies: this.deps.policies() },
+    );
+    if (answer.ok) this.grant(answer.claim);
+    else this.deps.ctx.logger.info({ status: answer.status, reason: answer.description }, 'CBS put-token refused');
+    this.cbsReply?.post({
+      correlation_id: message.message_id,
+      ...(message.reply_to ? { to: message.reply_to } : {}),
+      application_properties: { 'status-code': answer.ok ? 200 : answer.status, 'status-description': answer.ok ? 'OK' : answer.description },
+    });
+  }
+
+  private grant(claim: CbsClaim): void {
+    const { ctx } = this.deps;
+    if (claim.kind === 'service') {
+      this.serviceExpiresAtMs = claim.expiresAtMs;
+      this.armServiceExpiry();
+      return;
+    }
+    const clientId = clientIdOf(claim.identity);
+    const existing = this.sessions.get(clientId);
+    if (existing) return existing.renew(claim.expiresAtMs);
+    const session = new AmqpSession(claim.identity, claim.expiresAtMs, (reason) => this.close('amqp:connection:forced', reason));
+    this.sessions.set(clientId, session);
+    // One live connection per identity, as IoT Hub: a newer one replaces the older.
+    const previous = ctx.connections.get(clientId);
+    if (previous && previous !== session) previous.close();
+    ctx.connections.add(session);
+  }
+
+  /** A service claim ends with its token (IoT Hub closes a connection whose CBS token expires, unless renewed). */
+  private armServiceExpiry(): void {
+    if (this.serviceTimer) clearTimeout(this.serviceTimer);
+    const left = this.serviceExpiresAtMs - this.deps.ctx.clock.now();
+    this.serviceTimer = setTimeout(
+      () => {
+        if (this.deps.ctx.clock.now() < this.serviceExpiresAtMs) return this.armServiceExpiry();
+        this.close('amqp:unauthorized-access', 'the service token expired; put a new one on $cbs before it expires');
+      },
+      Math.min(Math.max(left, 0), 2_147_483_647),
+    );
+    this.serviceTimer.unref();
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.serviceTimer) clearTimeout(this.serviceTimer);
+    for (const { link, detach } of this.outgoing.values()) {
+      detach();
+      link.fail('connection closed');
+    }
+    this.outgoing.clear();
+    for (const session of this.sessions.values()) this.deps.ctx.connections.remove(session);
+    this.sessions.clear();
+  }
+}

@@ -1,0 +1,79 @@
+import type { Duplex } from 'node:stream';
+import rhea from 'rhea';
+import type { HandlerContext } from '../handlers/handler-context.js';
+import { AmqpConnection } from './amqp-connection.js';
+import type { EventHubEndpoint } from './event-hub-endpoint.js';
+import { createFrameGuard } from './frame-guard.js';
+
+/** The AMQP head: IoT Hub's AMQP dialect in front of the protocol-neutral handlers. */
+export interface AmqpHead {
+  /** Speaks AMQP with one client over `stream` (a TLS socket after its handshake). */
+  accept(stream: Duplex): void;
+  close(): Promise<void>;
+}
+
+export interface AmqpHeadOptions {
+  /** Host names device tokens may name (as for MQTT). */
+  acceptedHosts: readonly string[];
+  /** The hub's name (user id of feedback messages). */
+  hubName: string;
+  /** The service policy keys by policy name. */
+  policyKey(name: string): readonly string[] | undefined;
+  /** The Event Hubs-compatible endpoint, when served. */
+  eventHubs?: EventHubEndpoint | undefined;
+}
+
+/** The largest frame the hub accepts and announces in its `open` (AMQP 1.0 §2.7.1 max-frame-size). */
+export const AMQP_MAX_FRAME_BYTES = 64 * 1024;
+
+/**
+ * IoT Hub's AMQP support (learn.microsoft.com/azure/iot-hub/iot-hub-amqp-support) on rhea:
+ * SASL ANONYMOUS (or none) and PLAIN, whose credentials are not used for authorization (the
+ * SDKs authenticate with CBS put-token on `$cbs`), per-identity link rules, and each link's
+ * messages decoded into the same requests as MQTT for the protocol-neutral handlers.
+ */
+export function createAmqpHead(ctx: HandlerContext, options: AmqpHeadOptions): AmqpHead {
+  const container = rhea.create_container({ id: `edgemu-${options.hubName}` });
+  // ANONYMOUS and PLAIN are offered; a client that skips SASL is accepted as well. PLAIN
+  // credentials only open the connection: every link needs a token put on `$cbs`.
+  container.sasl_server_mechanisms.enable_anonymous();
+  container.sasl_server_mechanisms.enable_plain(() => true);
+  const connections = new Set<AmqpConnection>();
+  const streams = new Set<Duplex>();
+  const identities = () => ({ keysOf: (ref: Parameters<typeof ctx.store.identities.get>[0]) => ctx.store.identities.get(ref), acceptedHosts: options.acceptedHosts, nowMs: ctx.clock.now() });
+  const policies = () => ({ hostNames: options.acceptedHosts, policyKey: (name: string) => options.policyKey(name), now: ctx.clock.now() });
+
+  return {
+    accept(stream) {
+      streams.add(stream);
+      stream.on('close', () => streams.delete(stream));
+      stream.on('error', () => {});
+      // Registered before rhea's own reader: a hostile frame closes the socket before rhea buffers it.
+      const guard = createFrameGuard(AMQP_MAX_FRAME_BYTES);
+      stream.on('data', (chunk: Buffer) => {
+        const reason = guard(chunk);
+        if (reason) {
+          ctx.logger.info({ reason }, 'AMQP peer sent a malformed or oversized frame; closing');
+          stream.destroy();
+        }
+      });
+      const connection = container.create_connection({
+        container_id: `edgemu-${options.hubName}`,
+        max_frame_size: AMQP_MAX_FRAME_BYTES,
+        channel_max: 15,
+        idle_time_out: 240_000,
+        autoaccept: false,
+        credit_window: 50,
+      } as unknown as Parameters<typeof container.create_connection>[0]);
+      const amqp = new AmqpConnection({ ctx, identities, policies, hubName: options.hubName, eventHubs: options.eventHubs }, connection);
+      connections.add(amqp);
+      connection.on('disconnected', () => connections.delete(amqp));
+      (connection as unknown as { accept(socket: Duplex): void }).accept(stream);
+    },
+    close() {
+      for (const c of connections) c.close('amqp:connection:forced', 'the hub is shutting down');
+      for (const s of streams) s.destroy();
+      return Promise.resolve();
+    },
+  };
+}

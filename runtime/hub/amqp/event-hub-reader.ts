@@ -1,0 +1,153 @@
+import rhea, { type Delivery, type Sender } from 'rhea';
+import type { Logger } from '../../log/create-logger.js';
+import { verifyPolicyToken, type PolicyTokenContext } from '../policy-token.js';
+import type { MessageStore, StoredMessage } from '../store/message-store.js';
+import { fromHubProperties, type AmqpWireMessage } from './amqp-message.js';
+import type { EventHubEndpoint } from './event-hub-endpoint.js';
+import { parseEventPosition, partitionOf, selectorOf, type EventPosition } from './event-position.js';
+import type { LinkAddress } from './link-address.js';
+import type { OutgoingLink } from './outgoing-link.js';
+
+export interface EventHubOptions {
+  /** The Event Hub-compatible name (`EntityPath`). */
+  entity: string;
+  partitionCount: number;
+  messages: MessageStore;
+  policies: () => PolicyTokenContext;
+  /** When the endpoint was created (`created_at`). */
+  createdAt: Date;
+  logger: Logger;
+}
+
+/** The endpoint telemetry reaches: the default route's `$upstream` (docs/routing.md). */
+const UPSTREAM = '$upstream';
+const READ_BATCH = 256;
+
+/** Event Hubs message annotations and IoT Hub's system properties for one stored message. */
+export function toEventHubMessage(m: StoredMessage, partitionKey: string): AmqpWireMessage & { body: unknown } {
+  const out = fromHubProperties(
+    { body: m.body, systemProperties: m.systemProperties, properties: m.properties },
+    {
+      annotations: {
+        'x-opt-sequence-number': rhea.types.wrap_long(m.seq),
+        'x-opt-offset': String(m.seq),
+        'x-opt-enqueued-time': new Date(m.enqueuedTimeUtc),
+        'x-opt-partition-key': partitionKey,
+        'iothub-connection-device-id': m.deviceId,
+        ...(m.moduleId ? { 'iothub-connection-module-id': m.moduleId } : {}),
+        'iothub-connection-auth-method': '{"scope":"device","type":"sas","issuer":"iothub"}',
+        'iothub-enqueuedtime': new Date(m.enqueuedTimeUtc),
+        'iothub-message-source': 'Telemetry',
+      },
+    },
+  );
+  return out;
+}
+
+/**
+ * IoT Hub's built-in Event Hubs-compatible endpoint (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-messages-read-builtin),
+ * read-only, over the hub's durable message store: `$management` answers `com.microsoft:eventhub`
+ * and `com.microsoft:partition` READs; a partition receiver gets the partition's telemetry from
+ * its start position, in store order, only as far as its credit allows, then follows new
+ * messages live. Sequence numbers and offsets are store sequence numbers (increasing within a
+ * partition, with gaps where another partition's message sits), so a consumer restarted from a
+ * checkpoint sees every later message once, in order. Any consumer group name is accepted.
+ */
+export function createEventHubReader(options: EventHubOptions): EventHubEndpoint {
+  const { messages, entity, partitionCount } = options;
+  const partitionIds = Array.from({ length: partitionCount }, (_, i) => String(i));
+  const inPartition = (m: StoredMessage, p: number) => partitionOf(m.deviceId, partitionCount) === p;
+
+  const partitionInfo = (p: number) => {
+    let first: StoredMessage | undefined;
+    let last: StoredMessage | undefined;
+    let cursor = 0;
+    for (;;) {
+      const page = messages.read({ endpoint: UPSTREAM, afterSeq: cursor }, 1000);
+      for (const m of page) {
+        if (!inPartition(m, p)) continue;
+        first ??= m;
+        last = m;
+      }
+      if (page.length < 1000) break;
+      cursor = page.at(-1)!.seq;
+    }
+    return {
+      name: entity,
+      type: 'com.microsoft:partition',
+      partition: String(p),
+      begin_sequence_number: rhea.types.wrap_long(first?.seq ?? 0),
+      last_enqueued_sequence_number: rhea.types.wrap_long(last?.seq ?? -1),
+      last_enqueued_offset: String(last?.seq ?? -1),
+      last_enqueued_time_utc: new Date(last?.enqueuedTimeUtc ?? 0),
+      is_partition_empty: last === undefined,
+    };
+  };
+
+  return {
+    onManagementRequest(delivery: Delivery, message, reply) {
+      if (!delivery.remote_settled) delivery.accept();
+      const props = message.application_properties ?? {};
+      const answer = (status: number, description: string, body?: unknown) =>
+        reply({
+          correlation_id: message.message_id,
+          ...(message.reply_to ? { to: message.reply_to } : {}),
+          application_properties: { 'status-code': status, 'status-description': description },
+          ...(body !== undefined ? { body } : {}),
+        });
+      const token = typeof props.security_token === 'string' ? props.security_token : undefined;
+      if (token !== undefined) {
+        const check = verifyPolicyToken(token, 'ServiceConnect', entity, options.policies());
+        if (!check.ok) return answer(401, check.message);
+      }
+      if (props.operation !== 'READ') return answer(400, `unsupported $management operation ${JSON.stringify(props.operation)}`);
+      if (props.name !== entity) return answer(404, `no Event Hub named ${JSON.stringify(props.name)}; this hub's is ${entity}`);
+      if (props.type === 'com.microsoft:eventhub') {
+        return answer(200, 'OK', { name: entity, type: 'com.microsoft:eventhub', created_at: options.createdAt, partition_count: partitionCount, partition_ids: partitionIds });
+      }
+      if (props.type === 'com.microsoft:partition') {
+        const p = partitionIds.indexOf(String(props.partition));
+        if (p < 0) return answer(404, `no partition ${JSON.stringify(props.partition)}; partitions are ${partitionIds.join(', ')}`);
+        return answer(200, 'OK', partitionInfo(p));
+      }
+      return answer(400, `unsupported $management type ${JSON.stringify(props.type)}`);
+    },
+
+    openReader(sender: Sender, link: OutgoingLink, address: Extract<LinkAddress, { kind: 'event-hub-partition' }>) {
+      const fail = (condition: string, description: string) => {
+        sender.close({ condition, description });
+        return () => {};
+      };
+      if (address.entity !== entity) return fail('amqp:not-found', `no Event Hub named ${address.entity}; this hub's is ${entity}`);
+      const p = partitionIds.indexOf(address.partitionId);
+      if (p < 0) return fail('amqp:not-found', `no partition ${address.partitionId}; partitions are ${partitionIds.join(', ')}`);
+      const source = sender.source as { filter?: unknown } | undefined;
+      const position: EventPosition | undefined = parseEventPosition(selectorOf(source?.filter));
+      if (!position) return fail('amqp:invalid-field', `unsupported event position filter ${JSON.stringify(selectorOf(source?.filter))}`);
+      let cursor = position.kind === 'after-seq' ? position.seq : position.kind === 'latest' ? messages.lastSeq() : 0;
+      let afterTime = position.kind === 'after-time' ? position.epochMs : undefined;
+      const pump = () => {
+        while (link.isOpen && link.queued === 0 && sender.sendable()) {
+          const page = messages.read({ endpoint: UPSTREAM, afterSeq: cursor }, READ_BATCH);
+          if (page.length === 0) return;
+          for (const m of page) {
+            cursor = m.seq;
+            if (!inPartition(m, p)) continue;
+            if (afterTime !== undefined) {
+              if (Date.parse(m.enqueuedTimeUtc) <= afterTime) continue;
+              afterTime = undefined;
+            }
+            link.post(toEventHubMessage(m, m.deviceId));
+            if (!sender.sendable()) break;
+          }
+          if (page.length < READ_BATCH) return;
+        }
+      };
+      sender.on('sendable', pump);
+      const unsubscribe = messages.subscribe(() => pump(), { endpoint: UPSTREAM });
+      setImmediate(pump);
+      options.logger.debug({ partition: p, consumerGroup: address.consumerGroup, position }, 'Event Hubs reader attached');
+      return unsubscribe;
+    },
+  };
+}

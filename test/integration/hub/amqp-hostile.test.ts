@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import tls from 'node:tls';
+import rhea, { type Connection, type EventContext } from 'rhea';
+import { Message, type Client } from 'azure-iot-device';
+import { startTestHub, type TestHub } from '../../helpers/hub.js';
+import { amqpDeviceClient } from '../../helpers/amqp.js';
+import { createSasToken } from '../../../runtime/hub/sas.js';
+
+let t: TestHub;
+let device: Client;
+
+beforeAll(async () => {
+  t = await startTestHub({ amqpsPort: 0 });
+  device = await amqpDeviceClient(t, 'dev1');
+  await device.open();
+});
+afterAll(async () => {
+  await device?.close();
+  await t?.close();
+});
+
+/** Sends `bytes` over TLS and resolves once the hub closes the socket. */
+function closedAfter(bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port: t.hub.amqpsPort!, ca: t.hub.caCert, servername: 'localhost' }, () => socket.write(bytes));
+    socket.on('data', () => {});
+    socket.on('error', () => {});
+    socket.on('close', () => resolve());
+    setTimeout(() => reject(new Error('the hub did not close the socket')), 5000).unref();
+  });
+}
+
+const stillServes = async () => {
+  await device.sendEvent(new Message('after the attack'));
+  expect(t.hub.messages.read({ deviceId: 'dev1' }).at(-1)!.body.toString()).toBe('after the attack');
+};
+
+/** A raw rhea connection that put a token for `deviceId` on $cbs; resolves with the status code. */
+async function rawConnection(deviceId: string): Promise<{ connection: Connection; status: number }> {
+  const container = rhea.create_container();
+  const connection = container.connect({ host: '127.0.0.1', port: t.hub.amqpsPort!, transport: 'tls', ca: t.hub.caCert, servername: 'localhost', reconnect: false } as never);
+  const key = t.hub.store.identities.get({ deviceId })!.primaryKey;
+  const token = createSasToken(`localhost/devices/${deviceId}`, key, Math.floor(Date.now() / 1000) + 3600);
+  const status = await new Promise<number>((resolve) => {
+    connection.open_receiver('$cbs').on('message', (c: EventContext) => resolve(c.message!.application_properties!['status-code'] as number));
+    const sender = connection.open_sender('$cbs');
+    let sent = false;
+    sender.on('sendable', () => {
+      if (!sent) {
+        sent = true;
+        sender.send({ message_id: 'put-1', reply_to: 'cbs', application_properties: { operation: 'put-token', type: 'servicebus.windows.net:sastoken', name: `localhost/devices/${deviceId}` }, body: token });
+      }
+    });
+  });
+  return { connection, status };
+}
+
+describe('the AMQP listener against hostile or careless peers', () => {
+  it('closes a peer that sends garbage, and keeps serving the others', async () => {
+    await closedAfter(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+    await stillServes();
+  });
+
+  it('closes a peer that announces a frame larger than the max-frame-size', async () => {
+    const header = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0]);
+    const hugeFrame = Buffer.alloc(8);
+    hugeFrame.writeUInt32BE(50 * 1024 * 1024, 0);
+    await closedAfter(Buffer.concat([header, hugeFrame]));
+    await stillServes();
+  });
+
+  it("refuses a link to another device's address with amqp:unauthorized-access", async () => {
+    t.createDevice('dev2');
+    const { connection, status } = await rawConnection('dev2');
+    expect(status).toBe(200);
+    const refused = await new Promise<string | undefined>((resolve) => {
+      const sender = connection.open_sender('/devices/dev1/messages/events');
+      // The hub answers the attach and detaches at once with the error (AMQP 1.0 §2.6.3).
+      sender.on('sender_error', (c: EventContext) => resolve((c.sender!.error as { condition?: string } | undefined)?.condition));
+      sender.on('sender_close', () => resolve('closed without an error'));
+    });
+    expect(refused).toBe('amqp:unauthorized-access');
+    connection.close();
+    await stillServes();
+  });
+
+  it('rejects a message over 256 KB and keeps the connection', async () => {
+    const { connection } = await rawConnection('dev2');
+    const outcome = await new Promise<string>((resolve) => {
+      const sender = connection.open_sender('/devices/dev2/messages/events');
+      let sent = false;
+      sender.on('sendable', () => {
+        if (sent) return;
+        sent = true;
+        sender.send({ body: rhea.message.data_section(Buffer.alloc(300 * 1024, 1)) });
+      });
+      sender.on('rejected', (c: EventContext) => resolve(String((c.delivery!.remote_state as { error?: { condition?: string } }).error?.condition)));
+      sender.on('accepted', () => resolve('accepted'));
+    });
+    expect(outcome).toBe('amqp:link:message-size-exceeded');
+    expect(t.hub.isConnected({ deviceId: 'dev2' })).toBe(true);
+    connection.close();
+  });
+
+  it('closes a connection that attaches too many links', async () => {
+    const { connection } = await rawConnection('dev2');
+    const closed = new Promise<string | undefined>((resolve) => {
+      connection.on('connection_error', (c: EventContext) => resolve((c.connection.error as { condition?: string } | undefined)?.condition));
+      connection.on('disconnected', () => resolve('disconnected'));
+    });
+    for (let i = 0; i < 150; i++) connection.open_sender('/devices/dev2/messages/events');
+    expect(await closed).toBe('amqp:resource-limit-exceeded');
+    await stillServes();
+  });
+});
