@@ -106,6 +106,10 @@ export class KubernetesModuleMethods {
       return { moduleId, text };
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
+      if (query.previous) {
+        // Kubernetes keeps the previous container of the same pod only (a crash restart by the kubelet).
+        throw new ModuleLogUnavailableError(`module ${moduleId} has no previous container in its pod ${pod.metadata?.name} (a RestartModule or a rollout makes a new pod; previous logs are those of a container the kubelet restarted): ${why}`, error);
+      }
       throw new ModuleLogUnavailableError(`cannot read the log of module ${moduleId} (pod ${pod.metadata?.name}): ${why}`, error);
     }
   }
