@@ -66,7 +66,8 @@ export function blobUrl(container: URL, blobName: string, extraQuery: Record<str
 export function describeBlobRefusal(status: number, errorCode: string | undefined, serviceMessage: string | undefined, container: URL): string {
   const what = `${status}${errorCode ? ` ${errorCode}` : ''}${serviceMessage ? `: ${serviceMessage}` : ''}`;
   const containerName = container.pathname.split('/').filter(Boolean).pop() ?? '';
-  if (status === 403 && (errorCode === 'AuthenticationFailed' || errorCode === undefined)) {
+  // Azure answers a bad or expired signature AuthenticationFailed; Azurite answers AuthorizationFailure.
+  if (status === 403 && (errorCode === 'AuthenticationFailed' || errorCode === 'AuthorizationFailure' || errorCode === undefined)) {
     return `the blob service refused the SAS URL (${what}); its signature does not match or it has expired: generate a new SAS URL for the container`;
   }
   if (status === 403) return `the SAS URL does not allow this upload (${what}); generate a SAS for the container with write (w) permission`;
