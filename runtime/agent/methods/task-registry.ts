@@ -87,7 +87,8 @@ export class TaskRegistry {
     this.tasks.set(correlationId, entry);
     entry.done = (async () => {
       try {
-        await work(abort.signal);
+        // The abort ends the task even when the work does not watch its signal (a read that hangs).
+        await Promise.race([work(abort.signal), rejectOnAbort(abort.signal)]);
         if (abort.signal.aborted) throw abort.signal.reason;
         this.finish(entry, 'Completed', '');
       } catch (error) {
@@ -137,4 +138,8 @@ export class TaskRegistry {
     // Map order is start order: the oldest finished tasks go first.
     for (const id of finished.slice(0, Math.max(0, finished.length - this.maxFinished))) this.tasks.delete(id);
   }
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
 }

@@ -9,6 +9,7 @@ import { HttpBlobUploader } from '../../../../runtime/agent/methods/blob-upload.
 import { supportBundleSources } from '../../../../runtime/agent/methods/support-bundle-sources.js';
 import { TaskRegistry, type TaskStatusAnswer } from '../../../../runtime/agent/methods/task-registry.js';
 import { createUploadMethods } from '../../../../runtime/agent/methods/upload-methods.js';
+import { wireUploadMethods } from '../../../../runtime/agent/methods/wire-upload-methods.js';
 import { systemClock } from '../../../../runtime/clock.js';
 import { EdgemuError } from '../../../../runtime/errors.js';
 import { openHubStore, type HubStore } from '../../../../runtime/hub/index.js';
@@ -38,6 +39,7 @@ describe('the upload methods against Azurite', () => {
   let store: HubStore;
   let tasks: TaskRegistry;
   let methods: AgentMethodTable;
+  let wired: ReturnType<typeof wireUploadMethods>;
   const ctx = context();
 
   beforeAll(async () => {
@@ -55,9 +57,11 @@ describe('the upload methods against Azurite', () => {
       tasks,
       bundle: supportBundleSources(store, { list: () => Promise.resolve(events) }),
     });
+    wired = wireUploadMethods({ hubHostName: 'myhub.example.net', store, kube: { list: () => Promise.resolve(events) }, clock: systemClock });
   }, 60_000);
   afterAll(async () => {
     await tasks?.close();
+    await wired?.close();
     store?.close();
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
     await azurite?.stop();
@@ -160,5 +164,20 @@ describe('the upload methods against Azurite', () => {
     expect(JSON.parse(files['twins/edgeHub.json']!)).toMatchObject({ deviceId: 'edge-1', moduleId: '$edgeHub' });
     expect(files['status.txt']).toMatch(/sensor\s+\S+\s+running/);
     expect(JSON.parse(files['cluster/events.json']!)[0]).toMatchObject({ reason: 'Scheduled' });
+  });
+
+  it('wired from the agent host\'s pieces, names blobs after the hub\'s first host label; close fails what still runs', async () => {
+    const status = async (correlationId: string, c: AgentMethodContext = ctx) => (await wired.methods.gettaskstatus!({ schemaVersion: '1.0', correlationId }, c)).payload as TaskStatusAnswer;
+    const sasUrl = azurite.containerSasUrl('logs');
+    const done = (await wired.methods.uploadmodulelogs!({ schemaVersion: '1.0', items: [{ id: 'sensor', filter: { tail: 1 } }], sasUrl }, ctx)).payload as TaskStatusAnswer;
+    const deadline = Date.now() + 20_000;
+    while ((await status(done.correlationId)).status === 'Running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await status(done.correlationId)).toEqual({ status: 'Completed', message: '', correlationId: done.correlationId });
+    expect(await blobsIn('myhub/edge-1/sensor-')).toHaveLength(1);
+
+    const stuck: AgentMethodContext = { ...ctx, readModuleLog: () => new Promise(() => undefined) };
+    const hanging = (await wired.methods.uploadmodulelogs!({ schemaVersion: '1.0', items: [{ id: 'sensor' }], sasUrl }, stuck)).payload as TaskStatusAnswer;
+    await wired.close();
+    expect(await status(hanging.correlationId)).toEqual({ status: 'Failed', message: 'Task upload logs failed because of error the agent stopped', correlationId: hanging.correlationId });
   });
 });

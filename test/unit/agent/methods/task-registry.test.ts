@@ -80,4 +80,15 @@ describe('the task registry', () => {
     await tasks.close();
     expect(tasks.status('edge-1', correlationId)).toMatchObject({ status: 'Failed', message: 'Task upload support bundle failed because of error the agent stopped' });
   });
+
+  it('ends a task whose work ignores its signal, on timeout and on close', async () => {
+    const tasks = new TaskRegistry({ clock: new FakeClock(), newId: ids(), timeoutMs: 20 });
+    const hung = tasks.start('edge-1', 'upload logs', () => new Promise<void>(() => undefined));
+    await tasks.settled(hung.correlationId);
+    expect(tasks.status('edge-1', hung.correlationId).status).toBe('Failed');
+    const closing = new TaskRegistry({ clock: new FakeClock(), newId: ids() });
+    const stuck = closing.start('edge-1', 'upload support bundle', () => new Promise<void>(() => undefined));
+    await closing.close();
+    expect(closing.status('edge-1', stuck.correlationId)).toMatchObject({ status: 'Failed', message: 'Task upload support bundle failed because of error the agent stopped' });
+  });
 });
