@@ -2,7 +2,7 @@ import type { AgentMethodHandler } from './agent-method.js';
 import type { BlobUploadPort } from './blob-upload.js';
 import type { TaskRegistry } from './task-registry.js';
 import { filterLogEntries, logBlobFormat, parseLogLines, renderLogContent, uploadBlobName } from './upload-log-content.js';
-import { answerRequest, parseModuleLogsUploadRequest, type LogFilter, type LogRequestItem } from './upload-request.js';
+import { answerRequest, parseModuleLogsUploadRequest, RequestPayloadError, type LogFilter, type LogRequestItem } from './upload-request.js';
 
 /**
  * `UploadModuleLogs {"schemaVersion", "items": [{"id", "filter"}], "encoding", "contentType", "sasUrl"}`
@@ -15,7 +15,12 @@ export function uploadModuleLogsHandler(deps: { hubName: string; blobs: BlobUplo
   return (payload, ctx) =>
     answerRequest(async () => {
       const request = parseModuleLogsUploadRequest(payload, ctx.clock.now());
-      const selected = selectModules(request.items, await ctx.moduleNames());
+      const names = await ctx.moduleNames();
+      const selected = selectModules(request.items, names);
+      // edgeAgent would complete an empty upload; edgemu says so instead of a silent empty success.
+      if (selected.length === 0) {
+        throw new RequestPayloadError(`no module of the deployment matches "items[].id" (${request.items.map((i) => i.id.source).join(', ')}); the modules are: ${names.join(', ') || 'none'}`);
+      }
       const format = logBlobFormat(request.contentType, request.encoding);
       const started = deps.tasks.start(ctx.deviceId, 'upload logs', async (signal) => {
         await Promise.all(

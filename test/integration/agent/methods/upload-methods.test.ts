@@ -134,6 +134,10 @@ describe('the upload methods against Azurite', () => {
   it('answers a bad payload 400 naming the field, with no task started', async () => {
     expect(await methods.uploadmodulelogs!({ schemaVersion: '1.0', items: [{ id: 'sensor' }] }, ctx)).toEqual({ status: 400, payload: { message: expect.stringContaining('field "sasUrl" is missing') as unknown } });
     expect(await methods.uploadsupportbundle!(null, ctx)).toEqual({ status: 400, payload: { message: 'Request payload not found' } });
+    expect(await methods.uploadmodulelogs!({ schemaVersion: '1.0', items: [{ id: '^nothing$' }], sasUrl: azurite.containerSasUrl('logs') }, ctx)).toEqual({
+      status: 400,
+      payload: { message: 'no module of the deployment matches "items[].id" (^nothing$); the modules are: sensor, filter' },
+    });
     expect((await methods.gettaskstatus!({ schemaVersion: '1.0', correlationId: 'never-started' }, ctx)).payload).toEqual({ status: 'Unknown', message: '', correlationId: 'never-started' });
   });
 
