@@ -76,6 +76,8 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
     accept: (stream) => head.accept(stream),
     serve: (server) => transport.serve(server),
     invokeMethod(call) {
+      const own = ctx.router.ownMethods?.(call);
+      if (own) return own(call);
       return methods.invoke(call, (clientId) => {
         const session = connections.get(clientId);
         return session && { listens: session.listens('methods'), send: (methodName, rid, body) => session.methodRequest(methodName, rid, body) };
@@ -86,7 +88,7 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
       if (!store.identities.get({ deviceId })) throw new HubError('HUB_DEVICE_NOT_FOUND', `device ${deviceId} does not exist`);
       return store.c2d.enqueue(deviceId, message);
     },
-    isConnected: (ref) => connections.isConnected(ref),
+    isConnected: (ref) => connections.isConnected(ref) || ctx.router.ownMethods?.(ref) !== undefined,
     connections: () => connections.connections(),
     onConnectionChanged: (listener) => connections.onConnectionChanged(listener),
     onInputsSubscribed: (listener) => connections.onInputsSubscribed(listener),
