@@ -54,4 +54,6 @@ export { encodeLogsResponse, renderModuleLog, MAX_LOGS_PAYLOAD, type LogsRespons
 export { parseModuleLog, filterModuleLog, DEFAULT_LOG_LEVEL, type ModuleLogLine, type ModuleLogFilter } from './methods/module-log-lines.js';
 export { parseLogTime, parseDuration } from './methods/log-time.js';
 export { compileSafeRegex, type SafeRegex } from './methods/safe-regex.js';
+export { wireUploadMethods, type UploadMethodPieces } from './methods/wire-upload-methods.js';
+export { createUploadMethods, type UploadMethodDeps } from './methods/upload-methods.js';
 export { ModuleLogUnavailableError } from './kubernetes/module-methods.js';

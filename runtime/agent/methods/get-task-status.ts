@@ -1,6 +1,6 @@
 import type { AgentMethodHandler } from './agent-method.js';
 import type { TaskRegistry } from './task-registry.js';
-import { answerRequest, parseTaskStatusRequest } from './upload-request.js';
+import { parseTaskStatusRequest } from './upload-request.js';
 
 /**
  * `GetTaskStatus {"schemaVersion": "1.0", "correlationId": "<id>"}` → 200
@@ -8,9 +8,8 @@ import { answerRequest, parseTaskStatusRequest } from './upload-request.js';
  * `Unknown` (Azure/iotedge `requests/TaskStatusRequestHandler.cs`).
  */
 export function getTaskStatusHandler(deps: { tasks: TaskRegistry }): AgentMethodHandler {
-  return (payload, ctx) =>
-    answerRequest(() => {
-      const request = parseTaskStatusRequest(payload);
-      return Promise.resolve({ status: 200, payload: deps.tasks.status(ctx.deviceId, request.correlationId) });
-    });
+  return async (payload, ctx) => {
+    const request = parseTaskStatusRequest(payload);
+    return { status: 200, payload: deps.tasks.status(ctx.deviceId, request.correlationId) };
+  };
 }

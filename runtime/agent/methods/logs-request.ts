@@ -3,9 +3,12 @@ import { parseLogTime } from './log-time.js';
 import { compileSafeRegex, MAX_REGEX_LENGTH, type SafeRegex } from './safe-regex.js';
 import type { ModuleLogFilter } from './module-log-lines.js';
 
-/** Most items one GetModuleLogs request may carry (edgemu's limit: each item is a log read). */
+/**
+ * Most items one GetModuleLogs or UploadModuleLogs request may carry. edgeAgent sets no limit;
+ * edgemu's is 20 because each item is a log read from the API server (docs/agent.md, "Limits").
+ */
 export const MAX_LOG_ITEMS = 20;
-/** Largest `tail` accepted: more lines than that never fit the 127,000-byte answer anyway. */
+/** Largest `tail` accepted (edgemu's limit; a log is read whole, so this bounds one read). */
 export const MAX_TAIL = 100_000;
 
 /** edgeAgent's id that selects every module (`Constants.AllModulesIdentifier`). */
@@ -34,9 +37,18 @@ export interface LogsRequest {
  * checked; a bad one is a 400 that names it. `nowMs` resolves durations (`since: "10m"`).
  */
 export function parseLogsRequest(payload: unknown, nowMs: number): LogsRequest {
-  const body = requirePayloadObject(payload);
+  return parseLogsFields(requirePayloadObject(payload), nowMs);
+}
+
+/**
+ * The fields GetModuleLogs and UploadModuleLogs share (`schemaVersion`, `items`, `encoding`,
+ * `contentType`) out of a payload object. A single item object is taken as a one-item list, as
+ * edgeAgent's `SingleOrArrayConverter` reads `items`.
+ */
+export function parseLogsFields(body: JsonRecord, nowMs: number): LogsRequest {
   const schemaVersion = checkSchemaVersion(body);
-  const items = body.items;
+  const raw = body.items;
+  const items = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? [raw] : raw;
   if (!Array.isArray(items) || items.length === 0) throw new MethodRequestError('items: required, a non-empty array of {"id", "filter"}', 'items');
   if (items.length > MAX_LOG_ITEMS) throw new MethodRequestError(`items: at most ${MAX_LOG_ITEMS} items (got ${items.length})`, 'items');
   return {

@@ -67,6 +67,8 @@ export interface ModuleLogFilter {
 /**
  * Applies a filter in edgeAgent's order (Azure/iotedge `edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Core/logs/LogsProcessor.cs`):
  * the time window (which Docker applies when reading), then lines whose level equals `loglevel`
+ * (equal, not at most: LogsProcessor compares `m.LogLevel == l`, although the page
+ * learn.microsoft.com/azure/iot-edge/how-to-retrieve-iot-edge-logs words it "less than or equal")
  * and whose text matches `regex`, then the last `tail` of what is left. Lines without a runtime
  * timestamp are kept by a time window (nothing says they are outside it).
  */

@@ -8,6 +8,7 @@ import type { AgentMethodContext, AgentMethodTable } from '../../../../runtime/a
 import { HttpBlobUploader } from '../../../../runtime/agent/methods/blob-upload.js';
 import { supportBundleSources } from '../../../../runtime/agent/methods/support-bundle-sources.js';
 import { TaskRegistry, type TaskStatusAnswer } from '../../../../runtime/agent/methods/task-registry.js';
+import { createAgentMethodDispatch } from '../../../../runtime/agent/methods/method-dispatch.js';
 import { createUploadMethods } from '../../../../runtime/agent/methods/upload-methods.js';
 import { wireUploadMethods } from '../../../../runtime/agent/methods/wire-upload-methods.js';
 import { systemClock } from '../../../../runtime/clock.js';
@@ -16,9 +17,10 @@ import { openHubStore, type HubStore } from '../../../../runtime/hub/index.js';
 import { silentLogger } from '../../../../runtime/log/create-logger.js';
 import { startAzurite, type Azurite } from '../../../helpers/azurite.js';
 
-// The methods against a real blob endpoint (Azurite) and a real hub store. The module logs come
-// from the context port (the cluster side is the GetModuleLogs engineer's, tested there) and the
-// cluster events from a list port standing in for the API server.
+// The upload table through the agent's method dispatch against a real blob endpoint (Azurite) and
+// a real hub store. The module logs come from the context port and the cluster events from a list
+// port standing in for the API server; the end-to-end test through the hub, the agent host and a
+// real API server is test/k8s/agent/upload-methods.test.ts.
 const LINES = Array.from({ length: 40 }, (_, i) => `2026-12-02T01:00:${String(i).padStart(2, '0')}.000000000Z <${i % 10 === 0 ? 3 : 6}> sensor: message ${i}`);
 
 const context = (): AgentMethodContext => ({
@@ -40,6 +42,8 @@ describe('the upload methods against Azurite', () => {
   let tasks: TaskRegistry;
   let methods: AgentMethodTable;
   let wired: ReturnType<typeof wireUploadMethods>;
+  let call: (name: string, payload: unknown, c?: AgentMethodContext) => Promise<{ status: number; payload?: unknown }>;
+  let wiredCall: typeof call;
   const ctx = context();
 
   beforeAll(async () => {
@@ -58,6 +62,10 @@ describe('the upload methods against Azurite', () => {
       bundle: supportBundleSources(store, { list: () => Promise.resolve(events) }),
     });
     wired = wireUploadMethods({ hubHostName: 'myhub.example.net', store, kube: { list: () => Promise.resolve(events) }, clock: systemClock });
+    const dispatch = createAgentMethodDispatch([methods]);
+    const wiredDispatch = createAgentMethodDispatch([wired.methods]);
+    call = (name, payload, c = ctx) => dispatch.invoke(name, payload, c);
+    wiredCall = (name, payload, c = ctx) => wiredDispatch.invoke(name, payload, c);
   }, 60_000);
   afterAll(async () => {
     await tasks?.close();
@@ -69,7 +77,7 @@ describe('the upload methods against Azurite', () => {
 
   const finalStatus = async (correlationId: string): Promise<TaskStatusAnswer> => {
     await tasks.settled(correlationId);
-    const answer = await methods.gettaskstatus!({ schemaVersion: '1.0', correlationId }, ctx);
+    const answer = await call('GetTaskStatus', { schemaVersion: '1.0', correlationId }, ctx);
     expect(answer.status).toBe(200);
     return answer.payload as TaskStatusAnswer;
   };
@@ -80,11 +88,11 @@ describe('the upload methods against Azurite', () => {
   };
 
   it('uploads the filtered logs as a blob; GetTaskStatus goes Running → Completed', async () => {
-    const answer = await methods.uploadmodulelogs!({ schemaVersion: '1.0', items: [{ id: 'sens', filter: { tail: 20, loglevel: 6 } }], sasUrl: azurite.containerSasUrl('logs') }, ctx);
+    const answer = await call('UploadModuleLogs', { schemaVersion: '1.0', items: [{ id: 'sens', filter: { tail: 20, loglevel: 6 } }], sasUrl: azurite.containerSasUrl('logs') }, ctx);
     expect(answer.status).toBe(200);
     const started = answer.payload as TaskStatusAnswer;
     expect(started).toMatchObject({ status: 'Running', message: '' });
-    expect((await methods.gettaskstatus!({ schemaVersion: '1.0', correlationId: started.correlationId }, ctx)).payload).toEqual(started);
+    expect((await call('GetTaskStatus', { schemaVersion: '1.0', correlationId: started.correlationId }, ctx)).payload).toEqual(started);
     expect(await finalStatus(started.correlationId)).toEqual({ status: 'Completed', message: '', correlationId: started.correlationId });
 
     const [name] = await blobsIn('localhost/edge-1/sensor-');
@@ -92,26 +100,29 @@ describe('the upload methods against Azurite', () => {
     const blob = azurite.service.getContainerClient('logs').getBlobClient(name!);
     const text = (await blob.downloadToBuffer()).toString();
     const lines = text.trim().split('\n');
-    expect(lines).toHaveLength(18); // the last 20 lines less the two at level 3
-    expect(lines[0]).toBe('2026-12-02T01:00:21.000000000Z <6> sensor: message 21');
+    // GetModuleLogs' order (edgeAgent's LogsProcessor): level first, then the last 20 of those.
+    expect(lines).toHaveLength(20);
+    expect(lines[0]).toBe('<6> sensor: message 18'); // the line as the module wrote it
+    expect(lines.every((l) => l.startsWith('<6> '))).toBe(true);
     expect((await blob.getProperties()).contentType).toBe('text/plain');
   });
 
   it('uploads gzipped JSON entries with content type and encoding set', async () => {
     expect(Object.keys(methods).sort()).toEqual(['gettaskstatus', 'uploadmodulelogs', 'uploadsupportbundle']); // lower case, for the dispatch
-    const started = (await methods.uploadmodulelogs!({ schemaVersion: '1.0', items: { id: '^sensor$', filter: { tail: 3 } }, encoding: 'gzip', contentType: 'json', sasUrl: azurite.containerSasUrl('logs') }, ctx)).payload as TaskStatusAnswer;
+    const started = (await call('UploadModuleLogs', { schemaVersion: '1.0', items: { id: '^sensor$', filter: { tail: 3 } }, encoding: 'gzip', contentType: 'json', sasUrl: azurite.containerSasUrl('logs') }, ctx)).payload as TaskStatusAnswer;
     expect((await finalStatus(started.correlationId)).status).toBe('Completed');
     const [name] = (await blobsIn('localhost/edge-1/sensor-')).filter((n) => n.endsWith('.json.gz'));
     const blob = azurite.service.getContainerClient('logs').getBlobClient(name!);
     expect(await blob.getProperties()).toMatchObject({ contentType: 'application/json', contentEncoding: 'gzip' });
-    const entries = JSON.parse(gunzipSync(await blob.downloadToBuffer()).toString()) as Array<{ moduleId: string; log: string; level: number }>;
-    expect(entries.map((e) => e.log)).toEqual(['sensor: message 37', 'sensor: message 38', 'sensor: message 39']);
-    expect(entries.every((e) => e.moduleId === 'sensor' && e.level === 6)).toBe(true);
+    const entries = JSON.parse(gunzipSync(await blob.downloadToBuffer()).toString()) as Array<{ moduleId: string; id: string; text: string; loglevel: number; timestamp: string }>;
+    expect(entries.map((e) => e.text)).toEqual(['sensor: message 37', 'sensor: message 38', 'sensor: message 39']);
+    expect(entries[0]!.timestamp).toBe('2026-12-02T01:00:37.000Z');
+    expect(entries.every((e) => e.moduleId === 'sensor' && e.id === 'sensor' && e.loglevel === 6)).toBe(true);
   });
 
   it('fails the task with the reason when the SAS URL is signed with the wrong key', async () => {
     const badSas = azurite.containerSasUrl('logs', { key: Buffer.alloc(32, 7).toString('base64') });
-    const started = (await methods.uploadmodulelogs!({ schemaVersion: '1.0', items: [{ id: 'sensor' }], sasUrl: badSas }, ctx)).payload as TaskStatusAnswer;
+    const started = (await call('UploadModuleLogs', { schemaVersion: '1.0', items: [{ id: 'sensor' }], sasUrl: badSas }, ctx)).payload as TaskStatusAnswer;
     expect(started.status).toBe('Running');
     const final = await finalStatus(started.correlationId);
     expect(final.status).toBe('Failed');
@@ -120,25 +131,25 @@ describe('the upload methods against Azurite', () => {
   });
 
   it('fails the task at once for an expired SAS URL, and for a container that does not exist', async () => {
-    const expired = (await methods.uploadmodulelogs!({ schemaVersion: '1.0', items: [{ id: 'sensor' }], sasUrl: azurite.containerSasUrl('logs', { expiresInMs: -60_000 }) }, ctx)).payload as TaskStatusAnswer;
+    const expired = (await call('UploadModuleLogs', { schemaVersion: '1.0', items: [{ id: 'sensor' }], sasUrl: azurite.containerSasUrl('logs', { expiresInMs: -60_000 }) }, ctx)).payload as TaskStatusAnswer;
     expect((await finalStatus(expired.correlationId)).message).toMatch(/the SAS URL expired at .*; generate a new one/);
-    const missing = (await methods.uploadmodulelogs!({ schemaVersion: '1.0', items: [{ id: 'sensor' }], sasUrl: azurite.containerSasUrl('nope') }, ctx)).payload as TaskStatusAnswer;
+    const missing = (await call('UploadModuleLogs', { schemaVersion: '1.0', items: [{ id: 'sensor' }], sasUrl: azurite.containerSasUrl('nope') }, ctx)).payload as TaskStatusAnswer;
     expect((await finalStatus(missing.correlationId)).message).toContain('container "nope" was not found');
   });
 
   it('fails the task naming the module when a matched module has no logs, never an empty success', async () => {
-    const started = (await methods.uploadmodulelogs!({ schemaVersion: '1.0', items: [{ id: '.*' }], sasUrl: azurite.containerSasUrl('logs') }, ctx)).payload as TaskStatusAnswer;
+    const started = (await call('UploadModuleLogs', { schemaVersion: '1.0', items: [{ id: '.*' }], sasUrl: azurite.containerSasUrl('logs') }, ctx)).payload as TaskStatusAnswer;
     expect(await finalStatus(started.correlationId)).toMatchObject({ status: 'Failed', message: expect.stringContaining('module filter runs on the simulated pool') as unknown });
   });
 
   it('answers a bad payload 400 naming the field, with no task started', async () => {
-    expect(await methods.uploadmodulelogs!({ schemaVersion: '1.0', items: [{ id: 'sensor' }] }, ctx)).toEqual({ status: 400, payload: { message: expect.stringContaining('field "sasUrl" is missing') as unknown } });
-    expect(await methods.uploadsupportbundle!(null, ctx)).toEqual({ status: 400, payload: { message: 'Request payload not found' } });
-    expect(await methods.uploadmodulelogs!({ schemaVersion: '1.0', items: [{ id: '^nothing$' }], sasUrl: azurite.containerSasUrl('logs') }, ctx)).toEqual({
+    expect(await call('UploadModuleLogs', { schemaVersion: '1.0', items: [{ id: 'sensor' }] }, ctx)).toEqual({ status: 400, payload: { message: expect.stringContaining('sasUrl: required') as unknown } });
+    expect(await call('UploadSupportBundle', null, ctx)).toEqual({ status: 400, payload: { message: 'Request payload not found' } });
+    expect(await call('UploadModuleLogs', { schemaVersion: '1.0', items: [{ id: '^nothing$' }], sasUrl: azurite.containerSasUrl('logs') }, ctx)).toEqual({
       status: 400,
-      payload: { message: 'no module of the deployment matches "items[].id" (^nothing$); the modules are: sensor, filter' },
+      payload: { message: 'items[].id: no module of the deployment matches (^nothing$); the modules are: sensor, filter' },
     });
-    expect((await methods.gettaskstatus!({ schemaVersion: '1.0', correlationId: 'never-started' }, ctx)).payload).toEqual({ status: 'Unknown', message: '', correlationId: 'never-started' });
+    expect((await call('GetTaskStatus', { schemaVersion: '1.0', correlationId: 'never-started' }, ctx)).payload).toEqual({ status: 'Unknown', message: '', correlationId: 'never-started' });
   });
 
   it('uploads large logs as blocks (Put Block + Put Block List)', async () => {
@@ -152,7 +163,7 @@ describe('the upload methods against Azurite', () => {
   });
 
   it('uploads a support bundle zip with the logs, both twins, the status table and the events', async () => {
-    const answer = await methods.uploadsupportbundle!({ schemaVersion: '1.0', sasUrl: azurite.containerSasUrl('logs') }, ctx);
+    const answer = await call('UploadSupportBundle', { schemaVersion: '1.0', sasUrl: azurite.containerSasUrl('logs') }, ctx);
     const started = answer.payload as TaskStatusAnswer;
     expect(answer.status).toBe(200);
     expect(started.status).toBe('Running');
@@ -171,16 +182,16 @@ describe('the upload methods against Azurite', () => {
   });
 
   it('wired from the agent host\'s pieces, names blobs after the hub\'s first host label; close fails what still runs', async () => {
-    const status = async (correlationId: string, c: AgentMethodContext = ctx) => (await wired.methods.gettaskstatus!({ schemaVersion: '1.0', correlationId }, c)).payload as TaskStatusAnswer;
+    const status = async (correlationId: string, c: AgentMethodContext = ctx) => (await wiredCall('GetTaskStatus', { schemaVersion: '1.0', correlationId }, c)).payload as TaskStatusAnswer;
     const sasUrl = azurite.containerSasUrl('logs');
-    const done = (await wired.methods.uploadmodulelogs!({ schemaVersion: '1.0', items: [{ id: 'sensor', filter: { tail: 1 } }], sasUrl }, ctx)).payload as TaskStatusAnswer;
+    const done = (await wiredCall('UploadModuleLogs', { schemaVersion: '1.0', items: [{ id: 'sensor', filter: { tail: 1 } }], sasUrl }, ctx)).payload as TaskStatusAnswer;
     const deadline = Date.now() + 20_000;
     while ((await status(done.correlationId)).status === 'Running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(await status(done.correlationId)).toEqual({ status: 'Completed', message: '', correlationId: done.correlationId });
     expect(await blobsIn('myhub/edge-1/sensor-')).toHaveLength(1);
 
     const stuck: AgentMethodContext = { ...ctx, readModuleLog: () => new Promise(() => undefined) };
-    const hanging = (await wired.methods.uploadmodulelogs!({ schemaVersion: '1.0', items: [{ id: 'sensor' }], sasUrl }, stuck)).payload as TaskStatusAnswer;
+    const hanging = (await wiredCall('UploadModuleLogs', { schemaVersion: '1.0', items: [{ id: 'sensor' }], sasUrl }, stuck)).payload as TaskStatusAnswer;
     await wired.close();
     expect(await status(hanging.correlationId)).toEqual({ status: 'Failed', message: 'Task upload logs failed because of error the agent stopped', correlationId: hanging.correlationId });
   });
