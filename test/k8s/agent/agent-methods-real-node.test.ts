@@ -4,11 +4,13 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../runtime/cli/main.js';
+import { startAzurite } from '../../helpers/azurite.js';
 import { eventually } from '../../helpers/k8s.js';
 
 // The acceptance of $edgeAgent's direct methods on the local cluster's real node
 // (docs/agent.md "Direct methods" and "Logs"): `edgemu up` with the sample deployment, then the
-// methods through the hub as `az iot hub invoke-module-method` would call them.
+// methods through the hub as `az iot hub invoke-module-method` would call them, and an upload of
+// the sensor's real log to Azurite.
 const stateDir = mkdtempSync(path.join(tmpdir(), 'edgemu-methods-real-'));
 const deviceId = 'edge-1';
 let up: Promise<{ code: number; out: string; err: string }> | undefined;
@@ -101,6 +103,33 @@ describe("$edgeAgent's direct methods with the sample modules on the real node",
     expect(logs.code).toBe(0);
     expect(logs.out.trimEnd().split('\n')).toHaveLength(3);
     expect((await status())?.lastDesiredStatus?.code).toBe(200);
+
+    // UploadModuleLogs of the real log to Azurite: Running, then Completed, and the blob has the lines.
+    const azurite = await startAzurite();
+    try {
+      await azurite.service.getContainerClient('logs').create();
+      const upload = await invoke('UploadModuleLogs', { schemaVersion: '1.0', sasUrl: azurite.containerSasUrl('logs'), items: [{ id: '^SimulatedTemperatureSensor$', filter: { tail: 3 } }] });
+      expect(upload).toMatchObject({ status: 200, payload: { status: 'Running', message: '' } });
+      const { correlationId } = upload.payload as { correlationId: string };
+      const final = await eventually(
+        async () => {
+          const r = await invoke('GetTaskStatus', { schemaVersion: '1.0', correlationId });
+          const s = r.payload as { status: string };
+          return r.status === 200 && s.status !== 'Running' ? s : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500, what: 'the upload finished' },
+      );
+      expect(final).toEqual({ status: 'Completed', message: '', correlationId });
+      const names: string[] = [];
+      for await (const b of azurite.service.getContainerClient('logs').listBlobsFlat()) names.push(b.name);
+      const blobs = names.filter((n) => n.includes(`/${deviceId}/SimulatedTemperatureSensor-`) && n.endsWith('.log'));
+      expect(blobs).toHaveLength(1);
+      const text = (await azurite.service.getContainerClient('logs').getBlobClient(blobs[0]!).downloadToBuffer()).toString('utf8');
+      expect(text.trimEnd().split('\n')).toHaveLength(3);
+      expect(text).toMatch(/^<6> \d{4}-\d{2}-\d{2} [\d:.]+ \+00:00 \[INF\] /);
+    } finally {
+      await azurite.stop();
+    }
 
     stopUp.abort();
     expect((await up).code).toBe(0);
