@@ -43,11 +43,26 @@ export interface ModuleDefinition {
   stop?(): void;
 }
 
-/** Console logging with an ISO timestamp; the process is the unit, so no logger object is passed around. */
+/** syslog severities (RFC 5424 §6.2.1) of the three levels a module logs at. */
+const SEVERITY = { info: 6, warn: 4, error: 3 } as const;
+const TAG = { info: 'INF', warn: 'WRN', error: 'ERR' } as const;
+
+/**
+ * One log line in the format IoT Edge recommends for modules, which edgeAgent parses for
+ * GetModuleLogs' `loglevel` filter: `<severity> yyyy-MM-dd HH:mm:ss.fff zzz [TAG] message`
+ * (learn.microsoft.com/azure/iot-edge/how-to-retrieve-iot-edge-logs, "Recommended logging format"),
+ * e.g. `<6> 2026-12-02 01:02:03.456 +00:00 [INF] filter: connected`. Time in UTC.
+ */
+export function formatModuleLogLine(level: keyof typeof SEVERITY, at: Date, message: string): string {
+  const time = at.toISOString().replace('T', ' ').replace('Z', ' +00:00');
+  return `<${SEVERITY[level]}> ${time} [${TAG[level]}] ${message}\n`;
+}
+
+/** Console logging in IoT Edge's module log format; the process is the unit, so no logger object is passed around. */
 export const consoleLog: ModuleLog = {
-  info: (m) => process.stdout.write(`${new Date().toISOString()} info  ${m}\n`),
-  warn: (m) => process.stdout.write(`${new Date().toISOString()} warn  ${m}\n`),
-  error: (m) => process.stderr.write(`${new Date().toISOString()} error ${m}\n`),
+  info: (m) => process.stdout.write(formatModuleLogLine('info', new Date(), m)),
+  warn: (m) => process.stdout.write(formatModuleLogLine('warn', new Date(), m)),
+  error: (m) => process.stderr.write(formatModuleLogLine('error', new Date(), m)),
 };
 
 /** Keeps the process alive while waiting (a module has nothing else to do between connect attempts). */

@@ -9,6 +9,9 @@ import type { HubEndpoint as PodHubEndpoint, ModuleIdentity, TranslateContext } 
 import { EdgeAgent, type EdgeAgentOptions } from './edge-agent.js';
 import { HubTwinConnection } from './hub/hub-twin-connection.js';
 import type { KubeApi } from './kubernetes/kube-api.js';
+import type { AgentMethodContext, AgentMethodTable } from './methods/agent-method.js';
+import { builtinAgentMethods } from './methods/builtin-agent-methods.js';
+import { createAgentMethodDispatch, type AgentMethodDispatch } from './methods/method-dispatch.js';
 
 /** Where the running hub is, as the agents need it. */
 export interface HubEndpoint {
@@ -33,6 +36,11 @@ export interface AgentHostOptions {
    * processes' writes); default: the store's own creations and deletions in this process.
    */
   identityChanges?: (listener: () => void) => () => void;
+  /**
+   * More `$edgeAgent` direct methods besides the built-in ping, RestartModule and GetModuleLogs
+   * (docs/agent.md, "Direct methods"), e.g. the log and support-bundle uploads.
+   */
+  methodTables?: readonly AgentMethodTable[];
   /** Only run agents for these devices (default: every edge device). */
   deviceFilter?: (deviceId: string) => boolean;
   /** Tuning passed to every agent (tests shorten timers). */
@@ -65,9 +73,16 @@ export class AgentHost {
   private unsubscribe: Array<() => void> = [];
   private stopped = false;
   private scanning: Promise<void> = Promise.resolve();
+  private readonly methods: AgentMethodDispatch;
 
   constructor(private readonly options: AgentHostOptions) {
     this.kube = options.kube;
+    this.methods = createAgentMethodDispatch([builtinAgentMethods, ...(options.methodTables ?? [])]);
+  }
+
+  /** The `$edgeAgent` direct method names the agents answer. */
+  get methodNames(): readonly string[] {
+    return this.methods.names;
   }
 
   /** Device ids with a running agent. */
@@ -127,11 +142,22 @@ export class AgentHost {
       return;
     }
     const logger = this.options.logger.child({ deviceId });
+    // The methods reach the agent built below; the hub link only calls them once it is started.
+    const methodContext: AgentMethodContext = {
+      deviceId,
+      iotHubName: hub.hostName,
+      clock,
+      logger: logger.child({ component: 'agent-methods' }),
+      moduleNames: () => agent.methods.moduleNames(),
+      readModuleLog: (moduleId, query) => agent.methods.readModuleLog(moduleId, query),
+      restartModule: (moduleId) => agent.methods.restartModule(moduleId),
+    };
     const connection = new HubTwinConnection({
       connectionString: formatDeviceConnectionString({ hostName: `${hub.hostName}:${hub.mqttsPort}`, deviceId, moduleId: '$edgeAgent', key: identity.primaryKey }),
       ca: hub.caCert,
       clock,
       logger: logger.child({ component: 'agent-hub' }),
+      onMethod: (name, payload) => this.methods.invoke(name, payload, methodContext),
     });
     const agent = new EdgeAgent({
       deviceId,

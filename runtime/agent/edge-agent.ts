@@ -6,6 +6,7 @@ import { Agent } from './agent.js';
 import type { KubeApi } from './kubernetes/kube-api.js';
 import type { ImageCatalog } from './kubernetes/node-catalog.js';
 import { KubernetesEnvironment, type EnsureImages } from './kubernetes/kubernetes-environment.js';
+import { KubernetesModuleMethods } from './kubernetes/module-methods.js';
 import type { ConfigSource, Reporter, ValidateAgentDesired } from './ports.js';
 import { ReconcileLoop } from './reconcile-loop.js';
 import type { RestartPolicyOptions } from './restart-policy.js';
@@ -42,6 +43,8 @@ export class EdgeAgent {
   readonly agent: Agent;
   readonly loop: ReconcileLoop;
   readonly environment: KubernetesEnvironment;
+  /** What the direct methods (RestartModule, GetModuleLogs) do in the cluster. */
+  readonly methods: KubernetesModuleMethods;
   private watch: { stop(): void } | undefined;
   private unsubscribe: (() => void) | undefined;
 
@@ -56,6 +59,13 @@ export class EdgeAgent {
       ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
       ...(options.imageCatalog !== undefined ? { imageCatalog: options.imageCatalog } : {}),
       ...(options.ensureImages !== undefined ? { ensureImages: options.ensureImages } : {}),
+    });
+    this.methods = new KubernetesModuleMethods({
+      kube: options.kube,
+      deviceId: options.deviceId,
+      readCurrent: (signal) => this.environment.readCurrent(signal),
+      clock: options.clock,
+      logger,
     });
     this.agent = new Agent({
       configSource: options.configSource,

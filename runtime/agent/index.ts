@@ -35,3 +35,25 @@ export { describeReported } from './describe-reported.js';
 export { NodeCatalog, type ImageCatalog, type NodeSnapshot } from './kubernetes/node-catalog.js';
 export { decidePlacement, clusterPoolsOf, realNodeImages, runsOnOf, type ClusterPools, type PlacementDecision, type RunsOn } from './module-placement.js';
 export { startUpCluster, type UpCluster, type UpClusterOptions, type UpClusterDeps } from './up-cluster.js';
+export type { AgentMethodContext, AgentMethodHandler, AgentMethodResult, AgentMethodTable, ModuleLogQuery, ModuleLogText } from './methods/agent-method.js';
+export { createAgentMethodDispatch, type AgentMethodDispatch } from './methods/method-dispatch.js';
+export { builtinAgentMethods } from './methods/builtin-agent-methods.js';
+export {
+  MethodRequestError,
+  MethodFailedError,
+  requirePayloadObject,
+  checkSchemaVersion,
+  requireString,
+  optionalString,
+  optionalInteger,
+  optionalEnum,
+  optionalObject,
+} from './methods/method-request.js';
+export { parseLogsRequest, selectLogModules, MAX_LOG_ITEMS, MAX_TAIL, type LogsRequest, type LogsRequestItem } from './methods/logs-request.js';
+export { encodeLogsResponse, renderModuleLog, MAX_LOGS_PAYLOAD, type LogsResponseItem, type ModuleLogMessageJson } from './methods/logs-response.js';
+export { parseModuleLog, filterModuleLog, DEFAULT_LOG_LEVEL, type ModuleLogLine, type ModuleLogFilter } from './methods/module-log-lines.js';
+export { parseLogTime, parseDuration } from './methods/log-time.js';
+export { compileSafeRegex, type SafeRegex } from './methods/safe-regex.js';
+export { wireUploadMethods, type UploadMethodPieces } from './methods/wire-upload-methods.js';
+export { createUploadMethods, type UploadMethodDeps } from './methods/upload-methods.js';
+export { ModuleLogUnavailableError } from './kubernetes/module-methods.js';

@@ -99,6 +99,8 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
       if (!throttles.methodCalls.allow(clientIdOf(call))) {
         return Promise.resolve({ status: 429, payload: { errorCode: THROTTLED_ERROR_CODE, message: 'direct method calls to this identity are throttled; back off and retry' } });
       }
+      const own = ctx.router.ownMethods?.(call);
+      if (own) return own(call);
       return methods.invoke(call, (clientId) => {
         const session = connections.get(clientId);
         return session && { connection: session, listens: session.listens('methods'), send: (methodName, rid, body) => session.methodRequest(methodName, rid, body) };
@@ -106,7 +108,7 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
     },
     deliverToModuleInput: (target, inputName, message) => connections.deliverToModuleInput(target, inputName, message),
     sendC2d: (deviceId, message) => sendC2d(ctx, deviceId, message),
-    isConnected: (ref) => connections.isConnected(ref),
+    isConnected: (ref) => connections.isConnected(ref) || ctx.router.ownMethods?.(ref) !== undefined,
     connections: () => connections.connections(),
     onConnectionChanged: (listener) => connections.onConnectionChanged(listener),
     onInputsSubscribed: (listener) => connections.onInputsSubscribed(listener),

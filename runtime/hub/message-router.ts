@@ -1,3 +1,5 @@
+import type { MethodInvocation, MethodResult } from './hub-types.js';
+import type { IdentityRef } from './identity-id.js';
 import type { HubMessage, MessageStore } from './store/message-store.js';
 
 /**
@@ -8,6 +10,12 @@ import type { HubMessage, MessageStore } from './store/message-store.js';
  */
 export interface MessageRouter {
   route(message: HubMessage): Promise<unknown>;
+  /**
+   * Direct methods the router answers itself, because it is that identity: edgeHub's own methods
+   * on `<device>/$edgeHub` (docs/routing.md "edgeHub's direct methods"). A handler for `ref`, or
+   * undefined when calls to `ref` go to its connection. Such an identity counts as connected.
+   */
+  ownMethods?(ref: IdentityRef): ((call: MethodInvocation) => Promise<MethodResult>) | undefined;
 }
 
 /** The default router: every message goes to the durable message store as `$upstream` telemetry. */

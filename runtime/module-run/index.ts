@@ -10,3 +10,4 @@ export { resolveLaunch, DIRECTORY_ENTRY_POINTS, type Launch, type LaunchContext,
 export { createLinePrefixer, DEFAULT_MAX_LINE_LENGTH, type LinePrefixer } from './line-prefixer.js';
 export { formatEnv, shellQuote, type EnvFormat } from './format-env.js';
 export { runHostModule, type RunHostModuleOptions, type HostModuleExit } from './run-host-module.js';
+export { hostModuleLogPaths, openHostModuleLog, readRunningHostModuleLog, type HostModuleLogPaths, type HostModuleLogWriter } from './host-module-log.js';

@@ -1,10 +1,11 @@
 import { systemClock, type Clock } from '../clock.js';
 import { EdgemuError } from '../errors.js';
 import { silentLogger, type Logger } from '../log/create-logger.js';
-import type { HubConnections, HubMessage, HubStore, IdentityRef, ModuleRef } from '../hub/index.js';
+import type { HubConnections, HubMessage, HubStore, IdentityRef, MethodInvocation, MethodResult, ModuleRef } from '../hub/index.js';
 import type { CompiledRoute } from './edge-hub-config.js';
 import { EDGE_HUB, EdgeHubConfigs } from './edge-hub-configs.js';
 import { EdgeHubReporter } from './edge-hub-reporter.js';
+import { answerEdgeHubMethod } from './edge-hub-methods.js';
 import { inputDeliveryProperties, toRoutingMessage } from './hub-message-mapping.js';
 import { matchRoutes, type RouteTarget } from './match-routes.js';
 import { StoreAndForward, type StoreAndForwardOptions } from './store-and-forward.js';
@@ -46,6 +47,7 @@ const TWIN_CHANGES = '/twinChangeNotifications';
  */
 export class EdgeRouter {
   private readonly upstream: UpstreamStore;
+  private readonly store: HubStore;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly reporter: EdgeHubReporter;
@@ -56,6 +58,7 @@ export class EdgeRouter {
 
   constructor(options: EdgeRouterOptions) {
     this.upstream = options.upstream ?? options.store.messages;
+    this.store = options.store;
     this.clock = options.clock ?? systemClock;
     this.logger = (options.logger ?? silentLogger()).child({ component: 'router' });
     const { store, connections, stateDir, upstream: _u, clock: _c, logger: _l, ...tuning } = options;
@@ -129,6 +132,15 @@ export class EdgeRouter {
   /** Messages waiting in store-and-forward, for one module or in total. */
   queueDepth(ref?: ModuleRef): number {
     return this.queues.depth(ref);
+  }
+
+  /**
+   * edgeHub answers the direct methods of `<edge device>/$edgeHub` itself (edge-hub-methods.ts);
+   * every other identity's methods go to its connection.
+   */
+  ownMethods(ref: IdentityRef): ((call: MethodInvocation) => Promise<MethodResult>) | undefined {
+    if (ref.moduleId !== EDGE_HUB || this.closed || !this.store.identities.get({ deviceId: ref.deviceId })?.isEdge) return undefined;
+    return (call) => Promise.resolve(answerEdgeHubMethod(call.methodName, call.payload ?? null));
   }
 
   /** The routes in force for an edge device (undefined before its first valid configuration). */

@@ -159,14 +159,20 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     let agents: AgentHost | undefined;
     if (options.kubeConfig) {
       const { AgentHost: Host } = await import('../agent/index.js');
-      const { ClientNodeKubeApi } = await import('../agent/index.js');
+      const { ClientNodeKubeApi, wireUploadMethods } = await import('../agent/index.js');
+      const kube = new ClientNodeKubeApi(options.kubeConfig);
       // One cache of the node's images for placement and the image step (closed after the agents stop).
       const images = options.realNode ? nodeImageCache(options.realNode.containerd) : undefined;
       if (images) closers.push(() => images.close());
+      // edgeAgent's upload methods (docs/agent.md, "Upload and support bundle"): one table and one
+      // task registry for every device; closed after the agents stop, failing uploads still running.
+      const uploads = wireUploadMethods({ hubHostName: hub.hostName, store, kube, clock });
+      closers.push(() => uploads.close());
       const host = new Host({
         store,
         hub: { hostName: hub.hostName, mqttsPort: hub.mqttsPort, caCert: hub.caCert },
-        kube: new ClientNodeKubeApi(options.kubeConfig),
+        kube,
+        methodTables: [uploads.methods],
         identityChanges: (listener) => hub.onIdentitiesChanged(listener),
         clock,
         logger,

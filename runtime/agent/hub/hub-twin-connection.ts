@@ -1,7 +1,7 @@
 // The SDK is CommonJS: Node's ESM loader only gives it as a default export.
 import deviceSdk from 'azure-iot-device';
 import mqttTransport from 'azure-iot-device-mqtt';
-import type { ModuleClient, Twin } from 'azure-iot-device';
+import type { DeviceMethodRequest, DeviceMethodResponse, ModuleClient, Twin } from 'azure-iot-device';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { describeError, EdgemuError } from '../../errors.js';
@@ -21,6 +21,34 @@ export interface HubTwinConnectionOptions {
   reconnectMaxMs?: number;
   /** Re-read the whole twin at least this often (IoT Edge `ConfigRefreshFrequencySecs`; default 60 s). */
   refreshMs?: number;
+  /**
+   * Answers the direct methods invoked on `$edgeAgent`, every name (edgeAgent matches names
+   * itself, case-insensitively, and answers unknown ones 400). Absent: no method subscription.
+   */
+  onMethod?: (name: string, payload: unknown) => Promise<{ status: number; payload?: unknown }>;
+}
+
+/** The single SDK handler name every method request is funnelled to (see `AllMethodsMqtt`). */
+const ALL_METHODS = '*';
+
+/**
+ * The device SDK's MQTT transport with one change: every method request goes to one handler.
+ * The SDK only dispatches by exact name — the transport emits `method_<name>` for a request on
+ * `$iothub/methods/POST/<name>/?$rid=…` and `ModuleClient.onMethod(name)` listens to exactly that
+ * event (azure-iot-device-mqtt `Mqtt._onDeviceMethod` / `onDeviceMethod`), so a request whose
+ * name has no listener is dropped unanswered and the caller waits for its timeout. edgeAgent
+ * instead answers every name, matching it case-insensitively and refusing unknown ones with 400.
+ * Re-emitting each `method_<name>` as `method_*` keeps everything else the SDK does (the
+ * subscription on connect and reconnect, request parsing, `DeviceMethodResponse` with its
+ * request id) while the handler registered with `onMethod('*')` sees the real name in
+ * `request.methodName`. Subclassing the exported transport class is the SDK's own extension
+ * point (`fromConnectionString` takes any transport constructor).
+ */
+class AllMethodsMqtt extends mqttTransport.Mqtt {
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (typeof event === 'string' && event.startsWith('method_') && event !== `method_${ALL_METHODS}`) return super.emit(`method_${ALL_METHODS}`, ...args);
+    return super.emit(event, ...args);
+  }
 }
 
 /** The agent is not connected to the hub (yet, or any more). */
@@ -135,6 +163,21 @@ export class HubTwinConnection implements ConfigSource, Reporter {
     if (client) await client.close().catch(() => undefined);
   }
 
+  /** Runs one method request and sends its answer; a failure to answer is logged, never thrown. */
+  private async answerMethod(onMethod: NonNullable<HubTwinConnectionOptions['onMethod']>, request: DeviceMethodRequest, response: DeviceMethodResponse): Promise<void> {
+    let result: { status: number; payload?: unknown };
+    try {
+      result = await onMethod(request.methodName, request.payload ?? null);
+    } catch (error) {
+      result = { status: 500, payload: { message: describeError(error) } };
+    }
+    try {
+      await response.send(result.status, result.payload === undefined ? null : result.payload);
+    } catch (error) {
+      this.options.logger.warn({ method: request.methodName, err: describeError(error) }, 'cannot send the method answer to the hub');
+    }
+  }
+
   private notify(reason: string): void {
     for (const l of this.listeners) l(reason);
   }
@@ -142,7 +185,7 @@ export class HubTwinConnection implements ConfigSource, Reporter {
   private async connectLoop(): Promise<void> {
     const { logger } = this.options;
     while (!this.closed) {
-      const client = deviceSdk.ModuleClient.fromConnectionString(this.options.connectionString, mqttTransport.Mqtt);
+      const client = deviceSdk.ModuleClient.fromConnectionString(this.options.connectionString, this.options.onMethod ? AllMethodsMqtt : mqttTransport.Mqtt);
       try {
         await client.setOptions({ ca: this.options.ca });
         await client.open();
@@ -172,6 +215,10 @@ export class HubTwinConnection implements ConfigSource, Reporter {
           void client.close().catch(() => undefined);
           this.connecting = this.connectLoop();
         });
+        const onMethod = this.options.onMethod;
+        if (onMethod) client.onMethod(ALL_METHODS, (request, response) => {
+            if (request && response) void this.answerMethod(onMethod, request, response);
+          });
         this.client = client;
         this.twin = twin;
         this.failures = 0;

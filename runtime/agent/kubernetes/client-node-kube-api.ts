@@ -1,8 +1,8 @@
-import { KubernetesObjectApi, PatchStrategy, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api, KubernetesObjectApi, PatchStrategy, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { describeError } from '../../errors.js';
 import { FIELD_MANAGER } from '../../translate/index.js';
 import { EnvironmentUnavailableError } from '../plan-runner.js';
-import { KubeApiError, type KubeApi, type KubeObject, type WatchEventType, type WatchHandle } from './kube-api.js';
+import { KubeApiError, type KubeApi, type KubeObject, type PodLogOptions, type WatchEventType, type WatchHandle } from './kube-api.js';
 
 /** Network-level failure codes that mean "the API server cannot be reached right now". */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -72,12 +72,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 export class ClientNodeKubeApi implements KubeApi {
   private readonly objects: KubernetesObjectApi;
+  private readonly core: CoreV1Api;
   private readonly watcher: Watch;
   private readonly requestTimeoutMs: number;
   private readonly watchTimeoutSeconds: number;
 
   constructor(kubeConfig: KubeConfig, options: ClientNodeKubeApiOptions = {}) {
     this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.watcher = new Watch(kubeConfig);
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 60;
@@ -137,6 +139,38 @@ export class ClientNodeKubeApi implements KubeApi {
       const classified = classifyKubeError(error, `delete ${kind}/${name}`);
       if (classified instanceof KubeApiError && classified.status === 404) return;
       throw classified;
+    }
+  }
+
+  async mergePatch(apiVersion: string, kind: string, namespace: string, name: string, patch: Record<string, unknown>, fieldManager: string): Promise<KubeObject> {
+    const what = `patch ${kind}/${name}`;
+    try {
+      const body = { ...patch, apiVersion, kind, metadata: { ...((patch.metadata as object | undefined) ?? {}), name, namespace } };
+      return (await withTimeout(this.objects.patch(body as KubernetesObject, undefined, undefined, fieldManager, undefined, PatchStrategy.MergePatch), this.requestTimeoutMs, what)) as KubeObject;
+    } catch (error) {
+      throw classifyKubeError(error, what);
+    }
+  }
+
+  async readPodLog(namespace: string, pod: string, container: string, options: PodLogOptions): Promise<string> {
+    const what = `read the log of pod ${pod}`;
+    try {
+      return await withTimeout(
+        this.core.readNamespacedPodLog({
+          name: pod,
+          namespace,
+          container,
+          timestamps: true,
+          ...(options.tailLines !== undefined ? { tailLines: options.tailLines } : {}),
+          ...(options.sinceSeconds !== undefined ? { sinceSeconds: options.sinceSeconds } : {}),
+          ...(options.previous ? { previous: true } : {}),
+          ...(options.limitBytes !== undefined ? { limitBytes: options.limitBytes } : {}),
+        }),
+        this.requestTimeoutMs,
+        what,
+      );
+    } catch (error) {
+      throw classifyKubeError(error, what);
     }
   }
 

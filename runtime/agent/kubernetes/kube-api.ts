@@ -50,6 +50,26 @@ export interface KubeApi {
   ): Promise<WatchHandle>;
   /** Deletes one object (background propagation); a missing object is not an error. */
   delete(apiVersion: string, kind: string, namespace: string, name: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * JSON merge patch of one object under its own field manager (RFC 7386; kubernetes.io/docs/tasks/manage-kubernetes-objects/update-api-object-kubectl-patch):
+   * for fields the agent's server-side apply does not own (such as a restart annotation), so the
+   * next apply keeps them.
+   */
+  mergePatch(apiVersion: string, kind: string, namespace: string, name: string, patch: Record<string, unknown>, fieldManager: string): Promise<KubeObject>;
+  /**
+   * A container's log as the API server gives it (`GET …/pods/<pod>/log`,
+   * kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#read-log-of-the-specified-pod):
+   * each line prefixed with its RFC 3339 timestamp, at most `limitBytes` bytes.
+   */
+  readPodLog(namespace: string, pod: string, container: string, options: PodLogOptions): Promise<string>;
+}
+
+/** Which part of a container's log to read (the log API's query parameters). */
+export interface PodLogOptions {
+  tailLines?: number;
+  sinceSeconds?: number;
+  previous?: boolean;
+  limitBytes?: number;
 }
 
 /** An API request the server refused (4xx other than 408/429): the request itself is wrong. */

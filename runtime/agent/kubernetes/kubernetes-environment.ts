@@ -21,6 +21,7 @@ import { moduleRuntimeInfo } from '../pod-status.js';
 import { startupOrderSatisfied, type AgentStopRecord, type CurrentModule, type CurrentState } from '../runtime-info.js';
 import type { KubeApi, KubeObject } from './kube-api.js';
 import { WatchedCollection } from './watched-collection.js';
+import { methodRestartsOf, withMethodRestarts } from './module-methods.js';
 import { NodeCatalog, type ImageCatalog, type NodeSnapshot } from './node-catalog.js';
 import { appliedPlacement, decidePlacement, runsOnOf } from '../module-placement.js';
 import { effectivePlacement, type ModulePlacement } from '../../translate/index.js';
@@ -134,7 +135,8 @@ export class KubernetesEnvironment implements Environment {
       const hash = d.metadata?.annotations?.[ANNOTATION_SPEC_HASH];
       // Pods of older rollouts (other spec hash) do not describe the module as it is now.
       const modulePods = (podsByModule.get(k8sName) ?? []).filter((p) => !hash || p.metadata?.annotations?.[ANNOTATION_SPEC_HASH] === hash);
-      const runtime = moduleRuntimeInfo(modulePods, k8sName);
+      const podRuntime = moduleRuntimeInfo(modulePods, k8sName);
+      const runtime = podRuntime && withMethodRestarts(podRuntime, methodRestartsOf(d));
       const agentStop = readAgentStop(d);
       const liveImage = d.spec?.template.spec?.containers.find((c) => c.name === k8sName)?.image;
       const drifted =

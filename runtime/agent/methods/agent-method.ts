@@ -41,6 +41,14 @@ export interface AgentMethodContext {
    * (not deployed, on the simulated pool, pod not started) with a message that says why.
    */
   readModuleLog(moduleId: string, query: ModuleLogQuery): Promise<ModuleLogText>;
+  /** The hub's host name (the `iothub` field of JSON log messages); default: unknown. */
+  iotHubName?: string;
+  /**
+   * Restarts a module's container (on Kubernetes: a new pod). Throws `MethodFailedError` with
+   * edgeAgent's wording when the module is not deployed or not running. Absent: RestartModule
+   * answers 500.
+   */
+  restartModule?(moduleId: string): Promise<void>;
 }
 
 /** One edgeAgent direct method: takes the request payload (parsed JSON or null) and answers. */

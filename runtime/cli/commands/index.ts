@@ -16,6 +16,7 @@ import { registerC2d } from './c2d.js';
 import { registerRoute } from './route.js';
 import { registerUp } from './up.js';
 import { registerStatus } from './status.js';
+import { registerLogs } from './logs.js';
 import { registerImage } from './image.js';
 
 /**
@@ -28,6 +29,7 @@ export const commands: readonly RegisterCommand[] = [
   registerHub,
   registerUp,
   registerStatus,
+  registerLogs,
   registerIdentity,
   registerConnectionString,
   registerClusterCommand,

@@ -44,7 +44,7 @@ export const registerModule: RegisterCommand = (program, ctx) => {
       const logger = ctx.logger().child({ component: 'module-run', device: deviceId, module: moduleId });
       const { statSync } = await import('node:fs');
       const { fileURLToPath } = await import('node:url');
-      const { loadModuleContext, resolveLaunch, runHostModule } = await import('../../module-run/index.js');
+      const { loadModuleContext, resolveLaunch, runHostModule, hostModuleLogPaths, openHostModuleLog } = await import('../../module-run/index.js');
       const launch = resolveLaunch(
         target,
         args,
@@ -69,16 +69,23 @@ export const registerModule: RegisterCommand = (program, ctx) => {
       for (const warning of context.warnings) logger.warn(warning);
       if (ctx.shutdownSignal.aborted) return;
       logger.info({ how: launch.how, file: launch.file, args: launch.args }, `starting module ${moduleId}`);
+      // The output is also kept for `edgemu logs` (without the prefix), as a container's log is.
+      const prefix = `${moduleId} | `;
+      const log = openHostModuleLog(hostModuleLogPaths(g.stateDir, deviceId, moduleId), process.pid);
+      const tee = (write: (text: string) => void) => (text: string) => {
+        write(text);
+        log.line(text.startsWith(prefix) ? text.slice(prefix.length) : text);
+      };
       const exit = await runHostModule({
         launch,
         env: context.env,
-        prefix: `${moduleId} | `,
-        out: ctx.out,
-        err: ctx.err,
+        prefix,
+        out: tee(ctx.out),
+        err: tee(ctx.err),
         signal: ctx.shutdownSignal,
         stopTimeoutMs: stopTimeoutSecs * 1000,
         logger,
-      });
+      }).finally(() => log.close());
       logger.info({ exitCode: exit.exitCode, signal: exit.signal }, `module ${moduleId} exited`);
       ctx.setExitCode(exit.exitCode);
     });

@@ -1,6 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -9,32 +7,12 @@ import { AgentHost } from '../../../runtime/agent/agent-host.js';
 import { ClientNodeKubeApi } from '../../../runtime/agent/kubernetes/client-node-kube-api.js';
 import { systemClock } from '../../../runtime/clock.js';
 import { openHubStore } from '../../../runtime/hub/index.js';
+import { deadCluster, deadPort } from '../../helpers/dead-cluster.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-/** A port nothing listens on (bound, then released). */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A kubeconfig naming an API server that is not there. */
-async function deadCluster(): Promise<KubeConfig> {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'c', server: `https://127.0.0.1:${await deadPort()}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return kubeConfig;
-}
 
 describe('AgentHost', () => {
   it('starts an edge device agent only once its hub link is up: no failing passes or warnings while the hub is unreachable', async () => {
