@@ -63,7 +63,7 @@ const cli = (argv: string[], signal = AbortSignal.abort()) => {
   return main(['--state-dir', stateDir, '--log-level', 'silent', ...argv], { out: (s) => void (io.out += s), err: (s) => void (io.err += s), shutdownSignal: signal }).then((code) => ({ code, ...io }));
 };
 const stop = new AbortController();
-const up = cli(['up', '--mqtts-port', '0', '--https-port', '0', '--deployment', 'deployments/examples/temperature-filter.deployment.json', '--device', 'edge-1'], stop.signal);
+const up = cli(['up', '--mqtts-port', '0', '--amqps-port', '0', '--https-port', '0', '--deployment', 'deployments/examples/temperature-filter.deployment.json', '--device', 'edge-1'], stop.signal);
 const status = async () => {
   const s = await cli(['status', '--device', 'edge-1', '--json']);
   return s.code === 0 ? (JSON.parse(s.out) as { modules?: Record<string, { runtimeStatus: string; restartCount: number; runsOn?: string }> }) : undefined;

@@ -76,7 +76,7 @@ const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync
 async function startHubProcess(stateDir: string): Promise<{ proc: ChildProcess; pid: number; port: number; ca: string }> {
   const log = openSync(path.join(stateDir, 'hub.log'), 'a');
   const profile = process.env.BENCH_HUB_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_HUB_PROFILE)] : [];
-  const proc = spawn(process.execPath, [...profile, path.join(repo, 'bin', 'edgemu.js'), '--state-dir', stateDir, 'hub', '--mqtts-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--json'], {
+  const proc = spawn(process.execPath, [...profile, path.join(repo, 'bin', 'edgemu.js'), '--state-dir', stateDir, 'hub', '--mqtts-port', '0', '--amqps-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--json'], {
     stdio: ['ignore', 'pipe', log],
   });
   const first = await new Promise<string>((resolve, reject) => {

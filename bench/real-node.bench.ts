@@ -62,7 +62,7 @@ function cli(stateDir: string, argv: string[], signal = AbortSignal.abort()) {
 /** One `npm start`: until the first filter message upstream; the idle RSS when asked. */
 async function npmStart(stateDir: string, label: string, measureRss: boolean): Promise<void> {
   const stop = new AbortController();
-  const up = cli(stateDir, ['up', '--mqtts-port', '0', '--https-port', '0', '--deployment', 'deployments/examples/temperature-filter.deployment.json', '--device', 'edge-1'], stop.signal);
+  const up = cli(stateDir, ['up', '--mqtts-port', '0', '--amqps-port', '0', '--https-port', '0', '--deployment', 'deployments/examples/temperature-filter.deployment.json', '--device', 'edge-1'], stop.signal);
   const upDone = up.done.then((code) => code);
   const stopMonitor = new AbortController();
   let monitor: ReturnType<typeof cli> | undefined;

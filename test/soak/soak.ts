@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   // The hub as a user starts it.
   const hub: ChildProcess = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin/edgemu.js'), '--state-dir', stateDir, '--log-level', 'warn', 'hub', '--mqtts-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--json', '--limit', 'twinGetsPerSecond=0'],
+    [path.join(ROOT, 'bin/edgemu.js'), '--state-dir', stateDir, '--log-level', 'warn', 'hub', '--mqtts-port', '0', '--amqps-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--json', '--limit', 'twinGetsPerSecond=0'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const hello = await new Promise<Hello>((resolve, reject) => {

@@ -8,7 +8,7 @@ import type { ServiceApi } from '../../../runtime/service-api/start-service-api.
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
 import { eventually } from '../../helpers/k8s.js';
 import { deadCluster } from '../../helpers/dead-cluster.js';
-import { sdkClient } from '../service-api/service-sdk.js';
+import { sdkClient } from '../../helpers/service-sdk.js';
 
 let t: TestHub;
 let api: ServiceApi;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
 import { startHubServiceApi } from '../../../runtime/service-api/start-hub-service-api.js';
 import type { ServiceApi } from '../../../runtime/service-api/start-service-api.js';
-import { sdkClient } from '../service-api/service-sdk.js';
+import { sdkClient } from '../../helpers/service-sdk.js';
 
 describe("edgeHub's direct methods through the service API, with the azure-iothub Client", () => {
   let t: TestHub;

@@ -41,7 +41,7 @@ async function invoke(name: string, payload: unknown): Promise<{ status: number;
 
 describe("$edgeAgent's direct methods with the sample modules on the real node", () => {
   it('ping, RestartModule, GetModuleLogs and edgemu logs answer as IoT Edge does', async () => {
-    const started = cli(['up', '--mqtts-port', '0', '--https-port', '0', '--deployment', 'deployments/examples/temperature-filter.deployment.json', '--device', deviceId], stopUp.signal);
+    const started = cli(['up', '--mqtts-port', '0', '--amqps-port', '0', '--https-port', '0', '--deployment', 'deployments/examples/temperature-filter.deployment.json', '--device', deviceId], stopUp.signal);
     up = started.done;
     const running = await eventually(
       async () => {

@@ -11,7 +11,7 @@ import { applyConfigurationContent } from '../../../../runtime/service-api/apply
 import { deviceNamespace } from '../../../../runtime/translate/labels.js';
 import { startAzurite, type Azurite } from '../../../helpers/azurite.js';
 import { eventually, kubeConfig } from '../../../helpers/k8s.js';
-import { sdkClient } from '../../../integration/service-api/service-sdk.js';
+import { sdkClient } from '../../../helpers/service-sdk.js';
 import { deleteDeviceNamespace, uniqueDevice } from '../agent-harness.js';
 
 // End to end: the composition root (startServer: hub, service API, agent host with the upload
