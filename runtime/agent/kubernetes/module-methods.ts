@@ -3,8 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { EdgemuError } from '../../errors.js';
 import { ANNOTATION_SPEC_HASH, deviceNamespace, LABEL_MODULE, moduleSelector } from '../../translate/index.js';
-import type { ModuleLogQuery, ModuleLogText } from '../methods/agent-method.js';
-import { MethodFailedError } from '../methods/method-request.js';
+import type { ModuleLogQuery, ModuleLogText } from '../module-log.js';
 import type { CurrentModule, CurrentState, ModuleRuntimeInfo } from '../runtime-info.js';
 import type { KubeApi } from './kube-api.js';
 
@@ -27,6 +26,13 @@ export interface MethodRestarts {
 export class ModuleLogUnavailableError extends EdgemuError {
   constructor(message: string, cause?: unknown) {
     super('AGENT_MODULE_LOG_UNAVAILABLE', message, { cause });
+  }
+}
+
+/** RestartModule cannot be carried out (unknown or stopped module); the methods answer it 500. */
+export class ModuleRestartError extends EdgemuError {
+  constructor(message: string, cause?: unknown) {
+    super('AGENT_MODULE_RESTART_FAILED', message, { cause });
   }
 }
 
@@ -120,12 +126,12 @@ export class KubernetesModuleMethods {
    * replacement pod runs (at most `restartWaitMs`; the twin's status tells the rest).
    */
   async restartModule(moduleId: string): Promise<void> {
-    const module = await this.module(moduleId, (m) => new MethodFailedError(m));
-    if (module.runtime?.runtimeStatus !== 'running') throw new MethodFailedError(`Module ${moduleId} cannot be restarted since it is not running`);
+    const module = await this.module(moduleId, (m) => new ModuleRestartError(m));
+    if (module.runtime?.runtimeStatus !== 'running') throw new ModuleRestartError(`Module ${moduleId} cannot be restarted since it is not running`);
     const { kube, clock } = this.options;
     const deployments = (await kube.list('apps/v1', 'Deployment', this.namespace, moduleSelector(this.options.deviceId, moduleId))) as V1Deployment[];
     const deployment = deployments.find((d) => !d.metadata?.deletionTimestamp);
-    if (!deployment?.metadata?.name) throw new MethodFailedError(`Module ${moduleId} not found in the current environment`);
+    if (!deployment?.metadata?.name) throw new ModuleRestartError(`Module ${moduleId} not found in the current environment`);
     const specHash = deployment.metadata.annotations?.[ANNOTATION_SPEC_HASH] ?? '';
     const previous = methodRestartsOf(deployment);
     const restarts: MethodRestarts = { specHash, count: (previous?.count ?? 0) + 1, at: new Date(clock.now()).toISOString() };

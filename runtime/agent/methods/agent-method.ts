@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
+import type { ModuleLogQuery, ModuleLogText } from '../module-log.js';
 
 /**
  * A direct method's answer as IoT Hub returns it to the caller: an HTTP-like status and a JSON
@@ -11,23 +12,7 @@ export interface AgentMethodResult {
   payload?: unknown;
 }
 
-/** Which lines of a module's log to read (the container's current run unless `previous`). */
-export interface ModuleLogQuery {
-  /** At most this many lines from the end. */
-  tail?: number;
-  /** Only lines at or after this instant (Unix seconds). */
-  since?: number;
-  /** Only lines at or before this instant (Unix seconds). */
-  until?: number;
-  /** The previous container's log (after a restart), as `kubectl logs --previous`. */
-  previous?: boolean;
-}
-
-/** One module's raw log text (timestamped lines, as the API server's `timestamps=true` gives them). */
-export interface ModuleLogText {
-  moduleId: string;
-  text: string;
-}
+export type { ModuleLogQuery, ModuleLogText } from '../module-log.js';
 
 /** What every edgeAgent method handler may use; the agent host builds one per device. */
 export interface AgentMethodContext {

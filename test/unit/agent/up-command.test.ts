@@ -16,7 +16,9 @@ async function run(...argv: string[]) {
   return { code, out, err };
 }
 
-describe('edgemu up / status argument handling', () => {
+// `main` imports each command's modules on first use (the hub store, the cluster code); on a
+// loaded 2-core machine that first import alone can take over vitest's 5 s default.
+describe('edgemu up / status argument handling', { timeout: 30_000 }, () => {
   it('refuses --deployment without --device as a usage error', async () => {
     const r = await run('up', '--deployment', 'deployments/examples/temperature-filter.deployment.json');
     expect(r.code).toBe(2);
