@@ -42,6 +42,8 @@ interface HubStats {
   delayMaxMs: number;
   delayP99Ms: number;
   cpuMs: number;
+  gcMaxMs: number;
+  gcMs: number;
   rss: number;
   heapUsed: number;
   heapTotal: number;
@@ -179,7 +181,7 @@ async function main(): Promise<void> {
     const { phase } = hubStats();
     const secs = phase.length / 4;
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
-    log(`  hub during "${name}": event-loop delay max ${Math.max(...phase.map((x) => x.delayMaxMs)).toFixed(1)} ms, p99 of 250 ms windows ${p99(phase.map((x) => x.delayP99Ms)).toFixed(1)} ms; hub CPU ${(phase.reduce((a, x) => a + x.cpuMs, 0) / 10 / secs).toFixed(0)}% of one core over ${secs.toFixed(1)} s; machine load average ${load}`);
+    log(`  hub during "${name}": event-loop delay max ${Math.max(...phase.map((x) => x.delayMaxMs)).toFixed(1)} ms, p99 of 250 ms windows ${p99(phase.map((x) => x.delayP99Ms)).toFixed(1)} ms; longest GC pause ${Math.max(...phase.map((x) => x.gcMaxMs)).toFixed(1)} ms (GC ${phase.reduce((a, x) => a + x.gcMs, 0).toFixed(0)} ms in all); hub CPU ${(phase.reduce((a, x) => a + x.cpuMs, 0) / 10 / secs).toFixed(0)}% of one core over ${secs.toFixed(1)} s; machine load average ${load}`);
     check(v < 50, `${name}: well-behaved device ack p99 ${v.toFixed(1)} ms < 50 ms (${r.latencies.length} acks)`);
   };
 
