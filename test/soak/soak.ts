@@ -37,6 +37,23 @@ const SLOWLORIS = 2000;
 const IDLE_SERVICE = 2000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
+interface HubStats {
+  t: number;
+  delayMaxMs: number;
+  delayP99Ms: number;
+  cpuMs: number;
+  gcMaxMs: number;
+  gcMs: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+/** The hub's memory split: V8 heap (collectable later) vs the rest (native: TLS, buffers, SQLite, code). */
+const memorySplit = (s: HubStats) => `heap used ${mb(s.heapUsed)} / total ${mb(s.heapTotal)} MB, external ${mb(s.external)} MB, rest of RSS ${mb(s.rss - s.heapTotal - s.external)} MB`;
+
 interface Hello {
   mqttsPort: number;
   httpsPort: number;
@@ -105,6 +122,15 @@ async function main(): Promise<void> {
   if (fdLimit < needed) throw new Error(`open-file limit ${fdLimit} is below the ${needed} this soak needs: run it with \`npm run soak\` (which raises it) or \`ulimit -n ${needed}\``);
 
   const stateDir = mkdtempSync(path.join(tmpdir(), 'edgemu-soak-'));
+  // The hub's own view (test/soak/hub-stats.mjs): event-loop delay, CPU and memory split.
+  const statsFile = path.join(stateDir, 'hub-stats.jsonl');
+  let statsFrom = 0;
+  const hubStats = (advance = true) => {
+    const lines = readFileSync(statsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as HubStats);
+    const phase = lines.filter((l) => l.t > statsFrom);
+    if (advance) statsFrom = lines.at(-1)?.t ?? statsFrom;
+    return { phase, last: lines.at(-1)! };
+  };
   const store = openHubStore({ stateDir });
   const keys = new Map<string, string>();
   for (const id of ['good', 'stalled', ...Array.from({ length: DEVICES }, (_, i) => `d${i}`)]) keys.set(id, store.identities.createDevice(id).primaryKey);
@@ -115,8 +141,9 @@ async function main(): Promise<void> {
   // The hub as a user starts it.
   const hub: ChildProcess = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin/edgemu.js'), '--state-dir', stateDir, '--log-level', 'warn', 'hub', '--mqtts-port', '0', '--amqps-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--json', '--limit', 'twinGetsPerSecond=0'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    // SOAK_HUB_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the hub process.
+    [...(process.env.SOAK_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', path.join(ROOT, 'test/soak/hub-stats.mjs'), path.join(ROOT, 'bin/edgemu.js'), '--state-dir', stateDir, '--log-level', 'warn', 'hub', '--mqtts-port', '0', '--amqps-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--json', '--limit', 'twinGetsPerSecond=0'],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, SOAK_HUB_STATS: statsFile } },
   );
   const hello = await new Promise<Hello>((resolve, reject) => {
     let out = '';
@@ -150,6 +177,11 @@ async function main(): Promise<void> {
   const phaseP99 = async (name: string) => {
     const r = await report();
     const v = p99(r.latencies);
+    // Whether the hub's own loop was blocked, or the hub was waiting for a CPU (machine load).
+    const { phase } = hubStats();
+    const secs = phase.length / 4;
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+    log(`  hub during "${name}": event-loop delay max ${Math.max(...phase.map((x) => x.delayMaxMs)).toFixed(1)} ms, p99 of 250 ms windows ${p99(phase.map((x) => x.delayP99Ms)).toFixed(1)} ms; longest GC pause ${Math.max(...phase.map((x) => x.gcMaxMs)).toFixed(1)} ms (GC ${phase.reduce((a, x) => a + x.gcMs, 0).toFixed(0)} ms in all); hub CPU ${(phase.reduce((a, x) => a + x.cpuMs, 0) / 10 / secs).toFixed(0)}% of one core over ${secs.toFixed(1)} s; machine load average ${load}`);
     check(v < 50, `${name}: well-behaved device ack p99 ${v.toFixed(1)} ms < 50 ms (${r.latencies.length} acks)`);
   };
 
@@ -175,6 +207,7 @@ async function main(): Promise<void> {
 
   await sleep(3000);
   await report(); // warm-up acks are not counted
+  hubStats();
   log(`hub RSS at start ${rssMb(hello.pid).toFixed(1)} MB`);
 
   // 1. Thousands of connections.
@@ -195,7 +228,7 @@ async function main(): Promise<void> {
   // The baseline: the hub with its devices connected, before any attacker arrives.
   await sleep(3000);
   const baseline = rssMb(hello.pid);
-  log(`baseline hub RSS with ${devices.length} devices connected ${baseline.toFixed(1)} MB`);
+  log(`baseline hub RSS with ${devices.length} devices connected ${baseline.toFixed(1)} MB (${memorySplit(hubStats(false).last)})`);
 
   // 2. Slowloris handshakes.
   const slow: Array<{ socket: net.Socket; opened: number; closedAfter?: number }> = [];
@@ -258,12 +291,16 @@ async function main(): Promise<void> {
 
   // 5. The attackers leave (the devices stay).
   for (const s of idle) s.destroy();
+  const attackersLeft = Date.now();
   // V8 and the allocator give memory back lazily: up to 30 s.
   let after = rssMb(hello.pid);
   for (let i = 0; i < 30 && after > baseline * 1.1; i++) {
     await sleep(1000);
     after = rssMb(hello.pid);
   }
+  log(`  hub memory after the attackers left: ${memorySplit(hubStats(false).last)}`);
+  // The well-behaved device is measured for at least 10 s after the attackers left, however soon RSS settled.
+  await sleep(Math.max(0, 10_000 - (Date.now() - attackersLeft)));
   check(after <= baseline * 1.1, `hub RSS after the attackers left ${after.toFixed(1)} MB within 10% of the baseline ${baseline.toFixed(1)} MB`);
   await phaseP99('after the attackers left');
   for (const d of devices) d.destroy();

@@ -14,7 +14,7 @@ export function handleTwinGet(ctx: HandlerContext, session: Session, request: { 
   if (!ctx.throttles.twinGets.allow(session.clientId)) {
     return session.twinResponse(request.rid, 429, JSON.stringify({ errorCode: THROTTLED_ERROR_CODE, message: 'twin reads throttled; back off and retry' }));
   }
-  const view = ctx.store.twins.getDeviceView(session.identity);
-  if (view) return session.twinResponse(request.rid, 200, JSON.stringify(view));
+  const view = ctx.store.twins.getDeviceViewJson(session.identity);
+  if (view !== undefined) return session.twinResponse(request.rid, 200, view);
   return session.twinResponse(request.rid, 404, JSON.stringify({ errorCode: 404001, message: 'twin not found' }));
 }

@@ -95,6 +95,9 @@ const clientInternals = (client: Client): ClientInternals => client as unknown a
  *   buffering it, and lowers a QoS 2 SUBSCRIBE to QoS 1 (IoT Hub grants at most QoS 1:
  *   learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub).
  */
+/** CONNECTs authenticated per event-loop turn (see `broker.authenticate` below). */
+const CONNECTS_PER_TURN = 8;
+
 export async function createBroker(hooks: BrokerHooks, logger: Logger, options: { maxKeepAliveSecs?: number } = {}): Promise<Broker> {
   const { Aedes } = await import('aedes');
   const broker: Aedes = await Aedes.createBroker({ id: BROKER_ID, connectTimeout: 30_000 });
@@ -120,10 +123,20 @@ export async function createBroker(hooks: BrokerHooks, logger: Logger, options: 
     brokerPublish(packet, client, done);
   };
 
+  // A burst of CONNECTs (a fleet reconnecting) is authenticated CONNECTS_PER_TURN per
+  // event-loop turn: each one's SAS check, store reads and session setup run synchronously,
+  // and between turns the loop serves the connected clients' traffic.
+  const waiting: Array<() => void> = [];
+  const authenticateSome = () => {
+    for (let i = 0; i < CONNECTS_PER_TURN && waiting.length > 0; i++) waiting.shift()!();
+    if (waiting.length > 0) setImmediate(authenticateSome);
+  };
   broker.authenticate = (client, username, password, done) => {
-    const result = hooks.authenticate(client, username, password);
-    if (result.ok) return done(null, true);
-    done(Object.assign(new Error(result.reason), { returnCode: result.returnCode }) as AuthenticateError, false);
+    if (waiting.push(() => {
+      const result = hooks.authenticate(client, username, password);
+      if (result.ok) return done(null, true);
+      done(Object.assign(new Error(result.reason), { returnCode: result.returnCode }) as AuthenticateError, false);
+    }) === 1) setImmediate(authenticateSome);
   };
   broker.on('clientReady', (client) => hooks.clientReady(client));
   broker.on('clientDisconnect', (client) => hooks.clientDisconnected(client));

@@ -79,6 +79,10 @@ interface ScanRow {
   doc: string;
 }
 
+const viewOf = (doc: TwinDoc): DeviceTwinView => ({ desired: { ...doc.desired, $version: doc.desiredVersion }, reported: { ...doc.reported, $version: doc.reportedVersion } });
+
+/** Twins whose serialised device view `getDeviceViewJson` keeps. */
+const VIEW_CACHE_SIZE = 64;
 const key = (ref: IdentityRef) => [ref.deviceId, ref.moduleId ?? ''] as const;
 
 /**
@@ -168,9 +172,32 @@ export class TwinStore {
   getDeviceView(ref: IdentityRef): DeviceTwinView | undefined {
     const loaded = this.load(ref);
     if (!loaded) return undefined;
-    const { doc } = loaded;
-    return { desired: { ...doc.desired, $version: doc.desiredVersion }, reported: { ...doc.reported, $version: doc.reportedVersion } };
+    return viewOf(loaded.doc);
   }
+
+  /**
+   * `getDeviceView` serialised as JSON: what a device's twin GET answers. A client that asks
+   * again and again for an unchanged twin gets the serialisation made the first time — the
+   * stored document is compared as a string, so any write (or a delete and re-create) makes a
+   * new one. Bounded to the most recently read `VIEW_CACHE_SIZE` twins.
+   */
+  getDeviceViewJson(ref: IdentityRef): string | undefined {
+    const row = this.stmt.get.get(...key(ref));
+    const k = `${ref.deviceId}/${ref.moduleId ?? ''}`;
+    if (!row) {
+      this.viewCache.delete(k);
+      return undefined;
+    }
+    const cached = this.viewCache.get(k);
+    if (cached?.doc === row.doc) return cached.json;
+    const json = JSON.stringify(viewOf(JSON.parse(row.doc) as TwinDoc));
+    this.viewCache.delete(k);
+    this.viewCache.set(k, { doc: row.doc, json });
+    if (this.viewCache.size > VIEW_CACHE_SIZE) this.viewCache.delete(this.viewCache.keys().next().value!);
+    return json;
+  }
+
+  private readonly viewCache = new Map<string, { doc: string; json: string }>();
 
   /**
    * Applies a reported patch from the device/module itself. Throws HUB_INVALID_TWIN (400)

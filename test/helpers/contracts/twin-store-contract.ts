@@ -3,7 +3,7 @@ import type { Clock } from '../../../runtime/clock.js';
 import { HubError, type DesiredChange, type TwinStore } from '../../../runtime/hub/index.js';
 
 /** What the hub, routing and the service API need from a twin store (the SQLite one: hub.db). */
-export type Twins = Pick<TwinStore, 'get' | 'getDeviceView' | 'patchReported' | 'patchDesired' | 'replaceDesired' | 'update' | 'onDesiredChanged'>;
+export type Twins = Pick<TwinStore, 'get' | 'getDeviceView' | 'getDeviceViewJson' | 'patchReported' | 'patchDesired' | 'replaceDesired' | 'update' | 'onDesiredChanged'>;
 
 export interface TwinStoreSubject {
   twins: Twins;
@@ -46,6 +46,15 @@ export function twinStoreContract(name: string, open: (clock: Clock) => TwinStor
       expect(twin.properties.reported).toMatchObject({ status: 'ok', nested: { a: 1 }, $version: 3 });
       expect(twin.properties.reported.$metadata.$lastUpdated).toBe('2026-11-28T00:00:01.000Z');
       expect(s.twins.getDeviceView(ref)).toEqual({ desired: { $version: 1 }, reported: { status: 'ok', nested: { a: 1 }, $version: 3 } });
+    });
+
+    it('serialises the device view once per twin state and again after every write', () => {
+      const first = s.twins.getDeviceViewJson(ref);
+      expect(first).toBe(JSON.stringify(s.twins.getDeviceView(ref)));
+      expect(s.twins.getDeviceViewJson(ref)).toBe(first);
+      s.twins.patchReported(ref, { status: 'ok' });
+      expect(JSON.parse(s.twins.getDeviceViewJson(ref)!)).toEqual({ desired: { $version: 1 }, reported: { status: 'ok', $version: 2 } });
+      expect(s.twins.getDeviceViewJson({ deviceId: 'nobody' })).toBeUndefined();
     });
 
     it('refuses reported patches that break the rules and leaves the twin untouched', () => {

@@ -1,0 +1,33 @@
+// Preloaded into the soak's hub process (`node --import ./test/soak/hub-stats.mjs`): every
+// 250 ms it appends one JSON line to $SOAK_HUB_STATS with the hub's event-loop delay since the
+// previous line (nodejs.org/api/perf_hooks.html#perf_hooksmonitoreventloopdelayoptions) and
+// its memory split (nodejs.org/api/process.html#processmemoryusage): V8 heap vs the rest.
+// The soak reads it to tell a blocked hub event loop from a hub the OS did not schedule.
+import { appendFileSync } from 'node:fs';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+
+const file = process.env.SOAK_HUB_STATS;
+if (file) {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  let lastCpu = process.cpuUsage();
+  // GC pauses (nodejs.org/api/perf_hooks.html#class-performanceobserver, entry type 'gc').
+  let gcMaxMs = 0;
+  let gcMs = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMaxMs = Math.max(gcMaxMs, e.duration);
+      gcMs += e.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
+  setInterval(() => {
+    const m = process.memoryUsage();
+    const cpu = process.cpuUsage(lastCpu);
+    lastCpu = process.cpuUsage();
+    const line = { t: Date.now(), delayMaxMs: h.max / 1e6, delayP99Ms: h.percentile(99) / 1e6, cpuMs: (cpu.user + cpu.system) / 1000, gcMaxMs, gcMs, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+    h.reset();
+    gcMaxMs = 0;
+    gcMs = 0;
+    appendFileSync(file, `${JSON.stringify(line)}\n`);
+  }, 250).unref();
+}
