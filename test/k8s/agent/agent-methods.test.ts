@@ -12,7 +12,7 @@ import { eventually, kubeConfig } from '../../helpers/k8s.js';
 import { deleteDeviceNamespace, exampleAgentDesired, MemoryTwin, startAgent, uniqueDevice } from './agent-harness.js';
 
 // The default test cluster has only simulated (KWOK) nodes: restarts are real pod replacements,
-// logs are the "no container" answer. Real logs are covered on the real node (agent-methods-real-node).
+// logs are the "no container" answer. Real logs are covered on the real node (test/k8s/cli/up-real-node.test.ts).
 let kc: KubeConfig;
 let core: CoreV1Api;
 let agent: EdgeAgent;

@@ -20,7 +20,7 @@ import { deleteDeviceNamespace, uniqueDevice } from '../agent-harness.js';
 // cluster's modules run on the simulated (KWOK) pool, so their logs are the real readModuleLog
 // answer "no logs" — an upload of them must fail saying so; an upload with real log lines is in
 // test/integration/agent/methods/upload-methods.test.ts (logs from a context port) and
-// test/k8s/agent/agent-methods-real-node.test.ts (the sample modules on the real node).
+// test/k8s/cli/up-real-node.test.ts (the sample modules on the real node).
 const manifest = (): unknown => JSON.parse(readFileSync(new URL('../../../../deployments/examples/temperature-filter.deployment.json', import.meta.url), 'utf8'));
 
 let kc: KubeConfig;
