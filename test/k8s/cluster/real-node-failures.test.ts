@@ -29,10 +29,10 @@ describe.runIf(inject('edgemuNodes') !== 'real')('a real node that never becomes
     await run('go', ['build', '-o', kubelet, join(root, 'main.go')], { cwd: root, timeout: 240_000 });
     const before = hostSnapshot();
     const dir = join(root, 'nr');
-    const started = startLocalCluster({ name: 'nr', dir, binaries: { ...binaries, node: { ...binaries.node!, kubelet } }, nodePool: 'real', timeoutMs: 60_000 });
+    const started = startLocalCluster({ name: 'nr', dir, binaries: { ...binaries, node: { ...binaries.node!, kubelet } }, nodePool: 'real', timeoutMs: 30_000 });
     await expect(started).rejects.toMatchObject({
       code: 'CLUSTER_START_FAILED',
-      message: expect.stringMatching(new RegExp(`timed out after 60 s waiting for node nr-node Ready \\(kubelet log: ${dir}/logs/kubelet\\.log\\)`)),
+      message: expect.stringMatching(new RegExp(`timed out after 30 s waiting for node nr-node Ready \\(kubelet log: ${dir}/logs/kubelet\\.log\\)`)),
     });
     expect(leftovers(dir, 'nr')).toEqual(NOTHING_LEFT);
     expect(hostSnapshot()).toEqual(before);
