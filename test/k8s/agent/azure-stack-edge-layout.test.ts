@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AppsV1Api, CoreV1Api, DiscoveryV1Api, KubernetesObjectApi, PatchStrategy, RbacAuthorizationV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { AppsV1Api, AuthorizationV1Api, CoreV1Api, DiscoveryV1Api, KubernetesObjectApi, PatchStrategy, RbacAuthorizationV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EdgeAgent } from '../../../runtime/agent/edge-agent.js';
 import type { JsonObject } from '../../../runtime/agent/reported-state.js';
@@ -113,6 +113,19 @@ describe('the azure-stack-edge layout on a real cluster', () => {
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'edgeagent', namespace: NS }]);
     expect((await rbac.readNamespacedRole({ name: 'edgeagent', namespace: NS })).rules!.some((r) => r.resources!.includes('deployments'))).toBe(true);
     expect((await core.readNamespacedServiceAccount({ name: 'edgeagent', namespace: NS })).metadata!.name).toBe('edgeagent');
+    // The real RBAC authorizer (kubectl auth can-i --as system:serviceaccount:iotedge:edgeagent …).
+    const authz = kc.makeApiClient(AuthorizationV1Api);
+    const can = async (verb: string, group: string, resource: string, namespace: string) =>
+      (
+        await authz.createSubjectAccessReview({
+          body: { spec: { user: `system:serviceaccount:${NS}:edgeagent`, groups: ['system:serviceaccounts', `system:serviceaccounts:${NS}`], resourceAttributes: { verb, group, resource, namespace } } },
+        })
+      ).status?.allowed === true;
+    await eventually(async () => (await can('patch', 'apps', 'deployments', NS)) || undefined, { timeoutMs: 10_000, what: 'the RBAC authorizer sees the RoleBinding' });
+    expect(await can('watch', '', 'pods', NS)).toBe(true);
+    expect(await can('patch', 'discovery.k8s.io', 'endpointslices', NS)).toBe(true);
+    expect(await can('create', 'apps', 'deployments', 'kube-system')).toBe(false);
+    expect(await can('list', '', 'nodes', '')).toBe(false);
 
     // Level-triggered and idempotent in this layout too: another agent on the same device plans
     // nothing, writes nothing and reports the same running modules.
