@@ -112,15 +112,8 @@ export async function translateContextFromState(options: ContextFromStateOptions
     const host = defaultGateway ?? iotHubHostName;
     gatewayHostName = mqttsPort === DEFAULT_MQTTS_PORT ? host : `${host}:${mqttsPort}`;
   }
-  const gatewayHost = withoutPort(gatewayHostName);
-  if (runningHostNames !== undefined && !LOOPBACK.has(gatewayHost) && !runningHostNames.includes(gatewayHost)) {
-    notes.push(
-      `the running hub's TLS certificate does not name ${gatewayHost}, so modules will refuse the connection; restart the hub with --host ${[...runningHostNames, gatewayHost].join(' ')}`,
-    );
-  }
-  if (LOOPBACK.has(gatewayHost)) {
-    notes.push(`gateway ${gatewayHostName} is the loopback address, which pods cannot reach; pass --gateway-host with an address of this machine that the cluster reaches (and that the hub certificate names)`);
-  }
+  // With --hub-ip pods dial edgehub, never the gateway: the gateway notes do not apply (the edgehub ones below do).
+  if (options.hubIp === undefined) notes.push(...gatewayNotes(gatewayHostName, runningHostNames));
 
   let hubCaPem: string | undefined;
   const caFile = options.caFile ?? path.join(options.stateDir, 'ca.pem');
@@ -164,6 +157,21 @@ export async function translateContextFromState(options: ContextFromStateOptions
     },
     notes,
   };
+}
+
+/** What is wrong with a gateway pods would dial: not in the running hub's certificate, or loopback. */
+function gatewayNotes(gatewayHostName: string, runningHostNames: readonly string[] | undefined): string[] {
+  const notes: string[] = [];
+  const gatewayHost = withoutPort(gatewayHostName);
+  if (runningHostNames !== undefined && !LOOPBACK.has(gatewayHost) && !runningHostNames.includes(gatewayHost)) {
+    notes.push(
+      `the running hub's TLS certificate does not name ${gatewayHost}, so modules will refuse the connection; restart the hub with --host ${[...runningHostNames, gatewayHost].join(' ')}`,
+    );
+  }
+  if (LOOPBACK.has(gatewayHost)) {
+    notes.push(`gateway ${gatewayHostName} is the loopback address, which pods cannot reach; pass --gateway-host with an address of this machine that the cluster reaches (and that the hub certificate names)`);
+  }
+  return notes;
 }
 
 /** `host:1234` → `host`, `[::1]:1234` → `::1`; a bare IPv6 address stays as it is. */
