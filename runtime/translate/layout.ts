@@ -1,5 +1,5 @@
 import { toK8sName, toLabelValue } from '../manifest/index.js';
-import { deviceLabels, deviceNamespace, LABEL_MANAGED_BY, MANAGED_BY, moduleLabels, toSelector } from './labels.js';
+import { deviceLabels, deviceNamespace, LABEL_MANAGED_BY, LABEL_MODULE, MANAGED_BY, moduleLabels, toSelector } from './labels.js';
 
 /**
  * Where and under which names a device's modules are placed (docs/translate.md "Layouts",
@@ -59,7 +59,7 @@ export const DEFAULT_LAYOUT: Layout = {
   deviceSelectorLabels: (deviceId) => deviceLabels(deviceId),
   moduleLabels: (deviceId, moduleName) => moduleLabels(deviceId, moduleName),
   moduleSelectorLabels: (deviceId, moduleName) => moduleLabels(deviceId, moduleName),
-  moduleLabelKey: 'edgemu.io/module',
+  moduleLabelKey: LABEL_MODULE,
   edgeHub: { type: 'ClusterIP', ports: ['mqtts', 'https'] },
   agentRbac: false,
   reservedModuleNames: [],
