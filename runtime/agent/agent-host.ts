@@ -5,7 +5,7 @@ import { formatDeviceConnectionString } from '../hub/index.js';
 import type { HubStore } from '../hub/index.js';
 import { validateEdgeAgentDesired } from '../manifest/index.js';
 import type { EdgeAgentConfig } from '../manifest/index.js';
-import type { HubEndpoint as PodHubEndpoint, ModuleIdentity, TranslateContext } from '../translate/index.js';
+import { DEFAULT_LAYOUT, devicesForLayout, type HubEndpoint as PodHubEndpoint, type Layout, type ModuleIdentity, type TranslateContext } from '../translate/index.js';
 import { EdgeAgent, type EdgeAgentOptions } from './edge-agent.js';
 import { HubTwinConnection } from './hub/hub-twin-connection.js';
 import type { KubeApi } from './kubernetes/kube-api.js';
@@ -43,6 +43,15 @@ export interface AgentHostOptions {
   methodTables?: readonly AgentMethodTable[];
   /** Only run agents for these devices (default: every edge device). */
   deviceFilter?: (deviceId: string) => boolean;
+  /**
+   * Where the agents place modules (runtime/translate/layout.ts; default the default layout). A
+   * layout with one device per cluster (azure-stack-edge) runs one agent: the device that has it,
+   * else `preferredDevice`, else the first by id; every other edge device is refused with an error
+   * in the log (docs/azure-stack-edge.md "Several devices").
+   */
+  layout?: Layout;
+  /** The device a one-device layout gives its namespace to first (`edgemu up --device`). */
+  preferredDevice?: string;
   /** Tuning passed to every agent (tests shorten timers). */
   agentOptions?: Partial<Pick<EdgeAgentOptions, 'resyncMs' | 'readyTimeoutMs' | 'restartPolicy' | 'commandCoolOff' | 'errorBackoffBaseMs' | 'errorBackoffMaxMs'>>;
   /**
@@ -74,9 +83,13 @@ export class AgentHost {
   private stopped = false;
   private scanning: Promise<void> = Promise.resolve();
   private readonly methods: AgentMethodDispatch;
+  private readonly layout: Layout;
+  /** Devices refused by a one-device layout, and why (logged once each). */
+  private readonly refusedDevices = new Map<string, string>();
 
   constructor(private readonly options: AgentHostOptions) {
     this.kube = options.kube;
+    this.layout = options.layout ?? DEFAULT_LAYOUT;
     this.methods = createAgentMethodDispatch([builtinAgentMethods, ...(options.methodTables ?? [])]);
   }
 
@@ -88,6 +101,11 @@ export class AgentHost {
   /** Device ids with a running agent. */
   get devices(): string[] {
     return [...this.agents.keys()].sort();
+  }
+
+  /** Edge devices the layout gives no agent, with the reason (a one-device layout). */
+  get refused(): ReadonlyMap<string, string> {
+    return this.refusedDevices;
   }
 
   agentFor(deviceId: string): EdgeAgent | undefined {
@@ -124,14 +142,20 @@ export class AgentHost {
 
   private async sync(): Promise<void> {
     if (this.stopped) return;
-    const edge = new Set(
-      this.options.store.identities
-        .list()
-        .filter((i) => i.moduleId === undefined && i.isEdge && (this.options.deviceFilter?.(i.deviceId) ?? true))
-        .map((i) => i.deviceId),
-    );
-    for (const deviceId of edge) if (!this.agents.has(deviceId)) this.startAgent(deviceId);
+    const all = this.options.store.identities
+      .list()
+      .filter((i) => i.moduleId === undefined && i.isEdge && (this.options.deviceFilter?.(i.deviceId) ?? true))
+      .map((i) => i.deviceId);
+    const { run, refused } = devicesForLayout(this.layout, all, [...this.agents.keys()], this.options.preferredDevice);
+    const edge = new Set(run);
+    for (const { deviceId, reason } of refused) {
+      if (this.refusedDevices.get(deviceId) !== reason) this.options.logger.error({ deviceId, layout: this.layout.name }, reason);
+      this.refusedDevices.set(deviceId, reason);
+    }
+    for (const deviceId of [...this.refusedDevices.keys()]) if (!refused.some((r) => r.deviceId === deviceId)) this.refusedDevices.delete(deviceId);
+    // Stopped first: in a one-device layout the next owner of the namespace starts after the last one left.
     for (const deviceId of [...this.agents.keys()]) if (!edge.has(deviceId)) await this.stopAgent(deviceId);
+    for (const deviceId of edge) if (!this.agents.has(deviceId)) this.startAgent(deviceId);
   }
 
   private startAgent(deviceId: string): void {
@@ -165,6 +189,7 @@ export class AgentHost {
       reporter: connection,
       validate: validateEdgeAgentDesired,
       kube: this.kube,
+      layout: this.layout,
       translateContext: (config) => this.translateContext(deviceId, config),
       clock,
       logger,

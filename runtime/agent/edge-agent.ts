@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { TranslateContext } from '../translate/index.js';
+import type { Layout, TranslateContext } from '../translate/index.js';
 import type { EdgeAgentConfig } from '../manifest/index.js';
 import { Agent } from './agent.js';
 import type { KubeApi } from './kubernetes/kube-api.js';
@@ -17,6 +17,8 @@ export interface EdgeAgentOptions {
   reporter: Reporter;
   validate: ValidateAgentDesired;
   kube: KubeApi;
+  /** Where the device's modules go and under which labels (runtime/translate/layout.ts); default the default layout. */
+  layout?: Layout;
   translateContext: (config: EdgeAgentConfig) => Promise<TranslateContext> | TranslateContext;
   clock: Clock;
   logger: Logger;
@@ -53,6 +55,7 @@ export class EdgeAgent {
     this.environment = new KubernetesEnvironment({
       kube: options.kube,
       deviceId: options.deviceId,
+      ...(options.layout !== undefined ? { layout: options.layout } : {}),
       translateContext: options.translateContext,
       clock: options.clock,
       logger,
@@ -63,6 +66,7 @@ export class EdgeAgent {
     this.methods = new KubernetesModuleMethods({
       kube: options.kube,
       deviceId: options.deviceId,
+      ...(options.layout !== undefined ? { layout: options.layout } : {}),
       readCurrent: (signal) => this.environment.readCurrent(signal),
       clock: options.clock,
       logger,

@@ -14,18 +14,18 @@ import type { HubLimits } from '../hub/index.js';
 import { applyConfigurationContent, type ApplyOutcome } from '../service-api/index.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { AgentHost, AgentHostOptions } from '../agent/index.js';
-import { deviceNamespace, EDGEHUB_SERVICE } from '../translate/index.js';
+import { DEFAULT_LAYOUT, EDGEHUB_SERVICE, type Layout } from '../translate/index.js';
 import { ensureManifestImages, ImageStore, nodeImageCache, type ContainerdImageCache, type ContainerdTarget } from '../image/index.js';
 
 /**
  * The names pods use for the hub on a real node: the `edgehub` Service of each device namespace
- * (short, namespaced and fully qualified, as Kubernetes DNS resolves them:
- * kubernetes.io/docs/concepts/services-networking/dns-pod-service/) and the bridge address.
+ * of the layout (short, namespaced and fully qualified, as Kubernetes DNS resolves them:
+ * kubernetes.io/docs/concepts/services-networking/dns-pod-service/) and the bridge address —
+ * `edgehub.iotedge[.svc[.<domain>]]` once in the azure-stack-edge layout.
  */
-export function realNodeSubjectAltNames(hostIP: string, clusterDomain: string, deviceIds: readonly string[]): string[] {
+export function realNodeSubjectAltNames(hostIP: string, clusterDomain: string, deviceIds: readonly string[], layout: Layout = DEFAULT_LAYOUT): string[] {
   const names = [EDGEHUB_SERVICE, hostIP];
-  for (const d of [...new Set(deviceIds)].sort()) {
-    const ns = deviceNamespace(d);
+  for (const ns of [...new Set([...new Set(deviceIds)].sort().map((d) => layout.namespace(d)))]) {
     names.push(`${EDGEHUB_SERVICE}.${ns}`, `${EDGEHUB_SERVICE}.${ns}.svc`, `${EDGEHUB_SERVICE}.${ns}.svc.${clusterDomain}`);
   }
   return names;
@@ -55,6 +55,13 @@ export interface StartServerOptions {
   kubeConfig?: KubeConfig;
   /** Agent timing (tests shorten it). */
   agentOptions?: AgentHostOptions['agentOptions'];
+  /**
+   * Where the agents place modules (runtime/translate/layout.ts; `edgemu up --layout`): default
+   * edgemu's own; azure-stack-edge runs one device in namespace `iotedge` (docs/azure-stack-edge.md).
+   */
+  layout?: Layout;
+  /** The device a one-device layout runs first (`edgemu up --device`). */
+  preferredDevice?: string;
   /**
    * The local cluster's real node (`edgemu up` reads it from the cluster's node info): pods reach
    * the hub at `hostIP` through each device namespace's `edgehub` Service, so the hub certificate
@@ -166,7 +173,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       if (images) closers.push(() => images.close());
       // edgeAgent's upload methods (docs/agent.md, "Upload and support bundle"): one table and one
       // task registry for every device; closed after the agents stop, failing uploads still running.
-      const uploads = wireUploadMethods({ hubHostName: hub.hostName, store, kube, clock });
+      const uploads = wireUploadMethods({ hubHostName: hub.hostName, store, kube, clock, ...(options.layout ? { layout: options.layout } : {}) });
       closers.push(() => uploads.close());
       const host = new Host({
         store,
@@ -177,7 +184,9 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
         clock,
         logger,
         ...(options.agentOptions ? { agentOptions: options.agentOptions } : {}),
-        ...(options.realNode ? { realNode: realNodeAgentOptions(options.realNode, images!, hub.mqttsPort, httpsPort) } : {}),
+        ...(options.layout ? { layout: options.layout } : {}),
+        ...(options.preferredDevice !== undefined ? { preferredDevice: options.preferredDevice } : {}),
+        ...(options.realNode ? { realNode: realNodeAgentOptions(options.realNode, images!, hub.mqttsPort, httpsPort, hub.amqpsPort) } : {}),
       });
       host.start();
       closers.push(() => host.stop());
@@ -229,7 +238,7 @@ function subjectAltNames(options: StartServerOptions, store: HubStore): string[]
   const extra = [...(options.extraSubjectAltNames ?? [])];
   if (options.realNode) {
     const edgeDevices = store.identities.list().filter((i) => i.moduleId === undefined && i.isEdge).map((i) => i.deviceId);
-    extra.push(...realNodeSubjectAltNames(options.realNode.hostIP, options.realNode.clusterDomain, [...edgeDevices, ...(options.realNode.devices ?? [])]));
+    extra.push(...realNodeSubjectAltNames(options.realNode.hostIP, options.realNode.clusterDomain, [...edgeDevices, ...(options.realNode.devices ?? [])], options.layout));
   }
   return extra;
 }
@@ -239,10 +248,11 @@ function realNodeAgentOptions(
   images: ContainerdImageCache,
   mqtts: number,
   https: number | undefined,
+  amqps: number | undefined,
 ): NonNullable<AgentHostOptions['realNode']> {
   const store = new ImageStore();
   return {
-    hubEndpoint: { ip: realNode.hostIP, ports: { mqtts, ...(https !== undefined ? { https } : {}) } },
+    hubEndpoint: { ip: realNode.hostIP, ports: { mqtts, ...(https !== undefined ? { https } : {}), ...(amqps !== undefined ? { amqps } : {}) } },
     imageCatalog: images,
     ensureImages: async (config) => {
       const ensured = await ensureManifestImages(config, realNode.containerd, { store, images, ...(realNode.onImageProgress ? { onProgress: realNode.onImageProgress } : {}) });

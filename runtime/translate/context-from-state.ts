@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ModuleIdentity, TranslateContext } from './translate-deployment.js';
+import type { HubEndpoint } from './edgehub-service.js';
+import type { Layout } from './layout.js';
 import { TranslateError } from './translate-error.js';
 
 /**
@@ -14,7 +16,10 @@ import { TranslateError } from './translate-error.js';
  * - module keys: the hub's identity registry when `DIR/hub.db` exists, through `openHub` (the CLI
  *   passes `openHubAdmin`: the service API when a hub runs, else the store offline; read only,
  *   nothing is created); modules without an identity get a placeholder Secret (translateDeployment warns);
- * - CA: `--ca FILE`, else `DIR/ca.pem` when it exists, else a placeholder (translateDeployment warns).
+ * - CA: `--ca FILE`, else `DIR/ca.pem` when it exists, else a placeholder (translateDeployment warns);
+ * - the `edgehub` Service's endpoint: `--hub-ip A` with the hub's MQTTS port and, when the running
+ *   hub serves them, its HTTPS and AMQPS ports; without it no `edgehub` Service (noted for a layout
+ *   whose modules expect one, azure-stack-edge).
  */
 /** What the translation needs of a state dir's hub (service-api `HubAdmin` provides it). */
 export interface HubLookup {
@@ -35,6 +40,10 @@ export interface ContextFromStateOptions {
   caFile?: string | undefined;
   logLevel?: string | undefined;
   storage?: TranslateContext['storage'];
+  /** The layout (passed through to the context). */
+  layout?: Layout | undefined;
+  /** IPv4 address pods reach the hub on: the device gets an `edgehub` Service pointing there. */
+  hubIp?: string | undefined;
 }
 
 export interface ContextFromState {
@@ -58,11 +67,15 @@ export async function translateContextFromState(options: ContextFromStateOptions
   const found: [string, ModuleIdentity][] = [];
   const dbFile = path.join(options.stateDir, 'hub.db');
   let defaultGateway: string | undefined;
+  let runningPorts: { https?: number | undefined; amqps?: number | undefined } = {};
 
   if (existsSync(dbFile)) {
     const { readDiscovery } = await import('../hub/index.js');
     const running = readDiscovery(options.stateDir);
-    if (running !== undefined) runningHostNames = running.hostNames.map(withoutPort);
+    if (running !== undefined) {
+      runningHostNames = running.hostNames.map(withoutPort);
+      runningPorts = { https: running.httpsPort, amqps: running.amqpsPort };
+    }
     let hub: HubLookup;
     try {
       hub = options.openHub(options.stateDir);
@@ -99,15 +112,8 @@ export async function translateContextFromState(options: ContextFromStateOptions
     const host = defaultGateway ?? iotHubHostName;
     gatewayHostName = mqttsPort === DEFAULT_MQTTS_PORT ? host : `${host}:${mqttsPort}`;
   }
-  const gatewayHost = withoutPort(gatewayHostName);
-  if (runningHostNames !== undefined && !LOOPBACK.has(gatewayHost) && !runningHostNames.includes(gatewayHost)) {
-    notes.push(
-      `the running hub's TLS certificate does not name ${gatewayHost}, so modules will refuse the connection; restart the hub with --host ${[...runningHostNames, gatewayHost].join(' ')}`,
-    );
-  }
-  if (LOOPBACK.has(gatewayHost)) {
-    notes.push(`gateway ${gatewayHostName} is the loopback address, which pods cannot reach; pass --gateway-host with an address of this machine that the cluster reaches (and that the hub certificate names)`);
-  }
+  // With --hub-ip pods dial edgehub, never the gateway: the gateway notes do not apply (the edgehub ones below do).
+  if (options.hubIp === undefined) notes.push(...gatewayNotes(gatewayHostName, runningHostNames));
 
   let hubCaPem: string | undefined;
   const caFile = options.caFile ?? path.join(options.stateDir, 'ca.pem');
@@ -124,6 +130,19 @@ export async function translateContextFromState(options: ContextFromStateOptions
     }
   }
 
+  let hubEndpoint: HubEndpoint | undefined;
+  if (options.hubIp !== undefined) {
+    hubEndpoint = {
+      ip: options.hubIp,
+      ports: { mqtts: mqttsPort, ...(runningPorts.https !== undefined ? { https: runningPorts.https } : {}), ...(runningPorts.amqps !== undefined ? { amqps: runningPorts.amqps } : {}) },
+    };
+    if (runningHostNames !== undefined && !runningHostNames.includes('edgehub')) {
+      notes.push(`the running hub's TLS certificate does not name edgehub, which modules dial with --hub-ip; start it with edgemu up on the local cluster's real node, or with --host ${[...runningHostNames, 'edgehub'].join(' ')}`);
+    }
+  } else if (options.layout !== undefined && options.layout.name !== 'default') {
+    notes.push(`layout ${options.layout.name}: without --hub-ip (the host address pods reach the hub on) there is no edgehub Service, and modules dial ${gatewayHostName} instead`);
+  }
+
   return {
     context: {
       deviceId: options.deviceId,
@@ -133,9 +152,26 @@ export async function translateContextFromState(options: ContextFromStateOptions
       identities: Object.fromEntries(found),
       logLevel: options.logLevel,
       storage: options.storage,
+      ...(options.layout !== undefined ? { layout: options.layout } : {}),
+      ...(hubEndpoint !== undefined ? { hubEndpoint } : {}),
     },
     notes,
   };
+}
+
+/** What is wrong with a gateway pods would dial: not in the running hub's certificate, or loopback. */
+function gatewayNotes(gatewayHostName: string, runningHostNames: readonly string[] | undefined): string[] {
+  const notes: string[] = [];
+  const gatewayHost = withoutPort(gatewayHostName);
+  if (runningHostNames !== undefined && !LOOPBACK.has(gatewayHost) && !runningHostNames.includes(gatewayHost)) {
+    notes.push(
+      `the running hub's TLS certificate does not name ${gatewayHost}, so modules will refuse the connection; restart the hub with --host ${[...runningHostNames, gatewayHost].join(' ')}`,
+    );
+  }
+  if (LOOPBACK.has(gatewayHost)) {
+    notes.push(`gateway ${gatewayHostName} is the loopback address, which pods cannot reach; pass --gateway-host with an address of this machine that the cluster reaches (and that the hub certificate names)`);
+  }
+  return notes;
 }
 
 /** `host:1234` → `host`, `[::1]:1234` → `::1`; a bare IPv6 address stays as it is. */

@@ -15,3 +15,22 @@ export { checkTranslateInputs, type TranslateInputs } from './translate-inputs.j
 export { effectivePlacement, placementPodFields, LABEL_NODE_POOL, LABEL_SIMULATE, type ModulePlacement } from './placement.js';
 export { edgeHubObjects, EDGEHUB_SERVICE, EDGEHUB_PORTS, type HubEndpoint } from './edgehub-service.js';
 export { translateContextFromState, type ContextFromState, type ContextFromStateOptions, type HubLookup } from './context-from-state.js';
+export {
+  AZURE_STACK_EDGE_LAYOUT,
+  DEFAULT_LAYOUT,
+  LAYOUT_NAMES,
+  ASE_AGENT_NAME,
+  ASE_LABEL_DEVICE,
+  ASE_LABEL_HUB,
+  ASE_LABEL_MODULE,
+  ASE_NAMESPACE,
+  devicesForLayout,
+  hubLabelValue,
+  layoutByName,
+  layoutDeviceSelector,
+  layoutModuleSelector,
+  type EdgeHubPortName,
+  type Layout,
+  type LayoutName,
+} from './layout.js';
+export { agentRbacObjects, AGENT_RBAC_RULES } from './agent-rbac.js';

@@ -72,7 +72,8 @@ export const deviceSelector = (deviceId: string): string => toSelector(deviceLab
 /** Label selector string for one module's objects. */
 export const moduleSelector = (deviceId: string, moduleName: string): string => toSelector(moduleLabels(deviceId, moduleName));
 
-const toSelector = (labels: Record<string, string>): string =>
+/** A label selector string (`k=v,k=v`) for labels. */
+export const toSelector = (labels: Readonly<Record<string, string>>): string =>
   Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(',');

@@ -2,7 +2,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { parseImageReference } from '../manifest/index.js';
 import type { RegistryCredential } from '../manifest/index.js';
 import { ordinal } from './create-options-values.js';
-import { ANNOTATION_REGISTRY_CREDENTIAL, deviceLabels } from './labels.js';
+import { ANNOTATION_REGISTRY_CREDENTIAL } from './labels.js';
 import { distinctK8sName } from './map-volumes.js';
 import { assertDistinctNames } from './translate-error.js';
 
@@ -23,7 +23,7 @@ export interface RegistryRef {
  * credential; a pod references the ones whose address prefixes its image, as the Docker-mode
  * agent picks credentials by image prefix.
  */
-export function registrySecrets(creds: readonly RegistryCredential[], target: { deviceId: string; namespace: string }): { secrets: V1Secret[]; credentials: RegistryRef[] } {
+export function registrySecrets(creds: readonly RegistryCredential[], target: { labels: Readonly<Record<string, string>>; namespace: string }): { secrets: V1Secret[]; credentials: RegistryRef[] } {
   const { namespace } = target;
   const sorted = [...creds].sort((a, b) => ordinal(a.name, b.name));
   assertDistinctNames(sorted.map((c) => [c.name, registrySecretName(c.name)]), 'registry credential');
@@ -31,7 +31,7 @@ export function registrySecrets(creds: readonly RegistryCredential[], target: { 
     (c): V1Secret => ({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: registrySecretName(c.name), namespace, labels: deviceLabels(target.deviceId), annotations: { [ANNOTATION_REGISTRY_CREDENTIAL]: c.name } },
+      metadata: { name: registrySecretName(c.name), namespace, labels: { ...target.labels }, annotations: { [ANNOTATION_REGISTRY_CREDENTIAL]: c.name } },
       type: 'kubernetes.io/dockerconfigjson',
       // `data`, not `stringData`: stringData is write-only and does not round-trip through server-side apply.
       data: { '.dockerconfigjson': b64(JSON.stringify({ auths: { [c.address]: { username: c.username, password: c.password, auth: b64(`${c.username}:${c.password}`) } } })) },

@@ -11,6 +11,8 @@ import type {
   V1Namespace,
   V1PersistentVolumeClaim,
   V1PodSpec,
+  V1Role,
+  V1RoleBinding,
   V1Secret,
   V1Service,
   V1ServiceAccount,
@@ -30,10 +32,9 @@ import {
   ANNOTATION_STAND_IN,
   ANNOTATION_STARTUP_ORDER,
   ANNOTATION_VOLUME_NAME,
-  deviceLabels,
-  deviceNamespace,
-  moduleLabels,
 } from './labels.js';
+import { DEFAULT_LAYOUT, type Layout } from './layout.js';
+import { agentRbacObjects } from './agent-rbac.js';
 import { HUB_CA_FILE, HUB_CA_MOUNT_PATH, HUB_CA_VOLUME, mapCreateOptions, distinctK8sName } from './map-create-options.js';
 import { escapeKubernetesExpansion, moduleConnectionString, moduleEnvironment, toContainerEnv } from './module-environment.js';
 import { specHash } from './spec-hash.js';
@@ -88,9 +89,21 @@ export interface TranslateContext {
   placement?: Readonly<Record<string, ModulePlacement>> | undefined;
   /** Image references the node serves with edgemu's stand-in (from `ensureManifestImages`); their modules are annotated. */
   standInImages?: readonly string[] | undefined;
+  /** Where and under which names the objects go (runtime/translate/layout.ts); default {@link DEFAULT_LAYOUT}. */
+  layout?: Layout | undefined;
 }
 
-export type TranslatedObject = V1Namespace | V1ConfigMap | V1Secret | V1PersistentVolumeClaim | V1ServiceAccount | V1Service | V1EndpointSlice | V1Deployment;
+export type TranslatedObject =
+  | V1Namespace
+  | V1ConfigMap
+  | V1Secret
+  | V1PersistentVolumeClaim
+  | V1ServiceAccount
+  | V1Service
+  | V1EndpointSlice
+  | V1Role
+  | V1RoleBinding
+  | V1Deployment;
 
 /** Everything one module owns; the agent plans these per startupOrder group. */
 export interface ModuleTranslation {
@@ -110,7 +123,7 @@ export interface ModuleTranslation {
 
 export interface DeviceTranslation {
   namespace: string;
-  /** Namespace, hub CA ConfigMap, `edgehub` Service + EndpointSlice (with a hub endpoint), registry Secrets, PVCs — shared by the device's modules. */
+  /** Namespace, the layout's agent RBAC, hub CA ConfigMap, `edgehub` Service + EndpointSlice (with a hub endpoint), registry Secrets, PVCs — shared by the device's modules. */
   deviceObjects: TranslatedObject[];
   /** User modules, by startupOrder then name (edgeAgent and edgeHub run inside edgemu: no workloads). */
   modules: ModuleTranslation[];
@@ -146,7 +159,9 @@ export function translateDeployment(config: EdgeAgentConfig, context: TranslateC
     throw new TranslateError('TRANSLATE_INVALID_CONTEXT', `the hub endpoint ${JSON.stringify(context.hubEndpoint.ip)} is not an IPv4 address`, { field: 'hubEndpoint' });
   }
   const warnings: string[] = [];
-  const namespace = deviceNamespace(context.deviceId);
+  const layout = context.layout ?? DEFAULT_LAYOUT;
+  const namespace = layout.namespace(context.deviceId);
+  const deviceLabels = layout.deviceLabels(context.deviceId, context.iotHubHostName);
 
   const modules = config.modules.filter((m) => {
     if (!SYSTEM_MODULES.has(m.name)) return true;
@@ -154,14 +169,15 @@ export function translateDeployment(config: EdgeAgentConfig, context: TranslateC
     return false;
   });
   assertDistinctNames(modules.map((m) => [m.name, toK8sName(m.name)]), 'module');
+  assertNotReserved(modules, layout);
 
-  const registry = registrySecrets(config.runtime.registryCredentials, { deviceId: context.deviceId, namespace });
+  const registry = registrySecrets(config.runtime.registryCredentials, { labels: deviceLabels, namespace });
   // In startupOrder, then name: a host port two modules bind goes to the one that starts first.
   const hostPorts = new Map<string, string>();
   const standIns = new Set((context.standInImages ?? []).map(normalizedImage));
   const sortedModules = [...modules]
     .sort((a, b) => a.startupOrder - b.startupOrder || ordinal(a.name, b.name))
-    .map((m) => translateModule(m, context, namespace, registry.credentials, hostPorts, standIns));
+    .map((m) => translateModule(m, context, layout, namespace, registry.credentials, hostPorts, standIns));
   const translated = sortedModules;
 
   // Named volumes are shared by name across modules, as Docker volumes are: one PVC each.
@@ -170,7 +186,7 @@ export function translateDeployment(config: EdgeAgentConfig, context: TranslateC
   const pvcs: V1PersistentVolumeClaim[] = volumeNames.map((v) => ({
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
-    metadata: { name: distinctK8sName(v), namespace, labels: deviceLabels(context.deviceId), annotations: { [ANNOTATION_VOLUME_NAME]: v } },
+    metadata: { name: distinctK8sName(v), namespace, labels: { ...deviceLabels }, annotations: { [ANNOTATION_VOLUME_NAME]: v } },
     spec: {
       accessModes: context.storage?.accessModes ?? ['ReadWriteOnce'],
       resources: { requests: { storage: context.storage?.size ?? '1Gi' } },
@@ -185,7 +201,7 @@ export function translateDeployment(config: EdgeAgentConfig, context: TranslateC
     metadata: {
       name: HUB_CA_CONFIG_MAP,
       namespace,
-      labels: deviceLabels(context.deviceId),
+      labels: { ...deviceLabels },
       ...(context.hubCaPem === undefined ? { annotations: { [ANNOTATION_PLACEHOLDER]: 'true' } } : {}),
     },
     data: { [HUB_CA_FILE]: context.hubCaPem ?? PLACEHOLDER_CA },
@@ -193,11 +209,12 @@ export function translateDeployment(config: EdgeAgentConfig, context: TranslateC
   const ns: V1Namespace = {
     apiVersion: 'v1',
     kind: 'Namespace',
-    metadata: { name: namespace, labels: deviceLabels(context.deviceId), annotations: { [ANNOTATION_DEVICE_ID]: context.deviceId } },
+    metadata: { name: namespace, labels: { ...deviceLabels }, annotations: { [ANNOTATION_DEVICE_ID]: context.deviceId } },
   };
 
-  const edgeHub = context.hubEndpoint === undefined ? [] : edgeHubObjects(context.deviceId, namespace, context.hubEndpoint);
-  const deviceObjects: TranslatedObject[] = [ns, caConfigMap, ...edgeHub, ...registry.secrets, ...pvcs];
+  const edgeHub = context.hubEndpoint === undefined ? [] : edgeHubObjects(deviceLabels, namespace, context.hubEndpoint, layout.edgeHub);
+  const rbac = layout.agentRbac ? agentRbacObjects(namespace, deviceLabels) : [];
+  const deviceObjects: TranslatedObject[] = [ns, ...rbac, caConfigMap, ...edgeHub, ...registry.secrets, ...pvcs];
   const moduleResults: ModuleTranslation[] = sortedModules.map(({ namedVolumes: _n, ...rest }) => rest);
   for (const m of moduleResults) warnings.push(...m.warnings.map((w) => `module ${m.name}: ${w}`));
   return { namespace, deviceObjects, modules: moduleResults, objects: [...deviceObjects, ...moduleResults.flatMap((m) => m.objects)], warnings };
@@ -212,6 +229,7 @@ interface ModuleResult extends ModuleTranslation {
 function translateModule(
   module: ModuleSpec,
   context: TranslateContext,
+  layout: Layout,
   namespace: string,
   registries: RegistryRef[],
   hostPorts: Map<string, string>,
@@ -219,7 +237,8 @@ function translateModule(
 ): ModuleResult {
   const warnings: string[] = [];
   const name = toK8sName(module.name);
-  const labels = moduleLabels(context.deviceId, module.name);
+  const labels = layout.moduleLabels(context.deviceId, module.name, context.iotHubHostName);
+  const selectorLabels = layout.moduleSelectorLabels(context.deviceId, module.name);
   const mapped = mapCreateOptions(module.createOptions, (w) => warnings.push(w));
   claimHostPorts(module.name, mapped.containerPorts, hostPorts, (w) => warnings.push(w));
   // With the hub on the pod network, pods dial the namespace's `edgehub` Service (port 8883).
@@ -320,10 +339,10 @@ function translateModule(
     metadata: { name, namespace, labels, annotations: moduleAnnotations() },
     spec:
       mapped.serviceType === undefined
-        ? { clusterIP: 'None', selector: labels, publishNotReadyAddresses: true, ...(mapped.servicePorts.length === 0 ? {} : { ports: mapped.servicePorts }) }
+        ? { clusterIP: 'None', selector: selectorLabels, publishNotReadyAddresses: true, ...(mapped.servicePorts.length === 0 ? {} : { ports: mapped.servicePorts }) }
         : {
             type: mapped.serviceType,
-            selector: labels,
+            selector: selectorLabels,
             ports: mapped.serviceType === 'ClusterIP' ? mapped.servicePorts.map(({ nodePort: _np, ...p }) => p) : mapped.servicePorts,
             ...(mapped.loadBalancerIP === undefined ? {} : { loadBalancerIP: mapped.loadBalancerIP }),
           },
@@ -349,7 +368,7 @@ function translateModule(
     spec: {
       // desired status (learn.microsoft.com/azure/iot-edge/module-edgeagent-edgehub): running → 1 replica, stopped → 0 (IoT Edge K8s mode did the same).
       replicas: module.status === 'running' ? 1 : 0,
-      selector: { matchLabels: labels },
+      selector: { matchLabels: selectorLabels },
       // Recreate by default: a module identity must not be connected twice (the hub drops the
       // older MQTT session), and IoT Edge also stops the old container before starting the new.
       strategy: mapped.strategy ?? { type: 'Recreate' },
@@ -390,6 +409,20 @@ function translateModule(
     warnings,
     namedVolumes: mapped.namedVolumes,
   };
+}
+
+/** A module whose Kubernetes name is one the layout's own objects carry (e.g. `EdgeAgent` → `edgeagent`) is refused, not silently merged with them. */
+function assertNotReserved(modules: readonly ModuleSpec[], layout: Layout): void {
+  for (const m of modules) {
+    const name = toK8sName(m.name);
+    if (layout.reservedModuleNames.includes(name)) {
+      throw new TranslateError('TRANSLATE_NAME_COLLISION', `module ${JSON.stringify(m.name)} maps to the Kubernetes name ${name}, which layout ${layout.name} uses for its own objects; rename the module`, {
+        module: m.name,
+        k8sName: name,
+        layout: layout.name,
+      });
+    }
+  }
 }
 
 /** IoT Edge appends `:latest` to an image with neither tag nor digest (`DockerConfig.ValidateAndGetImage`). */

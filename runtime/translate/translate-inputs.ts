@@ -1,4 +1,5 @@
 import { isValidId } from '../hub/index.js';
+import { LAYOUT_NAMES } from './layout.js';
 
 /** What a user typed on `edgemu translate`, before it reaches the pure mapping. */
 export interface TranslateInputs {
@@ -7,6 +8,8 @@ export interface TranslateInputs {
   hubHostName?: string | undefined;
   storageClass?: string | undefined;
   volumeSize?: string | undefined;
+  layout?: string | undefined;
+  hubIp?: string | undefined;
 }
 
 // RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens, 253 chars at most.
@@ -42,6 +45,12 @@ export function checkTranslateInputs(inputs: TranslateInputs): string | undefine
   }
   if (inputs.volumeSize !== undefined && (!QUANTITY.test(inputs.volumeSize) || /^[0.]+[A-Za-z]*$/.test(inputs.volumeSize))) {
     return `--volume-size ${JSON.stringify(inputs.volumeSize)} is not a positive Kubernetes quantity (e.g. 1Gi, 500Mi, 2G)`;
+  }
+  if (inputs.layout !== undefined && !(LAYOUT_NAMES as readonly string[]).includes(inputs.layout)) {
+    return `--layout ${JSON.stringify(inputs.layout)} is not a layout (${LAYOUT_NAMES.join(', ')})`;
+  }
+  if (inputs.hubIp !== undefined && !IPV4.test(inputs.hubIp)) {
+    return `--hub-ip ${JSON.stringify(inputs.hubIp)} is not an IPv4 address (the host address pods reach the hub on, e.g. 10.88.0.1)`;
   }
   if (inputs.storageClass !== undefined && !DNS_SUBDOMAIN.test(inputs.storageClass)) {
     return `--storage-class ${JSON.stringify(inputs.storageClass)} is not a valid StorageClass name (lower-case DNS subdomain, e.g. standard or local-path)`;

@@ -9,10 +9,10 @@ import {
   ANNOTATION_RESTART_POLICY,
   ANNOTATION_SPEC_HASH,
   ANNOTATION_STARTUP_ORDER,
-  deviceNamespace,
-  deviceSelector,
-  LABEL_MODULE,
-  moduleSelector,
+  DEFAULT_LAYOUT,
+  layoutDeviceSelector,
+  layoutModuleSelector,
+  type Layout,
 } from '../../translate/index.js';
 import { translateDeployment, withDefaultTag, type DeviceTranslation, type ModuleTranslation, type TranslateContext } from '../../translate/index.js';
 import { commandId, type Command, type CommandFactory, type CommandKind } from '../command.js';
@@ -43,6 +43,8 @@ const MODULE_KINDS: ReadonlyArray<[apiVersion: string, kind: string]> = [
 export interface KubernetesEnvironmentOptions {
   kube: KubeApi;
   deviceId: string;
+  /** Where the device's objects go and which labels select them (runtime/translate/layout.ts); default the default layout. */
+  layout?: Layout;
   /** What the translation needs besides the config (hub address, CA, module identities). */
   translateContext: (config: EdgeAgentConfig) => Promise<TranslateContext> | TranslateContext;
   clock: Clock;
@@ -64,13 +66,15 @@ export type EnsureImages = (config: EdgeAgentConfig, signal: AbortSignal) => Pro
 
 /**
  * The agent's Kubernetes back-end for one edge device (IoT Edge `IEnvironment` +
- * `ICommandFactory`, Kubernetes flavour): its namespace `edgemu-<device>`, objects selected by
- * edgemu's labels, objects produced by runtime/translate and written with server-side apply.
+ * `ICommandFactory`, Kubernetes flavour): its layout's namespace (`edgemu-<device>`, or `iotedge`
+ * on Azure Stack Edge's), objects selected by the layout's labels, objects produced by
+ * runtime/translate with the same layout and written with server-side apply.
  * Every write is idempotent (apply by name), so a plan interrupted by an agent restart is
  * simply finished by the next pass without duplicates.
  */
 export class KubernetesEnvironment implements Environment {
   readonly namespace: string;
+  readonly layout: Layout;
   private readonly selector: string;
   private deployments: WatchedCollection | undefined;
   private pods: WatchedCollection | undefined;
@@ -78,8 +82,9 @@ export class KubernetesEnvironment implements Environment {
   private readonly toldReasons = new Set<string>();
 
   constructor(private readonly options: KubernetesEnvironmentOptions) {
-    this.namespace = deviceNamespace(options.deviceId);
-    this.selector = deviceSelector(options.deviceId);
+    this.layout = options.layout ?? DEFAULT_LAYOUT;
+    this.namespace = this.layout.namespace(options.deviceId);
+    this.selector = layoutDeviceSelector(this.layout, options.deviceId);
     this.nodes = new NodeCatalog(options.kube, options.clock, options.imageCatalog);
   }
 
@@ -113,7 +118,7 @@ export class KubernetesEnvironment implements Environment {
         ]);
     const podsByModule = new Map<string, V1Pod[]>();
     for (const pod of pods as V1Pod[]) {
-      const module = pod.metadata?.labels?.[LABEL_MODULE];
+      const module = pod.metadata?.labels?.[this.layout.moduleLabelKey];
       if (!module) continue;
       const list = podsByModule.get(module) ?? [];
       list.push(pod);
@@ -131,7 +136,7 @@ export class KubernetesEnvironment implements Environment {
       if (d.metadata?.deletionTimestamp) continue;
       const spec = readSpec(d);
       if (!spec) continue;
-      const k8sName = d.metadata?.labels?.[LABEL_MODULE] ?? toK8sName(spec.name);
+      const k8sName = d.metadata?.labels?.[this.layout.moduleLabelKey] ?? toK8sName(spec.name);
       const hash = d.metadata?.annotations?.[ANNOTATION_SPEC_HASH];
       // Pods of older rollouts (other spec hash) do not describe the module as it is now.
       const modulePods = (podsByModule.get(k8sName) ?? []).filter((p) => !hash || p.metadata?.annotations?.[ANNOTATION_SPEC_HASH] === hash);
@@ -167,7 +172,7 @@ export class KubernetesEnvironment implements Environment {
       this.nodes.invalidate();
     }
     const placement = await this.placements(config, AbortSignal.timeout(30_000));
-    const translation = translateDeployment(config, { ...context, standInImages, placement: { ...placement, ...context.placement } });
+    const translation = translateDeployment(config, { ...context, layout: this.layout, standInImages, placement: { ...placement, ...context.placement } });
     for (const w of translation.warnings) this.options.logger.warn(w);
     return translation;
   }
@@ -182,7 +187,7 @@ export class KubernetesEnvironment implements Environment {
 
   /** Deletes every object a module owns (selected by its module label). */
   async deleteModule(moduleName: string, signal: AbortSignal): Promise<void> {
-    const selector = moduleSelector(this.options.deviceId, moduleName);
+    const selector = layoutModuleSelector(this.layout, this.options.deviceId, moduleName);
     for (const [apiVersion, kind] of MODULE_KINDS) {
       const objects = await this.options.kube.list(apiVersion, kind, this.namespace, selector, signal);
       for (const o of objects) {

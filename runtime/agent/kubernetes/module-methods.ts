@@ -2,7 +2,7 @@ import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { EdgemuError } from '../../errors.js';
-import { ANNOTATION_SPEC_HASH, deviceNamespace, LABEL_MODULE, moduleSelector } from '../../translate/index.js';
+import { ANNOTATION_SPEC_HASH, DEFAULT_LAYOUT, layoutModuleSelector, type Layout } from '../../translate/index.js';
 import type { ModuleLogQuery, ModuleLogText } from '../module-log.js';
 import type { CurrentModule, CurrentState, ModuleRuntimeInfo } from '../runtime-info.js';
 import type { KubeApi } from './kube-api.js';
@@ -63,6 +63,8 @@ export function withMethodRestarts(runtime: ModuleRuntimeInfo, restarts: MethodR
 export interface KubernetesModuleMethodsOptions {
   kube: KubeApi;
   deviceId: string;
+  /** The layout the device's objects were made in (default: the default layout). */
+  layout?: Layout;
   /** The environment's current modules (Deployments and pods, from its watched copies). */
   readCurrent(signal: AbortSignal): Promise<CurrentState>;
   clock: Clock;
@@ -82,9 +84,11 @@ const created = (p: V1Pod) => new Date(p.metadata?.creationTimestamp ?? 0).getTi
  */
 export class KubernetesModuleMethods {
   private readonly namespace: string;
+  private readonly layout: Layout;
 
   constructor(private readonly options: KubernetesModuleMethodsOptions) {
-    this.namespace = deviceNamespace(options.deviceId);
+    this.layout = options.layout ?? DEFAULT_LAYOUT;
+    this.namespace = this.layout.namespace(options.deviceId);
   }
 
   /** The manifest names of the modules deployed now. */
@@ -100,7 +104,7 @@ export class KubernetesModuleMethods {
     }
     const pod = await this.currentPod(moduleId);
     if (!pod) throw new ModuleLogUnavailableError(`module ${moduleId} has no pod yet, so no logs (status: ${module.runtime?.runtimeStatus ?? 'unknown'})`);
-    const container = pod.metadata?.labels?.[LABEL_MODULE] ?? pod.spec?.containers[0]?.name ?? moduleId;
+    const container = pod.metadata?.labels?.[this.layout.moduleLabelKey] ?? pod.spec?.containers[0]?.name ?? moduleId;
     const nowS = this.options.clock.now() / 1000;
     try {
       const text = await this.options.kube.readPodLog(this.namespace, pod.metadata!.name!, container, {
@@ -129,7 +133,7 @@ export class KubernetesModuleMethods {
     const module = await this.module(moduleId, (m) => new ModuleRestartError(m));
     if (module.runtime?.runtimeStatus !== 'running') throw new ModuleRestartError(`Module ${moduleId} cannot be restarted since it is not running`);
     const { kube, clock } = this.options;
-    const deployments = (await kube.list('apps/v1', 'Deployment', this.namespace, moduleSelector(this.options.deviceId, moduleId))) as V1Deployment[];
+    const deployments = (await kube.list('apps/v1', 'Deployment', this.namespace, layoutModuleSelector(this.layout, this.options.deviceId, moduleId))) as V1Deployment[];
     const deployment = deployments.find((d) => !d.metadata?.deletionTimestamp);
     if (!deployment?.metadata?.name) throw new ModuleRestartError(`Module ${moduleId} not found in the current environment`);
     const specHash = deployment.metadata.annotations?.[ANNOTATION_SPEC_HASH] ?? '';
@@ -156,7 +160,7 @@ export class KubernetesModuleMethods {
   }
 
   private async livePods(moduleId: string): Promise<V1Pod[]> {
-    const pods = (await this.options.kube.list('v1', 'Pod', this.namespace, moduleSelector(this.options.deviceId, moduleId))) as V1Pod[];
+    const pods = (await this.options.kube.list('v1', 'Pod', this.namespace, layoutModuleSelector(this.layout, this.options.deviceId, moduleId))) as V1Pod[];
     return pods.filter((p) => !p.metadata?.deletionTimestamp);
   }
 

@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.js';
 import type { HubStore } from '../../hub/index.js';
+import type { Layout } from '../../translate/index.js';
 import type { KubeApi } from '../kubernetes/kube-api.js';
 import type { AgentMethodTable } from './agent-method.js';
 import { HttpBlobUploader } from './blob-upload.js';
@@ -14,6 +15,8 @@ export interface UploadMethodPieces {
   store: Pick<HubStore, 'twins'>;
   kube: Pick<KubeApi, 'list'>;
   clock: Clock;
+  /** The agents' layout (where the bundle reads each device's events); default the default layout. */
+  layout?: Layout;
 }
 
 /**
@@ -28,7 +31,7 @@ export function wireUploadMethods(pieces: UploadMethodPieces): { methods: AgentM
     hubName: pieces.hubHostName.split('.')[0] || pieces.hubHostName,
     blobs: new HttpBlobUploader({ clock: pieces.clock }),
     tasks,
-    bundle: supportBundleSources(pieces.store, pieces.kube),
+    bundle: supportBundleSources(pieces.store, pieces.kube, pieces.layout),
   });
   return { methods, close: () => tasks.close() };
 }

@@ -11,6 +11,8 @@ interface TranslateOptions {
   storageClass?: string;
   volumeSize: string;
   json?: boolean;
+  layout: string;
+  hubIp?: string;
 }
 
 /**
@@ -31,6 +33,8 @@ export const registerTranslate: RegisterCommand = (program, ctx) => {
     .option('--ca <file>', 'hub CA certificate (PEM) modules trust (default: <state-dir>/ca.pem)')
     .option('--storage-class <name>', 'storage class of the PVCs made for named volumes (default: the cluster default)')
     .option('--volume-size <quantity>', 'size requested by each PVC', '1Gi')
+    .option('--layout <layout>', "default (namespace edgemu-<device>, edgemu.io labels) or azure-stack-edge (namespace iotedge, IoT Edge's labels, edgehub LoadBalancer, agent RBAC; docs/azure-stack-edge.md)", 'default')
+    .option('--hub-ip <ipv4>', 'host address pods reach the hub on: adds the edgehub Service and its EndpointSlice, and modules dial edgehub')
     .addHelpText(
       'after',
       [
@@ -42,11 +46,12 @@ export const registerTranslate: RegisterCommand = (program, ctx) => {
         'Examples:',
         '  edgemu translate deployments/examples/temperature-filter.deployment.json --device edge-1',
         '  edgemu translate m.json --device edge-1 --gateway-host 172.18.0.1 | kubectl apply -f -',
+        '  edgemu translate m.json --device edge-1 --layout azure-stack-edge --hub-ip 10.88.0.1',
       ].join('\n'),
     )
     .action(async (manifest: string, opts: TranslateOptions, command: Command) => {
       const g = globalOptions(command);
-      const [{ loadDeploymentFile }, { translateDeployment, renderObjects, checkTranslateInputs, translateContextFromState }, { openHubAdmin }] = await Promise.all([
+      const [{ loadDeploymentFile }, { translateDeployment, renderObjects, checkTranslateInputs, translateContextFromState, layoutByName }, { openHubAdmin }] = await Promise.all([
         import('../../manifest/index.js'),
         import('../../translate/index.js'),
         import('../../service-api/index.js'),
@@ -57,8 +62,11 @@ export const registerTranslate: RegisterCommand = (program, ctx) => {
         hubHostName: opts.hubHostName,
         storageClass: opts.storageClass,
         volumeSize: opts.volumeSize,
+        layout: opts.layout,
+        hubIp: opts.hubIp,
       });
       if (problem !== undefined) throw new UsageError(problem);
+      const layout = layoutByName(opts.layout);
       const { deployment, warnings: manifestWarnings } = await loadDeploymentFile(manifest);
       const { context, notes } = await translateContextFromState({
         stateDir: g.stateDir,
@@ -68,6 +76,8 @@ export const registerTranslate: RegisterCommand = (program, ctx) => {
         gatewayHost: opts.gatewayHost,
         hubHostName: opts.hubHostName,
         caFile: opts.ca,
+        layout,
+        hubIp: opts.hubIp,
         storage: { size: opts.volumeSize, ...(opts.storageClass === undefined ? {} : { storageClassName: opts.storageClass }) },
       });
       const translation = translateDeployment(deployment.edgeAgent, context);

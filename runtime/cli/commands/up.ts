@@ -22,6 +22,7 @@ interface UpFlags {
   deployment?: string;
   device?: string;
   json?: boolean;
+  layout: 'default' | 'azure-stack-edge';
 }
 
 /** The local/kind cluster `edgemu up` starts and names. */
@@ -50,6 +51,11 @@ export const registerUp: RegisterCommand = (program, ctx) => {
     .option('--deployment <file>', 'deployment manifest to apply to --device once everything runs')
     .option('--device <device>', 'edge device to deploy to (created as an IoT Edge device when missing)')
     .option('--json', 'print the startup summary as one JSON object on stdout')
+    .addOption(
+      new Option('--layout <layout>', "where modules go: default (namespace edgemu-<device>, edgemu.io labels) or azure-stack-edge (one device in namespace iotedge, IoT Edge's labels, an edgehub LoadBalancer Service; docs/azure-stack-edge.md)")
+        .choices(['default', 'azure-stack-edge'])
+        .default('default'),
+    )
     .action(async (opts: UpFlags, cmd) => {
       const g = globalOptions(cmd);
       if (opts.deployment && !opts.device) throw new UsageError('--deployment needs --device');
@@ -137,6 +143,9 @@ export const registerUp: RegisterCommand = (program, ctx) => {
 
       // 3. Hub, service API, routing and the agents.
       const { startServer } = await import('../../server/start-server.js');
+      const { layoutByName } = await import('../../translate/index.js');
+      const layout = layoutByName(opts.layout);
+      if (layout === undefined) throw new UsageError(`--layout ${JSON.stringify(opts.layout)} is not a layout (default, azure-stack-edge)`);
       let server;
       // Imported while the server starts; the deployment waits for both (step 4).
       let importing: Promise<unknown> | undefined;
@@ -157,6 +166,8 @@ export const registerUp: RegisterCommand = (program, ctx) => {
           limits,
           logger,
           kubeConfig,
+          layout,
+          ...(opts.device ? { preferredDevice: opts.device } : {}),
           ...(realNode
             ? {
                 realNode: {
@@ -195,10 +206,12 @@ export const registerUp: RegisterCommand = (program, ctx) => {
           }
           await server.agents?.scan();
         }
+        for (const [deviceId, reason] of server.agents?.refused ?? []) progress(`error: ${deviceId}: ${reason}`);
 
         const summary = {
           stateDir: path.resolve(g.stateDir),
           cluster: clusterDescription,
+          layout: layout.name,
           hostName: server.hub.hostName,
           mqttsPort: server.mqttsPort,
           amqpsPort: server.amqpsPort ?? null,
@@ -212,6 +225,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
         else {
           ctx.out(`edgemu up (pid ${process.pid}) — Ctrl-C stops everything it started\n`);
           ctx.out(`  cluster        ${summary.cluster}\n`);
+          if (layout.name !== 'default') ctx.out(`  layout         ${layout.name} (modules in namespace ${layout.namespace(opts.device ?? '')}, Service edgehub)\n`);
           ctx.out(`  MQTT over TLS  ${summary.hostName}:${summary.mqttsPort}\n`);
           ctx.out(`  AMQP over TLS  ${summary.hostName}:${summary.amqpsPort}\n`);
           ctx.out(`  service API    ${summary.httpsPort === null ? 'not available' : `https://${summary.hostName}:${summary.httpsPort}`}\n`);

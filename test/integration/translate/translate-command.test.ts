@@ -94,6 +94,53 @@ describe('edgemu translate', () => {
     expect(other.out).toContain('value: 192.168.1.5:30883');
   });
 
+  it('--layout azure-stack-edge --hub-ip: namespace iotedge, IoT Edge labels, an edgehub LoadBalancer on the ports the running hub serves', async () => {
+    const stateDir = path.join(root, 'ase');
+    openHubStore({ stateDir }).close();
+    // (No httpsPort: the CLI would then reach this pretend hub through its service API.)
+    const discovery = { pid: process.pid, hostName: 'myhub.local', hostNames: ['myhub.local', 'edgehub'], mqttsPort: 30883, amqpsPort: 30671, caFile: path.join(stateDir, 'ca.pem'), startedAt: new Date(0).toISOString() };
+    writeFileSync(path.join(stateDir, 'hub.json'), JSON.stringify(discovery));
+    const r = await run(['--state-dir', stateDir, 'translate', EXAMPLE, '--device', 'Edge-1', '--layout', 'azure-stack-edge', '--hub-ip', '10.88.0.1']);
+    expect(r.code, r.err).toBe(0);
+    type Doc = { kind: string; metadata: { name: string; namespace?: string; labels: Record<string, string> }; spec?: Record<string, unknown> };
+    const docs = parseAllDocuments(r.out).map((d) => d.toJS() as Doc);
+    expect(new Set(docs.map((d) => d.metadata.namespace ?? d.metadata.name))).toEqual(new Set(['iotedge']));
+    expect(docs.filter((d) => d.kind === 'Deployment').map((d) => [d.metadata.name, d.metadata.labels])).toEqual(
+      ['filter', 'simulatedtemperaturesensor'].map((m) => [
+        m,
+        { 'app.kubernetes.io/managed-by': 'edgemu', 'net.azure-devices.edge.deviceid': 'edge-1', 'net.azure-devices.edge.module': m, 'net.azure-devices.edge.hub': 'myhub' },
+      ]),
+    );
+    const edgehub = docs.find((d) => d.kind === 'Service' && d.metadata.name === 'edgehub')!;
+    expect(edgehub.spec).toEqual({
+      type: 'LoadBalancer',
+      ports: [
+        { name: 'amqps', port: 5671, targetPort: 30671, protocol: 'TCP' },
+        { name: 'mqtts', port: 8883, targetPort: 30883, protocol: 'TCP' },
+      ],
+    });
+    expect(docs.filter((d) => d.metadata.name === 'edgeagent').map((d) => d.kind)).toEqual(['ServiceAccount', 'Role', 'RoleBinding']);
+    expect(r.out).toContain('value: edgehub');
+    // Pods dial edgehub, which the running hub's certificate names: no gateway or certificate warnings.
+    expect(r.err).not.toContain('loopback');
+    expect(r.err).not.toContain('does not name');
+
+    const noIp = await run(['--state-dir', stateDir, 'translate', EXAMPLE, '--device', 'edge-1', '--layout', 'azure-stack-edge']);
+    expect(noIp.code).toBe(0);
+    expect(noIp.err).toContain('warning: layout azure-stack-edge: without --hub-ip (the host address pods reach the hub on) there is no edgehub Service');
+    expect(noIp.out).not.toContain('name: edgehub\n');
+  });
+
+  it.each([
+    [['--layout', 'ase'], '--layout "ase" is not a layout (default, azure-stack-edge)'],
+    [['--hub-ip', 'edgehub'], '--hub-ip "edgehub" is not an IPv4 address'],
+  ])('exits 2 for %j', async (flags, message) => {
+    const r = await run(['--state-dir', path.join(root, 'empty-2'), 'translate', EXAMPLE, '--device', 'edge-1', ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+    expect(r.out).toBe('');
+  });
+
   it('names the missing identities and how to create them', async () => {
     const stateDir = path.join(root, 'partial');
     const store = openHubStore({ stateDir });

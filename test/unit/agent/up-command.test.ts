@@ -25,6 +25,12 @@ describe('edgemu up / status argument handling', { timeout: 30_000 }, () => {
     expect(r.err).toMatch(/--deployment needs --device/);
   });
 
+  it('refuses an unknown --layout as a usage error before starting anything', async () => {
+    const r = await run('up', '--layout', 'ase');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--layout.*'ase'.*default, azure-stack-edge/s);
+  });
+
   it('refuses --kubeconfig with --cluster local as a usage error', async () => {
     const r = await run('up', '--cluster', 'local', '--kubeconfig', '/nonexistent');
     expect(r.code).toBe(2);
