@@ -261,10 +261,13 @@ function deviceStreamSource(hub: Hub, router: EdgeRouter): DeviceStreamSource {
     onConnectionChanged: (listener) => hub.onConnectionChanged((e) => listener(e.deviceId, e.moduleId, e.status)),
     routing(deviceId) {
       const routes = router.routesOf(deviceId);
-      const modules = hub.store.identities.list().filter((i) => i.deviceId === deviceId && i.moduleId !== undefined);
+      // The device's module identities and the modules its deployment names (a route may queue for a module not yet connected).
+      const names = new Set(hub.store.identities.list().flatMap((i) => (i.deviceId === deviceId && i.moduleId !== undefined ? [i.moduleId] : [])));
+      const deployed = hub.store.twins.get({ deviceId, moduleId: '$edgeAgent' })?.properties.desired.modules;
+      if (deployed && typeof deployed === 'object') for (const name of Object.keys(deployed)) names.add(name);
       return {
         routes: routes ? routes.map((r) => ({ name: r.name, priority: r.priority, ttlSecs: r.ttlSecs ?? null })) : null,
-        queues: modules.map((m) => ({ moduleId: m.moduleId!, waiting: router.queueDepth({ deviceId, moduleId: m.moduleId! }) })),
+        queues: [...names].sort().map((moduleId) => ({ moduleId, waiting: router.queueDepth({ deviceId, moduleId }) })),
       };
     },
     statusTable: (deviceId, reported, desiredVersion) => {
