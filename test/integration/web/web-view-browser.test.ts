@@ -266,6 +266,34 @@ describe('the web view in a real browser', { timeout: 90_000 }, () => {
     // The one console entry is Chromium's note on the 400 that refused the manifest.
     expect(errorsOf(page).splice(0)).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
     await browser.screenshot(page, 'deploy-refused');
+    // A 10 MB manifest is refused in the page, before any upload.
+    await page.locator('input[type=file]').setInputFiles({ name: 'huge.json', mimeType: 'application/json', buffer: Buffer.alloc(10 * 1024 * 1024, 0x20) });
+    await expect.poll(() => page.getByTestId('deploy-result').textContent()).toBe('huge.json is 10485760 bytes; the service API accepts at most 1048576.');
+    expect(errorsOf(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('stays responsive under thousands of messages per second and says the list is sampled', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/#/device/${DEVICE}`);
+    await page.getByTestId('chart').waitFor();
+    const started = Date.now();
+    let sent = 0;
+    while (Date.now() - started < 4000) {
+      const due = Math.floor((Date.now() - started) * 3); // 3,000 msg/s
+      const batch = [];
+      for (; sent < due; sent++) batch.push({ message: { deviceId: DEVICE, moduleId: 'filter', outputName: 'output1', body: Buffer.from(JSON.stringify({ machine: { temperature: sent % 40 } })), systemProperties: {}, properties: {}, enqueuedTimeUtc: new Date().toISOString() }, endpoint: '$upstream' });
+      server.store.messages.appendMany(batch);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await expect.poll(() => page.getByTestId('rate').textContent(), { timeout: 10_000 }).toMatch(/sampled view: the list keeps 1 of every \d+ messages/);
+    const t = Date.now();
+    expect(await page.evaluate('1 + 1')).toBe(2);
+    expect(Date.now() - t).toBeLessThan(5000);
+    expect(Number(await page.getByTestId('chart').getAttribute('data-points'))).toBe(2000);
+    expect(await page.getByTestId('message').count()).toBeLessThanOrEqual(100);
+    await browser.screenshot(page, 'telemetry-sampled');
+    expect(errorsOf(page)).toEqual([]);
     await page.close();
     expect(consoleErrors).toEqual([]);
   });
