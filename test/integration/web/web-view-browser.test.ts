@@ -72,6 +72,7 @@ describe('the web view in a real browser', { timeout: 90_000 }, () => {
   let base: string;
   let ca: Buffer;
   const consoleErrors: string[] = [];
+  const agentCalls: Array<{ method: string; payload: unknown }> = [];
 
   const moduleClient = async (moduleId: string) => {
     if (!server.store.identities.get({ deviceId: DEVICE, moduleId })) server.store.identities.createModule(DEVICE, moduleId);
@@ -105,6 +106,15 @@ describe('the web view in a real browser', { timeout: 90_000 }, () => {
     expect(outcome.applied).toBe(true);
     agent = await moduleClient('$edgeAgent');
     await report(agent, agentReport('running', 0));
+    // What the page asks $edgeAgent for (docs/agent.md "Direct methods"); the answers are the agent's shapes.
+    agent.onMethod('RestartModule', (req, res) => {
+      agentCalls.push({ method: 'RestartModule', payload: req!.payload });
+      void res!.send(200, null);
+    });
+    agent.onMethod('GetModuleLogs', (req, res) => {
+      agentCalls.push({ method: 'GetModuleLogs', payload: req!.payload });
+      void res!.send(200, [{ id: 'filter', payload: '<6> 2026-12-02T06:00:01Z [INF] forwarded <b>36.4</b>\n' }]);
+    });
     filter = await moduleClient('filter');
     if (!twins.has(filter)) twins.set(filter, filter.getTwin());
     const twin = await twins.get(filter)!;
@@ -210,6 +220,16 @@ describe('the web view in a real browser', { timeout: 90_000 }, () => {
     expect(await filterRow.textContent()).toContain('3');
     expect(await page.evaluate('window.marker')).toBe(42);
     await browser.screenshot(page, 'device-backoff');
+    // Narrow screens: nothing but the tables' own scroll boxes is wider than a phone.
+    await page.setViewportSize({ width: 375, height: 800 });
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    await browser.screenshot(page, 'device-narrow');
+    await page.setViewportSize({ width: 1200, height: 900 });
+    // Keyboard: a module link is reachable by focus and opens with Enter.
+    await page.getByRole('link', { name: 'filter', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('module-panel').waitFor();
+    await page.goBack();
     // The routes and their queues: echo is not connected, so the alerts routed to it wait.
     await expect.poll(async () => Number(await page.locator('[data-testid=queue-row][data-module=echo] td').nth(1).textContent()), { timeout: 15_000 }).toBeGreaterThan(0);
     expect(await page.getByTestId('routes').textContent()).toContain('alertsToEcho');
@@ -235,6 +255,15 @@ describe('the web view in a real browser', { timeout: 90_000 }, () => {
     await page.getByTestId('invoke').click();
     await expect.poll(() => page.getByTestId('method-result').textContent(), { timeout: 15_000 }).toContain('status 200');
     expect(JSON.parse((await page.getByTestId('method-result').textContent())!.replace(/^status 200\n/, ''))).toEqual({ echoed: { n: 7 }, from: 'filter' });
+
+    await page.getByTestId('restart').click();
+    await expect.poll(() => page.getByTestId('restart-result').textContent(), { timeout: 15_000 }).toBe('RestartModule answered 200.');
+    await page.getByRole('button', { name: 'fetch logs' }).click();
+    await expect.poll(() => page.getByTestId('logs').textContent(), { timeout: 15_000 }).toBe('<6> 2026-12-02T06:00:01Z [INF] forwarded <b>36.4</b>\n');
+    expect(agentCalls).toEqual([
+      { method: 'RestartModule', payload: { schemaVersion: '1.0', id: 'filter' } },
+      { method: 'GetModuleLogs', payload: { schemaVersion: '1.0', items: [{ id: 'filter', filter: { tail: 100 } }], encoding: 'none', contentType: 'text' } },
+    ]);
 
     const chart = page.getByTestId('chart');
     await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 15_000 }).toBeGreaterThan(2);
