@@ -32,6 +32,8 @@ export default tseslint.config(
       'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } })],
     },
   },
+  // The web view's browser app (runtime/web/app/, bundled by runtime/web/web-bundle.ts) runs in the browser.
+  { files: ['runtime/web/app/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
   // Cycles (between files, types included, and between sibling folders) are checked by
   // test/unit/architecture/import-graph.test.ts: import-x/no-cycle skips type-only imports.
   ...areaBoundaryConfigs(runtimeAreas),

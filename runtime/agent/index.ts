@@ -30,7 +30,7 @@ export { HubTwinConnection, HubNotConnectedError, type HubTwinConnectionOptions 
 export { ClientNodeKubeApi, classifyKubeError, type ClientNodeKubeApiOptions } from './kubernetes/client-node-kube-api.js';
 export { KubeApiError, type KubeApi, type KubeObject } from './kubernetes/kube-api.js';
 export { KubernetesEnvironment, ANNOTATION_AGENT_SPEC, ANNOTATION_AGENT_STOP } from './kubernetes/kubernetes-environment.js';
-export { renderStatusTable } from './status-table.js';
+export { renderStatusTable, statusTable, type StatusTable } from './status-table.js';
 export { describeReported } from './describe-reported.js';
 export { NodeCatalog, type ImageCatalog, type NodeSnapshot } from './kubernetes/node-catalog.js';
 export { decidePlacement, clusterPoolsOf, realNodeImages, runsOnOf, type ClusterPools, type PlacementDecision, type RunsOn } from './module-placement.js';

@@ -9,7 +9,9 @@ import { writeDiscovery, removeDiscovery, readDiscovery } from '../hub/index.js'
 import { DEFAULT_HTTPS_PORT, DEFAULT_MQTTS_PORT } from '../hub/index.js';
 import { SETTING_AMQPS_PORT, SETTING_HOST_NAME, SETTING_HTTPS_PORT, SETTING_MQTTS_PORT } from '../hub/index.js';
 import { EdgemuError } from '../errors.js';
-import { startHubServiceApi, type ServiceApiLimits } from '../service-api/index.js';
+import { startHubServiceApi, DEFAULT_API_VERSION, type ServiceApiLimits } from '../service-api/index.js';
+import { createWebView, webViewUrl, type DeviceStreamSource } from '../web/index.js';
+import { createSasToken } from '../hub/index.js';
 import type { HubLimits } from '../hub/index.js';
 import { applyConfigurationContent, type ApplyOutcome } from '../service-api/index.js';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -99,6 +101,8 @@ export interface Server {
   ensureEdgeDevice(deviceId: string): boolean;
   /** `applyConfigurationContent` (as `POST /devices/{id}/applyConfigurationContent`); the agents pick it up. */
   deploy(deviceId: string, content: unknown): ApplyOutcome;
+  /** A fresh link to the web view (docs/web.md) carrying a service-policy token valid for `ttlSeconds` (default 8 h). */
+  webUrl(ttlSeconds?: number): string | undefined;
   /** Stops every component in reverse start order and removes DIR/hub.json. */
   close(): Promise<void>;
 }
@@ -157,6 +161,8 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       httpsPort: options.httpsPort ?? DEFAULT_HTTPS_PORT,
       ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
       ...(options.limits?.serviceApi ? { limits: options.limits.serviceApi } : {}),
+      // The web view on the same port (docs/web.md); the agent's status table is loaded with the first stream.
+      web: (auth) => createWebView({ ...auth, apiVersion: DEFAULT_API_VERSION, source: deviceStreamSource(hub, router), logger, clock }),
       logger,
       clock,
     });
@@ -226,12 +232,58 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
         return true;
       },
       deploy: (deviceId, content) => applyConfigurationContent(store, deviceId, content),
+      webUrl(ttlSeconds = 8 * 3600) {
+        const policy = store.identities.servicePolicy();
+        const token = createSasToken(hub.hostName, policy.primaryKey, Math.ceil(clock.now() / 1000) + ttlSeconds, policy.name);
+        return webViewUrl(hub.hostName, httpsPort, token);
+      },
       close: () => (closing ??= closeAll()),
     };
   } catch (error) {
     await closeAll();
     throw error;
   }
+}
+
+/** What the web view's device stream reads from the running hub and router. */
+function deviceStreamSource(hub: Hub, router: EdgeRouter): DeviceStreamSource {
+  let table: DeviceStreamSource['statusTable'] | undefined;
+  let loading: Promise<void> | undefined;
+  return {
+    // The agent area (client-node) loads lazily, as in startServer: the first stream waits for it.
+    ready: () =>
+      (loading ??= import('../agent/index.js').then((m) => {
+        table = m.statusTable;
+      })),
+    twin(ref) {
+      const twin = hub.store.twins.get(ref);
+      return twin ? { reported: twin.properties.reported as Record<string, unknown>, desired: twin.properties.desired as Record<string, unknown>, connectionState: twin.connectionState } : undefined;
+    },
+    onTwinChanged(listener) {
+      const offReported = hub.store.twins.onReportedChanged((c) => listener(c.ref.deviceId, c.ref.moduleId ?? ''));
+      const offDesired = hub.store.twins.onDesiredChanged((c) => listener(c.ref.deviceId, c.ref.moduleId ?? ''));
+      return () => {
+        offReported();
+        offDesired();
+      };
+    },
+    onConnectionChanged: (listener) => hub.onConnectionChanged((e) => listener(e.deviceId, e.moduleId, e.status)),
+    routing(deviceId) {
+      const routes = router.routesOf(deviceId);
+      // The device's module identities and the modules its deployment names (a route may queue for a module not yet connected).
+      const names = new Set(hub.store.identities.list().flatMap((i) => (i.deviceId === deviceId && i.moduleId !== undefined ? [i.moduleId] : [])));
+      const deployed = hub.store.twins.get({ deviceId, moduleId: '$edgeAgent' })?.properties.desired.modules;
+      if (deployed && typeof deployed === 'object') for (const name of Object.keys(deployed)) names.add(name);
+      return {
+        routes: routes ? routes.map((r) => ({ name: r.name, priority: r.priority, ttlSecs: r.ttlSecs ?? null })) : null,
+        queues: [...names].sort().map((moduleId) => ({ moduleId, waiting: router.queueDepth({ deviceId, moduleId }) })),
+      };
+    },
+    statusTable: (deviceId, reported, desiredVersion) => {
+      if (!table) throw new EdgemuError('WEB_NOT_READY', 'the status table is read before the agent area loaded');
+      return table(deviceId, reported, desiredVersion);
+    },
+  };
 }
 
 function subjectAltNames(options: StartServerOptions, store: HubStore): string[] {

@@ -25,3 +25,6 @@ export type { TelemetryJson } from './telemetry-json.js';
 export { parseJsonArgument, toTwinPatch, parseProperties, parseTimeoutSeconds } from './cli-input.js';
 export { formatTelemetryLine } from './format-telemetry.js';
 export { openHubAdmin, type HubAdmin } from './hub-admin.js';
+export { WEB_REQUEST_HEADER, type WebFront, type AuthorizeToken } from './web-front.js';
+export { SseStream, formatSseEvent, type SseEvent } from './sse.js';
+export { readBody, parseJsonBody } from './read-body.js';

@@ -291,8 +291,18 @@ export class ServiceClient {
   }
 
   private token(): string {
-    const expiry = Math.ceil(this.clock.now() / 1000) + 3600;
+    return this.serviceToken(3600);
+  }
+
+  /** A service-policy SAS token for this hub valid for `ttlSeconds` (the web view's link carries one, docs/web.md). */
+  serviceToken(ttlSeconds: number): string {
+    const expiry = Math.ceil(this.clock.now() / 1000) + ttlSeconds;
     return createSasToken(this.options.hostName, this.options.policyKey, expiry, this.options.policyName);
+  }
+
+  /** The hub's host name and service API port, as the client reaches them. */
+  get endpoint(): { hostName: string; port: number } {
+    return { hostName: this.options.hostName, port: this.options.port };
   }
 
   private requestOptions(method: string, pathname: string, headers: Record<string, string>): https.RequestOptions {

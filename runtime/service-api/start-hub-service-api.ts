@@ -7,6 +7,7 @@ import { startServiceApi, type ServiceApi, type ServiceApiLimits } from './start
 import { createHandlers } from './create-handlers.js';
 import type { ServiceBackend } from './service-backend.js';
 import { apiErrors } from './service-api-error.js';
+import type { WebFront } from './web-front.js';
 
 /** IoT Hub's error codes in the hub's own method results (not-connected and timed-out answers). */
 const DEVICE_NOT_ONLINE = 404103;
@@ -64,6 +65,8 @@ export interface StartHubServiceApiOptions {
   logger?: Logger;
   clock?: Clock;
   limits?: Partial<ServiceApiLimits>;
+  /** Builds the web view served on the same port (runtime/web/), given the host names and policy keys tokens are checked against. */
+  web?: (auth: { hostNames: readonly string[]; policyKey(name: string): readonly string[] | undefined }) => WebFront;
 }
 
 /**
@@ -75,18 +78,20 @@ export async function startHubServiceApi(options: StartHubServiceApiOptions): Pr
   const { hub } = options;
   const tls = await ensureTlsMaterial(options.stateDir, hub.hostNames);
   const hostNames = [...new Set([...hub.hostNames, 'localhost', '127.0.0.1'])];
+  const policyKey = (name: string): readonly string[] | undefined => {
+    const policy = hub.store.identities.servicePolicy();
+    return name === policy.name ? [policy.primaryKey, policy.secondaryKey] : undefined;
+  };
   return startServiceApi({
     tls: { key: tls.serverKey, cert: tls.serverCert },
     port: options.httpsPort,
     ...(options.bindAddress ? { host: options.bindAddress } : {}),
     hostNames,
-    policyKey: (name) => {
-      const policy = hub.store.identities.servicePolicy();
-      return name === policy.name ? [policy.primaryKey, policy.secondaryKey] : undefined;
-    },
+    policyKey,
     handlers: createHandlers(hubServiceBackend(hub)),
     logger: options.logger ?? silentLogger(),
     clock: options.clock ?? systemClock,
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.web ? { web: options.web({ hostNames, policyKey }) } : {}),
   });
 }

@@ -10,6 +10,7 @@ import { ServiceApiError, apiErrors, formatErrorBody } from './service-api-error
 import { EdgemuError } from '../errors.js';
 import { drainBody, parseJsonBody, readBody } from './read-body.js';
 import { guardTlsServer } from '../hub/index.js';
+import { WEB_REQUEST_HEADER, type WebFront } from './web-front.js';
 
 /** What a handler answers: a status with an optional JSON body, or "I wrote the response myself" (streams). */
 export type ApiResult = { status: number; json?: unknown; headers?: Record<string, string> } | { streamed: true };
@@ -118,6 +119,8 @@ export interface ServiceApiOptions {
   logger: Logger;
   clock: Clock;
   limits?: Partial<ServiceApiLimits>;
+  /** The web view on the same port (runtime/web/): its own paths, and its session cookie accepted on the REST routes. */
+  web?: WebFront;
 }
 
 /** A running service API. */
@@ -197,7 +200,12 @@ export async function startServiceApi(options: ServiceApiOptions): Promise<Servi
       return;
     }
     const method = req.method ?? 'GET';
+    const authOptions = () => ({ hostNames: options.hostNames, policyKey: options.policyKey, now: options.clock.now() });
     try {
+      if (options.web?.owns(url.pathname)) {
+        await options.web.handle(req, res, url, (token, permission, path) => authorizeServiceRequest(token, permission, path, authOptions()));
+        return;
+      }
       const match = matchRoute(method, url.pathname);
       if (match.kind === 'not-found') throw apiErrors.notFound(`No resource at ${url.pathname.slice(0, 200)}.`);
       if (match.kind === 'bad-path') throw apiErrors.badRequest(match.reason);
@@ -206,11 +214,12 @@ export async function startServiceApi(options: ServiceApiOptions): Promise<Servi
         throw apiErrors.methodNotAllowed(method, url.pathname.slice(0, 200));
       }
       const apiVersion = requireApiVersion(url.searchParams);
-      authorizeServiceRequest(req.headers.authorization, ROUTE_PERMISSIONS[match.route], url.pathname, {
-        hostNames: options.hostNames,
-        policyKey: options.policyKey,
-        now: options.clock.now(),
-      });
+      // The web view's session cookie stands in for the header; writes with it need the web header (web-front.ts).
+      const sessionToken = req.headers.authorization === undefined ? options.web?.sessionToken(req.headers) : undefined;
+      if (sessionToken !== undefined && method !== 'GET' && req.headers[WEB_REQUEST_HEADER] !== '1') {
+        throw apiErrors.unauthorized(`A request authorized by the web session cookie must carry the ${WEB_REQUEST_HEADER} header.`);
+      }
+      authorizeServiceRequest(req.headers.authorization ?? sessionToken, ROUTE_PERMISSIONS[match.route], url.pathname, authOptions());
       guard.trust(req.socket);
       const abort = new AbortController();
       const onGone = () => abort.abort(new Error('client went away'));

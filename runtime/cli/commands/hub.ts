@@ -46,6 +46,7 @@ export const registerHub: RegisterCommand = (program, ctx) => {
         mqttsPort: server.mqttsPort,
         amqpsPort: server.amqpsPort ?? null,
         httpsPort: server.httpsPort ?? null,
+        webUrl: server.webUrl() ?? null,
         caFile: server.caFile,
         pid: process.pid,
       };
@@ -56,6 +57,7 @@ export const registerHub: RegisterCommand = (program, ctx) => {
         ctx.out(`  MQTT over TLS  ${summary.hostName}:${summary.mqttsPort}\n`);
         ctx.out(`  AMQP over TLS  ${summary.hostName}:${summary.amqpsPort}\n`);
         ctx.out(`  service API    ${summary.httpsPort === null ? 'not available yet' : `https://${summary.hostName}:${summary.httpsPort}`}\n`);
+        if (summary.webUrl) ctx.out(`  web view       ${summary.webUrl}\n`);
         ctx.out(`  CA certificate ${summary.caFile}\n`);
         ctx.out(`  state dir      ${summary.stateDir}\n`);
         ctx.out(`connection strings: edgemu connection-string --state-dir ${g.stateDir} [--device D [--module M]]\n`);

@@ -18,6 +18,7 @@ import { registerUp } from './up.js';
 import { registerStatus } from './status.js';
 import { registerLogs } from './logs.js';
 import { registerImage } from './image.js';
+import { registerWeb } from './web.js';
 
 /**
  * Every `edgemu` subcommand, in help order. One line per command module; the module adds
@@ -29,6 +30,7 @@ export const commands: readonly RegisterCommand[] = [
   registerHub,
   registerUp,
   registerStatus,
+  registerWeb,
   registerLogs,
   registerIdentity,
   registerConnectionString,

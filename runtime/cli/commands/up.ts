@@ -216,6 +216,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
           mqttsPort: server.mqttsPort,
           amqpsPort: server.amqpsPort ?? null,
           httpsPort: server.httpsPort ?? null,
+          webUrl: server.webUrl() ?? null,
           caFile: path.resolve(server.caFile),
           agents: server.agents?.devices ?? [],
           pid: process.pid,
@@ -229,7 +230,8 @@ export const registerUp: RegisterCommand = (program, ctx) => {
           ctx.out(`  MQTT over TLS  ${summary.hostName}:${summary.mqttsPort}\n`);
           ctx.out(`  AMQP over TLS  ${summary.hostName}:${summary.amqpsPort}\n`);
           ctx.out(`  service API    ${summary.httpsPort === null ? 'not available' : `https://${summary.hostName}:${summary.httpsPort}`}\n`);
-          ctx.out(`  CA certificate ${summary.caFile}\n`);
+          if (summary.webUrl) ctx.out(`  web view       ${summary.webUrl}\n`);
+        ctx.out(`  CA certificate ${summary.caFile}\n`);
           ctx.out(`  state dir      ${summary.stateDir}\n`);
           ctx.out(`  edge agents    ${summary.agents.length > 0 ? summary.agents.join(', ') : 'none yet (create an edge device: edgemu identity create …)'}\n`);
           ctx.out(`connection strings: edgemu connection-string${sd} --device D [--module M]\n`);
