@@ -77,7 +77,8 @@ export function lexQuery(text: string): QueryToken[] {
     // `[[name]]` after `.` is a property name with any characters but `]]`, IoT Hub's escape for
     // names such as a deployment id in `configurations.[[my-deployment]].status`
     // (learn.microsoft.com/azure/iot-edge/module-deployment-monitoring, "Monitor a deployment").
-    if (c === '[' && c2 === '[' && tokens.at(-1)?.kind === 'punct' && tokens.at(-1)?.value === '.') {
+    const before = tokens.at(-1);
+    if (c === '[' && c2 === '[' && before?.kind === 'punct' && before.value === '.') {
       const close = t.indexOf(']]', pos + 2);
       if (close < 0) throw new QuerySyntaxError('unterminated [[name]]', pos);
       const word = t.slice(pos + 2, close);

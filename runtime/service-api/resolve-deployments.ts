@@ -17,9 +17,9 @@ export interface EdgeDeployment {
 
 /** What one edge device gets from the deployments that target it. */
 export type DeviceDeployment =
-  | { kind: 'none' }
-  | { kind: 'applied'; base: string; layers: string[]; modulesContent: Record<string, { 'properties.desired': Json }> }
-  | { kind: 'invalid'; base: string; layers: string[]; status: number; errors: ValidationIssue[] };
+  | { kind: 'none'; targeted: string[] }
+  | { kind: 'applied'; targeted: string[]; base: string; layers: string[]; modulesContent: Record<string, { 'properties.desired': Json }> }
+  | { kind: 'invalid'; targeted: string[]; base: string; layers: string[]; status: number; errors: ValidationIssue[] };
 
 /** True for a base deployment: its `$edgeAgent` carries a whole `properties.desired`; anything else is a layer. */
 export const isBaseDeployment = (d: EdgeDeployment): boolean => isObject(d.content.modulesContent.$edgeAgent?.['properties.desired']);
@@ -35,21 +35,35 @@ export const isBaseDeployment = (d: EdgeDeployment): boolean => isObject(d.conte
  * nothing. Pure: the caller reads twins and writes the result.
  */
 export function resolveDeviceDeployment(deployments: readonly EdgeDeployment[], deviceTwin: unknown): DeviceDeployment {
-  const matching = deployments.filter((d) => {
-    const parsed = parseCondition(d.targetCondition);
-    return parsed.ok && matchesCondition(parsed.condition as QueryExpr | undefined, deviceTwin);
-  });
+  const matching = deployments.filter((d) => targets(d.targetCondition, deviceTwin));
+  const targeted = matching.map((d) => d.id);
   const order = (a: EdgeDeployment, b: EdgeDeployment) => a.priority - b.priority || a.createdAt - b.createdAt || a.id.localeCompare(b.id);
   const bases = matching.filter(isBaseDeployment).sort(order);
   const base = bases.at(-1);
-  if (!base) return { kind: 'none' };
+  if (!base) return { kind: 'none', targeted };
   const layers = matching.filter((d) => !isBaseDeployment(d)).sort(order);
   let content = structuredClone(base.content.modulesContent);
   for (const layer of layers) content = mergeLayer(content, layer.content.modulesContent);
   const result = validateManifest({ modulesContent: content });
   const ids = layers.map((l) => l.id);
-  if (result.status !== 200) return { kind: 'invalid', base: base.id, layers: ids, status: result.status, errors: result.errors };
-  return { kind: 'applied', base: base.id, layers: ids, modulesContent: result.value.modulesContent as Record<string, { 'properties.desired': Json }> };
+  if (result.status !== 200) return { kind: 'invalid', targeted, base: base.id, layers: ids, status: result.status, errors: result.errors };
+  return { kind: 'applied', targeted, base: base.id, layers: ids, modulesContent: result.value.modulesContent as Record<string, { 'properties.desired': Json }> };
+}
+
+/** Parsed target conditions by text: a fleet is evaluated against the same few conditions again and again. */
+const parsedConditions = new Map<string, QueryExpr | undefined | null>();
+const MAX_PARSED_CONDITIONS = 1000;
+
+/** True when the twin meets the condition; an empty or unparsable condition targets nothing. */
+function targets(condition: string, twin: unknown): boolean {
+  let parsed = parsedConditions.get(condition);
+  if (parsed === undefined && !parsedConditions.has(condition)) {
+    const result = condition.trim() === '' ? undefined : parseCondition(condition);
+    parsed = result?.ok ? result.condition : null;
+    if (parsedConditions.size >= MAX_PARSED_CONDITIONS) parsedConditions.clear();
+    parsedConditions.set(condition, parsed);
+  }
+  return parsed !== null && matchesCondition(parsed, twin);
 }
 
 /**

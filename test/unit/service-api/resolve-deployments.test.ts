@@ -35,7 +35,9 @@ describe('resolveDeviceDeployment', () => {
     expect(resolveDeviceDeployment([prod, all], device({ env: 'prod' }))).toMatchObject({ kind: 'applied', base: 'prod' });
     expect(resolveDeviceDeployment([prod, all], device({ env: 'dev' }))).toMatchObject({ kind: 'applied', base: 'all' });
     expect(resolveDeviceDeployment([prod, newer], device({ env: 'prod' }))).toMatchObject({ base: 'newer' });
-    expect(resolveDeviceDeployment([prod], device({ env: 'dev' }))).toEqual({ kind: 'none' });
+    expect(resolveDeviceDeployment([prod], device({ env: 'dev' }))).toEqual({ kind: 'none', targeted: [] });
+    expect(resolveDeviceDeployment([prod, all], device({ env: 'prod' }))).toMatchObject({ targeted: ['prod', 'all'] });
+    expect(resolveDeviceDeployment([base('empty', '', 99)], device({}))).toEqual({ kind: 'none', targeted: [] });
   });
 
   it('merges matching layers on top of the base: a module, its twin and a route', () => {
@@ -57,7 +59,7 @@ describe('resolveDeviceDeployment', () => {
   });
 
   it('applies no layer without a base', () => {
-    expect(resolveDeviceDeployment([layer('l', '*', 1)], device({}))).toEqual({ kind: 'none' });
+    expect(resolveDeviceDeployment([layer('l', '*', 1)], device({}))).toEqual({ kind: 'none', targeted: ['l'] });
   });
 
   it('refuses a layer that makes the merged manifest invalid, with every problem and nothing to apply', () => {
@@ -68,7 +70,7 @@ describe('resolveDeviceDeployment', () => {
   });
 
   it('targets nothing with a condition that does not parse', () => {
-    expect(resolveDeviceDeployment([base('b', "tags.env = 'prod' AND", 1)], device({ env: 'prod' }))).toEqual({ kind: 'none' });
+    expect(resolveDeviceDeployment([base('b', "tags.env = 'prod' AND", 1)], device({ env: 'prod' }))).toEqual({ kind: 'none', targeted: [] });
   });
 });
 
