@@ -44,7 +44,7 @@ export const isLayeredDeploymentContent = (content: { modulesContent: Record<str
  * device), a non-negative integer priority, string labels, custom metric queries that parse,
  * and `content.modulesContent` — a whole deployment judged by the validator of
  * `applyConfigurationContent`, or a layer judged by the layer rules. Device and module
- * configurations (`deviceContent`, `moduleContent`) are refused: edgemu applies IoT Edge
+ * configurations (a non-empty `deviceContent` or `moduleContent`) are refused: edgemu applies IoT Edge
  * deployments only. Throws 400 with every problem.
  */
 export function parseConfigurationInput(body: unknown, pathId: string): ConfigurationInput {
@@ -106,7 +106,8 @@ function parseMetricQueries(metrics: unknown): Record<string, string> {
 
 function parseContent(content: unknown): { modulesContent: Record<string, Json> } {
   if (!isJsonObject(content)) throw apiErrors.badRequest('content must be an object with "modulesContent".');
-  if (content.deviceContent !== undefined || content.moduleContent !== undefined) {
+  const present = (v: unknown) => v !== undefined && v !== null && !(isJsonObject(v) && Object.keys(v).length === 0);
+  if (present(content.deviceContent) || present(content.moduleContent)) {
     throw apiErrors.badRequest('edgemu applies IoT Edge deployments only: content must have "modulesContent", not "deviceContent" or "moduleContent".');
   }
   if (!isJsonObject(content.modulesContent)) throw apiErrors.badRequest('content.modulesContent must be an object.');
@@ -154,7 +155,7 @@ export function configurationJson(stored: StoredConfiguration, metrics: Configur
     id: stored.id,
     schemaVersion: doc.schemaVersion ?? '1.0',
     labels: doc.labels ?? {},
-    content: { ...(doc.content as Json), deviceContent: {}, moduleContent: {} },
+    content: doc.content,
     targetCondition: doc.targetCondition ?? '',
     createdTimeUtc: stored.createdTimeUtc,
     lastUpdatedTimeUtc: stored.lastUpdatedTimeUtc,
