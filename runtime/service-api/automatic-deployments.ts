@@ -68,7 +68,10 @@ export function contentDigest(modulesContent: unknown): string {
  */
 export function startAutomaticDeployments(options: { store: HubStore; logger: Logger }): AutomaticDeployments {
   const { store, logger } = options;
-  const deployments = (): EdgeDeployment[] => store.configurations.list().map(edgeDeploymentOf);
+  // Configurations are written only through this hub's service API, so the parsed list is kept
+  // until the next configuration change: a twin change costs no configuration read.
+  let cached: EdgeDeployment[] | undefined;
+  const deployments = (): EdgeDeployment[] => (cached ??= store.configurations.list().map(edgeDeploymentOf));
 
   const evaluate = (deviceId: string, all: readonly EdgeDeployment[]): void => {
     const identity = store.identities.get({ deviceId });
@@ -99,7 +102,10 @@ export function startAutomaticDeployments(options: { store: HubStore; logger: Lo
   };
 
   const offs = [
-    store.configurations.onChanged(() => evaluateAll()),
+    store.configurations.onChanged(() => {
+      cached = undefined;
+      evaluateAll();
+    }),
     store.twins.onTagsChanged(onDeviceTwin),
     store.twins.onDesiredChanged((c) => onDeviceTwin(c.ref)),
     store.twins.onReportedChanged((c) => onDeviceTwin(c.ref)),

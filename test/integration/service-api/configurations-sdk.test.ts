@@ -182,6 +182,17 @@ describe('configurations (automatic and layered deployments) through the azure-i
     expect(f.store.configurations.deviceState('p1')?.statuses).toEqual({});
   });
 
+  it("refuses the configuration after IoT Hub's 100 with 403 IotHubQuotaExceeded", async () => {
+    for (let i = f.store.configurations.count(); i < 100; i++) f.store.configurations.put(`filler-${i}`, { targetCondition: '', priority: 0, content: siteLayer });
+    // The SDK names every 403 TooManyDevicesError (rest_api_client.ts translateError).
+    await expect(registry.addConfiguration({ id: 'one-too-many', content: siteLayer, targetCondition: '*' } as never)).rejects.toMatchObject({
+      name: 'TooManyDevicesError',
+      responseBody: expect.stringContaining('IotHubQuotaExceeded'),
+    });
+    expect(f.store.configurations.get('one-too-many')).toBeUndefined();
+    for (const c of f.store.configurations.list()) if (c.id.startsWith('filler-')) f.store.configurations.delete(c.id);
+  });
+
   it('gives a device created later the deployment its tags match', async () => {
     await registry.addConfiguration({ id: 'all', content: example('temperature-filter'), targetCondition: '*', priority: 0 } as never);
     await registry.create({ deviceId: 'late', capabilities: { iotEdge: true } } as never);
