@@ -49,6 +49,16 @@ export function nextDeviceState(previous: DeviceConfigurationState | undefined, 
   return { statuses, ...(digest !== undefined ? { appliedDigest: digest } : {}) };
 }
 
+/** The state after the twins refused a resolved deployment: everything `Targeted`, the last digest kept, the refusal as the problem. */
+export function failedWrite(previous: DeviceConfigurationState | undefined, resolved: DeviceDeployment & { kind: 'applied' }, error: unknown): DeviceConfigurationState {
+  const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500;
+  return {
+    statuses: Object.fromEntries(resolved.targeted.map((id) => [id, 'Targeted' as const])),
+    ...(previous?.appliedDigest !== undefined ? { appliedDigest: previous.appliedDigest } : {}),
+    error: { status, message: error instanceof Error ? error.message : String(error), base: resolved.base, layers: resolved.layers },
+  };
+}
+
 /** A stable digest of module content (what decides whether a new resolution must be written). */
 export function contentDigest(modulesContent: unknown): string {
   return createHash('sha256').update(JSON.stringify(modulesContent)).digest('base64');
@@ -81,10 +91,17 @@ export function startAutomaticDeployments(options: { store: HubStore; logger: Lo
     const previous = store.configurations.deviceState(deviceId);
     if (!previous && all.length === 0) return;
     const resolved = resolveDeviceDeployment(all, queryDocument(twin, identity));
-    const next = nextDeviceState(previous, resolved);
+    let next = nextDeviceState(previous, resolved);
     if (resolved.kind === 'applied' && next.appliedDigest !== previous?.appliedDigest) {
-      const modules = writeModulesContent(store, deviceId, resolved.modulesContent);
-      logger.info({ deviceId, base: resolved.base, layers: resolved.layers, modules }, 'automatic deployment applied');
+      try {
+        const modules = writeModulesContent(store, deviceId, resolved.modulesContent);
+        logger.info({ deviceId, base: resolved.base, layers: resolved.layers, modules }, 'automatic deployment applied');
+      } catch (error) {
+        // A twin rule the merged content breaks (a desired section over 32 KB): nothing of it was
+        // written (one transaction); the device is only targeted, the problem kept, the fleet goes on.
+        next = failedWrite(previous, resolved, error);
+        logger.warn({ deviceId, base: resolved.base, layers: resolved.layers, err: error }, 'automatic deployment could not be written; nothing applied');
+      }
     }
     if (resolved.kind === 'invalid' && previous?.error?.message !== next.error?.message) {
       logger.warn({ deviceId, base: resolved.base, layers: resolved.layers, status: resolved.status, problems: next.error?.message }, 'merged deployment is invalid; nothing applied');

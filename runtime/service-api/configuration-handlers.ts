@@ -1,12 +1,12 @@
 import type { ServiceBackend } from './service-backend.js';
 import type { RequestContext, ApiResult } from './start-service-api.js';
-import type { HubStore, StoredConfiguration } from '../hub/index.js';
-import type { QueryCollection, QuerySource } from '../query/index.js';
+import type { StoredConfiguration } from '../hub/index.js';
+import type { QuerySource } from '../query/index.js';
 import { ServiceApiError, apiErrors } from './service-api-error.js';
 import { applyConfigurationContent, describeIssues } from './apply-configuration.js';
 import { configurationDoc, configurationEtag, configurationJson, metricQueryError, parseConfigurationInput, targetConditionError, MAX_CONFIGURATIONS } from './configuration-json.js';
 import { countMetrics, systemMetricQueries } from './configuration-metrics.js';
-import { twinQuerySource } from './twin-query-source.js';
+import { snapshotQuerySource } from './twin-query-source.js';
 import { etagMatches } from './identity-json.js';
 import { isJsonObject } from './read-body.js';
 
@@ -14,17 +14,6 @@ const ifMatchOf = (ctx: RequestContext): string | undefined => {
   const v = ctx.headers['if-match'];
   return Array.isArray(v) ? v[0] : v;
 };
-
-/** One scan of the store per collection for all the metric queries of one request. */
-function snapshotSource(store: HubStore): QuerySource {
-  const source = twinQuerySource(store);
-  const cache = new Map<QueryCollection, unknown[]>();
-  return (collection) => {
-    let docs = cache.get(collection);
-    if (!docs) cache.set(collection, (docs = [...source(collection)]));
-    return docs;
-  };
-}
 
 /** A configuration with its system and custom metrics computed now over the store's twins. */
 function withMetrics(stored: StoredConfiguration, source: QuerySource) {
@@ -50,7 +39,7 @@ export function configurationHandlers(backend: ServiceBackend) {
     if (!stored) throw apiErrors.configurationNotFound(id);
     return stored;
   };
-  const result = (stored: StoredConfiguration): ApiResult => ({ status: 200, json: withMetrics(stored, snapshotSource(store)), headers: { etag: `"${configurationEtag(stored)}"` } });
+  const result = (stored: StoredConfiguration): ApiResult => ({ status: 200, json: withMetrics(stored, snapshotQuerySource(store)), headers: { etag: `"${configurationEtag(stored)}"` } });
 
   return {
     applyConfigurationContent: async (ctx: RequestContext): Promise<ApiResult> => {
@@ -70,7 +59,7 @@ export function configurationHandlers(backend: ServiceBackend) {
       const topText = ctx.query.get('top');
       const top = topText === null ? MAX_CONFIGURATIONS : Number(topText);
       if (!Number.isInteger(top) || top < 0) throw apiErrors.badRequest(`top must be a non-negative integer, not '${topText}'.`);
-      const source = snapshotSource(store);
+      const source = snapshotQuerySource(store);
       return { status: 200, json: store.configurations.list().slice(0, top).map((c) => withMetrics(c, source)) };
     },
 

@@ -28,6 +28,17 @@ export function twinQuerySource(store: HubStore): QuerySource {
   });
 }
 
+/** `twinQuerySource` read once per collection and kept: for many queries over one moment's twins (the metrics of a configuration list). */
+export function snapshotQuerySource(store: HubStore): QuerySource {
+  const source = twinQuerySource(store);
+  const cache = new Map<QueryCollection, unknown[]>();
+  return (collection) => {
+    let docs = cache.get(collection);
+    if (!docs) cache.set(collection, (docs = [...source(collection)]));
+    return docs;
+  };
+}
+
 /** One twin as a query returns it (`SELECT *`). */
 export function queryDocument(twin: Twin, identity: Identity, state?: DeviceConfigurationState): Record<string, unknown> {
   return {

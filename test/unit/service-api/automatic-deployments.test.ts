@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextDeviceState, contentDigest, edgeDeploymentOf } from '../../../runtime/service-api/automatic-deployments.js';
+import { nextDeviceState, contentDigest, edgeDeploymentOf, failedWrite } from '../../../runtime/service-api/automatic-deployments.js';
 import type { DeviceConfigurationState } from '../../../runtime/hub/index.js';
 
 const content = { $edgeAgent: { 'properties.desired': { modules: {} } } };
@@ -26,6 +26,16 @@ describe('nextDeviceState', () => {
     ],
   ])('%s', (_what, previous, resolved, expected) => {
     expect(nextDeviceState(previous, resolved)).toEqual(expected);
+  });
+
+  it('keeps a write the twins refused as the problem, with everything Targeted and the last digest', () => {
+    const refused = Object.assign(new Error('invalid twin document: too large'), { status: 400 });
+    expect(failedWrite({ statuses: { base: 'Applied' }, appliedDigest: 'd0' }, { kind: 'applied', targeted: ['base', 'l'], base: 'base', layers: ['l'], modulesContent: content }, refused)).toEqual({
+      statuses: { base: 'Targeted', l: 'Targeted' },
+      appliedDigest: 'd0',
+      error: { status: 400, message: 'invalid twin document: too large', base: 'base', layers: ['l'] },
+    });
+    expect(failedWrite(undefined, { kind: 'applied', targeted: ['b'], base: 'b', layers: [], modulesContent: content }, 'boom').error).toMatchObject({ status: 500, message: 'boom' });
   });
 
   it('gives equal content the same digest and different content another', () => {
