@@ -5,6 +5,9 @@ import { sdkRegistry } from '../../helpers/service-sdk.js';
 import { rawRequest, serviceToken } from './raw-request.js';
 import { startAutomaticDeployments, type AutomaticDeployments } from '../../../runtime/service-api/index.js';
 import { silentLogger } from '../../../runtime/log/create-logger.js';
+import { runPythonScript } from './python-sdk.js';
+import { ensurePythonSdk } from '../../helpers/python-sdk.js';
+import { fileURLToPath } from 'node:url';
 
 type Manifest = { modulesContent: Record<string, Record<string, unknown>> };
 const example = (name: string) => JSON.parse(readFileSync(new URL(`../../../deployments/examples/${name}.deployment.json`, import.meta.url), 'utf8')) as Manifest;
@@ -192,6 +195,21 @@ describe('configurations (automatic and layered deployments) through the azure-i
     expect(f.store.configurations.get('one-too-many')).toBeUndefined();
     for (const c of f.store.configurations.list()) if (c.id.startsWith('filler-')) f.store.configurations.delete(c.id);
   });
+
+  it('serves the Python azure-iot-hub IoTHubConfigurationManager: create, get, list, update with the ETag, testQueries, delete', async () => {
+    await ensurePythonSdk();
+    const out = await runPythonScript('configurations.py', [fileURLToPath(new URL('../../../deployments/examples/temperature-filter.deployment.json', import.meta.url))], f);
+    expect(out).toMatchObject({
+      created: { id: 'py-prod', priority: 10 },
+      got: { id: 'py-prod', labels: { by: 'python' }, modules: ['SimulatedTemperatureSensor', 'filter'] },
+      listed: expect.arrayContaining(['py-prod']),
+      updated: { priority: 20, etag_changed: true },
+      stale: 412,
+      tested: { custom: { ok: '' } },
+    });
+    expect((out as { tested: { target_condition_error: string } }).tested.target_condition_error).not.toBe('');
+    expect((out as { after_delete: string[] }).after_delete).not.toContain('py-prod');
+  }, 300_000);
 
   it('gives a device created later the deployment its tags match', async () => {
     await registry.addConfiguration({ id: 'all', content: example('temperature-filter'), targetCondition: '*', priority: 0 } as never);
