@@ -29,28 +29,22 @@ export function edgeDeploymentOf(stored: StoredConfiguration): EdgeDeployment {
 /**
  * The state a device's resolution leaves: every targeting configuration with its status
  * (`Applied` for the winning base and the layers merged on it, `Targeted` for the others), the
- * digest of what was written, and the problem when the merged content is invalid. A device no
- * deployment targets any more keeps its last content and digest, as IoT Hub does.
+ * digest of what is written, and the problem when the merged content is invalid — which is
+ * written all the same, as IoT Hub does: the device's edgeAgent refuses it and reports the
+ * failure, so `reportedFailedCount` counts it. A device no deployment targets any more keeps its
+ * last content and digest, as IoT Hub does.
  */
 export function nextDeviceState(previous: DeviceConfigurationState | undefined, resolved: DeviceDeployment): DeviceConfigurationState {
   const statuses: DeviceConfigurationState['statuses'] = Object.fromEntries(resolved.targeted.map((id) => [id, 'Targeted' as const]));
-  const digest = previous?.appliedDigest;
-  if (resolved.kind === 'applied') {
-    for (const id of [resolved.base, ...resolved.layers]) statuses[id] = 'Applied';
-    return { statuses, appliedDigest: contentDigest(resolved.modulesContent) };
-  }
-  if (resolved.kind === 'invalid') {
-    return {
-      statuses,
-      ...(digest !== undefined ? { appliedDigest: digest } : {}),
-      error: { status: resolved.status, message: describeIssues(resolved.errors), base: resolved.base, layers: resolved.layers },
-    };
-  }
-  return { statuses, ...(digest !== undefined ? { appliedDigest: digest } : {}) };
+  if (resolved.kind === 'none') return { statuses, ...(previous?.appliedDigest !== undefined ? { appliedDigest: previous.appliedDigest } : {}) };
+  for (const id of [resolved.base, ...resolved.layers]) statuses[id] = 'Applied';
+  const state: DeviceConfigurationState = { statuses, appliedDigest: contentDigest(resolved.modulesContent) };
+  if (resolved.kind === 'invalid') state.error = { status: resolved.status, message: describeIssues(resolved.errors), base: resolved.base, layers: resolved.layers };
+  return state;
 }
 
 /** The state after the twins refused a resolved deployment: everything `Targeted`, the last digest kept, the refusal as the problem. */
-export function failedWrite(previous: DeviceConfigurationState | undefined, resolved: DeviceDeployment & { kind: 'applied' }, error: unknown): DeviceConfigurationState {
+export function failedWrite(previous: DeviceConfigurationState | undefined, resolved: DeviceDeployment & { kind: 'applied' | 'invalid' }, error: unknown): DeviceConfigurationState {
   const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500;
   return {
     statuses: Object.fromEntries(resolved.targeted.map((id) => [id, 'Targeted' as const])),
@@ -92,9 +86,9 @@ export function startAutomaticDeployments(options: { store: HubStore; logger: Lo
     if (!previous && all.length === 0) return;
     const resolved = resolveDeviceDeployment(all, queryDocument(twin, identity));
     let next = nextDeviceState(previous, resolved);
-    if (resolved.kind === 'applied' && next.appliedDigest !== previous?.appliedDigest) {
+    if (resolved.kind !== 'none' && next.appliedDigest !== previous?.appliedDigest) {
       try {
-        const modules = writeModulesContent(store, deviceId, resolved.modulesContent);
+        const modules = writeModulesContent(store, deviceId, resolved.modulesContent as Record<string, { 'properties.desired': unknown }>);
         logger.info({ deviceId, base: resolved.base, layers: resolved.layers, modules }, 'automatic deployment applied');
       } catch (error) {
         // A twin rule the merged content breaks (a desired section over 32 KB): nothing of it was
@@ -104,7 +98,7 @@ export function startAutomaticDeployments(options: { store: HubStore; logger: Lo
       }
     }
     if (resolved.kind === 'invalid' && previous?.error?.message !== next.error?.message) {
-      logger.warn({ deviceId, base: resolved.base, layers: resolved.layers, status: resolved.status, problems: next.error?.message }, 'merged deployment is invalid; nothing applied');
+      logger.warn({ deviceId, base: resolved.base, layers: resolved.layers, status: resolved.status, problems: next.error?.message }, "merged deployment is invalid; written for the device's edgeAgent to refuse and report");
     }
     if (JSON.stringify(next) !== JSON.stringify(previous)) store.configurations.setDeviceState(deviceId, next);
   };

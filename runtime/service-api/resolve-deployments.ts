@@ -19,7 +19,7 @@ export interface EdgeDeployment {
 export type DeviceDeployment =
   | { kind: 'none'; targeted: string[] }
   | { kind: 'applied'; targeted: string[]; base: string; layers: string[]; modulesContent: Record<string, { 'properties.desired': Json }> }
-  | { kind: 'invalid'; targeted: string[]; base: string; layers: string[]; status: number; errors: ValidationIssue[] };
+  | { kind: 'invalid'; targeted: string[]; base: string; layers: string[]; status: number; errors: ValidationIssue[]; modulesContent: Record<string, Json> };
 
 /** True for a base deployment: its `$edgeAgent` carries a whole `properties.desired`; anything else is a layer. */
 export const isBaseDeployment = (d: EdgeDeployment): boolean => isObject(d.content.modulesContent.$edgeAgent?.['properties.desired']);
@@ -30,8 +30,9 @@ export const isBaseDeployment = (d: EdgeDeployment): boolean => isObject(d.conte
  * condition the device twin meets, the one of highest priority wins (the newer on a tie); the
  * matching layered deployments are merged on top of it in ascending priority, so a higher
  * priority layer wins a conflict; a layer without a base applies nothing. The merged manifest is
- * judged by the same validator as `applyConfigurationContent`: when it is invalid nothing is to
- * be applied and every problem is returned. A deployment whose condition does not parse targets
+ * judged by the same validator as `applyConfigurationContent`: when it is invalid every problem
+ * is returned with the merged content (IoT Hub writes it anyway and the device's edgeAgent
+ * refuses it, reporting the failure). A deployment whose condition does not parse targets
  * nothing. Pure: the caller reads twins and writes the result.
  */
 export function resolveDeviceDeployment(deployments: readonly EdgeDeployment[], deviceTwin: unknown): DeviceDeployment {
@@ -46,7 +47,7 @@ export function resolveDeviceDeployment(deployments: readonly EdgeDeployment[], 
   for (const layer of layers) content = mergeLayer(content, layer.content.modulesContent);
   const result = validateManifest({ modulesContent: content });
   const ids = layers.map((l) => l.id);
-  if (result.status !== 200) return { kind: 'invalid', targeted, base: base.id, layers: ids, status: result.status, errors: result.errors };
+  if (result.status !== 200) return { kind: 'invalid', targeted, base: base.id, layers: ids, status: result.status, errors: result.errors, modulesContent: content };
   return { kind: 'applied', targeted, base: base.id, layers: ids, modulesContent: result.value.modulesContent as Record<string, { 'properties.desired': Json }> };
 }
 

@@ -154,15 +154,20 @@ describe('configurations (automatic and layered deployments) through the azure-i
     await expect(registry.getConfiguration('bad')).rejects.toMatchObject({ response: { statusCode: 404 }, responseBody: expect.stringContaining('ConfigurationNotFound') });
   });
 
-  it('applies nothing when a layer makes the merged deployment invalid, and says why in the device state', async () => {
-    const before = f.store.twins.get({ deviceId: 'p2', moduleId: '$edgeAgent' })!.properties.desired.$version;
+  it("writes a merged deployment a layer made invalid, as IoT Hub does: the agent's refusal counts as reportedFailed", async () => {
     // Alone the layer is valid; merged, "Filter" collides with the base's "filter" after Kubernetes name sanitization.
     const clash: Manifest = { modulesContent: { $edgeAgent: { 'properties.desired.modules.Filter': echoModule } } };
     await registry.addConfiguration({ id: 'clash', content: clash, targetCondition: "tags.site='b'", priority: 30 } as never);
-    expect(f.store.twins.get({ deviceId: 'p2', moduleId: '$edgeAgent' })!.properties.desired.$version).toBe(before);
-    expect(f.store.configurations.deviceState('p2')?.error).toMatchObject({ base: 'prod-base', layers: ['clash'] });
-    expect(await systemMetrics('clash')).toMatchObject({ targetedCount: 2, appliedCount: 0 });
+    expect(agentModules('p2')).toEqual(['Filter', 'SimulatedTemperatureSensor', 'filter']);
+    expect(f.store.configurations.deviceState('p2')?.error).toMatchObject({ status: 400, base: 'prod-base', layers: ['clash'], message: expect.stringMatching(/Filter/) });
+    // d1 (dev, site b) is targeted as well, but its base dev-base gets the same refusal.
+    expect(await systemMetrics('clash')).toMatchObject({ targetedCount: 2, appliedCount: 2 });
+    // What edgeAgent does with it (docs/agent.md): it validates the desired twin with the same rules and reports 400.
+    const version = f.store.twins.get({ deviceId: 'p2', moduleId: '$edgeAgent' })!.properties.desired.$version;
+    f.store.twins.patchReported({ deviceId: 'p2', moduleId: '$edgeAgent' }, { lastDesiredVersion: version, lastDesiredStatus: { code: 400 } });
+    expect(await systemMetrics('clash')).toMatchObject({ reportedFailedCount: 1 });
     await registry.removeConfiguration('clash');
+    expect(agentModules('p2')).toEqual(['SimulatedTemperatureSensor', 'filter']);
     expect(f.store.configurations.deviceState('p2')?.error).toBeUndefined();
   });
 

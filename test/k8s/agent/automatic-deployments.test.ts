@@ -90,6 +90,17 @@ describe('automatic deployments with edge agents on a real cluster', () => {
     expect(store.twins.get({ deviceId: prodB, moduleId: '$edgeAgent' })?.properties.desired.modules).not.toHaveProperty('echo');
   });
 
+  it("counts a layer that makes the merged deployment invalid in reportedFailedCount: the agent refuses it, the modules keep running", async () => {
+    const condition = "tags.site='a'";
+    const clash = { modulesContent: { $edgeAgent: { 'properties.desired.modules.Filter': { version: '1.0', type: 'docker', status: 'running', restartPolicy: 'always', settings: { image: 'edgemu/echo:0.1.0' } } } } };
+    store.configurations.put('clash', { targetCondition: condition, priority: 30, content: clash });
+    await eventually(async () => (metrics('clash', condition).reportedFailedCount === 1 ? true : undefined), { timeoutMs: 60_000, what: 'the agent reported the refusal' });
+    expect((store.twins.get({ deviceId: prodA, moduleId: '$edgeAgent' })?.properties.reported as { lastDesiredStatus?: { code: number } }).lastDesiredStatus?.code).toBe(400);
+    expect(runningModules(prodA)).toEqual(['SimulatedTemperatureSensor', 'echo', 'filter']);
+    store.configurations.delete('clash');
+    await eventually(async () => (metrics('site-a', condition).reportedSuccessfulCount === 1 ? true : undefined), { timeoutMs: 60_000, what: 'site a back to success' });
+  });
+
   it('moves a device to the deployment its new tag matches', async () => {
     store.configurations.put('dev', { targetCondition: "tags.env='dev'", priority: 10, content: { modulesContent: example('sample-modules').modulesContent } });
     store.twins.update({ deviceId: prodB }, { tags: { env: 'dev' } });

@@ -19,10 +19,20 @@ describe('nextDeviceState', () => {
       { statuses: { layer: 'Targeted' }, appliedDigest: 'd1' },
     ],
     [
-      'invalid merge: everything Targeted, the problem kept, the digest unchanged',
+      'invalid merge: still Applied and its digest (it is written for the agent to refuse), the problem kept',
       { statuses: {}, appliedDigest: 'd1' },
-      { kind: 'invalid', targeted: ['base', 'bad'], base: 'base', layers: ['bad'], status: 400, errors: [{ path: '/x', message: 'broken' }] as never },
-      { statuses: { base: 'Targeted', bad: 'Targeted' }, appliedDigest: 'd1', error: { status: 400, message: '/x: broken', base: 'base', layers: ['bad'] } },
+      { kind: 'invalid', targeted: ['other', 'base', 'bad'], base: 'base', layers: ['bad'], status: 400, errors: [{ path: '/x', message: 'broken' }] as never, modulesContent: content },
+      {
+        statuses: { other: 'Targeted', base: 'Applied', bad: 'Applied' },
+        appliedDigest: contentDigest(content),
+        error: { status: 400, message: '/x: broken', base: 'base', layers: ['bad'] },
+      },
+    ],
+    [
+      'the first resolution with no base: nothing kept, nothing Applied',
+      undefined,
+      { kind: 'none', targeted: [] },
+      { statuses: {} },
     ],
   ])('%s', (_what, previous, resolved, expected) => {
     expect(nextDeviceState(previous, resolved)).toEqual(expected);

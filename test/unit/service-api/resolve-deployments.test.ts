@@ -62,11 +62,13 @@ describe('resolveDeviceDeployment', () => {
     expect(resolveDeviceDeployment([layer('l', '*', 1)], device({}))).toEqual({ kind: 'none', targeted: ['l'] });
   });
 
-  it('refuses a layer that makes the merged manifest invalid, with every problem and nothing to apply', () => {
+  it('judges a layer that makes the merged manifest invalid: every problem, with the merged content', () => {
     const broken = layer('broken', '*', 5, { $edgeAgent: { 'properties.desired.modules.bad': { type: 'docker', settings: {} } } });
     const r = resolveDeviceDeployment([base('b', '*', 1), broken], device({}));
     expect(r).toMatchObject({ kind: 'invalid', base: 'b', layers: ['broken'] });
     if (r.kind === 'invalid') expect(r.errors.map((e) => e.path).join(' ')).toMatch(/modules\/bad/);
+    // The merged content comes with the problems: IoT Hub writes it and the device's edgeAgent refuses it.
+    if (r.kind === 'invalid') expect(Object.keys((r.modulesContent.$edgeAgent!['properties.desired'] as { modules: object }).modules)).toContain('bad');
   });
 
   it('targets nothing with a condition that does not parse', () => {
