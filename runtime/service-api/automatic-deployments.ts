@@ -94,7 +94,8 @@ export function startAutomaticDeployments(options: { store: HubStore; logger: Lo
         // A twin rule the merged content breaks (a desired section over 32 KB): nothing of it was
         // written (one transaction); the device is only targeted, the problem kept, the fleet goes on.
         next = failedWrite(previous, resolved, error);
-        logger.warn({ deviceId, base: resolved.base, layers: resolved.layers, err: error }, 'automatic deployment could not be written; nothing applied');
+        // Retried at the device's next change (level-triggered); said once per distinct problem.
+        if (previous?.error?.message !== next.error?.message) logger.warn({ deviceId, base: resolved.base, layers: resolved.layers, err: error }, 'automatic deployment could not be written; nothing applied');
       }
     }
     if (resolved.kind === 'invalid' && previous?.error?.message !== next.error?.message) {
