@@ -9,6 +9,7 @@ export { openHubStore, type HubStore, type HubStoreOptions } from './store/hub-s
 export type { Identity, ServicePolicy, IdentityRegistry } from './store/identity-registry.js';
 export type { Twin, TwinSectionView, DeviceTwinView, DesiredChange, ReportedChange, WriteOptions, TwinStore } from './store/twin-store.js';
 export type { HubMessage, StoredMessage, MessageFilter, MessageStore } from './store/message-store.js';
+export type { StoredConfiguration, ConfigurationStatus, DeviceConfigurationState, ConfigurationChange, ConfigurationStore } from './store/configuration-store.js';
 export type { C2dMessage, C2dSend, C2dQueue } from './store/c2d-queue.js';
 export { MAX_C2D_QUEUE_DEPTH } from './store/c2d-queue.js';
 export { clientIdOf, parseClientId, isValidId, SYSTEM_MODULE_IDS, type IdentityRef } from './identity-id.js';

@@ -74,6 +74,19 @@ export function lexQuery(text: string): QueryToken[] {
       pos = token.end;
       continue;
     }
+    // `[[name]]` after `.` is a property name with any characters but `]]`, IoT Hub's escape for
+    // names such as a deployment id in `configurations.[[my-deployment]].status`
+    // (learn.microsoft.com/azure/iot-edge/module-deployment-monitoring, "Monitor a deployment").
+    const before = tokens.at(-1);
+    if (c === '[' && c2 === '[' && before?.kind === 'punct' && before.value === '.') {
+      const close = t.indexOf(']]', pos + 2);
+      if (close < 0) throw new QuerySyntaxError('unterminated [[name]]', pos);
+      const word = t.slice(pos + 2, close);
+      if (word === '') throw new QuerySyntaxError('empty [[name]]', pos);
+      tokens.push({ kind: 'name', value: word, pos, end: close + 2 });
+      pos = close + 2;
+      continue;
+    }
     if (isNameStart(c)) {
       let end = pos + 1;
       while (isNameChar(t[end])) end += 1;

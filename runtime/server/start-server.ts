@@ -9,7 +9,7 @@ import { writeDiscovery, removeDiscovery, readDiscovery } from '../hub/index.js'
 import { DEFAULT_HTTPS_PORT, DEFAULT_MQTTS_PORT } from '../hub/index.js';
 import { SETTING_AMQPS_PORT, SETTING_HOST_NAME, SETTING_HTTPS_PORT, SETTING_MQTTS_PORT } from '../hub/index.js';
 import { EdgemuError } from '../errors.js';
-import { startHubServiceApi, DEFAULT_API_VERSION, type ServiceApiLimits } from '../service-api/index.js';
+import { startAutomaticDeployments, startHubServiceApi, DEFAULT_API_VERSION, type ServiceApiLimits } from '../service-api/index.js';
 import { createWebView, webViewUrl, type DeviceStreamSource } from '../web/index.js';
 import { createSasToken } from '../hub/index.js';
 import type { HubLimits } from '../hub/index.js';
@@ -119,7 +119,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
   if (running && running.pid !== process.pid) {
     throw new EdgemuError('SERVER_ALREADY_RUNNING', `a hub (pid ${running.pid}) already runs on state dir ${options.stateDir} (MQTT port ${running.mqttsPort})`);
   }
-  // config → logger → stores → routing → hub (listening only once routing is wired) → service API → agents
+  // config → logger → stores → routing → automatic deployments → hub (listening only once routing is wired) → service API → agents
   const connections = new ConnectionTable({ clock, logger: logger.child({ component: 'hub' }) });
   const store = openHubStore({ stateDir: options.stateDir, clock, logger, connectionState: (ref) => connections.isConnected(ref) });
   const closers: Array<() => Promise<void> | void> = [() => store.close()];
@@ -137,6 +137,11 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     // any client can connect (a module reconnecting right after a restart is routed).
     const router = new EdgeRouter({ store, connections, stateDir: options.stateDir, logger, clock });
     closers.push(() => router.close());
+    // automatic and layered deployments (docs/deployments.md): evaluated now and on every
+    // configuration, tag or device change, writing module twins as applyConfigurationContent does;
+    // before the hub listens, so an agent connecting first reads its deployment's content.
+    const automatic = startAutomaticDeployments({ store, logger: logger.child({ component: 'deployments' }) });
+    closers.push(() => automatic.close());
     const hub = await startHub({
       stateDir: options.stateDir,
       ...(options.hostNames ? { hostNames: options.hostNames } : {}),

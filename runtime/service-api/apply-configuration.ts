@@ -24,7 +24,18 @@ export function applyConfigurationContent(store: HubStore, deviceId: string, con
   if (!device.isEdge) throw apiErrors.badRequest(`Device ${deviceId} is not an IoT Edge device; configuration content applies to edge devices only.`);
   const result = validateManifest(content);
   if (result.status !== 200) return { applied: false, status: result.status, errors: result.errors, warnings: result.warnings };
-  const modulesContent = result.value.modulesContent;
+  const modules = writeModulesContent(store, deviceId, result.value.modulesContent);
+  return { applied: true, modules, warnings: result.warnings };
+}
+
+/**
+ * Writes validated module content to a device's module twins in ONE store transaction: each
+ * listed module's identity is created when missing and its twin's desired section is REPLACED
+ * (bumping `$version`; connected clients get the difference after the commit). The one write
+ * path of deployments: `applyConfigurationContent`, `edgemu deploy`/`up --deployment` and the
+ * automatic deployments all go through it. Returns the module ids written.
+ */
+export function writeModulesContent(store: HubStore, deviceId: string, modulesContent: Record<string, { 'properties.desired': unknown }>): string[] {
   const modules = Object.keys(modulesContent);
   store.transaction(() => {
     for (const moduleId of modules) {
@@ -32,7 +43,7 @@ export function applyConfigurationContent(store: HubStore, deviceId: string, con
       store.twins.replaceDesired({ deviceId, moduleId }, modulesContent[moduleId]!['properties.desired']);
     }
   });
-  return { applied: true, modules, warnings: result.warnings };
+  return modules;
 }
 
 /** One line per problem, `path: message`, for error bodies and the CLI. */

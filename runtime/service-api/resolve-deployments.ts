@@ -17,9 +17,9 @@ export interface EdgeDeployment {
 
 /** What one edge device gets from the deployments that target it. */
 export type DeviceDeployment =
-  | { kind: 'none' }
-  | { kind: 'applied'; base: string; layers: string[]; modulesContent: Record<string, { 'properties.desired': Json }> }
-  | { kind: 'invalid'; base: string; layers: string[]; status: number; errors: ValidationIssue[] };
+  | { kind: 'none'; targeted: string[] }
+  | { kind: 'applied'; targeted: string[]; base: string; layers: string[]; modulesContent: Record<string, { 'properties.desired': Json }> }
+  | { kind: 'invalid'; targeted: string[]; base: string; layers: string[]; status: number; errors: ValidationIssue[]; modulesContent: Record<string, Json> };
 
 /** True for a base deployment: its `$edgeAgent` carries a whole `properties.desired`; anything else is a layer. */
 export const isBaseDeployment = (d: EdgeDeployment): boolean => isObject(d.content.modulesContent.$edgeAgent?.['properties.desired']);
@@ -30,26 +30,41 @@ export const isBaseDeployment = (d: EdgeDeployment): boolean => isObject(d.conte
  * condition the device twin meets, the one of highest priority wins (the newer on a tie); the
  * matching layered deployments are merged on top of it in ascending priority, so a higher
  * priority layer wins a conflict; a layer without a base applies nothing. The merged manifest is
- * judged by the same validator as `applyConfigurationContent`: when it is invalid nothing is to
- * be applied and every problem is returned. A deployment whose condition does not parse targets
+ * judged by the same validator as `applyConfigurationContent`: when it is invalid every problem
+ * is returned with the merged content (IoT Hub writes it anyway and the device's edgeAgent
+ * refuses it, reporting the failure). A deployment whose condition does not parse targets
  * nothing. Pure: the caller reads twins and writes the result.
  */
 export function resolveDeviceDeployment(deployments: readonly EdgeDeployment[], deviceTwin: unknown): DeviceDeployment {
-  const matching = deployments.filter((d) => {
-    const parsed = parseCondition(d.targetCondition);
-    return parsed.ok && matchesCondition(parsed.condition as QueryExpr | undefined, deviceTwin);
-  });
+  const matching = deployments.filter((d) => targets(d.targetCondition, deviceTwin));
+  const targeted = matching.map((d) => d.id);
   const order = (a: EdgeDeployment, b: EdgeDeployment) => a.priority - b.priority || a.createdAt - b.createdAt || a.id.localeCompare(b.id);
   const bases = matching.filter(isBaseDeployment).sort(order);
   const base = bases.at(-1);
-  if (!base) return { kind: 'none' };
+  if (!base) return { kind: 'none', targeted };
   const layers = matching.filter((d) => !isBaseDeployment(d)).sort(order);
   let content = structuredClone(base.content.modulesContent);
   for (const layer of layers) content = mergeLayer(content, layer.content.modulesContent);
   const result = validateManifest({ modulesContent: content });
   const ids = layers.map((l) => l.id);
-  if (result.status !== 200) return { kind: 'invalid', base: base.id, layers: ids, status: result.status, errors: result.errors };
-  return { kind: 'applied', base: base.id, layers: ids, modulesContent: result.value.modulesContent as Record<string, { 'properties.desired': Json }> };
+  if (result.status !== 200) return { kind: 'invalid', targeted, base: base.id, layers: ids, status: result.status, errors: result.errors, modulesContent: content };
+  return { kind: 'applied', targeted, base: base.id, layers: ids, modulesContent: result.value.modulesContent as Record<string, { 'properties.desired': Json }> };
+}
+
+/** Parsed target conditions by text: a fleet is evaluated against the same few conditions again and again. */
+const parsedConditions = new Map<string, QueryExpr | undefined | null>();
+const MAX_PARSED_CONDITIONS = 1000;
+
+/** True when the twin meets the condition; an empty or unparsable condition targets nothing. */
+function targets(condition: string, twin: unknown): boolean {
+  let parsed = parsedConditions.get(condition);
+  if (parsed === undefined && !parsedConditions.has(condition)) {
+    const result = condition.trim() === '' ? undefined : parseCondition(condition);
+    parsed = result?.ok ? result.condition : null;
+    if (parsedConditions.size >= MAX_PARSED_CONDITIONS) parsedConditions.clear();
+    parsedConditions.set(condition, parsed);
+  }
+  return parsed !== null && matchesCondition(parsed, twin);
 }
 
 /**

@@ -15,6 +15,11 @@ export type RouteName =
   | 'putModule'
   | 'deleteModule'
   | 'applyConfigurationContent'
+  | 'listConfigurations'
+  | 'getConfiguration'
+  | 'putConfiguration'
+  | 'deleteConfiguration'
+  | 'testConfigurationQueries'
   | 'sendC2d'
   | 'getTwin'
   | 'patchTwin'
@@ -32,10 +37,11 @@ export type HttpMethod = 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
 export interface RouteParams {
   deviceId?: string;
   moduleId?: string;
+  configurationId?: string;
 }
 
 interface RouteEntry {
-  /** Path segments; `:deviceId` and `:moduleId` capture one (URL-decoded) segment. */
+  /** Path segments; `:deviceId`, `:moduleId` and `:configurationId` capture one (URL-decoded) segment. */
   pattern: readonly string[];
   methods: Partial<Record<HttpMethod, RouteName>>;
 }
@@ -49,6 +55,11 @@ const TABLE: readonly RouteEntry[] = [
   { pattern: ['devices', ':deviceId', 'modules', ':moduleId'], methods: { GET: 'getModule', PUT: 'putModule', DELETE: 'deleteModule' } },
   // POST /devices/{id}/applyConfigurationContent (learn.microsoft.com/rest/api/iothub/service/configuration/apply-on-edge-device)
   { pattern: ['devices', ':deviceId', 'applyConfigurationContent'], methods: { POST: 'applyConfigurationContent' } },
+  // Configurations: automatic and layered IoT Edge deployments (learn.microsoft.com/rest/api/iothub/service/configuration);
+  // the literal `testQueries` is listed before the id it would otherwise be.
+  { pattern: ['configurations'], methods: { GET: 'listConfigurations' } },
+  { pattern: ['configurations', 'testQueries'], methods: { POST: 'testConfigurationQueries' } },
+  { pattern: ['configurations', ':configurationId'], methods: { GET: 'getConfiguration', PUT: 'putConfiguration', DELETE: 'deleteConfiguration' } },
   // C2D send: IoT Hub does this over AMQP; edgemu offers it over HTTPS on the device's bound queue path.
   { pattern: ['devices', ':deviceId', 'messages', 'deviceBound'], methods: { POST: 'sendC2d' } },
   { pattern: ['twins', ':deviceId'], methods: { GET: 'getTwin', PATCH: 'patchTwin', PUT: 'replaceTwin' } },

@@ -11,11 +11,14 @@ export type IotHubErrorCode =
   | 'IotHubUnauthorizedAccess'
   | 'DeviceNotFound'
   | 'ModuleNotFound'
+  | 'ConfigurationNotFound'
+  | 'IotHubQuotaExceeded'
   | 'DeviceNotOnline'
   | 'NotFound'
   | 'MethodNotAllowed'
   | 'DeviceAlreadyExists'
   | 'ModuleAlreadyExistsOnDevice'
+  | 'ConfigurationAlreadyExists'
   | 'PreconditionFailed'
   | 'DeviceMaximumQueueDepthExceeded'
   | 'MessageTooLarge'
@@ -55,10 +58,13 @@ export const apiErrors = {
   deviceNotFound: (deviceId: string) => new ServiceApiError(404, 'DeviceNotFound', `Device ${deviceId} not found.`),
   moduleNotFound: (deviceId: string, moduleId: string) =>
     new ServiceApiError(404, 'ModuleNotFound', `Module ${moduleId} on device ${deviceId} not found.`),
+  configurationNotFound: (id: string) => new ServiceApiError(404, 'ConfigurationNotFound', `Configuration ${id} not found.`),
+  quotaExceeded: (message: string) => new ServiceApiError(403, 'IotHubQuotaExceeded', message),
   notOnline: (target: string) => new ServiceApiError(404, 'DeviceNotOnline', `${target} is not connected.`),
   notFound: (message: string) => new ServiceApiError(404, 'NotFound', message),
   methodNotAllowed: (method: string, path: string) => new ServiceApiError(405, 'MethodNotAllowed', `${method} is not allowed on ${path}.`),
   conflict: (code: 'DeviceAlreadyExists' | 'ModuleAlreadyExistsOnDevice', message: string) => new ServiceApiError(409, code, message),
+  conflictConfiguration: (id: string) => new ServiceApiError(409, 'ConfigurationAlreadyExists', `Configuration ${id} already exists; update it with its ETag (If-Match).`),
   preconditionFailed: (message: string) => new ServiceApiError(412, 'PreconditionFailed', message),
   tooLarge: (limit: number) => new ServiceApiError(413, 'MessageTooLarge', `The request body exceeds ${limit} bytes.`),
   unsupportedMediaType: (message: string) => new ServiceApiError(415, 'UnsupportedMediaType', message),

@@ -167,6 +167,31 @@ export class ServiceClient {
     }
   }
 
+  /** `GET /configurations`: every configuration with its metrics computed now. */
+  listConfigurations(): Promise<Array<Record<string, unknown> & { id: string }>> {
+    return this.json('GET', '/configurations');
+  }
+
+  /** `GET /configurations/{id}` (404 `ConfigurationNotFound` when there is none). */
+  getConfiguration(id: string): Promise<Record<string, unknown> & { id: string; etag: string }> {
+    return this.json('GET', `/configurations/${enc(id)}`);
+  }
+
+  /** `PUT /configurations/{id}` without `If-Match`: creates the configuration (409 when it exists). */
+  createConfiguration(configuration: Record<string, unknown> & { id: string }): Promise<Record<string, unknown> & { id: string; etag: string }> {
+    return this.json('PUT', `/configurations/${enc(configuration.id)}`, { body: configuration });
+  }
+
+  /** `PUT /configurations/{id}` with `If-Match`: updates what may change (target condition, priority, labels, metrics). */
+  updateConfiguration(configuration: Record<string, unknown> & { id: string }, etag: string): Promise<Record<string, unknown> & { id: string; etag: string }> {
+    return this.json('PUT', `/configurations/${enc(configuration.id)}`, { body: configuration, headers: { 'if-match': `"${etag}"` } });
+  }
+
+  /** `DELETE /configurations/{id}`. */
+  async deleteConfiguration(id: string): Promise<void> {
+    await this.json<undefined>('DELETE', `/configurations/${enc(id)}`, { headers: { 'if-match': '*' } });
+  }
+
   sendC2d(deviceId: string, body: string | Buffer, options: SendC2dOptions = {}): Promise<{ messageId: string; enqueuedTime: string }> {
     const isBuffer = Buffer.isBuffer(body);
     return this.json('POST', `/devices/${enc(deviceId)}/messages/deviceBound`, {

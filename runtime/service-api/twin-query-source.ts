@@ -1,4 +1,4 @@
-import type { HubStore, Identity, Twin } from '../hub/index.js';
+import type { DeviceConfigurationState, HubStore, Identity, Twin } from '../hub/index.js';
 import type { QueryCollection, QuerySource } from '../query/index.js';
 import { identityEtag } from './identity-json.js';
 
@@ -7,8 +7,10 @@ import { identityEtag } from './identity-json.js';
  * (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-query-language, "Device and module twin
  * queries"): the twin (ids, etag, version, tags, properties with `$metadata`/`$version`) plus the
  * registry's members a WHERE may test — `status`, `connectionState`, `lastActivityTime`,
- * `authenticationType`, `deviceEtag` and, on device twins, `capabilities.iotEdge`. Identities
- * are read once per scan; twins are read lazily in id order.
+ * `authenticationType`, `deviceEtag` and, on device twins, `capabilities.iotEdge`; the device
+ * twin and its `$edgeAgent` twin also carry `configurations` (`{<id>: {status}}`) for the
+ * deployments that target the device, as IoT Hub's do. Identities and configuration states are
+ * read once per scan; twins are read lazily in id order.
  */
 export function twinQuerySource(store: HubStore): QuerySource {
   return (collection: QueryCollection) => ({
@@ -16,16 +18,29 @@ export function twinQuerySource(store: HubStore): QuerySource {
       const modules = collection === 'devices.modules';
       const identities = new Map<string, Identity>();
       for (const identity of store.identities.list(modules ? 'modules' : 'devices')) identities.set(`${identity.deviceId}/${identity.moduleId ?? ''}`, identity);
+      const states = store.configurations.deviceStates();
       for (const twin of store.twins.scan(modules)) {
         const identity = identities.get(`${twin.deviceId}/${twin.moduleId ?? ''}`);
-        if (identity) yield queryDocument(twin, identity);
+        const state = twin.moduleId === undefined || twin.moduleId === '$edgeAgent' ? states.get(twin.deviceId) : undefined;
+        if (identity) yield queryDocument(twin, identity, state);
       }
     },
   });
 }
 
+/** `twinQuerySource` read once per collection and kept: for many queries over one moment's twins (the metrics of a configuration list). */
+export function snapshotQuerySource(store: HubStore): QuerySource {
+  const source = twinQuerySource(store);
+  const cache = new Map<QueryCollection, unknown[]>();
+  return (collection) => {
+    let docs = cache.get(collection);
+    if (!docs) cache.set(collection, (docs = [...source(collection)]));
+    return docs;
+  };
+}
+
 /** One twin as a query returns it (`SELECT *`). */
-export function queryDocument(twin: Twin, identity: Identity): Record<string, unknown> {
+export function queryDocument(twin: Twin, identity: Identity, state?: DeviceConfigurationState): Record<string, unknown> {
   return {
     deviceId: twin.deviceId,
     ...(twin.moduleId !== undefined ? { moduleId: twin.moduleId } : {}),
@@ -42,5 +57,11 @@ export function queryDocument(twin: Twin, identity: Identity): Record<string, un
     tags: twin.tags,
     properties: twin.properties,
     ...(twin.moduleId === undefined ? { capabilities: { iotEdge: identity.isEdge } } : {}),
+    ...(state && Object.keys(state.statuses).length > 0 ? { configurations: configurationsMember(state) } : {}),
   };
+}
+
+/** IoT Hub's twin `configurations` member: `{<configuration id>: {status: 'Targeted' | 'Applied'}}`. */
+export function configurationsMember(state: DeviceConfigurationState): Record<string, { status: string }> {
+  return Object.fromEntries(Object.entries(state.statuses).map(([id, status]) => [id, { status }]));
 }

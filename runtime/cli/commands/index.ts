@@ -8,6 +8,7 @@ import { registerClusterCommand } from './cluster.js';
 import { registerModule } from './module.js';
 import { registerTranslate } from './translate.js';
 import { registerDeploy } from './deploy.js';
+import { registerDeployment } from './deployment.js';
 import { registerTwin } from './twin.js';
 import { registerQuery } from './query.js';
 import { registerMethods } from './methods.js';
@@ -39,6 +40,7 @@ export const commands: readonly RegisterCommand[] = [
   registerTranslate,
   registerImage,
   registerDeploy,
+  registerDeployment,
   registerTwin,
   registerQuery,
   registerMethods,

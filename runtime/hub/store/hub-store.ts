@@ -6,6 +6,7 @@ import { TwinStore } from './twin-store.js';
 import { MessageStore } from './message-store.js';
 import { C2dQueue } from './c2d-queue.js';
 import { SessionStore } from './session-store.js';
+import { ConfigurationStore } from './configuration-store.js';
 import type { IdentityRef } from '../identity-id.js';
 
 export interface HubStoreOptions {
@@ -34,6 +35,8 @@ export interface HubStore {
   readonly c2d: C2dQueue;
   /** MQTT session subscriptions of persistent-session clients. */
   readonly sessions: SessionStore;
+  /** IoT Hub configurations (automatic and layered deployments) and their per-device state. */
+  readonly configurations: ConfigurationStore;
   /** Runs `fn` in one transaction; change events fire after the commit. */
   transaction<T>(fn: () => T): T;
   /** The raw database, for adapters in other areas (e.g. routing's queues) that keep their tables next to the hub's. */
@@ -51,6 +54,8 @@ export function openHubStore(options: HubStoreOptions): HubStore {
   let twins: TwinStore;
   // eslint-disable-next-line prefer-const
   let c2d: C2dQueue;
+  // eslint-disable-next-line prefer-const
+  let configurations: ConfigurationStore;
   const sessions = new SessionStore(db);
   const identities = new IdentityRegistry(db, tx, clock, {
     created: (ref) => twins.create(ref),
@@ -58,11 +63,13 @@ export function openHubStore(options: HubStoreOptions): HubStore {
       twins.remove(deviceId, moduleId);
       sessions.removeIdentity(deviceId, moduleId);
       if (!moduleId) c2d.removeDevice(deviceId);
+      if (!moduleId) configurations.removeDevice(deviceId);
     },
   });
   const connected = options.connectionState;
   twins = new TwinStore(db, tx, clock, onListenerError, connected ? (ref) => (connected(ref) ? 'Connected' : 'Disconnected') : undefined);
   c2d = new C2dQueue(db, tx, clock, onListenerError);
+  configurations = new ConfigurationStore(db, tx, clock, onListenerError);
   const messages = new MessageStore(db, tx, options.maxMessages ?? 100_000, onListenerError);
   identities.servicePolicy();
   let closed = false;
@@ -73,6 +80,7 @@ export function openHubStore(options: HubStoreOptions): HubStore {
     messages,
     c2d,
     sessions,
+    configurations,
     db,
     transaction: (fn) => tx.run(fn),
     close() {

@@ -4,7 +4,7 @@
  * a SIGKILL: WAL mode commits are durable against process death before the ack is sent.
  * `user_version` numbers the schema; migrations are applied in order on open.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const MIGRATIONS: readonly string[] = [
   `
@@ -59,6 +59,22 @@ export const MIGRATIONS: readonly string[] = [
     client_id TEXT NOT NULL,
     filter TEXT NOT NULL,
     PRIMARY KEY (client_id, filter)
+  );
+  `,
+  // 3: IoT Hub configurations (automatic and layered edge deployments,
+  // learn.microsoft.com/rest/api/iothub/service/configuration) and, per edge device, which of
+  // them target it and what the automatic deployments last wrote (docs/deployments.md).
+  `
+  CREATE TABLE configurations (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    doc TEXT NOT NULL
+  );
+  CREATE TABLE device_configurations (
+    device_id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL
   );
   `,
 ];

@@ -95,6 +95,7 @@ const key = (ref: IdentityRef) => [ref.deviceId, ref.moduleId ?? ''] as const;
 export class TwinStore {
   readonly desiredChanges: Listeners<DesiredChange>;
   readonly reportedChanges: Listeners<ReportedChange>;
+  readonly tagsChanges: Listeners<IdentityRef>;
   private readonly stmt;
 
   constructor(
@@ -107,6 +108,7 @@ export class TwinStore {
   ) {
     this.desiredChanges = new Listeners(onListenerError);
     this.reportedChanges = new Listeners(onListenerError);
+    this.tagsChanges = new Listeners(onListenerError);
     this.stmt = {
       get: db.prepare<[string, string], { version: number; doc: string }>('SELECT version, doc FROM twins WHERE device_id = ? AND module_id = ?'),
       insert: db.prepare('INSERT OR IGNORE INTO twins (device_id, module_id, version, doc) VALUES (?, ?, ?, ?)'),
@@ -126,6 +128,11 @@ export class TwinStore {
   /** Subscribes to reported changes (after commit); returns an unsubscribe function. */
   onReportedChanged(listener: (change: ReportedChange) => void): () => void {
     return this.reportedChanges.add(listener);
+  }
+
+  /** Subscribes to service writes of a twin's tags (after commit): what deployment target conditions mostly test. */
+  onTagsChanged(listener: (ref: IdentityRef) => void): () => void {
+    return this.tagsChanges.add(listener);
   }
 
   /** Creates the empty twin of a new identity (registry hook). */
@@ -272,6 +279,7 @@ export class TwinStore {
         change = { ref, patch: desired as JsonObject, version: desiredVersion };
       }
       this.save(ref, version + 1, next);
+      if (tags !== undefined) this.tx.afterCommit(() => this.tagsChanges.emit(ref));
       if (change) {
         const c = change;
         this.tx.afterCommit(() => this.desiredChanges.emit(c));

@@ -40,6 +40,13 @@ describe('parseQuery', () => {
     expect(q.where).toMatchObject({ left: { left: { segments: ['tags', 'from'] } }, right: { left: { segments: ['properties', 'desired', 'top', 'in'] } } });
   });
 
+  it('reads [[name]] after a dot as one property name with any characters', () => {
+    const q = ok("SELECT deviceId FROM devices.modules WHERE configurations.[[prod-base:v1]].status = 'Applied'");
+    expect(q.where).toMatchObject({ left: { segments: ['configurations', 'prod-base:v1', 'status'] } });
+    expect(parseQuery('SELECT * FROM devices WHERE configurations.[[x.status = 1').ok).toBe(false);
+    expect(parseQuery('SELECT * FROM devices WHERE configurations.[[]].status = 1').ok).toBe(false);
+  });
+
   it('gives AND precedence over OR and NOT over AND', () => {
     const q = ok('SELECT * FROM devices WHERE NOT a = 1 AND b = 2 OR c = 3');
     expect(q.where).toMatchObject({ op: 'OR', left: { op: 'AND', left: { kind: 'unary', op: 'NOT' } } });

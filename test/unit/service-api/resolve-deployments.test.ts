@@ -35,7 +35,9 @@ describe('resolveDeviceDeployment', () => {
     expect(resolveDeviceDeployment([prod, all], device({ env: 'prod' }))).toMatchObject({ kind: 'applied', base: 'prod' });
     expect(resolveDeviceDeployment([prod, all], device({ env: 'dev' }))).toMatchObject({ kind: 'applied', base: 'all' });
     expect(resolveDeviceDeployment([prod, newer], device({ env: 'prod' }))).toMatchObject({ base: 'newer' });
-    expect(resolveDeviceDeployment([prod], device({ env: 'dev' }))).toEqual({ kind: 'none' });
+    expect(resolveDeviceDeployment([prod], device({ env: 'dev' }))).toEqual({ kind: 'none', targeted: [] });
+    expect(resolveDeviceDeployment([prod, all], device({ env: 'prod' }))).toMatchObject({ targeted: ['prod', 'all'] });
+    expect(resolveDeviceDeployment([base('empty', '', 99)], device({}))).toEqual({ kind: 'none', targeted: [] });
   });
 
   it('merges matching layers on top of the base: a module, its twin and a route', () => {
@@ -57,18 +59,20 @@ describe('resolveDeviceDeployment', () => {
   });
 
   it('applies no layer without a base', () => {
-    expect(resolveDeviceDeployment([layer('l', '*', 1)], device({}))).toEqual({ kind: 'none' });
+    expect(resolveDeviceDeployment([layer('l', '*', 1)], device({}))).toEqual({ kind: 'none', targeted: ['l'] });
   });
 
-  it('refuses a layer that makes the merged manifest invalid, with every problem and nothing to apply', () => {
+  it('judges a layer that makes the merged manifest invalid: every problem, with the merged content', () => {
     const broken = layer('broken', '*', 5, { $edgeAgent: { 'properties.desired.modules.bad': { type: 'docker', settings: {} } } });
     const r = resolveDeviceDeployment([base('b', '*', 1), broken], device({}));
     expect(r).toMatchObject({ kind: 'invalid', base: 'b', layers: ['broken'] });
     if (r.kind === 'invalid') expect(r.errors.map((e) => e.path).join(' ')).toMatch(/modules\/bad/);
+    // The merged content comes with the problems: IoT Hub writes it and the device's edgeAgent refuses it.
+    if (r.kind === 'invalid') expect(Object.keys((r.modulesContent.$edgeAgent!['properties.desired'] as { modules: object }).modules)).toContain('bad');
   });
 
   it('targets nothing with a condition that does not parse', () => {
-    expect(resolveDeviceDeployment([base('b', "tags.env = 'prod' AND", 1)], device({ env: 'prod' }))).toEqual({ kind: 'none' });
+    expect(resolveDeviceDeployment([base('b', "tags.env = 'prod' AND", 1)], device({ env: 'prod' }))).toEqual({ kind: 'none', targeted: [] });
   });
 });
 

@@ -22,6 +22,11 @@ describe('matchRoute', () => {
     ['PUT', '/twins/dev1/modules/modA', 'replaceModuleTwin', { deviceId: 'dev1', moduleId: 'modA' }],
     ['POST', '/twins/dev1/methods', 'invokeDeviceMethod', { deviceId: 'dev1' }],
     ['POST', '/twins/dev1/modules/modA/methods', 'invokeModuleMethod', { deviceId: 'dev1', moduleId: 'modA' }],
+    ['GET', '/configurations', 'listConfigurations', {}],
+    ['POST', '/configurations/testQueries', 'testConfigurationQueries', {}],
+    ['PUT', '/configurations/prod-base%3Av1', 'putConfiguration', { configurationId: 'prod-base:v1' }],
+    ['GET', '/configurations/prod-base', 'getConfiguration', { configurationId: 'prod-base' }],
+    ['DELETE', '/configurations/prod-base', 'deleteConfiguration', { configurationId: 'prod-base' }],
     ['GET', '/messages/events', 'recentEvents', {}],
     ['GET', '/messages/events/stream', 'streamEvents', {}],
   ])('routes %s %s to %s', (method, path, route, params) => {
