@@ -1,4 +1,4 @@
-import type { Connection, Delivery, EventContext, Receiver, Sender } from 'rhea';
+import rhea, { type Connection, type Delivery, type EventContext, type Receiver, type Sender } from 'rhea';
 import type { HandlerContext } from '../handlers/handler-context.js';
 import { deliverC2d } from '../handlers/c2d-delivery.js';
 import { clientIdOf, type IdentityRef } from '../identity-id.js';
@@ -201,7 +201,8 @@ export class AmqpConnection {
     this.cbsReply?.post({
       correlation_id: message.message_id,
       ...(message.reply_to ? { to: message.reply_to } : {}),
-      application_properties: { 'status-code': answer.ok ? 200 : answer.status, 'status-description': answer.ok ? 'OK' : answer.description },
+      // An AMQP int, as IoT Hub sends it: uamqp (the Python SDKs) reads no other integer type here.
+      application_properties: { 'status-code': rhea.types.wrap_int(answer.ok ? 200 : answer.status), 'status-description': answer.ok ? 'OK' : answer.description },
     });
   }
 

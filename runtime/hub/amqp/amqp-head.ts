@@ -23,6 +23,21 @@ export interface AmqpHeadOptions {
   eventHubs?: EventHubEndpoint | undefined;
 }
 
+/**
+ * SASL `MSSBCBS`, the mechanism uamqp (the Python service SDK's and Event Hubs' AMQP library)
+ * insists on: it only says "authentication follows on `$cbs`" (Azure Service Bus AMQP:
+ * learn.microsoft.com/azure/service-bus-messaging/service-bus-amqp-protocol-guide "Claims-based
+ * authorization"), so the exchange succeeds at once, as ANONYMOUS does.
+ */
+export const CBS_SASL_MECHANISM = 'MSSBCBS';
+
+function enableCbsMechanism(mechanisms: object): void {
+  (mechanisms as Record<string, () => unknown>)[CBS_SASL_MECHANISM] = () => {
+    const mechanism = { outcome: undefined as boolean | undefined, start: () => void (mechanism.outcome = true) };
+    return mechanism;
+  };
+}
+
 /** The largest frame the hub accepts and announces in its `open` (AMQP 1.0 §2.7.1 max-frame-size). */
 export const AMQP_MAX_FRAME_BYTES = 64 * 1024;
 
@@ -34,10 +49,11 @@ export const AMQP_MAX_FRAME_BYTES = 64 * 1024;
  */
 export function createAmqpHead(ctx: HandlerContext, options: AmqpHeadOptions): AmqpHead {
   const container = rhea.create_container({ id: `edgemu-${options.hubName}` });
-  // ANONYMOUS and PLAIN are offered; a client that skips SASL is accepted as well. PLAIN
-  // credentials only open the connection: every link needs a token put on `$cbs`.
+  // ANONYMOUS, PLAIN and MSSBCBS are offered; a client that skips SASL is accepted as well.
+  // PLAIN credentials only open the connection: every link needs a token put on `$cbs`.
   container.sasl_server_mechanisms.enable_anonymous();
   container.sasl_server_mechanisms.enable_plain(() => true);
+  enableCbsMechanism(container.sasl_server_mechanisms);
   const connections = new Set<AmqpConnection>();
   const streams = new Set<Duplex>();
   const identities = () => ({ keysOf: (ref: Parameters<typeof ctx.store.identities.get>[0]) => ctx.store.identities.get(ref), acceptedHosts: options.acceptedHosts, nowMs: ctx.clock.now() });

@@ -92,7 +92,7 @@ export function createEventHubReader(options: EventHubOptions): EventHubEndpoint
         reply({
           correlation_id: message.message_id,
           ...(message.reply_to ? { to: message.reply_to } : {}),
-          application_properties: { 'status-code': status, 'status-description': description },
+          application_properties: { 'status-code': rhea.types.wrap_int(status), 'status-description': description },
           ...(body !== undefined ? { body } : {}),
         });
       const token = typeof props.security_token === 'string' ? props.security_token : undefined;
