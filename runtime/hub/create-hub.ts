@@ -53,6 +53,8 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
     acceptedHosts,
     hubName: hostNames[0]!,
     policyKey,
+    authTimeoutMs: limits.authTimeoutMs,
+    authenticated: (stream) => amqpTransport.trust(stream),
     eventHubs: createEventHubReader({
       entity: entityName,
       partitionCount: Math.max(1, Math.min(options.eventHubs?.partitionCount ?? DEFAULT_PARTITION_COUNT, 32)),
@@ -62,9 +64,8 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
       logger,
     }),
   });
-  // The same handshake timeout and connection cap as MQTT (docs/hub.md "Limits"). The AMQP head
-  // does not mark CBS-authenticated connections as trusted yet, so past the cap any AMQP
-  // connection may be evicted first.
+  // The same handshake timeout and connection cap as MQTT (docs/hub.md "Limits"): a connection
+  // that put a valid token on $cbs is trusted, so idle or unauthenticated ones are evicted first.
   const amqpTransport = new Transport((stream) => amqpHead.accept(stream), logger, guard);
 
   const identityChanges = new Listeners<void>((e) => logger.error({ err: e }, 'identity-change listener failed'));

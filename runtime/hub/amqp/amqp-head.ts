@@ -21,6 +21,10 @@ export interface AmqpHeadOptions {
   policyKey(name: string): readonly string[] | undefined;
   /** The Event Hubs-compatible endpoint, when served. */
   eventHubs?: EventHubEndpoint | undefined;
+  /** A connection with no valid put-token on `$cbs` after this many ms is closed (default 30 s; 0: never). */
+  authTimeoutMs?: number;
+  /** The client on `stream` put its first valid token (the transport stops counting it as untrusted). */
+  authenticated?(stream: Duplex): void;
 }
 
 /**
@@ -37,6 +41,9 @@ function enableCbsMechanism(mechanisms: object): void {
     return mechanism;
   };
 }
+
+/** How long a connection may stay without a valid put-token by default (MQTT waits as long for CONNECT). */
+export const AMQP_AUTH_TIMEOUT_MS = 30_000;
 
 /** The largest frame the hub accepts and announces in its `open` (AMQP 1.0 §2.7.1 max-frame-size). */
 export const AMQP_MAX_FRAME_BYTES = 64 * 1024;
@@ -81,7 +88,23 @@ export function createAmqpHead(ctx: HandlerContext, options: AmqpHeadOptions): A
         autoaccept: false,
         credit_window: 50,
       } as unknown as Parameters<typeof container.create_connection>[0]);
-      const amqp = new AmqpConnection({ ctx, identities, policies, hubName: options.hubName, eventHubs: options.eventHubs }, connection);
+      const amqp = new AmqpConnection(
+        {
+          ctx,
+          identities,
+          policies,
+          hubName: options.hubName,
+          eventHubs: options.eventHubs,
+          authTimeoutMs: options.authTimeoutMs ?? AMQP_AUTH_TIMEOUT_MS,
+          authenticated: () => options.authenticated?.(stream),
+          hangUp: () => {
+            // Let the close frame go out first; a peer that reads nothing is cut off anyway.
+            setImmediate(() => stream.end());
+            setTimeout(() => stream.destroy(), 1000).unref();
+          },
+        },
+        connection,
+      );
       connections.add(amqp);
       connection.on('disconnected', () => connections.delete(amqp));
       (connection as unknown as { accept(socket: Duplex): void }).accept(stream);
