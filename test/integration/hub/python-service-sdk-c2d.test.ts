@@ -11,12 +11,13 @@ import { formatServiceConnectionString } from '../../../runtime/hub/connection-s
 /*
  * The unmodified Python service SDK (azure-iot-hub 2.7, from PyPI into a cached virtual
  * environment) sending cloud-to-device messages: `IoTHubRegistryManager.send_c2d_message` speaks
- * AMQP through uamqp, which ignores a port in HostName and always dials 5671 (docs/amqp.md), so the
- * probe runs in a network namespace of its own whose 127.0.0.1:5671 leads to this test's free AMQP
- * port (test/helpers/fixed-port-namespace.ts); TLS and AMQP are end to end. uamqp's OpenSSL trusts
- * the hub CA through SSL_CERT_FILE. A Node MQTT device receives the message; the Python SDK has no
- * AMQP feedback receiver (only an HTTP one the service API does not serve), so the feedback the
- * Python sender asked for is read with the Node azure-iothub feedback receiver.
+ * AMQP through uamqp, which ignores a port in HostName and always dials 5671 (docs/hub.md "Which
+ * SDK works how"), so the probe runs in a network namespace of its own whose 127.0.0.1:5671 leads
+ * to this test's free AMQP port (test/helpers/fixed-port-namespace.ts); TLS and AMQP are end to
+ * end. uamqp's OpenSSL trusts the hub CA through SSL_CERT_FILE. A Node MQTT device receives the
+ * message; the Python SDK has no AMQP feedback receiver (only an HTTPS one the service API does
+ * not serve), so the feedback the Python sender asked for is read with the Node azure-iothub
+ * feedback receiver.
  */
 const STEP_MS = 90_000;
 const FEEDBACK = fileURLToPath(new URL('./fixtures/service-feedback.mjs', import.meta.url));
@@ -40,7 +41,8 @@ async function run(...steps: string[]): Promise<Record<string, unknown>> {
   const ns = await fixedPortNamespace(5671, t.hub.amqpsPort!, python, [path.join(PYTHON_PROGRAMS, 'service_probe.py'), ...steps]);
   netns.push(ns);
   const probe = spawnProbe(ns.command, ns.args, {
-    EDGEMU_CONNECTION_STRING: `HostName=localhost;SharedAccessKeyName=${policy.name};SharedAccessKey=${policy.primaryKey}`,
+    // As `edgemu connection-string` prints it with the default ports: uamqp ignores the (HTTPS) port and dials 5671.
+    EDGEMU_CONNECTION_STRING: `HostName=localhost:8443;SharedAccessKeyName=${policy.name};SharedAccessKey=${policy.primaryKey}`,
     SSL_CERT_FILE: t.hub.caFile,
     EDGEMU_DEVICE_ID: 'py-c2d-dev',
   });
