@@ -13,6 +13,8 @@ import { MethodCalls } from './method-calls.js';
 import { clientIdOf } from './identity-id.js';
 import { createAmqpHead } from './amqp/amqp-head.js';
 import { createEventHubReader } from './amqp/event-hub-reader.js';
+import { partitionOf } from './amqp/event-position.js';
+import { EventPartitionIndex } from './store/event-partition-index.js';
 import { DEFAULT_PARTITION_COUNT, eventHubName } from './connection-string.js';
 import { createMqttHead } from './mqtt/mqtt-head.js';
 import { Transport } from './transport.js';
@@ -49,22 +51,25 @@ export async function createHub(options: CreateHubOptions): Promise<HubCore> {
     const policy = store.identities.servicePolicy();
     return name === policy.name ? [policy.primaryKey, policy.secondaryKey] : undefined;
   };
+  const partitionCount = Math.max(1, Math.min(options.eventHubs?.partitionCount ?? DEFAULT_PARTITION_COUNT, 32));
   const amqpHead = createAmqpHead(ctx, {
     acceptedHosts,
     hubName: hostNames[0]!,
     policyKey,
+    authTimeoutMs: limits.authTimeoutMs,
+    authenticated: (stream) => amqpTransport.trust(stream),
     eventHubs: createEventHubReader({
       entity: entityName,
-      partitionCount: Math.max(1, Math.min(options.eventHubs?.partitionCount ?? DEFAULT_PARTITION_COUNT, 32)),
+      partitionCount,
       messages: store.messages,
+      index: new EventPartitionIndex(store.db, partitionCount, (deviceId) => partitionOf(deviceId, partitionCount)),
       policies: () => ({ hostNames: acceptedHosts, policyKey, now: clock.now() }),
       createdAt: new Date(clock.now()),
       logger,
     }),
   });
-  // The same handshake timeout and connection cap as MQTT (docs/hub.md "Limits"). The AMQP head
-  // does not mark CBS-authenticated connections as trusted yet, so past the cap any AMQP
-  // connection may be evicted first.
+  // The same handshake timeout and connection cap as MQTT (docs/hub.md "Limits"): a connection
+  // that put a valid token on $cbs is trusted, so idle or unauthenticated ones are evicted first.
   const amqpTransport = new Transport((stream) => amqpHead.accept(stream), logger, guard);
 
   const identityChanges = new Listeners<void>((e) => logger.error({ err: e }, 'identity-change listener failed'));

@@ -1,4 +1,4 @@
-import type { Connection, Delivery, EventContext, Receiver, Sender } from 'rhea';
+import rhea, { type Connection, type Delivery, type EventContext, type Receiver, type Sender } from 'rhea';
 import type { HandlerContext } from '../handlers/handler-context.js';
 import { deliverC2d } from '../handlers/c2d-delivery.js';
 import { clientIdOf, type IdentityRef } from '../identity-id.js';
@@ -23,9 +23,19 @@ export interface ConnectionDeps {
   policies: () => PolicyTokenContext;
   hubName: string;
   eventHubs: EventHubEndpoint | undefined;
+  /** A connection with no valid put-token after this many ms is closed (0: never). */
+  authTimeoutMs: number;
+  /** The first valid put-token on this connection (the transport stops treating it as untrusted). */
+  authenticated(): void;
+  /** Ends the socket (a peer that never spoke AMQP gets no close frame to read). */
+  hangUp(): void;
 }
 
 type Incoming = (delivery: Delivery, message: AmqpWireMessage) => void;
+type Link = Sender | Receiver;
+
+/** Owner key of the service links (C2D send, feedback, `$management`, Event Hubs receivers). */
+const SERVICE = '$service';
 
 /**
  * One AMQP connection: what it proved on `$cbs` (identities, a service policy), the links it
@@ -40,9 +50,13 @@ export class AmqpConnection {
   private cbsReply: OutgoingLink | undefined;
   private readonly incoming = new WeakMap<Receiver, Incoming>();
   private readonly outgoing = new Map<Sender, { link: OutgoingLink; detach: () => void }>();
-  private links = 0;
+  /** Attached links (bounded by MAX_LINKS_PER_CONNECTION), and those a claim authorizes by owner. */
+  private readonly open = new Set<Link>();
+  private readonly owned = new Map<string, Set<Link>>();
   private sessionsOpened = 0;
   private ended = false;
+  private trusted = false;
+  private authTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: ConnectionDeps,
@@ -58,16 +72,28 @@ export class AmqpConnection {
     connection.on('message', (c: EventContext) => {
       const handler = c.receiver && this.incoming.get(c.receiver);
       if (handler && c.delivery && c.message) handler(c.delivery, c.message as AmqpWireMessage);
+      // A message on a link whose claim was revoked (or that was refused) is not taken.
+      else if (c.delivery && !c.delivery.remote_settled) c.delivery.release({ undeliverable_here: true } as never);
     });
     connection.on('sender_close', (c: EventContext) => this.detachSender(c.sender!));
-    connection.on('receiver_close', () => {});
+    connection.on('receiver_close', (c: EventContext) => this.forget(c.receiver!));
     connection.on('sender_error', (c: EventContext) => this.detachSender(c.sender!));
-    connection.on('receiver_error', () => {});
+    connection.on('receiver_error', (c: EventContext) => this.forget(c.receiver!));
     connection.on('connection_error', (c: EventContext) => logger.debug({ err: String(c.connection.error) }, 'AMQP connection error'));
     connection.on('protocol_error', (c: EventContext) => logger.info({ err: String(c.error) }, 'AMQP protocol error; closing'));
     connection.on('error', (c: EventContext) => logger.debug({ err: String(c.error) }, 'AMQP error'));
     connection.on('disconnected', () => this.end());
     connection.on('connection_close', () => this.end());
+    // A peer that connects and never authenticates (stalled, silent, or only refused tokens) is
+    // closed, as MQTT closes one that sends no CONNECT (docs/hub.md "Limits", authTimeoutMs).
+    if (deps.authTimeoutMs > 0) {
+      this.authTimer = setTimeout(() => {
+        if (this.trusted || this.ended) return;
+        this.close('amqp:unauthorized-access', `no valid token was put on $cbs within ${deps.authTimeoutMs} ms of connecting`);
+        deps.hangUp();
+      }, deps.authTimeoutMs);
+      this.authTimer.unref();
+    }
   }
 
   /** Closes the connection with an AMQP error (the peer sees it on its connection). */
@@ -83,7 +109,8 @@ export class AmqpConnection {
 
   private attach(link: Sender | Receiver, direction: 'in' | 'out'): void {
     const { ctx } = this.deps;
-    if (++this.links > MAX_LINKS_PER_CONNECTION) {
+    this.open.add(link);
+    if (this.open.size > MAX_LINKS_PER_CONNECTION) {
       this.close('amqp:resource-limit-exceeded', `more than ${MAX_LINKS_PER_CONNECTION} links on one connection`);
       return;
     }
@@ -96,7 +123,14 @@ export class AmqpConnection {
     if (!decision.ok) {
       ctx.logger.info({ address: raw, direction, reason: decision.description }, 'AMQP link refused');
       link.close({ condition: decision.condition, description: decision.description });
+      this.open.delete(link);
       return;
+    }
+    const owner = ownerOf(address);
+    if (owner !== undefined) {
+      const links = this.owned.get(owner) ?? new Set<Link>();
+      links.add(link);
+      this.owned.set(owner, links);
     }
     // Echo the peer's terminus, so the link is established (a null terminus would refuse it, AMQP 1.0 §2.6.3).
     const remote = (t: unknown) => ({ address: (t as { address?: string } | undefined)?.address ?? '' });
@@ -179,7 +213,14 @@ export class AmqpConnection {
     this.outgoing.set(sender, { link, detach });
   }
 
+  /** A link went away: it no longer counts against the bound nor belongs to a claim. */
+  private forget(link: Link): void {
+    this.open.delete(link);
+    for (const links of this.owned.values()) links.delete(link);
+  }
+
   private detachSender(sender: Sender): void {
+    this.forget(sender);
     const entry = this.outgoing.get(sender);
     if (!entry) return;
     this.outgoing.delete(sender);
@@ -201,12 +242,18 @@ export class AmqpConnection {
     this.cbsReply?.post({
       correlation_id: message.message_id,
       ...(message.reply_to ? { to: message.reply_to } : {}),
-      application_properties: { 'status-code': answer.ok ? 200 : answer.status, 'status-description': answer.ok ? 'OK' : answer.description },
+      // An AMQP int, as IoT Hub sends it: uamqp (the Python SDKs) reads no other integer type here.
+      application_properties: { 'status-code': rhea.types.wrap_int(answer.ok ? 200 : answer.status), 'status-description': answer.ok ? 'OK' : answer.description },
     });
   }
 
   private grant(claim: CbsClaim): void {
     const { ctx } = this.deps;
+    if (!this.trusted) {
+      this.trusted = true;
+      if (this.authTimer) clearTimeout(this.authTimer);
+      this.deps.authenticated();
+    }
     if (claim.kind === 'service') {
       this.serviceExpiresAtMs = claim.expiresAtMs;
       this.armServiceExpiry();
@@ -215,7 +262,7 @@ export class AmqpConnection {
     const clientId = clientIdOf(claim.identity);
     const existing = this.sessions.get(clientId);
     if (existing) return existing.renew(claim.expiresAtMs);
-    const session = new AmqpSession(claim.identity, claim.expiresAtMs, (reason) => this.close('amqp:connection:forced', reason));
+    const session: AmqpSession = new AmqpSession(claim.identity, claim.expiresAtMs, (reason) => this.closeIdentity(session, reason));
     this.sessions.set(clientId, session);
     // One live connection per identity, as IoT Hub: a newer one replaces the older.
     const previous = ctx.connections.get(clientId);
@@ -223,24 +270,61 @@ export class AmqpConnection {
     ctx.connections.add(session);
   }
 
-  /** A service claim ends with its token (IoT Hub closes a connection whose CBS token expires, unless renewed). */
+  /**
+   * The connection table ends an identity's session: its token expired (the connection table's
+   * SAS timer), it was deleted, or a newer connection of the same identity replaced this one.
+   * An expired token revokes the identity's links only; the other reasons close the connection.
+   */
+  private closeIdentity(session: AmqpSession, reason: string): void {
+    if (this.sessions.get(session.clientId) !== session) return;
+    if (session.expiresAtMs > this.deps.ctx.clock.now()) return this.close('amqp:connection:forced', reason);
+    this.sessions.delete(session.clientId);
+    this.deps.ctx.connections.remove(session);
+    this.revoke(session.clientId, `the token for ${session.clientId} expired; put a new one on $cbs before it expires`);
+  }
+
+  /** A service claim ends with its token unless a later put-token renewed it. */
   private armServiceExpiry(): void {
     if (this.serviceTimer) clearTimeout(this.serviceTimer);
     const left = this.serviceExpiresAtMs - this.deps.ctx.clock.now();
     this.serviceTimer = setTimeout(
       () => {
         if (this.deps.ctx.clock.now() < this.serviceExpiresAtMs) return this.armServiceExpiry();
-        this.close('amqp:unauthorized-access', 'the service token expired; put a new one on $cbs before it expires');
+        this.revoke(SERVICE, 'the service token expired; put a new one on $cbs before it expires');
       },
       Math.min(Math.max(left, 0), 2_147_483_647),
     );
     this.serviceTimer.unref();
   }
 
+  /**
+   * A claim's token expired: the links it authorized are detached with `amqp:unauthorized-access`
+   * (what the SDKs raise as UnauthorizedError), so nothing more flows on them; a connection left
+   * with no valid claim is closed with the same error, as IoT Hub ends a connection whose CBS
+   * token was not renewed in time (learn.microsoft.com/azure/iot-hub/iot-hub-amqp-support
+   * "Claims-based security": the client puts a new token before the old one expires).
+   */
+  private revoke(owner: string, description: string): void {
+    this.deps.ctx.logger.info({ owner, description }, 'AMQP token expired; detaching its links');
+    for (const link of this.owned.get(owner) ?? []) {
+      this.incoming.delete(link as Receiver);
+      try {
+        link.close({ condition: 'amqp:unauthorized-access', description });
+      } catch {
+        // the link is already gone
+      }
+      if (this.outgoing.has(link as Sender)) this.detachSender(link as Sender);
+      this.open.delete(link);
+    }
+    this.owned.delete(owner);
+    if (this.sessions.size === 0 && this.serviceExpiresAtMs <= this.deps.ctx.clock.now()) this.close('amqp:unauthorized-access', description);
+  }
+
   private end(): void {
     if (this.ended) return;
     this.ended = true;
     if (this.serviceTimer) clearTimeout(this.serviceTimer);
+    if (this.authTimer) clearTimeout(this.authTimer);
     for (const { link, detach } of this.outgoing.values()) {
       detach();
       link.fail('connection closed');
@@ -248,5 +332,23 @@ export class AmqpConnection {
     this.outgoing.clear();
     for (const session of this.sessions.values()) this.deps.ctx.connections.remove(session);
     this.sessions.clear();
+  }
+}
+
+/** Whose claim authorizes a link: an identity (its client id), the service, or none (`$cbs`). */
+function ownerOf(address: LinkAddress): string | undefined {
+  switch (address.kind) {
+    case 'events':
+    case 'devicebound':
+    case 'twin':
+    case 'methods':
+      return clientIdOf(address.identity);
+    case 'service-c2d':
+    case 'service-feedback':
+    case 'management':
+    case 'event-hub-partition':
+      return SERVICE;
+    default:
+      return undefined;
   }
 }

@@ -21,7 +21,29 @@ export interface AmqpHeadOptions {
   policyKey(name: string): readonly string[] | undefined;
   /** The Event Hubs-compatible endpoint, when served. */
   eventHubs?: EventHubEndpoint | undefined;
+  /** A connection with no valid put-token on `$cbs` after this many ms is closed (default 30 s; 0: never). */
+  authTimeoutMs?: number;
+  /** The client on `stream` put its first valid token (the transport stops counting it as untrusted). */
+  authenticated?(stream: Duplex): void;
 }
+
+/**
+ * SASL `MSSBCBS`, the mechanism uamqp (the Python service SDK's and Event Hubs' AMQP library)
+ * insists on: it only says "authentication follows on `$cbs`" (Azure Service Bus AMQP:
+ * learn.microsoft.com/azure/service-bus-messaging/service-bus-amqp-protocol-guide "Claims-based
+ * authorization"), so the exchange succeeds at once, as ANONYMOUS does.
+ */
+export const CBS_SASL_MECHANISM = 'MSSBCBS';
+
+function enableCbsMechanism(mechanisms: object): void {
+  (mechanisms as Record<string, () => unknown>)[CBS_SASL_MECHANISM] = () => {
+    const mechanism = { outcome: undefined as boolean | undefined, start: () => void (mechanism.outcome = true) };
+    return mechanism;
+  };
+}
+
+/** How long a connection may stay without a valid put-token by default (MQTT waits as long for CONNECT). */
+export const AMQP_AUTH_TIMEOUT_MS = 30_000;
 
 /** The largest frame the hub accepts and announces in its `open` (AMQP 1.0 §2.7.1 max-frame-size). */
 export const AMQP_MAX_FRAME_BYTES = 64 * 1024;
@@ -34,10 +56,11 @@ export const AMQP_MAX_FRAME_BYTES = 64 * 1024;
  */
 export function createAmqpHead(ctx: HandlerContext, options: AmqpHeadOptions): AmqpHead {
   const container = rhea.create_container({ id: `edgemu-${options.hubName}` });
-  // ANONYMOUS and PLAIN are offered; a client that skips SASL is accepted as well. PLAIN
-  // credentials only open the connection: every link needs a token put on `$cbs`.
+  // ANONYMOUS, PLAIN and MSSBCBS are offered; a client that skips SASL is accepted as well.
+  // PLAIN credentials only open the connection: every link needs a token put on `$cbs`.
   container.sasl_server_mechanisms.enable_anonymous();
   container.sasl_server_mechanisms.enable_plain(() => true);
+  enableCbsMechanism(container.sasl_server_mechanisms);
   const connections = new Set<AmqpConnection>();
   const streams = new Set<Duplex>();
   const identities = () => ({ keysOf: (ref: Parameters<typeof ctx.store.identities.get>[0]) => ctx.store.identities.get(ref), acceptedHosts: options.acceptedHosts, nowMs: ctx.clock.now() });
@@ -65,7 +88,23 @@ export function createAmqpHead(ctx: HandlerContext, options: AmqpHeadOptions): A
         autoaccept: false,
         credit_window: 50,
       } as unknown as Parameters<typeof container.create_connection>[0]);
-      const amqp = new AmqpConnection({ ctx, identities, policies, hubName: options.hubName, eventHubs: options.eventHubs }, connection);
+      const amqp = new AmqpConnection(
+        {
+          ctx,
+          identities,
+          policies,
+          hubName: options.hubName,
+          eventHubs: options.eventHubs,
+          authTimeoutMs: options.authTimeoutMs ?? AMQP_AUTH_TIMEOUT_MS,
+          authenticated: () => options.authenticated?.(stream),
+          hangUp: () => {
+            // Let the close frame go out first; a peer that reads nothing is cut off anyway.
+            setImmediate(() => stream.end());
+            setTimeout(() => stream.destroy(), 1000).unref();
+          },
+        },
+        connection,
+      );
       connections.add(amqp);
       connection.on('disconnected', () => connections.delete(amqp));
       (connection as unknown as { accept(socket: Duplex): void }).accept(stream);

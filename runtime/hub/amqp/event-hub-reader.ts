@@ -1,10 +1,11 @@
 import rhea, { type Delivery, type Sender } from 'rhea';
 import type { Logger } from '../../log/create-logger.js';
 import { verifyPolicyToken, type PolicyTokenContext } from '../policy-token.js';
+import type { EventPartitionIndex } from '../store/event-partition-index.js';
 import type { MessageStore, StoredMessage } from '../store/message-store.js';
 import { fromHubProperties, type AmqpWireMessage } from './amqp-message.js';
 import type { EventHubEndpoint } from './event-hub-endpoint.js';
-import { parseEventPosition, partitionOf, selectorOf, type EventPosition } from './event-position.js';
+import { parseEventPosition, selectorOf, type EventPosition } from './event-position.js';
 import type { LinkAddress } from './link-address.js';
 import type { OutgoingLink } from './outgoing-link.js';
 
@@ -13,6 +14,8 @@ export interface EventHubOptions {
   entity: string;
   partitionCount: number;
   messages: MessageStore;
+  /** Which partition each `$upstream` message lies in, for `partitionCount` (store/event-partition-index.ts). */
+  index: EventPartitionIndex;
   policies: () => PolicyTokenContext;
   /** When the endpoint was created (`created_at`). */
   createdAt: Date;
@@ -54,29 +57,16 @@ export function toEventHubMessage(m: StoredMessage, partitionKey: string): AmqpW
  * checkpoint sees every later message once, in order. Any consumer group name is accepted.
  */
 export function createEventHubReader(options: EventHubOptions): EventHubEndpoint {
-  const { messages, entity, partitionCount } = options;
+  const { messages, entity, partitionCount, index } = options;
   const partitionIds = Array.from({ length: partitionCount }, (_, i) => String(i));
-  const inPartition = (m: StoredMessage, p: number) => partitionOf(m.deviceId, partitionCount) === p;
 
   const partitionInfo = (p: number) => {
-    let first: StoredMessage | undefined;
-    let last: StoredMessage | undefined;
-    let cursor = 0;
-    for (;;) {
-      const page = messages.read({ endpoint: UPSTREAM, afterSeq: cursor }, 1000);
-      for (const m of page) {
-        if (!inPartition(m, p)) continue;
-        first ??= m;
-        last = m;
-      }
-      if (page.length < 1000) break;
-      cursor = page.at(-1)!.seq;
-    }
+    const { firstSeq, last } = index.bounds(p);
     return {
       name: entity,
       type: 'com.microsoft:partition',
       partition: String(p),
-      begin_sequence_number: rhea.types.wrap_long(first?.seq ?? 0),
+      begin_sequence_number: rhea.types.wrap_long(firstSeq ?? 0),
       last_enqueued_sequence_number: rhea.types.wrap_long(last?.seq ?? -1),
       last_enqueued_offset: String(last?.seq ?? -1),
       last_enqueued_time_utc: new Date(last?.enqueuedTimeUtc ?? 0),
@@ -92,7 +82,7 @@ export function createEventHubReader(options: EventHubOptions): EventHubEndpoint
         reply({
           correlation_id: message.message_id,
           ...(message.reply_to ? { to: message.reply_to } : {}),
-          application_properties: { 'status-code': status, 'status-description': description },
+          application_properties: { 'status-code': rhea.types.wrap_int(status), 'status-description': description },
           ...(body !== undefined ? { body } : {}),
         });
       const token = typeof props.security_token === 'string' ? props.security_token : undefined;
@@ -128,11 +118,12 @@ export function createEventHubReader(options: EventHubOptions): EventHubEndpoint
       let afterTime = position.kind === 'after-time' ? position.epochMs : undefined;
       const pump = () => {
         while (link.isOpen && link.queued === 0 && sender.sendable()) {
-          const page = messages.read({ endpoint: UPSTREAM, afterSeq: cursor }, READ_BATCH);
+          // Only as many as the receiver's credit allows (the rest would be read again).
+          const want = Math.max(1, Math.min(READ_BATCH, (sender as unknown as { credit: number }).credit));
+          const page = index.read(p, cursor, want);
           if (page.length === 0) return;
           for (const m of page) {
             cursor = m.seq;
-            if (!inPartition(m, p)) continue;
             if (afterTime !== undefined) {
               if (Date.parse(m.enqueuedTimeUtc) <= afterTime) continue;
               afterTime = undefined;
@@ -140,11 +131,21 @@ export function createEventHubReader(options: EventHubOptions): EventHubEndpoint
             link.post(toEventHubMessage(m, m.deviceId));
             if (!sender.sendable()) break;
           }
-          if (page.length < READ_BATCH) return;
+          if (page.length < want) return;
         }
       };
       sender.on('sendable', pump);
-      const unsubscribe = messages.subscribe(() => pump(), { endpoint: UPSTREAM });
+      // New messages wake the reader once per event-loop turn, however many a group commit stored.
+      let woken = false;
+      const wake = () => {
+        if (woken) return;
+        woken = true;
+        setImmediate(() => {
+          woken = false;
+          pump();
+        });
+      };
+      const unsubscribe = messages.subscribe(wake, { endpoint: UPSTREAM });
       setImmediate(pump);
       options.logger.debug({ partition: p, consumerGroup: address.consumerGroup, position }, 'Event Hubs reader attached');
       return unsubscribe;

@@ -14,8 +14,9 @@ const MAX_C2D_BYTES = 64 * 1024;
 
 /**
  * A service's C2D message on `/messages/devicebound` (what `azure-iothub` `Client.send` sends):
- * `to` names `/devices/{id}/messages/devicebound`; message id, correlation id, application
- * properties (with `iothub-ack` for feedback) and the expiry go into the device's queue.
+ * `to` names `/devices/{id}/messages/devicebound`; message id, correlation id, content type and
+ * encoding, application properties (with `iothub-ack` for feedback) and the expiry go into the
+ * device's queue.
  * Accepted once queued; rejected with `amqp:not-found` for an unknown device and
  * `amqp:resource-limit-exceeded` for a full queue (the SDK's DeviceMaximumQueueDepthExceededError).
  */
@@ -30,7 +31,7 @@ export function onServiceC2d(ctx: HandlerContext, delivery: Delivery, message: A
   const now = ctx.clock.now();
   const expiry = message.absolute_expiry_time === undefined ? undefined : new Date(message.absolute_expiry_time).getTime() - now;
   const ttl = message.ttl ?? expiry;
-  const { properties } = toHubProperties(message);
+  const { properties, systemProperties } = toHubProperties(message);
   try {
     const messageId = idToString(message.message_id);
     const correlationId = idToString(message.correlation_id);
@@ -38,6 +39,8 @@ export function onServiceC2d(ctx: HandlerContext, delivery: Delivery, message: A
       body,
       ...(messageId !== undefined ? { messageId } : {}),
       ...(correlationId !== undefined ? { correlationId } : {}),
+      ...(systemProperties.ct !== undefined ? { contentType: systemProperties.ct } : {}),
+      ...(systemProperties.ce !== undefined ? { contentEncoding: systemProperties.ce } : {}),
       properties,
       ...(ttl !== undefined && ttl > 0 ? { ttlMs: Math.min(ttl, MAX_C2D_TTL_MS) } : {}),
     });

@@ -22,6 +22,12 @@ export interface HubLimits {
    * 1177 ≈ 1767 s, IoT Hub's maximum: learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub).
    */
   maxKeepAliveSecs: number;
+  /**
+   * An AMQP connection that has not put a valid token on `$cbs` within this many ms of its TLS
+   * handshake is closed with `amqp:unauthorized-access` (default 30 s, as long as MQTT waits for
+   * CONNECT): a stalled or silent peer cannot hold a connection.
+   */
+  authTimeoutMs: number;
   /** Twin GETs per second per identity (burst: the same number); more are answered 429 (default 100). */
   twinGetsPerSecond: number;
   /** Direct method calls per second per target identity; more are answered 429 (default 100). */
@@ -43,6 +49,7 @@ export const DEFAULT_HUB_LIMITS: Readonly<HubLimits> = {
   maxConnections: 10_000,
   writeBufferBytes: 4 * 1024 * 1024,
   maxKeepAliveSecs: 1177,
+  authTimeoutMs: 30_000,
   twinGetsPerSecond: 100,
   methodCallsPerSecond: 100,
   c2dSendsPerSecond: 100,

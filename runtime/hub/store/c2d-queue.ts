@@ -26,6 +26,9 @@ export interface C2dSend {
   body: Buffer | string;
   messageId?: string;
   correlationId?: string;
+  /** `$.ct` / `$.ce`: the message's content type and encoding, passed to the device as sent. */
+  contentType?: string;
+  contentEncoding?: string;
   properties?: Record<string, string>;
   /** Time to live in ms (IoT Hub default 1 hour, at most 2 days). */
   ttlMs?: number;
@@ -90,6 +93,8 @@ export class C2dQueue {
       }
       const system: Record<string, string> = { mid: send.messageId ?? randomUUID(), to: `/devices/${deviceId}/messages/devicebound` };
       if (send.correlationId) system.cid = send.correlationId;
+      if (send.contentType) system.ct = send.contentType;
+      if (send.contentEncoding) system.ce = send.contentEncoding;
       const expiresAt = now + (send.ttlMs ?? 3_600_000);
       system.exp = new Date(expiresAt).toISOString();
       const body = typeof send.body === 'string' ? Buffer.from(send.body) : send.body;

@@ -36,7 +36,8 @@ export interface MessageFilter {
   moduleId?: string;
 }
 
-interface Row {
+/** A `messages` row as SQLite returns it (also read by event-partition-index.ts). */
+export interface Row {
   seq: number;
   endpoint: string;
   device_id: string;
@@ -48,7 +49,7 @@ interface Row {
   body: Buffer;
 }
 
-const toMessage = (r: Row): StoredMessage => ({
+export const toMessage = (r: Row): StoredMessage => ({
   seq: r.seq,
   endpoint: r.endpoint,
   deviceId: r.device_id,

@@ -4,7 +4,7 @@
  * a SIGKILL: WAL mode commits are durable against process death before the ack is sent.
  * `user_version` numbers the schema; migrations are applied in order on open.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const MIGRATIONS: readonly string[] = [
   `
@@ -76,5 +76,16 @@ export const MIGRATIONS: readonly string[] = [
     device_id TEXT PRIMARY KEY,
     doc TEXT NOT NULL
   );
+  `,
+  // 4: the partition index of the Event Hubs-compatible endpoint (store/event-partition-index.ts):
+  // which partition each `$upstream` message lies in, for a partition count, so a receiver reads
+  // its partition from an offset without scanning the others. Filled on demand from `messages`.
+  `
+  CREATE TABLE event_partitions (
+    partition_count INTEGER NOT NULL,
+    partition INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (partition_count, partition, seq)
+  ) WITHOUT ROWID;
   `,
 ];

@@ -10,7 +10,8 @@ let t: TestHub;
 let device: Client;
 
 beforeAll(async () => {
-  t = await startTestHub({ amqpsPort: 0 });
+  // A short authentication deadline, so a stalled peer is closed within the test (default 30 s).
+  t = await startTestHub({ amqpsPort: 0, limits: { authTimeoutMs: 3000 } });
   device = await amqpDeviceClient(t, 'dev1');
   await device.open();
 });
@@ -20,13 +21,13 @@ afterAll(async () => {
 });
 
 /** Sends `bytes` over TLS and resolves once the hub closes the socket. */
-function closedAfter(bytes: Buffer): Promise<void> {
+function closedAfter(bytes: Buffer, timeoutMs = 5000): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({ host: '127.0.0.1', port: t.hub.amqpsPort!, ca: t.hub.caCert, servername: 'localhost' }, () => socket.write(bytes));
     socket.on('data', () => {});
     socket.on('error', () => {});
     socket.on('close', () => resolve());
-    setTimeout(() => reject(new Error('the hub did not close the socket')), 5000).unref();
+    setTimeout(() => reject(new Error('the hub did not close the socket')), timeoutMs).unref();
   });
 }
 
@@ -68,6 +69,25 @@ describe('the AMQP listener against hostile or careless peers', () => {
     await closedAfter(Buffer.concat([header, hugeFrame]));
     await stillServes();
   });
+
+  it('closes a peer whose frame after a valid AMQP header is garbage', async () => {
+    const header = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0]);
+    const frame = Buffer.alloc(16, 0xff);
+    frame.writeUInt32BE(16, 0); // size
+    frame.writeUInt8(2, 4); // data offset (doff): 2 × 4 bytes
+    frame.writeUInt8(0, 5); // AMQP frame
+    frame.writeUInt16BE(0, 6); // channel 0; the body that follows is not a performative
+    await closedAfter(Buffer.concat([header, frame]));
+    await stillServes();
+  });
+
+  it('closes a peer that stops after half a frame once the authentication deadline passes', async () => {
+    const header = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0]);
+    const half = Buffer.alloc(6);
+    half.writeUInt32BE(512, 0);
+    await closedAfter(Buffer.concat([header, half]), 10_000);
+    await stillServes();
+  }, 15_000);
 
   it("refuses a link to another device's address with amqp:unauthorized-access", async () => {
     t.createDevice('dev2');

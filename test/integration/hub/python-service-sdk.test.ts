@@ -11,8 +11,8 @@ import { ensurePythonSdk, PYTHON_PROGRAMS, PYTHON_SERVICE_SDK } from '../../help
  * The unmodified Python service SDK (azure-iot-hub 2.7, from PyPI into a cached virtual
  * environment) against the hub's service API. Its registry manager speaks HTTPS to
  * `https://<HostName>`, so a port in `HostName` works (unlike the Python device SDK); the CA comes
- * from REQUESTS_CA_BUNDLE. Cloud-to-device messages go over AMQP in this SDK, which the hub does
- * not serve yet (docs/hub.md "Which SDK works how"), so they are not exercised here.
+ * from REQUESTS_CA_BUNDLE. Cloud-to-device messages go over AMQP in this SDK, on the port it always
+ * dials: python-service-sdk-c2d.test.ts.
  */
 let t: TestHub;
 let api: ServiceApi;
