@@ -74,8 +74,9 @@ describe('slow and stalled MQTT clients', () => {
 
   it('disconnects a client that never reads its twin answers once they exceed the write limit', async () => {
     await waitFor(() => !t.hub.isConnected({ deviceId: 'stalled' }));
+    // CONNACK 0 (checked in stallTwinReader) says the hub took the connection; it may cut it off
+    // before a poll could see it connected, so only the cut-off is waited for.
     const socket = await stallTwinReader('stalled', 2000);
-    await waitFor(() => t.hub.isConnected({ deviceId: 'stalled' }), 5000, 'stalled reader connected');
     // 2,000 answers of ~28 KB are ~56 MB; the hub must not buffer them for a peer that never reads.
     await waitFor(() => !t.hub.isConnected({ deviceId: 'stalled' }), 8000, 'stalled reader cut off');
     socket.destroy();
