@@ -18,7 +18,18 @@ export type ClusterErrorCode =
   | 'KIND_FAILED'
   | 'KUBECONFIG_INVALID'
   | 'VERSION_INVALID'
-  | 'NODE_UNAVAILABLE';
+  | 'NODE_UNAVAILABLE'
+  // `edgemu cluster namespace|user` (docs/cluster-users.md)
+  | 'NAME_INVALID'
+  | 'NAMESPACE_RESERVED'
+  | 'NAMESPACE_EXISTS'
+  | 'NAMESPACE_NOT_FOUND'
+  | 'NAMESPACE_NOT_MANAGED'
+  | 'USER_RESERVED'
+  | 'USER_EXISTS'
+  | 'USER_NOT_FOUND'
+  | 'CERTIFICATE_NOT_ISSUED'
+  | 'KUBE_API_FAILED';
 
 export class ClusterError extends EdgemuError {
   declare readonly code: ClusterErrorCode;

@@ -28,3 +28,17 @@ export { teardownRealNode } from './real-node.js';
 export type { NodesRequest } from './node-preflight.js';
 export { clusterUp, clusterDown, clusterStatus, clusterKubeconfig, PROVIDERS, type ProviderName, type ClusterSummary, type ClusterCommonOptions, type ClusterStatusReport } from './cluster-manager.js';
 export { prepareNodeHost } from './node-host.js';
+export {
+  createUserNamespace,
+  deleteUserNamespace,
+  createClusterUser,
+  grantNamespaceAccess,
+  listClusterUsers,
+  deleteClusterUser,
+  resolveUserAccess,
+  userKubeconfigPath,
+  type CreatedUser,
+  type ClusterUserInfo,
+  type UserFilesOptions,
+} from './cluster-users.js';
+export { DNS_LABEL_HINT, RESERVED_NAMESPACES, RESERVED_USERS } from './access-names.js';

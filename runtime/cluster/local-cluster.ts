@@ -170,7 +170,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions = {}):
 }
 
 /** What a cluster directory may contain; anything else means the directory is not ours to delete. */
-const OWN_ENTRIES = new Set(['kubeconfig', 'cluster.json', 'pki', 'etcd-data', 'apiserver', 'kwok.yaml', 'logs', 'node', 'node-info.json']);
+const OWN_ENTRIES = new Set(['kubeconfig', 'cluster.json', 'pki', 'etcd-data', 'apiserver', 'kwok.yaml', 'logs', 'node', 'node-info.json', 'users']);
 
 /**
  * Real node or simulated pods (docs/cluster.md "--nodes"): decides from the host's facts,

@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CLUSTER_NAME_HINT, isValidClusterName } from '../../cluster/index.js';
 import { globalOptions, type CliContext, type RegisterCommand } from '../cli-context.js';
 import { UsageError } from '../../errors.js';
+import { registerClusterAccessCommands } from './cluster-access.js';
 
 interface ClusterFlags {
   name: string;
@@ -134,6 +135,8 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
       const { clusterKubeconfig } = await import('../../cluster/index.js');
       ctx.out(`${await clusterKubeconfig({ name: opts.name, stateDir: opts.stateDir })}\n`);
     });
+
+  registerClusterAccessCommands(cluster, ctx);
 };
 
 async function up(ctx: CliContext, command: Command): Promise<void> {
