@@ -29,7 +29,12 @@ export type ClusterErrorCode =
   | 'USER_EXISTS'
   | 'USER_NOT_FOUND'
   | 'CERTIFICATE_NOT_ISSUED'
-  | 'KUBE_API_FAILED';
+  | 'KUBE_API_FAILED'
+  // `edgemu cluster share`
+  | 'PATH_INVALID'
+  | 'SHARE_EXISTS'
+  | 'SHARE_NOT_FOUND'
+  | 'SHARE_IN_USE';
 
 export class ClusterError extends EdgemuError {
   declare readonly code: ClusterErrorCode;

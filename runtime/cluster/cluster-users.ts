@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { CertificatesV1Api, CoreV1Api, RbacAuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { ClusterError } from './cluster-errors.js';
+import { apiFailure, statusOf } from './kube-api-errors.js';
 import { loadKubeConfig, resolveKubeTarget } from './kube-config.js';
 import { clusterDir, DEFAULT_CLUSTER_NAME, readClusterState } from './local-cluster.js';
 import { DNS_LABEL_HINT, GRANTABLE_RESERVED_NAMESPACES, RESERVED_NAMESPACES, RESERVED_USERS, dnsLabelProblem } from './access-names.js';
@@ -299,37 +300,18 @@ export async function deleteClusterUser(options: UserFilesOptions & { name: stri
   return { name, namespaces: bindings.items.map((b) => b.metadata?.namespace ?? '').sort() };
 }
 
-/** HTTP status of a client-node ApiException (undefined for a network error). */
-function statusOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-function apiFailure(what: string, error: unknown): ClusterError {
-  if (error instanceof ClusterError) return error;
-  const e = error as { code?: unknown; body?: unknown; message?: string };
-  let message = e.message ?? String(error);
-  try {
-    const body = (typeof e.body === 'string' ? JSON.parse(e.body) : e.body) as { message?: string } | undefined;
-    if (body?.message !== undefined) message = body.message;
-  } catch {
-    // not a Status body
-  }
-  return new ClusterError('KUBE_API_FAILED', `${what} failed${typeof e.code === 'number' ? ` (HTTP ${e.code})` : ''}: ${message}`, { cause: error });
-}
-
 /**
  * The admin access and users directory the CLI uses: `--kubeconfig`/`--context` when given (user
  * kubeconfigs then go to `<stateDir>/users/<context>/`); otherwise the running local cluster
  * (`<cluster dir>/users/`, removed with the cluster by `edgemu cluster down`); otherwise
  * $KUBECONFIG / ~/.kube/config.
  */
-export async function resolveUserAccess(options: { kubeconfig?: string | undefined; context?: string | undefined; stateDir: string; clusterName?: string }): Promise<UserFilesOptions> {
+export async function resolveUserAccess(options: { kubeconfig?: string | undefined; context?: string | undefined; stateDir: string; clusterName?: string }): Promise<UserFilesOptions & { localClusterDir?: string }> {
   const clusterName = options.clusterName ?? DEFAULT_CLUSTER_NAME;
   const target = await resolveKubeTarget({ ...options, clusterName });
   const kc = loadKubeConfig(target);
   const local = (options.kubeconfig ?? '') === '' ? await readClusterState(clusterDir(options.stateDir, clusterName)) : undefined;
-  if (local !== undefined && target.kubeconfig === local.kubeconfig) return { kc, usersDir: join(local.dir, 'users') };
+  if (local !== undefined && target.kubeconfig === local.kubeconfig) return { kc, usersDir: join(local.dir, 'users'), localClusterDir: local.dir };
   const context = kc.getCurrentContext().replace(/[^A-Za-z0-9._-]+/g, '_') || 'default';
   return { kc, usersDir: resolve(options.stateDir, 'users', context) };
 }

@@ -42,3 +42,6 @@ export {
   type UserFilesOptions,
 } from './cluster-users.js';
 export { DNS_LABEL_HINT, RESERVED_NAMESPACES, RESERVED_USERS } from './access-names.js';
+export { createShare, deleteShare, listShares, type ShareInfo } from './cluster-shares.js';
+export { SHARE_STORAGE_CLASS } from './share-objects.js';
+export { ASE_STORAGE_CLASS } from './storage-objects.js';

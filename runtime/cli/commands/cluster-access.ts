@@ -15,11 +15,11 @@ const clusterOption = () => new Option('--cluster <name>', 'local cluster to use
 const jsonOption = () => new Option('--json', 'print machine-readable JSON on stdout');
 
 /** Shared options of every namespace/user subcommand: which cluster, JSON output. */
-function accessCommand(parent: Command, name: string, description: string): Command {
+export function accessCommand(parent: Command, name: string, description: string): Command {
   return addKubeOptions(parent.command(name).description(description)).addOption(clusterOption()).addOption(jsonOption());
 }
 
-async function access(command: Command) {
+export async function access(command: Command) {
   const opts = command.optsWithGlobals() as AccessFlags;
   const { resolveUserAccess } = await import('../../cluster/index.js');
   return { opts, target: await resolveUserAccess({ kubeconfig: opts.kubeconfig, context: opts.context, stateDir: globalOptions(command).stateDir, clusterName: opts.cluster }) };

@@ -3,6 +3,7 @@ import { CLUSTER_NAME_HINT, isValidClusterName } from '../../cluster/index.js';
 import { globalOptions, type CliContext, type RegisterCommand } from '../cli-context.js';
 import { UsageError } from '../../errors.js';
 import { registerClusterAccessCommands } from './cluster-access.js';
+import { registerClusterShareCommands } from './cluster-share.js';
 
 interface ClusterFlags {
   name: string;
@@ -137,6 +138,7 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
     });
 
   registerClusterAccessCommands(cluster, ctx);
+  registerClusterShareCommands(cluster, ctx);
 };
 
 async function up(ctx: CliContext, command: Command): Promise<void> {
