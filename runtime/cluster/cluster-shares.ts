@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, StorageV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { ClusterError } from './cluster-errors.js';
 import { apiFailure, statusOf } from './kube-api-errors.js';
 import { DNS_LABEL_HINT, dnsLabelProblem } from './access-names.js';
-import { isQuantity, sharePersistentVolume, SHARE_LABEL } from './share-objects.js';
+import { isQuantity, sharePersistentVolume, shareStorageClass, SHARE_LABEL } from './share-objects.js';
 
 /**
  * `edgemu cluster share create|delete|list` (docs/cluster.md "Shares"): host directories as
@@ -32,6 +32,12 @@ export async function createShare(options: { kc: KubeConfig; name: string; path:
       throw statusOf(error) === 404 ? new ClusterError('NODE_UNAVAILABLE', `node "${options.node}" does not exist`) : apiFailure(`reading node ${options.node}`, error);
     });
   }
+  await options.kc
+    .makeApiClient(StorageV1Api)
+    .createStorageClass({ body: shareStorageClass() })
+    .catch((error: unknown) => {
+      if (statusOf(error) !== 409) throw apiFailure('creating StorageClass ase-share', error);
+    });
   try {
     await core.createPersistentVolume({ body: sharePersistentVolume({ name: options.name, path: options.path, node: options.node, capacity }) });
   } catch (error) {

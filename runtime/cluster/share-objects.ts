@@ -4,7 +4,7 @@
  * (learn.microsoft.com, azure-stack-edge-gpu-kubernetes-storage, "Static provisioning";
  * azure-stack-edge-gpu-deploy-stateful-application-static-provision-kubernetes). Pure: table-tested.
  */
-import type { V1PersistentVolume } from '@kubernetes/client-node';
+import type { V1PersistentVolume, V1StorageClass } from '@kubernetes/client-node';
 
 export const SHARE_LABEL = 'edgemu.io/share';
 /** PVCs pick a share by `storageClassName: ase-share` (and `volumeName: <share>` for one share). */
@@ -49,3 +49,19 @@ export function sharePersistentVolume(spec: ShareSpec): V1PersistentVolume & { m
 
 /** A Kubernetes quantity such as 10Gi, 500Mi, 1G (kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity). */
 export const isQuantity = (value: string): boolean => /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(value);
+
+/**
+ * The class shares belong to: no provisioner (kubernetes.io/no-provisioner, ".../storage-classes#local"),
+ * so a claim of it waits for a share instead of asking for a dynamic volume; Immediate, so a claim
+ * naming a share binds at once (a `local` share still draws its pods to its node).
+ */
+export function shareStorageClass(): V1StorageClass & { metadata: { name: string } } {
+  return {
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: SHARE_STORAGE_CLASS, labels: { [SHARE_LABEL]: 'class' } },
+    provisioner: 'kubernetes.io/no-provisioner',
+    volumeBindingMode: 'Immediate',
+    reclaimPolicy: 'Retain',
+  };
+}

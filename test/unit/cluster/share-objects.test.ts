@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isQuantity, sharePersistentVolume, SHARE_LABEL, SHARE_STORAGE_CLASS } from '../../../runtime/cluster/share-objects.js';
+import { isQuantity, sharePersistentVolume, shareStorageClass, SHARE_LABEL, SHARE_STORAGE_CLASS } from '../../../runtime/cluster/share-objects.js';
 
 describe('the PersistentVolume of a share', () => {
   it('on a node: a local volume pinned to that node, Retain, class ase-share', () => {
@@ -21,6 +21,10 @@ describe('the PersistentVolume of a share', () => {
     expect(pv.spec?.hostPath).toEqual({ path: '/srv/media', type: 'Directory' });
     expect(pv.spec?.nodeAffinity).toBeUndefined();
     expect(pv.spec?.local).toBeUndefined();
+  });
+
+  it('belongs to a class with no provisioner that binds at once', () => {
+    expect(shareStorageClass()).toMatchObject({ metadata: { name: 'ase-share' }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'Immediate' });
   });
 
   it.each([
