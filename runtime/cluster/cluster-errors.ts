@@ -34,7 +34,10 @@ export type ClusterErrorCode =
   | 'PATH_INVALID'
   | 'SHARE_EXISTS'
   | 'SHARE_NOT_FOUND'
-  | 'SHARE_IN_USE';
+  | 'SHARE_IN_USE'
+  // LoadBalancer IPs (`--service-ips`)
+  | 'SERVICE_IPS_INVALID'
+  | 'SERVICE_IPS_OVERLAP';
 
 export class ClusterError extends EdgemuError {
   declare readonly code: ClusterErrorCode;
