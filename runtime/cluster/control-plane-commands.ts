@@ -42,7 +42,7 @@ export function clusterPaths(dir: string): ClusterPaths {
   };
 }
 
-export type ComponentId = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'local-path-provisioner' | NodeComponentId;
+export type ComponentId = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'local-path-provisioner' | 'service-ips' | NodeComponentId;
 /** Processes of the real node (runtime/cluster/real-node.ts). */
 export type NodeComponentId = 'containerd' | 'kubelet' | 'kube-proxy' | 'coredns';
 

@@ -45,3 +45,5 @@ export { DNS_LABEL_HINT, RESERVED_NAMESPACES, RESERVED_USERS } from './access-na
 export { createShare, deleteShare, listShares, type ShareInfo } from './cluster-shares.js';
 export { SHARE_STORAGE_CLASS } from './share-objects.js';
 export { ASE_STORAGE_CLASS } from './storage-objects.js';
+export { DEFAULT_SERVICE_IPS, parseIpRange, allocateServiceIps, type IpRange } from './service-ip-range.js';
+export { reconcileLoadBalancers, runLoadBalancerController } from './load-balancer-controller.js';

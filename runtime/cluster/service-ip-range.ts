@@ -14,6 +14,8 @@ export interface IpRange {
 }
 
 export const MAX_RANGE_SIZE = 4096;
+/** `cluster up`'s range when `--service-ips` is not given: next to the real node's pod network 10.88.0.0/16. */
+export const DEFAULT_SERVICE_IPS = '10.89.0.10-10.89.0.99';
 
 export function ipToNumber(ip: string): number | undefined {
   const parts = ip.split('.');

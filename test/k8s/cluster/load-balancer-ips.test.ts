@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ensureBinaries, startLocalCluster, stopLocalCluster } from '../../../runtime/cluster/index.js';
+import { isRunning } from '../../../runtime/cluster/process-tree.js';
 import { reconcileLoadBalancers, runLoadBalancerController } from '../../../runtime/cluster/load-balancer-controller.js';
 import { parseIpRange } from '../../../runtime/cluster/service-ip-range.js';
 import { createTestNamespace, eventually, kubeConfig, type TestNamespace } from '../../helpers/k8s.js';
@@ -85,5 +90,50 @@ describe('the controller loop', () => {
       stop.abort();
       await loop;
     }
+  });
+});
+
+describe('a local cluster started with --service-ips', () => {
+  const root = mkdtempSync(join(tmpdir(), 'edgemu-lb-cluster-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('runs the controller as one of its processes: one IP, the second Service pending with the Event; stopped with the cluster', async () => {
+    const { binaries } = await ensureBinaries({});
+    const { state } = await startLocalCluster({ name: 'lb', dir: join(root, 'lb'), binaries, nodePool: 'simulated', serviceIps: '10.89.9.10' });
+    try {
+      expect(state.serviceIps).toBe('10.89.9.10');
+      const controller = state.processes.find((p) => p.id === 'service-ips');
+      expect(controller).toBeDefined();
+      const own = new KubeConfig();
+      own.loadFromFile(state.kubeconfig);
+      const api = own.makeApiClient(CoreV1Api);
+      for (const name of ['first', 'second']) {
+        await api.createNamespacedService({ namespace: 'default', body: { metadata: { name }, spec: { type: 'LoadBalancer', ports: [{ port: 443 }] } } });
+        await new Promise((r) => setTimeout(r, 1100)); // creation timestamps have 1 s resolution
+      }
+      await eventually(async () => (await api.readNamespacedService({ name: 'first', namespace: 'default' })).status?.loadBalancer?.ingress?.[0]?.ip === '10.89.9.10', { what: 'first gets 10.89.9.10' });
+      const warning = await eventually(async () => (await api.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=second' })).items.find((e) => e.reason === 'AllocationFailed'), { what: 'the AllocationFailed Event' });
+      expect(warning.message).toMatch(/^no IP available/);
+      expect((await api.readNamespacedService({ name: 'second', namespace: 'default' })).status?.loadBalancer?.ingress ?? []).toEqual([]);
+
+      // a second cluster next to it may not take an overlapping range; nothing of it is left
+      await expect(startLocalCluster({ name: 'lb2', dir: join(root, 'lb2'), binaries, nodePool: 'simulated', serviceIps: '10.89.9.5-10.89.9.20' })).rejects.toMatchObject({ code: 'SERVICE_IPS_OVERLAP', message: expect.stringMatching(/overlaps the --service-ips of cluster "lb"/) });
+      expect(existsSync(join(root, 'lb2', 'cluster.json'))).toBe(false);
+      const stopped = await stopLocalCluster(state.dir);
+      expect(stopped.stopped.map((p) => p.id)).toContain('service-ips');
+      expect(isRunning(controller!.pid)).toBe(false);
+    } finally {
+      await stopLocalCluster(state.dir);
+    }
+  }, 180_000);
+
+  it.each([
+    ['10.96.0.10-10.96.0.20', 'SERVICE_IPS_OVERLAP'],
+    ['127.0.0.10-127.0.0.20', 'SERVICE_IPS_INVALID'],
+    ['10.89.0.20-10.89.0.10', 'SERVICE_IPS_INVALID'],
+  ])('refuses --service-ips %s with %s before starting anything', async (serviceIps, code) => {
+    const { binaries } = await ensureBinaries({});
+    await expect(startLocalCluster({ name: 'bad', dir: join(root, 'bad'), binaries, nodePool: 'simulated', serviceIps })).rejects.toMatchObject({ code });
+    expect(existsSync(join(root, 'bad', 'cluster.json'))).toBe(false);
   });
 });
