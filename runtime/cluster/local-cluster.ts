@@ -239,7 +239,8 @@ async function assertServiceIps(text: string, dir: string): Promise<void> {
 function serviceIpsCommand(kubeconfig: string, range: string): ComponentCommand {
   const loader = createRequire(import.meta.url).resolve('tsx');
   const main = fileURLToPath(new URL('./lb-controller-main.ts', import.meta.url));
-  return { id: 'service-ips', binary: process.execPath, args: ['--import', loader, main, kubeconfig, range] };
+  // a small heap: measured 150 MiB RSS with these limits, 205 MiB without (client-node and tsx dominate)
+  return { id: 'service-ips', binary: process.execPath, args: ['--max-old-space-size=48', '--max-semi-space-size=1', '--import', loader, main, kubeconfig, range] };
 }
 
 async function assertOwnDirectory(dir: string): Promise<void> {
