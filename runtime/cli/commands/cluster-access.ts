@@ -50,9 +50,10 @@ export function registerClusterAccessCommands(cluster: Command, ctx: CliContext)
     .argument('<name>', 'user name (a DNS label)')
     .addOption(new Option('--days <n>', 'certificate lifetime in days').default('365'))
     .action(async (name: string, _flags: AccessFlags, command: Command) => {
+      const daysText = (command.opts() as { days: string }).days;
+      const days = Number(daysText);
+      if (!Number.isInteger(days) || days < 1) throw new UsageError(`--days must be a positive whole number, got "${daysText}"`);
       const { opts, target } = await access(command);
-      const days = Number((opts as AccessFlags & { days: string }).days);
-      if (!Number.isInteger(days) || days < 1) throw new UsageError(`--days must be a positive whole number, got "${(opts as AccessFlags & { days: string }).days}"`);
       const { createClusterUser } = await import('../../cluster/index.js');
       const created = await createClusterUser({ ...target, name, days });
       if (opts.json === true) ctx.out(`${JSON.stringify(created)}\n`);
