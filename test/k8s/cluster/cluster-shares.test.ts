@@ -89,13 +89,28 @@ describe('shares: a host directory as a static PersistentVolume', () => {
     expect(await codeOf(deleteShare({ kc, name: share }))).toBe('SHARE_IN_USE');
   }, 90_000);
 
-  it.runIf(real)('shows the host directory’s files inside a container on the real node', async () => {
-    await core.createNamespacedPod({ namespace: ns.name, body: podUsing('reader', 'media', 'cat /data/hello.txt', 'real') });
-    await eventually(async () => (await core.readNamespacedPod({ name: 'reader', namespace: ns.name })).status?.phase === 'Succeeded', { timeoutMs: 90_000, what: 'reader Succeeded' });
-    expect((await core.readNamespacedPodLog({ name: 'reader', namespace: ns.name })).trim()).toBe('from-the-host');
-  }, 120_000);
+  it.runIf(real)('shows the host directory’s files inside a container on the real node (hostPath, and local pinned to the node)', async () => {
+    const readFrom = async (pod: string, claim: string) => {
+      await core.createNamespacedPod({ namespace: ns.name, body: podUsing(pod, claim, 'cat /data/hello.txt', 'real') });
+      await eventually(async () => (await core.readNamespacedPod({ name: pod, namespace: ns.name })).status?.phase === 'Succeeded', { timeoutMs: 90_000, what: `${pod} Succeeded` });
+      const log = (await core.readNamespacedPodLog({ name: pod, namespace: ns.name })).trim();
+      await core.deleteNamespacedPod({ name: pod, namespace: ns.name, gracePeriodSeconds: 0 });
+      return log;
+    };
+    expect(await readFrom('reader', 'media')).toBe('from-the-host');
+    const node = (await core.listNode({ labelSelector: 'edgemu.io/node-pool=real' })).items[0]?.metadata?.name ?? '';
+    const pinned = `pinned-${suffix}`;
+    await createShare({ kc, name: pinned, path: hostDir, node });
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace: ns.name,
+      body: { metadata: { name: 'pinned' }, spec: { storageClassName: 'ase-share', volumeName: pinned, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+    });
+    expect(await readFrom('pinned-reader', 'pinned')).toBe('from-the-host');
+  }, 180_000);
 
   it('is deleted once its claim is gone, leaving the directory alone', async () => {
+    // a claim stays while a pod uses it (kubernetes.io/pvc-protection): the readers are gone first
+    await eventually(async () => (await core.listNamespacedPod({ namespace: ns.name })).items.every((p) => !p.spec?.volumes?.some((v) => v.persistentVolumeClaim?.claimName === 'media')), { timeoutMs: 60_000, what: 'no pod uses media' });
     await core.deleteNamespacedPersistentVolumeClaim({ name: 'media', namespace: ns.name });
     await eventually(async () => (await listShares({ kc })).find((s) => s.name === share && s.phase !== 'Bound'), { timeoutMs: 60_000, what: 'share released' });
     expect(await deleteShare({ kc, name: share })).toEqual({ name: share });
