@@ -18,7 +18,26 @@ export type ClusterErrorCode =
   | 'KIND_FAILED'
   | 'KUBECONFIG_INVALID'
   | 'VERSION_INVALID'
-  | 'NODE_UNAVAILABLE';
+  | 'NODE_UNAVAILABLE'
+  // `edgemu cluster namespace|user` (docs/cluster-users.md)
+  | 'NAME_INVALID'
+  | 'NAMESPACE_RESERVED'
+  | 'NAMESPACE_EXISTS'
+  | 'NAMESPACE_NOT_FOUND'
+  | 'NAMESPACE_NOT_MANAGED'
+  | 'USER_RESERVED'
+  | 'USER_EXISTS'
+  | 'USER_NOT_FOUND'
+  | 'CERTIFICATE_NOT_ISSUED'
+  | 'KUBE_API_FAILED'
+  // `edgemu cluster share`
+  | 'PATH_INVALID'
+  | 'SHARE_EXISTS'
+  | 'SHARE_NOT_FOUND'
+  | 'SHARE_IN_USE'
+  // LoadBalancer IPs (`--service-ips`)
+  | 'SERVICE_IPS_INVALID'
+  | 'SERVICE_IPS_OVERLAP';
 
 export class ClusterError extends EdgemuError {
   declare readonly code: ClusterErrorCode;

@@ -8,6 +8,7 @@ import { checkHealth, clusterDir, startLocalCluster, stopLocalCluster, type Loca
 import { readClusterNodeInfo, type ClusterNodeInfo } from './node-info.js';
 import type { NodesRequest } from './node-preflight.js';
 import { realNodePodsRss } from './real-node.js';
+import { DEFAULT_SERVICE_IPS } from './service-ip-range.js';
 
 export type ProviderName = 'local' | 'kind';
 export const PROVIDERS: readonly ProviderName[] = ['local', 'kind'];
@@ -20,6 +21,8 @@ export interface ClusterSummary {
   context: string;
   server?: string;
   dir: string;
+  /** LoadBalancer IP range, when the local cluster assigns them. */
+  serviceIps?: string;
 }
 
 export interface ClusterCommonOptions {
@@ -45,6 +48,8 @@ export async function clusterUp(
     ownerPid?: number;
     /** Local provider: `auto` (default) real node where possible, `real`, or `simulated`. */
     nodes?: NodesRequest;
+    /** Local provider: LoadBalancer IP range `FIRST-LAST` (default DEFAULT_SERVICE_IPS), `none`: no controller. */
+    serviceIps?: string;
   },
 ): Promise<{ summary: ClusterSummary; started: boolean; elapsedMs: number }> {
   const dir = clusterDir(options.stateDir, options.name);
@@ -68,6 +73,7 @@ export async function clusterUp(
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.ownerPid === undefined ? {} : { ownerPid: options.ownerPid }),
     nodePool: options.nodes ?? 'auto',
+    ...((options.serviceIps ?? DEFAULT_SERVICE_IPS) === 'none' ? {} : { serviceIps: options.serviceIps ?? DEFAULT_SERVICE_IPS }),
   });
   return { summary: summarize(result.state), started: result.started, elapsedMs: result.elapsedMs };
 }
@@ -152,5 +158,6 @@ function summarize(state: LocalClusterState | KindClusterState): ClusterSummary 
     context: state.context,
     dir: state.dir,
     ...(state.provider === 'local' ? { server: state.server } : {}),
+    ...(state.provider === 'local' && state.serviceIps !== undefined ? { serviceIps: state.serviceIps } : {}),
   };
 }

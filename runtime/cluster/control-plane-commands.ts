@@ -42,7 +42,7 @@ export function clusterPaths(dir: string): ClusterPaths {
   };
 }
 
-export type ComponentId = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'local-path-provisioner' | NodeComponentId;
+export type ComponentId = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'local-path-provisioner' | 'service-ips' | NodeComponentId;
 /** Processes of the real node (runtime/cluster/real-node.ts). */
 export type NodeComponentId = 'containerd' | 'kubelet' | 'kube-proxy' | 'coredns';
 
@@ -131,7 +131,10 @@ export function controlPlaneCommands(bin: CommandBinaries, paths: ClusterPaths, 
         `--service-account-key-file=${paths.adminKey}`,
         `--service-account-signing-key-file=${paths.adminKey}`,
         `--service-cluster-ip-range=${SERVICE_CIDR}`,
-        '--authorization-mode=RBAC',
+        // Node authorizer for kubelets that present a system:node:<name> identity, RBAC for everyone
+        // else; the admin certificate is O=system:masters, which RBAC's cluster-admin binding allows
+        // everything (kubernetes.io/docs/reference/access-authn-authz/node, .../rbac "User-facing roles")
+        '--authorization-mode=Node,RBAC',
         '--allow-privileged=true',
         // logs/exec/port-forward reach the real node's kubelet at its InternalIP (the pod bridge
         // address), never through a DNS lookup of the node name, with a client cert it trusts
@@ -151,6 +154,11 @@ export function controlPlaneCommands(bin: CommandBinaries, paths: ClusterPaths, 
         ...apiClientArgs(ports.controllerManager),
         `--service-account-private-key-file=${paths.adminKey}`,
         `--root-ca-file=${paths.caCert}`,
+        // the csrsigning controller issues CertificateSigningRequests of the built-in signers
+        // (kube-apiserver-client: `edgemu cluster user create`) with the cluster CA
+        // (kubernetes.io/docs/reference/access-authn-authz/certificate-signing-requests, "Signers")
+        `--cluster-signing-cert-file=${paths.caCert}`,
+        `--cluster-signing-key-file=${paths.caKey}`,
         `--service-cluster-ip-range=${SERVICE_CIDR}`,
         '--controllers=*',
         ...NO_CLIENT_THROTTLING,

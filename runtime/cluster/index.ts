@@ -28,3 +28,22 @@ export { teardownRealNode } from './real-node.js';
 export type { NodesRequest } from './node-preflight.js';
 export { clusterUp, clusterDown, clusterStatus, clusterKubeconfig, PROVIDERS, type ProviderName, type ClusterSummary, type ClusterCommonOptions, type ClusterStatusReport } from './cluster-manager.js';
 export { prepareNodeHost } from './node-host.js';
+export {
+  createUserNamespace,
+  deleteUserNamespace,
+  createClusterUser,
+  grantNamespaceAccess,
+  listClusterUsers,
+  deleteClusterUser,
+  resolveUserAccess,
+  userKubeconfigPath,
+  type CreatedUser,
+  type ClusterUserInfo,
+  type UserFilesOptions,
+} from './cluster-users.js';
+export { DNS_LABEL_HINT, RESERVED_NAMESPACES, RESERVED_USERS } from './access-names.js';
+export { createShare, deleteShare, listShares, type ShareInfo } from './cluster-shares.js';
+export { SHARE_STORAGE_CLASS } from './share-objects.js';
+export { ASE_STORAGE_CLASS } from './storage-objects.js';
+export { DEFAULT_SERVICE_IPS, parseIpRange, allocateServiceIps, type IpRange } from './service-ip-range.js';
+export { reconcileLoadBalancers, runLoadBalancerController } from './load-balancer-controller.js';

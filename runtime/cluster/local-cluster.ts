@@ -6,14 +6,17 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../log/create-logger.js';
 import { ClusterError } from './cluster-errors.js';
-import { clusterPaths, controlPlaneCommands, isPortInUseLog, renderKubeconfig, type ClusterPaths, type ComponentCommand, type ComponentId, type ControlPlanePorts } from './control-plane-commands.js';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { clusterPaths, controlPlaneCommands, isPortInUseLog, POD_CIDR, renderKubeconfig, SERVICE_CIDR, type ClusterPaths, type ComponentCommand, type ComponentId, type ControlPlanePorts } from './control-plane-commands.js';
+import { checkServiceIpRange, parseIpRange, type IpRange } from './service-ip-range.js';
 import { acquireLock } from './dir-lock.js';
 import { ensureBinaries, type ControlPlaneBinaries, type EnsureBinariesOptions } from './ensure-binaries.js';
 import { CLUSTER_NAME_HINT, isValidClusterName } from './cluster-name.js';
 import { freePort, isPortFree } from './free-port.js';
 import { httpCall, type AdminTls } from './kube-http.js';
 import { EDGEMU_STAGE_FILE, fakeNode, renderKwokConfig } from './kwok-config.js';
-import { CLUSTER_DOMAIN, NODE_POOL_LABEL, nodeLayout } from './node-config.js';
+import { CLUSTER_DOMAIN, NODE_POOL_LABEL, nodeLayout, REAL_POD_CIDR } from './node-config.js';
 import { storageObjects } from './storage-objects.js';
 import { generatePki } from './pki.js';
 import { isAlive, isOurProcess, residentBytes, signalGroup } from './process-tree.js';
@@ -45,6 +48,8 @@ export interface LocalClusterState {
   ports: ControlPlanePorts;
   processes: ClusterProcess[];
   nodes: string[];
+  /** LoadBalancer IP range (`--service-ips`), when its controller runs. */
+  serviceIps?: string;
   /** Whether pods really run (a kubelet node) or are simulated (KWOK only). */
   nodeMode?: 'real' | 'simulated';
   /** The real node's host record (what teardown undoes), when nodeMode is real. */
@@ -86,6 +91,11 @@ export interface StartLocalClusterOptions {
    * watchdog polls the pid. Used by the test global setup and foreground commands.
    */
   ownerPid?: number;
+  /**
+   * `FIRST-LAST`: run the LoadBalancer IP controller with this range (docs/cluster.md
+   * "LoadBalancer IPs"). Default: none (`clusterUp` defaults to DEFAULT_SERVICE_IPS).
+   */
+  serviceIps?: string;
 }
 
 export interface StartResult {
@@ -135,6 +145,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions = {}):
       if (existing.hostRecord !== undefined) teardownRealNode(existing.hostRecord);
     }
     await assertOwnDirectory(dir);
+    if (options.serviceIps !== undefined) await assertServiceIps(options.serviceIps, dir);
     await rm(dir, { recursive: true, force: true });
 
     const decision = await decideNodePool(dir, options, progress);
@@ -170,7 +181,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions = {}):
 }
 
 /** What a cluster directory may contain; anything else means the directory is not ours to delete. */
-const OWN_ENTRIES = new Set(['kubeconfig', 'cluster.json', 'pki', 'etcd-data', 'apiserver', 'kwok.yaml', 'logs', 'node', 'node-info.json']);
+const OWN_ENTRIES = new Set(['kubeconfig', 'cluster.json', 'pki', 'etcd-data', 'apiserver', 'kwok.yaml', 'logs', 'node', 'node-info.json', 'users']);
 
 /**
  * Real node or simulated pods (docs/cluster.md "--nodes"): decides from the host's facts,
@@ -200,6 +211,36 @@ async function decideNodePool(dir: string, options: StartLocalClusterOptions, pr
     }
   }
   return decision;
+}
+
+/**
+ * A `--service-ips` range must parse and stay clear of the networks the cluster uses and of the
+ * ranges of the other clusters in the same state dir (service-ip-range.ts); checked before
+ * anything starts.
+ */
+async function assertServiceIps(text: string, dir: string): Promise<void> {
+  const range = parseIpRange(text);
+  const taken: { what: string; cidr?: string; range?: IpRange }[] = [
+    { what: 'the Service network', cidr: SERVICE_CIDR },
+    { what: 'the simulated pods’ network', cidr: POD_CIDR },
+    { what: 'the real node’s pod network', cidr: REAL_POD_CIDR },
+  ];
+  const parent = resolve(dir, '..');
+  for (const entry of await readdir(parent).catch(() => [] as string[])) {
+    const other = join(parent, entry);
+    if (other === dir) continue;
+    const state = await readClusterState(other);
+    if (state?.serviceIps !== undefined) taken.push({ what: `the --service-ips of cluster "${state.name}"`, range: parseIpRange(state.serviceIps) });
+  }
+  checkServiceIpRange(range, taken);
+}
+
+/** The controller process: this Node.js with tsx, like the teardown helper (real-node.ts). */
+function serviceIpsCommand(kubeconfig: string, range: string): ComponentCommand {
+  const loader = createRequire(import.meta.url).resolve('tsx');
+  const main = fileURLToPath(new URL('./lb-controller-main.ts', import.meta.url));
+  // a small heap: measured 150 MiB RSS with these limits, 205 MiB without (client-node and tsx dominate)
+  return { id: 'service-ips', binary: process.execPath, args: ['--max-old-space-size=48', '--max-semi-space-size=1', '--import', loader, main, kubeconfig, range] };
 }
 
 async function assertOwnDirectory(dir: string): Promise<void> {
@@ -286,6 +327,10 @@ async function startAttempt(name: string, dir: string, binaries: ControlPlaneBin
       if (r.status !== 201 && r.status !== 409) throw new ClusterError('CLUSTER_START_FAILED', `creating ${object.path} failed: HTTP ${r.status} ${r.body.slice(0, 300)}`);
     }
     spawnOne('local-path-provisioner');
+    if (options.serviceIps !== undefined) {
+      running.push(spawnDetached(serviceIpsCommand(paths.kubeconfig, options.serviceIps), join(paths.logs, 'service-ips.log')));
+      progress(`LoadBalancer IPs from ${options.serviceIps}`);
+    }
     await waitUntil(`node ${nodes.join(', ')} Ready`, async () => {
       for (const node of nodes) {
         const r = await httpCall(`${server}/api/v1/nodes/${node}`, { tls });
@@ -338,6 +383,7 @@ async function startAttempt(name: string, dir: string, binaries: ControlPlaneBin
       processes: running,
       nodes: real ? [...nodes, nodeInfo.nodes === 'real' ? nodeInfo.realNode : ''] : nodes,
       nodeMode: nodeInfo.nodes,
+      ...(options.serviceIps === undefined ? {} : { serviceIps: options.serviceIps }),
       ...(hostRecord === undefined ? {} : { hostRecord }),
       startedAt: new Date().toISOString(),
       versions: binaries.versions,

@@ -7,6 +7,12 @@ export const STORAGE_NAMESPACE = 'local-path-storage';
 export const STORAGE_CONFIGMAP = 'local-path-config';
 export const STORAGE_CLASS = 'local-path';
 export const PROVISIONER_NAME = 'rancher.io/local-path';
+/**
+ * Azure Stack Edge's dynamic StorageClass (learn.microsoft.com, azure-stack-edge-gpu-deploy-stateful-application-dynamic-provision-kubernetes):
+ * the same provisioner under the device's name, so its manifests (`storageClassName: ase-node-local`,
+ * ReadWriteOnce) run unchanged. Not the default class.
+ */
+export const ASE_STORAGE_CLASS = 'ase-node-local';
 /** Label on helper pods: the simulated pool completes them at once (edgemu-simulate.yaml). */
 export const VOLUME_HELPER_LABEL = 'edgemu.io/volume-helper';
 
@@ -49,6 +55,17 @@ export function storageObjects(options: { volumesDir: string; helperImage: strin
         metadata: { name: STORAGE_CLASS, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
         provisioner: PROVISIONER_NAME,
         // the volume is made on the node the pod is scheduled to (real or simulated)
+        volumeBindingMode: 'WaitForFirstConsumer',
+        reclaimPolicy: 'Delete',
+      },
+    },
+    {
+      path: '/apis/storage.k8s.io/v1/storageclasses',
+      body: {
+        apiVersion: 'storage.k8s.io/v1',
+        kind: 'StorageClass',
+        metadata: { name: ASE_STORAGE_CLASS, labels: { 'edgemu.io/alias-of': STORAGE_CLASS } },
+        provisioner: PROVISIONER_NAME,
         volumeBindingMode: 'WaitForFirstConsumer',
         reclaimPolicy: 'Delete',
       },

@@ -1,7 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { CLUSTER_NAME_HINT, isValidClusterName } from '../../cluster/index.js';
+import { CLUSTER_NAME_HINT, DEFAULT_SERVICE_IPS, isValidClusterName } from '../../cluster/index.js';
 import { globalOptions, type CliContext, type RegisterCommand } from '../cli-context.js';
 import { UsageError } from '../../errors.js';
+import { registerClusterAccessCommands } from './cluster-access.js';
+import { registerClusterShareCommands } from './cluster-share.js';
 
 interface ClusterFlags {
   name: string;
@@ -10,6 +12,7 @@ interface ClusterFlags {
   foreground?: boolean;
   json?: boolean;
   nodes?: 'real' | 'simulated' | 'auto';
+  serviceIps?: string;
 }
 
 const nameOption = () =>
@@ -38,6 +41,7 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
         .choices(['real', 'simulated', 'auto'])
         .default('auto'),
     )
+    .addOption(new Option('--service-ips <range>', 'local provider: FIRST-LAST IPv4 range for LoadBalancer Services (Azure Stack Edge "Kubernetes external service IPs"); none: no LoadBalancer IPs').default(DEFAULT_SERVICE_IPS))
     .addOption(new Option('--timeout <seconds>', 'readiness deadline for a local cluster').default('120'))
     .addOption(new Option('--foreground', 'keep running until Ctrl-C, then stop the cluster (local provider)'))
     .addOption(jsonOption())
@@ -77,6 +81,7 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
         if (status.summary) {
           ctx.out(`  provider:   ${status.summary.provider}\n  kubeconfig: ${status.summary.kubeconfig}\n  context:    ${status.summary.context}\n`);
           if (status.summary.server) ctx.out(`  server:     ${status.summary.server}\n`);
+          if (status.summary.serviceIps) ctx.out(`  LB IPs:     ${status.summary.serviceIps}\n`);
         }
         if (status.nodes?.nodes === 'real') {
           ctx.out(`  nodes:      real (pods run in containers on ${status.nodes.realNode}; simulated pool: ${status.nodes.simulatedNodes.join(', ')})\n`);
@@ -134,6 +139,9 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
       const { clusterKubeconfig } = await import('../../cluster/index.js');
       ctx.out(`${await clusterKubeconfig({ name: opts.name, stateDir: opts.stateDir })}\n`);
     });
+
+  registerClusterAccessCommands(cluster, ctx);
+  registerClusterShareCommands(cluster, ctx);
 };
 
 async function up(ctx: CliContext, command: Command): Promise<void> {
@@ -149,6 +157,7 @@ async function up(ctx: CliContext, command: Command): Promise<void> {
     stateDir: globalOptions(command).stateDir,
     provider: opts.provider === 'kind' ? 'kind' : 'local',
     nodes: opts.nodes ?? 'auto',
+    ...(opts.serviceIps === undefined ? {} : { serviceIps: opts.serviceIps }),
     logger,
     signal: ctx.shutdownSignal,
     onProgress: progress,
@@ -168,6 +177,7 @@ async function up(ctx: CliContext, command: Command): Promise<void> {
     ctx.out(`cluster "${summary.name}" (${summary.provider}) ${started ? `ready in ${(elapsedMs / 1000).toFixed(1)} s` : 'was already running'}\n`);
     ctx.out(`  kubeconfig: ${summary.kubeconfig}\n  context:    ${summary.context}\n`);
     if (summary.server) ctx.out(`  server:     ${summary.server}\n`);
+    if (summary.serviceIps) ctx.out(`  LB IPs:     ${summary.serviceIps}\n`);
     ctx.out(`  use it:     export KUBECONFIG=${summary.kubeconfig}\n`);
   }
   if (opts.foreground === true) {

@@ -21,6 +21,11 @@ describe('edgemu cluster', () => {
     [['cluster', 'up', '--nodes', 'docker'], /argument 'docker' is invalid.*real, simulated, auto/],
     [['cluster', 'up', '--timeout', 'soon'], /--timeout must be a positive number/],
     [['cluster', 'up', '--provider', 'kind', '--foreground'], /--foreground works with --provider local only/],
+    [['cluster', 'user', 'grant', 'alice'], /required option '--namespace <ns>' not specified/],
+    [['cluster', 'user', 'create', 'alice', '--days', 'soon'], /--days must be a positive whole number, got "soon"/],
+    [['cluster', 'user', 'create'], /missing required argument 'name'/],
+    [['cluster', 'share', 'create', 'media'], /required option '--path <dir>' not specified/],
+    [['cluster', 'namespace', 'delete'], /missing required argument 'name'/],
   ])('%j is a usage error (exit 2)', async (argv, message) => {
     const r = await run(argv);
     expect(r.code).toBe(2);

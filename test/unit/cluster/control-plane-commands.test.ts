@@ -59,6 +59,12 @@ describe('control-plane command lines', () => {
     expect(flag('kube-apiserver', 'kubelet-client-key')).toBe(paths.adminKey);
   });
 
+  it('authorizes with Node and RBAC, and signs client certificate requests with the cluster CA', () => {
+    expect(flag('kube-apiserver', 'authorization-mode')).toBe('Node,RBAC');
+    expect(flag('kube-controller-manager', 'cluster-signing-cert-file')).toBe(paths.caCert);
+    expect(flag('kube-controller-manager', 'cluster-signing-key-file')).toBe(paths.caKey);
+  });
+
   it('keeps every file inside the cluster directory', () => {
     const files = commands.flatMap((c) => c.args).filter((a) => /=\//.test(a) && !/^--(authorization-always-allow-paths|etcd-prefix)=/.test(a)).map((a) => a.split('=')[1]!);
     expect(files.length).toBeGreaterThan(5);

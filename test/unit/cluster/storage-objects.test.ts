@@ -4,6 +4,7 @@ import { STORAGE_NAMESPACE, VOLUME_HELPER_LABEL, provisionerArgs, storageObjects
 
 const objects = storageObjects({ volumesDir: '/var/lib/edgemu/x/volumes', helperImage: 'edgemu.local/busybox:v1' });
 const byKind = (kind: string) => objects.find((o) => o.body.kind === kind)!.body;
+const byName = (name: string) => objects.find((o) => (o.body.metadata as { name: string }).name === name)!.body;
 
 describe('the default StorageClass and its provisioner', () => {
   it('is the default class, provisioned by rancher.io/local-path on the node the pod lands on', () => {
@@ -12,6 +13,13 @@ describe('the default StorageClass and its provisioner', () => {
       provisioner: 'rancher.io/local-path',
       volumeBindingMode: 'WaitForFirstConsumer',
     });
+  });
+
+  it('also offers Azure Stack Edge’s ase-node-local: the same provisioner and binding, not the default', () => {
+    const ase = byName('ase-node-local');
+    const local = byName('local-path');
+    expect(ase).toMatchObject({ provisioner: local.provisioner, volumeBindingMode: local.volumeBindingMode, reclaimPolicy: local.reclaimPolicy });
+    expect((ase.metadata as { annotations?: unknown }).annotations).toBeUndefined();
   });
 
   it('keeps volumes under the node’s data dir and runs helper pods from the local image, labelled for the simulated pool', () => {
@@ -25,7 +33,7 @@ describe('the default StorageClass and its provisioner', () => {
   });
 
   it('creates the namespace before what lives in it, and the provisioner reads its config from there', () => {
-    expect(objects.map((o) => o.body.kind)).toEqual(['Namespace', 'ConfigMap', 'StorageClass']);
+    expect(objects.map((o) => o.body.kind)).toEqual(['Namespace', 'ConfigMap', 'StorageClass', 'StorageClass']);
     expect(provisionerArgs({ kubeconfig: '/k', helperImage: 'i' })).toEqual(expect.arrayContaining(['start', `--namespace=${STORAGE_NAMESPACE}`, '--configmap-name=local-path-config']));
   });
 });
