@@ -12,7 +12,9 @@
  * - validate: each tree's `parseManifestText` + `validateManifest` over the example deployments
  *   both trees have, in a child process for BENCH_SECONDS; CPU µs per validated file.
  * CPU time per unit of work is what is compared: it depends far less on what else the machine
- * runs than wall-clock rates do. Knobs: BENCH_ROUNDS (4), BENCH_SECONDS (3), BENCH_ROUTED (5000).
+ * runs than wall-clock rates do. Knobs: BENCH_ROUNDS (4), BENCH_SECONDS (3), BENCH_ROUTED (5000),
+ * BENCH_ONLY (comma-separated: ingest, routing, validate), BENCH_HUB_PROFILE=DIR (each hub
+ * writes a V8 CPU profile there, `<DIR>/tree0`, `<DIR>/tree1`, when it stops).
  *
  * BENCH_CALLGRIND=1 counts instructions instead (valgrind's callgrind; the same numbers however
  * loaded the machine is): each hub runs under `valgrind --tool=callgrind --instr-atstart=no`,
@@ -37,6 +39,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUTED = Number(process.env.BENCH_ROUTED ?? 5000);
 const ROUTE_WINDOW = 500;
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const runs = (workload: string) => ONLY === undefined || ONLY.includes(workload);
 const CALLGRIND = process.env.BENCH_CALLGRIND === '1';
 const INGESTED = Number(process.env.BENCH_INGESTED ?? 10_000);
 
@@ -88,7 +92,8 @@ async function startHub(tree: string, stateDir: string): Promise<Hub> {
   const amqp = help.includes('--amqps-port') ? ['--amqps-port', '0'] : [];
   const log = openSync(path.join(stateDir, 'hub.log'), 'a');
   const cgOut = path.join(stateDir, 'callgrind.out');
-  const [cmd, ...args] = [...(CALLGRIND ? valgrind(cgOut) : []), process.execPath, path.join(tree, 'bin', 'edgemu.js'), '--state-dir', stateDir, 'hub', '--mqtts-port', '0', ...amqp, '--https-port', '0', '--bind', '127.0.0.1', '--json'];
+  const profile = process.env.BENCH_HUB_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(path.resolve(process.env.BENCH_HUB_PROFILE), path.basename(stateDir))] : [];
+  const [cmd, ...args] = [...(CALLGRIND ? valgrind(cgOut) : []), process.execPath, ...profile, path.join(tree, 'bin', 'edgemu.js'), '--state-dir', stateDir, 'hub', '--mqtts-port', '0', ...amqp, '--https-port', '0', '--bind', '127.0.0.1', '--json'];
   const proc = spawn(cmd!, args, { stdio: ['ignore', 'pipe', log] });
   const first = await new Promise<string>((resolve, reject) => {
     createInterface({ input: proc.stdout! }).once('line', resolve);
@@ -233,18 +238,20 @@ async function main(): Promise<void> {
     process.stdout.write(`old ${rev(a)} (${a}), new ${rev(b)} (${b}); ${ROUNDS} rounds, order alternating; validate over ${common.join(', ')}\n\n`);
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? [0, 1] : [1, 0];
-      for (const i of order) add(`ingest|${i}`, await ingest(load, hubs[i]!));
-      for (const i of order) {
-        const r = await routing(hubs[i]!);
-        add(`route|${i}`, r.cpuPerMsg);
-        add(`rate|${i}`, r.rate);
-      }
-      for (const i of order) add(`validate|${i}`, validate(trees[i]!, files, dir));
+      if (runs('ingest')) for (const i of order) add(`ingest|${i}`, await ingest(load, hubs[i]!));
+      if (runs('routing'))
+        for (const i of order) {
+          const r = await routing(hubs[i]!);
+          add(`route|${i}`, r.cpuPerMsg);
+          add(`rate|${i}`, r.rate);
+        }
+      if (runs('validate')) for (const i of order) add(`validate|${i}`, validate(trees[i]!, files, dir));
       process.stderr.write(`round ${round + 1}: ${[...results.entries()].map(([k, v]) => `${k}=${v.at(-1)!.toFixed(1)}`).join(' ')}\n`);
     }
     const rows: string[][] = [['workload', 'old', 'new', 'new / old (medians)']];
     const row = (name: string, key: string, d = 1) => {
-      const [o, n] = [results.get(`${key}|0`)!, results.get(`${key}|1`)!];
+      const [o, n] = [results.get(`${key}|0`), results.get(`${key}|1`)];
+      if (!o || !n) return;
       rows.push([name, spread(o, d), spread(n, d), `${(median(n) / median(o)).toFixed(2)}×`]);
     };
     const unit = CALLGRIND ? 'thousand instructions' : 'CPU µs';
@@ -261,7 +268,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n(median of ${ROUNDS} rounds, min–max in brackets; load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)})\n`);
   } finally {
     load.child.kill();
-    for (const h of hubs) h.proc.kill('SIGTERM');
+    for (const h of hubs) h.proc.kill('SIGINT');
     await Promise.all(hubs.map((h) => new Promise((r) => (h.proc.exitCode !== null ? r(null) : h.proc.once('exit', r)))));
     rmSync(dir, { recursive: true, force: true });
   }
