@@ -13,6 +13,8 @@
  *   QoS 1 PUBLISHes unacknowledged; after `warmup` s it counts PUBACKs for `seconds` s and
  *   answers `{acked, ms, p50, p99, brokerCpuMicros, loadCpuMicros}` (latency = PUBLISH written →
  *   PUBACK read, in ms; CPU from /proc/<pid>/stat and process.cpuUsage over the same window);
+ * - `publish {total, window}` → exactly `total` PUBLISHes over all clients (no warm-up), answered
+ *   `{acked, ms}` once every one is acknowledged (for instruction counts of a fixed workload);
  * - `close` → `{closed}` after every socket ended.
  */
 import net from 'node:net';
@@ -75,6 +77,10 @@ let running = false;
 let counting = false;
 let acked = 0;
 let latencies: number[] = [];
+/** PUBLISHes still to send in a fixed-count run (`publish {total}`); Infinity in a timed run. */
+let budget = Number.POSITIVE_INFINITY;
+let onAllAcked: (() => void) | undefined;
+let target = 0;
 
 function publishTemplate(topic: string): { template: Buffer; idOffset: number } {
   const t = str(topic);
@@ -83,7 +89,7 @@ function publishTemplate(topic: string): { template: Buffer; idOffset: number } 
 }
 
 function pump(c: Conn): void {
-  const n = window - c.inflight;
+  const n = Math.min(window - c.inflight, budget);
   if (!running || n <= 0) return;
   const len = c.template.length;
   const out = Buffer.allocUnsafe(n * len);
@@ -96,6 +102,7 @@ function pump(c: Conn): void {
     c.sentAt[id] = now;
   }
   c.inflight += n;
+  budget -= n;
   c.socket.write(out);
 }
 
@@ -182,6 +189,7 @@ function onTraffic(c: Conn, data: Buffer): void {
     if (counting) {
       acked++;
       latencies.push(performance.now() - c.sentAt[body.readUInt16BE(0)]!);
+      if (acked === target) onAllAcked?.();
     }
   });
   pump(c);
@@ -193,7 +201,29 @@ export const procCpuMicros = (pid: number): number => {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 };
 
-async function publish(o: { seconds: number; warmup: number; window: number; payloadBytes: number; brokerPid: number }) {
+/** Exactly `total` PUBLISHes spread over the clients, counted from the first; resolves once all are acknowledged. */
+async function publishCount(o: { total: number; window: number }) {
+  window = o.window;
+  acked = 0;
+  latencies = [];
+  target = o.total;
+  budget = o.total;
+  counting = true;
+  running = true;
+  const t0 = performance.now();
+  const all = new Promise<void>((resolve) => (onAllAcked = resolve));
+  for (const c of conns) pump(c);
+  await all;
+  const ms = performance.now() - t0;
+  counting = false;
+  running = false;
+  onAllAcked = undefined;
+  budget = Number.POSITIVE_INFINITY;
+  return { acked, ms };
+}
+
+async function publish(o: { seconds: number; warmup: number; window: number; payloadBytes: number; brokerPid: number; total?: number }) {
+  if (o.total !== undefined) return publishCount({ total: o.total, window: o.window });
   window = o.window;
   if (o.payloadBytes !== payloadBytes) throw new Error('payloadBytes must be given to connect (templates are built there)');
   running = true;

@@ -83,6 +83,8 @@ export interface EdgeHubConfig {
   routes: RouteSpec[];
   /** `storeAndForwardConfiguration.timeToLiveSecs`; negative means infinite; default 7200. */
   storeAndForwardTimeToLiveSecs: number;
+  /** `storeAndForwardConfiguration.storeLimits.maxSizeBytes`; absent = no size limit. */
+  storeMaxSizeBytes?: number;
 }
 
 /** A whole, valid deployment: what `validate` accepts and `deploy` writes into twins. */

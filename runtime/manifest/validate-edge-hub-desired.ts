@@ -107,9 +107,11 @@ function normalize(d: Json): EdgeHubConfig {
   }
   routes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const sf = isObject(d.storeAndForwardConfiguration) ? d.storeAndForwardConfiguration : {};
+  const maxSizeBytes = isObject(sf.storeLimits) ? sf.storeLimits.maxSizeBytes : undefined;
   return {
     schemaVersion: d.schemaVersion as string,
     routes,
     storeAndForwardTimeToLiveSecs: typeof sf.timeToLiveSecs === 'number' ? sf.timeToLiveSecs : DEFAULT_STORE_AND_FORWARD_TTL_SECS,
+    ...(typeof maxSizeBytes === 'number' ? { storeMaxSizeBytes: maxSizeBytes } : {}),
   };
 }

@@ -17,6 +17,11 @@ export interface CompiledRouteSet {
   routes: CompiledRoute[];
   /** `storeAndForwardConfiguration.timeToLiveSecs`; `undefined` = infinite (negative in the twin). */
   storeAndForwardTtlSecs: number | undefined;
+  /**
+   * `storeAndForwardConfiguration.storeLimits.maxSizeBytes`: bytes the device's module-input
+   * queues may hold before new messages for them are refused; `undefined` = no limit.
+   */
+  storeMaxSizeBytes: number | undefined;
 }
 
 export type CompileResult =
@@ -60,5 +65,5 @@ export function compileEdgeHubDesired(desired: unknown): CompileResult {
     });
   }
   if (problems.length > 0) return { ok: false, description: `Error while parsing desired properties - ${problems.join('; ')}` };
-  return { ok: true, config: { schemaVersion: cfg.schemaVersion, routes, storeAndForwardTtlSecs: sfTtl } };
+  return { ok: true, config: { schemaVersion: cfg.schemaVersion, routes, storeAndForwardTtlSecs: sfTtl, storeMaxSizeBytes: cfg.storeMaxSizeBytes } };
 }

@@ -11,6 +11,8 @@ export const EDGE_HUB = '$edgeHub';
 export interface RoutesInForce {
   edgeDeviceId: string;
   routes: readonly CompiledRoute[] | undefined;
+  /** `storeLimits.maxSizeBytes` of the edge device's configuration in force; undefined = no limit. */
+  storeMaxSizeBytes: number | undefined;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface RoutesInForce {
  * edge device whose routes apply to a sender.
  */
 export class EdgeHubConfigs {
-  private readonly devices = new Map<string, { routes: CompiledRoute[] | undefined }>();
+  private readonly devices = new Map<string, { routes: CompiledRoute[] | undefined; storeMaxSizeBytes: number | undefined }>();
 
   constructor(
     private readonly store: HubStore,
@@ -48,6 +50,7 @@ export class EdgeHubConfigs {
     const result = compileEdgeHubDesired(view.desired);
     if (result.ok === 'empty') {
       state.routes = undefined;
+      state.storeMaxSizeBytes = undefined;
       this.reporter.report(deviceId, { lastDesiredVersion: desiredVersion });
       return;
     }
@@ -57,6 +60,7 @@ export class EdgeHubConfigs {
       return;
     }
     state.routes = result.config.routes;
+    state.storeMaxSizeBytes = result.config.storeMaxSizeBytes;
     this.logger.info({ deviceId, desiredVersion, routes: state.routes.map((r) => r.name) }, '$edgeHub routes applied');
     this.reporter.report(deviceId, { lastDesiredVersion: desiredVersion, lastDesiredStatus: desiredStatus(true) });
   }
@@ -89,7 +93,9 @@ export class EdgeHubConfigs {
   /** The routes that apply to a sender's message from `sourcePath`, or undefined for a plain IoT Hub device. */
   routesFor(deviceId: string, moduleId: string | undefined, sourcePath: string): RoutesInForce | undefined {
     const edgeDeviceId = this.edgeDeviceFor(deviceId, moduleId, sourcePath);
-    return edgeDeviceId === undefined ? undefined : { edgeDeviceId, routes: this.devices.get(edgeDeviceId)!.routes };
+    if (edgeDeviceId === undefined) return undefined;
+    const state = this.devices.get(edgeDeviceId)!;
+    return { edgeDeviceId, routes: state.routes, storeMaxSizeBytes: state.storeMaxSizeBytes };
   }
 
   /** An edge device created after the router started shows up on its first client event. */
@@ -101,7 +107,7 @@ export class EdgeHubConfigs {
 
   private load(deviceId: string, atStart: boolean): void {
     if (this.devices.has(deviceId)) return;
-    this.devices.set(deviceId, { routes: undefined });
+    this.devices.set(deviceId, { routes: undefined, storeMaxSizeBytes: undefined });
     // edgeHub clears the clients map on start (Azure/iotedge `EdgeHubConnection.cs`).
     this.reporter.report(deviceId, { schemaVersion: EDGE_HUB_REPORTED_SCHEMA_VERSION, version: { ...EDGE_HUB_VERSION }, ...(atStart ? { clients: null } : {}) });
     this.apply(deviceId);

@@ -35,6 +35,14 @@ export interface EdgeRouterOptions extends Partial<Pick<StoreAndForwardOptions, 
 const TWIN_CHANGES = '/twinChangeNotifications';
 
 /**
+ * The refusal while an edge device's queues are over `storeLimits.maxSizeBytes` (edgeHub's
+ * `StorageFullException`, Azure/iotedge doc/DbStoreSizeLimits.md): the sender gets no
+ * acknowledgement and sends again later, once deliveries or TTL expiry made room.
+ */
+const storeFull = (edgeDeviceId: string, limit: number) =>
+  new EdgemuError('STORE_FULL', `the store-and-forward queues of edge device ${edgeDeviceId} are full (storeLimits.maxSizeBytes ${limit}); message not accepted, send it again later`);
+
+/**
  * edgeHub's routing inside the edgemu hub (docs/routing.md,
  * learn.microsoft.com/azure/iot-edge/module-composition#declare-routes), wiring three parts:
  * - `EdgeHubConfigs`: every edge device's `$edgeHub` desired twin compiled into routes;
@@ -106,6 +114,8 @@ export class EdgeRouter {
       this.logger.debug({ deviceId: message.deviceId, moduleId: message.moduleId, output: message.outputName }, 'no route matches; message dropped');
       return RESOLVED;
     }
+    const limit = inForce.storeMaxSizeBytes;
+    if (limit !== undefined && targets.some((t) => t.sink.kind !== 'upstream') && this.queues.isFull(inForce.edgeDeviceId, limit)) return Promise.reject(storeFull(inForce.edgeDeviceId, limit));
     const writes = this.storeForTargets(message, targets, inForce.edgeDeviceId);
     return writes.length === 1 ? writes[0]! : Promise.all(writes);
   }
@@ -208,6 +218,11 @@ export class EdgeRouter {
     const routing = toRoutingMessage(message);
     (routing.systemProperties as Record<string, string>).messageType = 'twinChangeNotification';
     const targets = matchRoutes(inForce.routes, routing);
+    const limit = inForce.storeMaxSizeBytes;
+    if (limit !== undefined && targets.some((t) => t.sink.kind !== 'upstream') && this.queues.isFull(inForce.edgeDeviceId, limit)) {
+      this.logger.warn({ deviceId: ref.deviceId, moduleId: ref.moduleId, version, err: storeFull(inForce.edgeDeviceId, limit) }, 'twin change notification not routed: store-and-forward queues full');
+      return;
+    }
     for (const write of this.storeForTargets(message, targets, inForce.edgeDeviceId, { messageType: 'twinChangeNotification' })) {
       write.catch((error: unknown) => this.logger.error({ err: error }, 'routing a twin change notification failed'));
     }

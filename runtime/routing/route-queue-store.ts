@@ -106,6 +106,7 @@ export class RouteQueueStore {
       targets: this.db.prepare<[], { device_id: string; module_id: string }>('SELECT DISTINCT device_id, module_id FROM route_queue'),
       countTarget: this.db.prepare<[string, string], { n: number }>('SELECT COUNT(*) AS n FROM route_queue WHERE device_id = ? AND module_id = ?'),
       countAll: this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM route_queue'),
+      bytesOf: this.db.prepare<[string], { n: number }>('SELECT COALESCE(SUM(length(body) + length(system_props) + length(app_props)), 0) AS n FROM route_queue WHERE device_id = ?'),
     };
   }
 
@@ -186,6 +187,11 @@ export class RouteQueueStore {
   count(target?: { deviceId: string; moduleId: string }): number {
     const row = target ? this.stmt.countTarget.get(target.deviceId, target.moduleId) : this.stmt.countAll.get();
     return row?.n ?? 0;
+  }
+
+  /** Bytes an edge device's queues hold: bodies and property JSON of every waiting message (what `storeLimits.maxSizeBytes` counts). */
+  bytesOf(deviceId: string): number {
+    return this.stmt.bytesOf.get(deviceId)?.n ?? 0;
   }
 
   close(): void {

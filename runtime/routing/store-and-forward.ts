@@ -39,6 +39,23 @@ const LIVE_WINDOW = 1000;
 const DRAIN_WINDOW = 1000;
 const DEFAULT_MAX_RETRY_DELAY_MS = 2000;
 const moduleKey = (r: ModuleRef): string => `${r.deviceId}/${r.moduleId}`;
+/** While a device's queues look full, routing.db is asked for their real size at most this often. */
+const FULL_RECHECK_MS = 1000;
+/** Bytes one queued message counts for `storeLimits.maxSizeBytes` (as `RouteQueueStore.bytesOf` sums them). */
+const queuedBytes = (m: QueuedMessage): number => m.body.length + Buffer.byteLength(JSON.stringify(m.systemProperties)) + Buffer.byteLength(JSON.stringify(m.properties));
+
+/**
+ * How full one edge device's queues are: `bytes` is exact when counted from routing.db and grows
+ * with every message submitted since, so it stays exact until something is removed (a
+ * delivery or a TTL purge, counted by `StoreAndForward.removals`) and is an upper bound after.
+ */
+interface Usage {
+  bytes: number;
+  checkedAt: number;
+  /** `removals` when `bytes` was last counted. */
+  removalsAt: number;
+  full: boolean;
+}
 
 /**
  * Store-and-forward of module input messages (learn.microsoft.com/azure/iot-edge/offline-capabilities):
@@ -67,6 +84,9 @@ export class StoreAndForward {
   private queueClosed = false;
   /** Acknowledged deliveries not yet removed from routing.db. */
   private pendingDeletes: number[] = [];
+  private readonly usage = new Map<string, Usage>();
+  /** Removals from routing.db so far (deliveries and purges): tells whether a `Usage` is still exact. */
+  private removals = 0;
   private deleteScheduled = false;
 
   constructor(options: StoreAndForwardOptions) {
@@ -88,7 +108,43 @@ export class StoreAndForward {
    * durable. The promise is the batch's own, shared by its messages (no promise per message).
    */
   submit(message: QueuedMessage): Promise<void> {
+    if (this.usage.size > 0) {
+      const u = this.usage.get(message.deviceId);
+      if (u) u.bytes += queuedBytes(message);
+    }
     return this.group.join(message);
+  }
+
+  /**
+   * Whether an edge device's queues hold `maxBytes` or more, so new messages for them are refused
+   * — edgeHub's `storeLimits.maxSizeBytes` (Azure/iotedge doc/DbStoreSizeLimits.md): it stops
+   * accepting messages while the store is over the limit and accepts again once deliveries or
+   * TTL expiry shrink it; nothing stored is dropped to make room. Cheap per message: the
+   * estimate only grows with what is stored, and only when it reaches the limit is routing.db
+   * asked for the real size (at most once a second while full).
+   */
+  isFull(deviceId: string, maxBytes: number): boolean {
+    const now = this.clock.now();
+    let u = this.usage.get(deviceId);
+    if (!u) {
+      u = { bytes: 0, checkedAt: -Infinity, removalsAt: -1, full: false };
+      this.usage.set(deviceId, u);
+      this.recount(deviceId, u, now);
+    }
+    if (u.bytes < maxBytes) return (u.full = false);
+    // Over the limit by the count: certain while nothing was removed since; otherwise count again (at most once a second).
+    if (u.removalsAt !== this.removals && now - u.checkedAt >= FULL_RECHECK_MS) this.recount(deviceId, u, now);
+    else if (u.removalsAt !== this.removals) return u.full;
+    u.full = u.bytes >= maxBytes;
+    return u.full;
+  }
+
+  private recount(deviceId: string, u: Usage, now: number): void {
+    this.group.flush();
+    this.flushDeletes();
+    u.bytes = this.queue.bytesOf(deviceId);
+    u.checkedAt = now;
+    u.removalsAt = this.removals;
   }
 
   /** A module subscribed to its inputs: its queue drains now, cancelling any back-off wait. */
@@ -130,6 +186,7 @@ export class StoreAndForward {
     // Acknowledged deliveries are removed in the same transaction: one commit instead of two.
     const delivered = this.pendingDeletes;
     this.pendingDeletes = [];
+    if (delivered.length > 0) this.removals += 1;
     let seqs: number[];
     try {
       seqs = this.queue.enqueueMany(items, this.clock.now(), delivered);
@@ -298,6 +355,7 @@ export class StoreAndForward {
     if (this.pendingDeletes.length === 0 || this.queueClosed) return;
     const seqs = this.pendingDeletes;
     this.pendingDeletes = [];
+    this.removals += 1;
     try {
       this.queue.remove(seqs);
     } catch (error) {
@@ -318,6 +376,7 @@ export class StoreAndForward {
     if (this.closed) return;
     try {
       const n = this.queue.purgeExpired(this.clock.now());
+      if (n > 0) this.removals += 1;
       if (n > 0) this.logger.info({ dropped: n }, 'expired messages dropped from store-and-forward queues');
     } catch (error) {
       this.logger.error({ err: error }, 'purging expired messages failed');

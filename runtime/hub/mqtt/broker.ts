@@ -117,6 +117,9 @@ export async function createBroker(hooks: BrokerHooks, logger: Logger, options: 
   const brokerPublish = internals.publish.bind(broker);
   internals.publish = (packet, client, done) => {
     if (client && typeof client === 'object') {
+      // setImmediate on purpose: aedes reads the connection's next packets only after this, so
+      // more messages arrive per loop turn and share a commit. process.nextTick here measured
+      // 17 % more instructions per ingested message (callgrind, docs/benchmarks.md).
       if (done) setImmediate(done);
       return;
     }

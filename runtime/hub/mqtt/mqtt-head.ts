@@ -125,7 +125,9 @@ export async function createMqttHead(ctx: HandlerContext, options: MqttHeadOptio
             done(null);
           },
           (error: unknown) => {
-            logger.error({ clientId: session.clientId, err: error }, 'message could not be stored; not acknowledged');
+            // A full store-and-forward queue (storeLimits.maxSizeBytes) is a refusal, not a fault: the client retries later.
+            if ((error as { code?: unknown }).code === 'STORE_FULL') logger.warn({ clientId: session.clientId, reason: (error as Error).message }, 'message refused: store full; not acknowledged, closing the connection');
+            else logger.error({ clientId: session.clientId, err: error }, 'message could not be stored; not acknowledged');
             done(error as Error);
           },
         );

@@ -11,8 +11,8 @@ type InputDelivery = Required<InputMessage>;
 
 /**
  * The router against a real hub store (SQLite in a temp dir) with a recording hub port:
- * configuration from the `$edgeHub` twin, store-and-forward, TTL, priority, restart, reporting.
- * (One file for the router's whole behaviour contract; ~400 lines.)
+ * configuration from the `$edgeHub` twin, store-and-forward, TTL, priority, store limits,
+ * restart, reporting. (One file for the router's whole behaviour contract; ~450 lines.)
  */
 
 class FakeClock implements Clock {
@@ -381,6 +381,47 @@ describe('EdgeRouter', () => {
     await settle();
     expect(hub.delivered).toHaveLength(1);
     expect(JSON.parse(hub.delivered[0]!.message.body.toString())).toMatchObject({ properties: { reported: { temp: 3 } } });
+  });
+
+  it('refuses new messages for module inputs once the queues hold storeLimits.maxSizeBytes, drops nothing, and accepts again after deliveries', async () => {
+    deploy({
+      schemaVersion: '1.1',
+      routes: { r1: 'FROM /messages/modules/sensor/outputs/out1 INTO BrokeredEndpoint("/modules/filter/inputs/in1")', up: 'FROM /messages/modules/sensor/outputs/up INTO $upstream' },
+      storeAndForwardConfiguration: { timeToLiveSecs: 7200, storeLimits: { maxSizeBytes: 2000 } },
+    });
+    await settle();
+    let accepted = 0;
+    let refusal: unknown;
+    for (let i = 0; i < 100 && refusal === undefined; i += 1) {
+      await router.route(output('sensor', 'out1', { i })).then(
+        () => (accepted += 1),
+        (error: unknown) => (refusal = error),
+      );
+    }
+    expect(refusal).toMatchObject({ code: 'STORE_FULL' });
+    expect((refusal as Error).message).toMatch(/storeLimits\.maxSizeBytes 2000/);
+    // ~100 bytes a message (body + property JSON): refused only once 2,000 bytes are held.
+    expect(accepted).toBeGreaterThanOrEqual(15);
+    expect(accepted).toBeLessThan(30);
+    expect(router.queueDepth({ deviceId: 'edge-1', moduleId: 'filter' })).toBe(accepted);
+    // $upstream is IoT Hub's side, not the edge device's queues: still accepted while they are full.
+    await router.route(output('sensor', 'up', { u: 1 }));
+    expect(hub.upstream).toHaveLength(1);
+    router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' });
+    await settle(10);
+    expect(hub.delivered.map((d) => JSON.parse(d.message.body.toString()).i)).toEqual(Array.from({ length: accepted }, (_, i) => i));
+    clock.t += 1000; // the real size is asked for at most once a second while the queues look full
+    await router.route(output('sensor', 'out1', { i: 'after' }));
+    await settle();
+    expect(JSON.parse(hub.delivered.at(-1)!.message.body.toString())).toEqual({ i: 'after' });
+    expect(router.queueDepth()).toBe(0);
+  });
+
+  it('has no size limit without storeLimits', async () => {
+    deploy({ schemaVersion: '1.1', routes: { r1: 'FROM /messages/modules/sensor/outputs/out1 INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
+    await settle();
+    for (let i = 0; i < 100; i += 1) await router.route(output('sensor', 'out1', { i }));
+    expect(router.queueDepth()).toBe(100);
   });
 
   it('treats a device as a plain IoT Hub device when no edge route set takes /messages', async () => {

@@ -144,6 +144,31 @@ describe('routing end to end with the Azure IoT SDK', () => {
     await waitFor(() => router.queueDepth() === 0, 'an empty queue');
   });
 
+  it('refuses an SDK module\'s output while the queues hold storeLimits.maxSizeBytes and takes it once the target drained them', async () => {
+    deploy({
+      schemaVersion: '1.1',
+      routes: { r: 'FROM /messages/modules/sensor/* INTO BrokeredEndpoint("/modules/sink/inputs/in")' },
+      storeAndForwardConfiguration: { timeToLiveSecs: 7200, storeLimits: { maxSizeBytes: 1000 } },
+    });
+    const sensor = await t.moduleClient(EDGE, 'sensor');
+    let stored = 0;
+    while (router.queueDepth({ deviceId: EDGE, moduleId: 'sink' }) === stored && stored < 50) {
+      const sent = sensor.sendOutputEvent('out1', json({ i: stored }));
+      const acked = await Promise.race([sent.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 1500))]);
+      if (!acked) {
+        // Refused (no PUBACK): the SDK keeps it and sends again after reconnecting.
+        expect(router.queueDepth({ deviceId: EDGE, moduleId: 'sink' })).toBe(stored);
+        const got = collect(await t.moduleClient(EDGE, 'sink'));
+        await sent; // acknowledged once the sink's deliveries made room
+        await waitFor(() => got.length === stored + 1, 'every message, the refused one last', 30_000);
+        expect(got.map((g) => g.body.i)).toEqual([...Array(stored + 1).keys()]);
+        return;
+      }
+      stored += 1;
+    }
+    throw new Error(`never refused: ${stored} messages stored under a 1,000-byte limit`);
+  }, 60_000);
+
   it('delivers queued messages as soon as the target SDK module subscribes to its inputs, not after a retry back-off', async () => {
     await stop();
     // Retries wait 10 minutes: a delivery within this test can only come from the hub's

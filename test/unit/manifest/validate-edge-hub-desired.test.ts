@@ -27,6 +27,11 @@ describe('validateEdgeHubDesired', () => {
     expect(validateEdgeHubDesired(withChange((d) => (d.storeAndForwardConfiguration.timeToLiveSecs = -1))).value!.storeAndForwardTimeToLiveSecs).toBe(-1);
   });
 
+  it('reads storeLimits.maxSizeBytes and leaves it out when absent', () => {
+    expect(validateEdgeHubDesired(withChange((d) => (d.storeAndForwardConfiguration.storeLimits = { maxSizeBytes: 1000000 }))).value!.storeMaxSizeBytes).toBe(1000000);
+    expect(validateEdgeHubDesired(hubDesired()).value!.storeMaxSizeBytes).toBeUndefined();
+  });
+
   it('ignores twin metadata', () => {
     expect(validateEdgeHubDesired({ ...hubDesired(), $version: 2 }).status).toBe(200);
   });
