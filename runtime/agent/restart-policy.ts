@@ -161,7 +161,13 @@ export function effectiveRuntimeInfo(module: CurrentModule, options: RestartPoli
       : waitingAfterExit && runtime.exitCode === 0 && spec.restartPolicy !== 'always'
         ? 'stopped'
         : runtime.runtimeStatus;
-  return { ...runtime, runtimeStatus: computeStatusFromRestartPolicy(raw, spec.restartPolicy, runtime.restartCount, options) };
+  const runtimeStatus = computeStatusFromRestartPolicy(raw, spec.restartPolicy, runtime.restartCount, options);
+  // An exited container the policy restarts is in back-off whether the kubelet still shows it
+  // `terminated` (until its next sync of the pod) or already `waiting: CrashLoopBackOff`; the
+  // description says so in both cases, with the exit that caused it.
+  const statusDescription =
+    runtimeStatus === 'backoff' && raw !== 'backoff' ? `Module in Back-off reason: container exited with code ${runtime.exitCode}, restart ${runtime.restartCount + 1} after the cool-off` : runtime.statusDescription;
+  return { ...runtime, runtimeStatus, statusDescription };
 }
 
 /**

@@ -105,6 +105,17 @@ describe('restart policy', () => {
     expect(effectiveRuntimeInfo({ spec: spec('a', { status: 'stopped' }), replicas: 1, runtime: failed }).runtimeStatus).toBe('failed');
   });
 
+  it('describes an exited container the policy restarts as in back-off, and keeps the kubelet\'s own back-off reason', () => {
+    const exited = runtime({ runtimeStatus: 'failed', statusDescription: 'Module Failed reason: Error', hasExited: true, exitCode: 3, restartCount: 2 });
+    expect(effectiveRuntimeInfo({ spec: spec('a'), replicas: 1, runtime: exited })).toMatchObject({
+      runtimeStatus: 'backoff',
+      statusDescription: 'Module in Back-off reason: container exited with code 3, restart 3 after the cool-off',
+    });
+    const waiting = runtime({ runtimeStatus: 'backoff', statusDescription: 'Module in Back-off reason: CrashLoopBackOff', hasExited: true, exitCode: 3, restartCount: 2 });
+    expect(effectiveRuntimeInfo({ spec: spec('a'), replicas: 1, runtime: waiting }).statusDescription).toBe('Module in Back-off reason: CrashLoopBackOff');
+    expect(effectiveRuntimeInfo({ spec: spec('a', { restartPolicy: 'never' }), replicas: 1, runtime: exited }).statusDescription).toBe('Module Failed reason: Error');
+  });
+
   it.each([
     ['on-failure', 0, 'stopped'],
     ['on-unhealthy', 0, 'stopped'],
