@@ -11,9 +11,9 @@ import { createTestNamespace, eventually, isLocalTestCluster, kubeConfig, type T
 /*
  * Storage as on Azure Stack Edge (docs/cluster.md "Storage classes and shares"): the dynamic class
  * ase-node-local and host directories offered as static PersistentVolumes, against the run's real
- * API server, controllers, scheduler and volume provisioner. With simulated pods (the default run)
- * binding is proven at the API level; reading the share's files from inside a container needs the
- * real node (EDGEMU_TEST_NODES=real).
+ * API server, controllers, scheduler and volume provisioner, with binding proven at the API level;
+ * reading a share's files and keeping ase-node-local data from inside containers on the real node
+ * is test/k8s/cluster/real-node.test.ts.
  */
 const kc = kubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
@@ -88,25 +88,6 @@ describe('shares: a host directory as a static PersistentVolume', () => {
     expect(listed).toEqual({ name: share, path: hostDir, phase: 'Bound', claim: `${ns.name}/media` });
     expect(await codeOf(deleteShare({ kc, name: share }))).toBe('SHARE_IN_USE');
   }, 90_000);
-
-  it.runIf(real)('shows the host directory’s files inside a container on the real node (hostPath, and local pinned to the node)', async () => {
-    const readFrom = async (pod: string, claim: string) => {
-      await core.createNamespacedPod({ namespace: ns.name, body: podUsing(pod, claim, 'cat /data/hello.txt', 'real') });
-      await eventually(async () => (await core.readNamespacedPod({ name: pod, namespace: ns.name })).status?.phase === 'Succeeded', { timeoutMs: 90_000, what: `${pod} Succeeded` });
-      const log = (await core.readNamespacedPodLog({ name: pod, namespace: ns.name })).trim();
-      await core.deleteNamespacedPod({ name: pod, namespace: ns.name, gracePeriodSeconds: 0 });
-      return log;
-    };
-    expect(await readFrom('reader', 'media')).toBe('from-the-host');
-    const node = (await core.listNode({ labelSelector: 'edgemu.io/node-pool=real' })).items[0]?.metadata?.name ?? '';
-    const pinned = `pinned-${suffix}`;
-    await createShare({ kc, name: pinned, path: hostDir, node });
-    await core.createNamespacedPersistentVolumeClaim({
-      namespace: ns.name,
-      body: { metadata: { name: 'pinned' }, spec: { storageClassName: 'ase-share', volumeName: pinned, accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
-    });
-    expect(await readFrom('pinned-reader', 'pinned')).toBe('from-the-host');
-  }, 180_000);
 
   it('is deleted once its claim is gone, leaving the directory alone', async () => {
     // a claim stays while a pod uses it (kubernetes.io/pvc-protection): the readers are gone first

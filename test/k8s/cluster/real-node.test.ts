@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ensureBinaries } from '../../../runtime/cluster/ensure-binaries.js';
 import { startLocalCluster, stopLocalCluster, type LocalClusterState } from '../../../runtime/cluster/local-cluster.js';
 import { readClusterNodeInfo } from '../../../runtime/cluster/node-info.js';
+import { createShare } from '../../../runtime/cluster/index.js';
 import { eventually, kubeconfigPath } from '../../helpers/k8s.js';
 import { NOTHING_LEFT, hostSnapshot, leftovers, type HostSnapshot } from './real-node-host.js';
 
@@ -174,7 +175,12 @@ describe('the real node', () => {
 });
 
 describe('volumes (the default StorageClass)', () => {
-  const pvc = (name: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } } } });
+  const pvc = (name: string, spec: Record<string, unknown> = {}) => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '16Mi' } }, ...spec },
+  });
   const podWith = (name: string, claim: string, command: string, extra: Record<string, unknown> = {}) => ({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -188,15 +194,33 @@ describe('volumes (the default StorageClass)', () => {
   });
   const phase = async (name: string) => (await core().readNamespacedPod({ name, namespace })).status?.phase;
 
-  it('binds a PVC on the real node, and a file written in it survives the pod', async () => {
-    await applyJson(pvc('keep'));
-    await applyJson(podWith('writer', 'keep', 'echo kept-across-pods > /data/file && echo written'));
-    await eventually(async () => (await phase('writer')) === 'Succeeded', { timeoutMs: 90_000, what: 'writer Succeeded' });
-    expect((await core().readNamespacedPersistentVolumeClaim({ name: 'keep', namespace })).status?.phase).toBe('Bound');
-    await core().deleteNamespacedPod({ name: 'writer', namespace, gracePeriodSeconds: 0 });
-    await applyJson(podWith('reader', 'keep', 'cat /data/file'));
-    await eventually(async () => (await phase('reader')) === 'Succeeded', { timeoutMs: 60_000, what: 'reader Succeeded' });
-    expect((await kubectl('logs', 'reader')).trim()).toBe('kept-across-pods');
+  // The default class (local-path) and Azure Stack Edge's name for it (docs/cluster.md "Storage classes and shares").
+  it.each([
+    ['the default class', 'keep', {}],
+    ['class ase-node-local', 'keep-ase', { storageClassName: 'ase-node-local' }],
+  ])('binds a PVC of %s on the real node, and a file written in it survives the pod', async (_what, claim, spec) => {
+    await applyJson(pvc(claim, spec));
+    await applyJson(podWith(`${claim}-writer`, claim, 'echo kept-across-pods > /data/file && echo written'));
+    await eventually(async () => (await phase(`${claim}-writer`)) === 'Succeeded', { timeoutMs: 90_000, what: `${claim}-writer Succeeded` });
+    expect((await core().readNamespacedPersistentVolumeClaim({ name: claim, namespace })).status?.phase).toBe('Bound');
+    await core().deleteNamespacedPod({ name: `${claim}-writer`, namespace, gracePeriodSeconds: 0 });
+    await applyJson(podWith(`${claim}-reader`, claim, 'cat /data/file'));
+    await eventually(async () => (await phase(`${claim}-reader`)) === 'Succeeded', { timeoutMs: 60_000, what: `${claim}-reader Succeeded` });
+    expect((await kubectl('logs', `${claim}-reader`)).trim()).toBe('kept-across-pods');
+  }, 180_000);
+
+  it('shows a host directory offered as a share (a static PV pinned to the node) inside a container', async () => {
+    const hostDir = join(root === '' ? mkdtempSync(join(tmpdir(), 'edgemu-real-share-')) : root, 'share');
+    mkdirSync(hostDir, { recursive: true });
+    writeFileSync(join(hostDir, 'hello.txt'), 'from-the-host\n');
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    const share = `media-${namespace}`;
+    await createShare({ kc, name: share, path: hostDir, node: nodeName });
+    await applyJson(pvc('media', { storageClassName: 'ase-share', volumeName: share }));
+    await applyJson(podWith('share-reader', 'media', 'cat /data/hello.txt'));
+    await eventually(async () => (await phase('share-reader')) === 'Succeeded', { timeoutMs: 90_000, what: 'share-reader Succeeded' });
+    expect((await kubectl('logs', 'share-reader')).trim()).toBe('from-the-host');
   }, 180_000);
 
   it('binds a PVC on the simulated pool too (its helper pods are completed there)', async () => {
