@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../../runtime/cli/main.js';
+import { runCli } from '../../helpers/cli.js';
 import { silentLogger } from '../../../runtime/log/create-logger.js';
 import { hostModuleLogPaths, openHostModuleLog } from '../../../runtime/module-run/index.js';
 import { startServer } from '../../../runtime/server/start-server.js';
@@ -20,12 +20,7 @@ function stateDir(): string {
   return dir;
 }
 
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), shutdownSignal: new AbortController().signal });
-  return { code, out, err };
-}
+const run = (argv: string[]) => runCli(argv);
 
 describe('edgemu logs', () => {
   it('shows the output of a module that `edgemu module run` runs, filtered like GetModuleLogs', async () => {

@@ -3,7 +3,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../../runtime/cli/main.js';
+import { runCli } from '../../helpers/cli.js';
 import { silentLogger } from '../../../runtime/log/create-logger.js';
 import { startServer } from '../../../runtime/server/start-server.js';
 
@@ -18,12 +18,7 @@ function stateDir(): string {
   return dir;
 }
 
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), shutdownSignal: new AbortController().signal });
-  return { code, out, err };
-}
+const run = (argv: string[]) => runCli(argv);
 
 /** POST /web/session with the link's token; resolves with the status, the Set-Cookie header and the body. */
 function startSession(port: number, ca: Buffer, token: string): Promise<{ status: number; cookie: string | undefined; body: Record<string, unknown> }> {

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../runtime/cli/main.js';
+import { runCli } from '../../helpers/cli.js';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
 const examples = path.join(repo, 'deployments/examples');
@@ -11,12 +11,7 @@ const expectations = path.join(repo, 'deployments/check-expectations.json');
 const manifestCount = [examples, invalid].reduce((n, d) => n + readdirSync(d).filter((f) => f.endsWith('.json')).length, 0);
 let dir: string;
 
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), shutdownSignal: new AbortController().signal });
-  return { code, out, err };
-}
+const run = (argv: string[]) => runCli(argv);
 
 /** The temperature-filter example with one change to its sensor module (sensor = modules.SimulatedTemperatureSensor). */
 type Json = Record<string, unknown>;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync, mkdirSync, readFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../runtime/cli/main.js';
+import { runCli } from '../../helpers/cli.js';
 import { loadDeploymentFile, ManifestFileError, ManifestInvalidError, readManifestFile, readManifestStream, validateManifestFile } from '../../../runtime/manifest/index.js';
 import { Readable } from 'node:stream';
 
@@ -12,12 +12,7 @@ const example = path.join(repo, 'deployments/examples/temperature-filter.deploym
 let dir: string;
 const file = (name: string) => path.join(dir, name);
 
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), shutdownSignal: new AbortController().signal });
-  return { code, out, err };
-}
+const run = (argv: string[]) => runCli(argv);
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'edgemu-validate-'));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../runtime/cli/main.js';
+import { runCli } from '../../helpers/cli.js';
 import { openHubStore } from '../../../runtime/hub/index.js';
 
 /**
@@ -16,12 +16,7 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const EXAMPLE = here('../../../deployments/examples/temperature-filter.deployment.json');
 const CA = '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n';
 
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), shutdownSignal: new AbortController().signal });
-  return { code, out, err };
-}
+const run = (argv: string[]) => runCli(argv);
 
 let root: string;
 beforeAll(() => {

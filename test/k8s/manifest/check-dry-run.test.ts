@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../../runtime/cli/main.js';
+import { runCli } from '../../helpers/cli.js';
 import { kubeConfig, kubeconfigPath } from '../../helpers/k8s.js';
 
 /**
@@ -12,12 +12,7 @@ import { kubeConfig, kubeconfigPath } from '../../helpers/k8s.js';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
 
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), shutdownSignal: new AbortController().signal });
-  return { code, out, err };
-}
+const run = (argv: string[]) => runCli(argv);
 
 describe('edgemu check --dry-run on a real kube-apiserver', () => {
   it('dry-runs every example deployment, has none rejected and leaves nothing behind', async () => {

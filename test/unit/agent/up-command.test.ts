@@ -2,19 +2,14 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../../runtime/cli/main.js';
+import { runCli } from '../../helpers/cli.js';
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), shutdownSignal: AbortSignal.abort() });
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCli(argv, AbortSignal.abort());
 
 // `main` imports each command's modules on first use (the hub store, the cluster code); on a
 // loaded 2-core machine that first import alone can take over vitest's 5 s default.

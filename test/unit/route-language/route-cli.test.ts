@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { main } from '../../../runtime/cli/main.js';
+import { runCli } from '../../helpers/cli.js';
 import { formatRouteError, parsePairs } from '../../../runtime/route-language/route-report.js';
 
-async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), shutdownSignal: new AbortController().signal });
-  return { code, out, err };
-}
+const run = (argv: string[]) => runCli(argv);
 
 describe('edgemu route', () => {
   it('check: exit 0 for valid routes, 1 with a caret under the error otherwise', async () => {
