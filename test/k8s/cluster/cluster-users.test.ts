@@ -39,13 +39,24 @@ const codeOf = async (p: Promise<unknown>): Promise<string | undefined> => {
 beforeAll(async () => {
   usersDir = mkdtempSync(join(tmpdir(), 'edgemu-users-'));
   await createUserNamespace({ kc, name: teamA });
-  // the IoT Edge namespace exists on the device; the admin makes it here if the run has none
-  try {
-    await core.createNamespace({ body: { metadata: { name: 'iotedge' } } });
-    iotedgeCreatedHere = true;
-  } catch (error) {
-    if ((error as { code?: number }).code !== 409) throw error;
-  }
+  // The IoT Edge namespace exists on the device; the admin makes it here if the run has none. An
+  // earlier test file may have just deleted it: a namespace still Terminating takes no new objects,
+  // so wait until it is gone (or is a live one) first.
+  await eventually(
+    async () => {
+      const existing = await core.readNamespace({ name: 'iotedge' }).catch((error: unknown) => {
+        if ((error as { code?: number }).code === 404) return undefined;
+        throw error;
+      });
+      if (existing?.status?.phase === 'Terminating') return undefined;
+      if (existing === undefined) {
+        await core.createNamespace({ body: { metadata: { name: 'iotedge' } } });
+        iotedgeCreatedHere = true;
+      }
+      return true;
+    },
+    { timeoutMs: 60_000, intervalMs: 500, what: 'namespace iotedge live (not Terminating)' },
+  );
   const created = await createClusterUser({ kc, usersDir, name: alice });
   aliceKubeconfig = created.kubeconfig;
   await grantNamespaceAccess({ kc, name: alice, namespace: teamA });
