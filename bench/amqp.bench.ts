@@ -17,6 +17,7 @@ import { createSasToken, encodeUriComponentStrict, signSasText } from '../runtim
 import { partitionOf } from '../runtime/hub/amqp/event-position.js';
 import { silentLogger } from '../runtime/log/create-logger.js';
 import { systemClock } from '../runtime/clock.js';
+import { cbsConnection } from './amqp-cbs.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 5000);
 const dir = mkdtempSync(path.join(tmpdir(), 'edgemu-amqp-bench-'));
@@ -39,24 +40,7 @@ const measure = async (run: () => Promise<void>) => {
   return { perSecond: Math.round((N / ms) * 1000), cpuUsPerMessage: Math.round((used.user + used.system) / N) };
 };
 
-function amqpConnection(token: string, audience: string) {
-  const connection = rhea.create_container().connect({ host: '127.0.0.1', port: hub.amqpsPort!, transport: 'tls', ca: hub.caCert, servername: 'localhost', reconnect: false } as never);
-  connection.on('disconnected', () => {}); // the hub closes sockets at the end
-  return new Promise<typeof connection>((resolve) => {
-    connection.open_receiver('$cbs').on('message', (c: EventContext) => {
-      const status = c.message?.application_properties?.['status-code'] as number;
-      if (status !== 200) process.stderr.write(`put-token refused: ${String(c.message?.application_properties?.['status-description'])}\n`);
-      resolve(connection);
-    });
-    const s = connection.open_sender('$cbs');
-    let sent = false;
-    s.on('sendable', () => {
-      if (sent) return;
-      sent = true;
-      s.send({ message_id: 'p', reply_to: 'cbs', application_properties: { operation: 'put-token', type: 'servicebus.windows.net:sastoken', name: audience }, body: token });
-    });
-  });
-}
+const amqpConnection = (token: string, audience: string) => cbsConnection({ port: hub.amqpsPort!, ca: hub.caCert, audience, token });
 
 process.stderr.write('amqp ingest\n');
 const amqpIngest = await measure(async () => {
