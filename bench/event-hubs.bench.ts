@@ -21,13 +21,12 @@ import rhea, { type EventContext } from 'rhea';
 import { startHub } from '../runtime/hub/start-hub.js';
 import { openHubStore } from '../runtime/hub/store/hub-store.js';
 import { ConnectionTable } from '../runtime/hub/connection-table.js';
-import { encodeUriComponentStrict, signSasText } from '../runtime/hub/sas.js';
 import { eventHubName, formatDeviceConnectionString, formatEventHubsConnectionString } from '../runtime/hub/connection-string.js';
 import { partitionOf } from '../runtime/hub/amqp/event-position.js';
 import { silentLogger } from '../runtime/log/create-logger.js';
 import { systemClock } from '../runtime/clock.js';
 import { startHubProcess } from './hub-process.js';
-import { cbsConnection } from './amqp-cbs.js';
+import { cbsConnection, eventHubsToken } from './amqp-cbs.js';
 import type { LatencyResult, LatencySpec } from './event-hubs-latency-child.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 40_000);
@@ -50,13 +49,7 @@ for (let off = 0; off < EVENTS; off += 1000) store.messages.appendMany(Array.fro
 store.messages.appendMany(Array.from({ length: SPARSE_EVENTS }, (_, i) => message(sparse, i)));
 
 const expiry = Math.floor(Date.now() / 1000) + 3600;
-/** A service-policy token for the Event Hubs audience; Event Hubs clients sign sb:// audiences with the key's text (runtime/hub/sas.ts). */
-function eventHubsToken(policy: { name: string; primaryKey: string }, entity: string): string {
-  const encoded = encodeUriComponentStrict(`sb://localhost/${entity}`);
-  return `SharedAccessSignature sr=${encoded}&sig=${encodeUriComponentStrict(signSasText(encoded, policy.primaryKey, expiry, 'utf8'))}&se=${expiry}&skn=${policy.name}`;
-}
-const audience = `sb://localhost/${hub.eventHubName}`;
-const token = eventHubsToken(store.identities.servicePolicy(), hub.eventHubName);
+const { audience, token } = eventHubsToken(store.identities.servicePolicy(), hub.eventHubName, expiry);
 
 const connect = () => cbsConnection({ port: hub.amqpsPort!, ca: hub.caCert, audience, token });
 
@@ -122,7 +115,7 @@ try {
     ca: hubProcess.ca,
     amqpsPort: hubProcess.amqpsPort,
     eventHubName: entity,
-    eventHubsToken: eventHubsToken(latencyPolicy, entity),
+    eventHubsToken: eventHubsToken(latencyPolicy, entity, expiry).token,
     eventHubsConnectionString: formatEventHubsConnectionString({ hostName: 'localhost', amqpsPort: hubProcess.amqpsPort, policyName: latencyPolicy.name, key: latencyPolicy.primaryKey, entity }),
     rate: RATE,
     seconds: SECONDS,
