@@ -10,7 +10,7 @@
  * arrives — the difference is the SDK's own batching. Prints one JSON line of results.
  */
 import rhea, { type EventContext } from 'rhea';
-import deviceSdk, { Message } from 'azure-iot-device';
+import deviceSdk from 'azure-iot-device';
 import deviceMqtt from 'azure-iot-device-mqtt';
 import deviceAmqp from 'azure-iot-device-amqp';
 import { EventHubConsumerClient, latestEventPosition } from '@azure/event-hubs';
@@ -82,7 +82,7 @@ for (const d of spec.devices) {
   await client.setOptions({ ca: spec.ca });
   await client.open();
   const send = (sentAt: number, body = payload) => {
-    const m = new Message(body);
+    const m = new deviceSdk.Message(body);
     m.properties.add('run', run);
     m.properties.add('device', d.deviceId);
     m.properties.add('sentAt', String(sentAt));
