@@ -18,7 +18,7 @@ import { createSasToken } from '../runtime/hub/sas.js';
 import { partitionOf } from '../runtime/hub/amqp/event-position.js';
 import { eventHubName } from '../runtime/hub/connection-string.js';
 import { cbsConnection, eventHubsToken } from './amqp-cbs.js';
-import { startHubProcess } from './hub-process.js';
+import { startHubProcess, stopHubProcess } from './hub-process.js';
 import { procCpuMicros } from './mqtt-load.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 5000);
@@ -132,8 +132,8 @@ try {
   process.stderr.write('event hubs read\n');
   runs.push({ name: `Event Hubs read, one partition, ${EH} stored events`, unit: 'event', m: await ehRead() });
 } finally {
-  hub.proc.kill('SIGTERM');
-  await new Promise((r) => hub.proc.once('exit', r));
+  const how = await stopHubProcess(hub);
+  if (how === 'killed') process.stderr.write('the hub process did not exit within 5 s of SIGTERM; killed\n');
   rmSync(dir, { recursive: true, force: true });
 }
 const load1 = loadavg();

@@ -25,7 +25,7 @@ import { eventHubName, formatDeviceConnectionString, formatEventHubsConnectionSt
 import { partitionOf } from '../runtime/hub/amqp/event-position.js';
 import { silentLogger } from '../runtime/log/create-logger.js';
 import { systemClock } from '../runtime/clock.js';
-import { startHubProcess } from './hub-process.js';
+import { startHubProcess, stopHubProcess } from './hub-process.js';
 import { cbsConnection, eventHubsToken } from './amqp-cbs.js';
 import type { LatencyResult, LatencySpec } from './event-hubs-latency-child.js';
 
@@ -154,8 +154,7 @@ try {
     }
   }
 } finally {
-  hubProcess.proc.kill('SIGTERM');
-  await new Promise((r) => hubProcess.proc.once('exit', r));
+  if ((await stopHubProcess(hubProcess)) === 'killed') process.stderr.write('the hub process did not exit within 5 s of SIGTERM; killed\n');
   rmSync(latencyDir, { recursive: true, force: true });
 }
 // A closed rhea client connection can leave its heartbeat timer armed; the benchmark is done.

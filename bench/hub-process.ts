@@ -34,3 +34,22 @@ export async function startHubProcess(stateDir: string, nodeArgs: string[] = [])
   const s = JSON.parse(first) as { pid: number; hostName: string; mqttsPort: number; amqpsPort: number; caFile: string };
   return { proc, pid: s.pid, hostName: s.hostName, mqttsPort: s.mqttsPort, amqpsPort: s.amqpsPort, caFile: s.caFile, ca: readFileSync(s.caFile, 'utf8') };
 }
+
+/**
+ * SIGTERM, then SIGKILL if the process has not exited within `graceMs`; resolves with how it
+ * ended (a hub that logged "hub stopped" but lingers, e.g. while a peer still holds an AMQP
+ * socket open, is reported as killed rather than hanging the benchmark).
+ */
+export async function stopHubProcess(hub: HubProcess, graceMs = 5000): Promise<'exited' | 'killed'> {
+  if (hub.proc.exitCode !== null || hub.proc.signalCode !== null) return 'exited';
+  const exited = new Promise<'exited'>((resolve) => hub.proc.once('exit', () => resolve('exited')));
+  hub.proc.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const how = await Promise.race([exited, new Promise<'killed'>((resolve) => (timer = setTimeout(() => resolve('killed'), graceMs)))]);
+  clearTimeout(timer);
+  if (how === 'killed') {
+    hub.proc.kill('SIGKILL');
+    await exited;
+  }
+  return how;
+}
