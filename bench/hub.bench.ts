@@ -16,13 +16,14 @@
  * (2000), BENCH_ONLY (ingest | rss), BENCH_HUB_PROFILE=DIR (the hub writes a CPU profile there).
  */
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { LoadClient } from './mqtt-load.js';
+import { startHubProcess } from './hub-process.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.join(here, '..');
@@ -71,21 +72,6 @@ const waitForPort = async (port: number) => {
   throw new Error(`nothing listens on 127.0.0.1:${port}`);
 };
 const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-
-/** The hub as `edgemu hub` in its own process; resolves with its startup summary. */
-async function startHubProcess(stateDir: string): Promise<{ proc: ChildProcess; pid: number; port: number; ca: string }> {
-  const log = openSync(path.join(stateDir, 'hub.log'), 'a');
-  const profile = process.env.BENCH_HUB_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_HUB_PROFILE)] : [];
-  const proc = spawn(process.execPath, [...profile, path.join(repo, 'bin', 'edgemu.js'), '--state-dir', stateDir, 'hub', '--mqtts-port', '0', '--amqps-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--json'], {
-    stdio: ['ignore', 'pipe', log],
-  });
-  const first = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).once('line', resolve);
-    proc.once('exit', (code) => reject(new Error(`edgemu hub exited with ${code}; see ${path.join(stateDir, 'hub.log')}`)));
-  });
-  const s = JSON.parse(first) as { pid: number; mqttsPort: number; caFile: string };
-  return { proc, pid: s.pid, port: s.mqttsPort, ca: readFileSync(s.caFile, 'utf8') };
-}
 
 /** Debian's mosquitto with a TLS (EC P-256) and a plain listener, persistence off; undefined with the reason printed when unavailable. */
 async function startMosquitto(dir: string): Promise<{ proc: ChildProcess; version: string; tlsPort: number; plainPort: number; ca: string } | undefined> {
@@ -168,13 +154,13 @@ async function main(): Promise<void> {
   const pubNames = Array.from({ length: Math.max(...CLIENT_COUNTS) }, (_, i) => `pub${i}`);
   const idleNames = ONLY === 'ingest' ? [] : Array.from({ length: IDLE_CLIENTS }, (_, i) => `idle${i}`);
   const devices = await makeDevices(dir, [...pubNames, ...idleNames]);
-  const hub = await startHubProcess(dir);
+  const hub = await startHubProcess(dir, process.env.BENCH_HUB_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_HUB_PROFILE)] : []);
   const mosq = await startMosquitto(dir).catch((error: unknown) => {
     hub.proc.kill('SIGTERM');
     throw error;
   });
   const load = lineChild(spawn(process.execPath, [path.join(repo, 'bin', 'run-ts.js'), path.join(here, 'mqtt-load.ts')], { stdio: ['pipe', 'pipe', 'inherit'] }));
-  const targets: Target[] = [{ name: 'edgemu TLS', url: `mqtts://127.0.0.1:${hub.port}`, ca: hub.ca, pid: hub.pid }];
+  const targets: Target[] = [{ name: 'edgemu TLS', url: `mqtts://127.0.0.1:${hub.mqttsPort}`, ca: hub.ca, pid: hub.pid }];
   if (mosq) targets.push({ name: `mosquitto TLS`, url: `mqtts://127.0.0.1:${mosq.tlsPort}`, ca: mosq.ca, pid: mosq.proc.pid! }, { name: `mosquitto plain`, url: `mqtt://127.0.0.1:${mosq.plainPort}`, pid: mosq.proc.pid! });
   const load0 = loadavg()[0]!;
   let cipher = '';
