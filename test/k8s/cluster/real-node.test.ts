@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { get as httpGet } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,6 +19,8 @@ import { NOTHING_LEFT, hostSnapshot, leftovers, type HostSnapshot } from './real
 const run = promisify(execFile);
 const globalReal = inject('edgemuNodes') === 'real';
 const IMAGE = 'edgemu.local/busybox:v1';
+/** LoadBalancer IPs of this file's cluster (docs/cluster.md "LoadBalancer IPs"). */
+const LB_RANGE = '10.89.5.10-10.89.5.12';
 const BUILD_SCRIPT = fileURLToPath(new URL('../../../runtime/cluster/build-binaries.sh', import.meta.url));
 let root = '';
 let dir = '';
@@ -42,7 +45,7 @@ beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'edgemu-real-node-'));
     dir = join(root, 'rn');
     const { binaries } = await ensureBinaries({ node: true });
-    const result = await startLocalCluster({ name: 'rn', dir, binaries, nodePool: 'real', ownerPid: process.pid, onProgress: (m) => process.stderr.write(`[real-node] ${m}\n`) });
+    const result = await startLocalCluster({ name: 'rn', dir, binaries, nodePool: 'real', serviceIps: LB_RANGE, ownerPid: process.pid, onProgress: (m) => process.stderr.write(`[real-node] ${m}\n`) });
     state = result.state;
     kubeconfig = state.kubeconfig;
   }
@@ -155,6 +158,27 @@ describe('the real node', () => {
     const body = await eventually(async () => (await kubectl('exec', 'client', '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${clusterIP} 80`)) || undefined, { timeoutMs: 30_000, what: `GET http://${clusterIP}/` });
     expect(body).toMatch(/^HTTP\/1\.[01] 200/);
     expect(body.trim().split('\n').at(-1)).toBe('hello-from-pod');
+  });
+
+  // Only on this file's own cluster: the run's shared cluster has no --service-ips range.
+  it.runIf(!globalReal)('gives a LoadBalancer Service an IP from --service-ips that a client on the host reaches through kube-proxy', async () => {
+    await applyJson({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-lb' }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } });
+    const ip = await eventually(async () => (await core().readNamespacedService({ name: 'web-lb', namespace })).status?.loadBalancer?.ingress?.[0]?.ip, { timeoutMs: 30_000, what: 'an ingress IP for web-lb' });
+    expect(ip).toMatch(/^10\.89\.5\.1[0-2]$/);
+    // kube-proxy programs the IP after the controller writes it: retried until the pod answers, on
+    // a new connection each time (a kept-alive one made before that goes where the route says).
+    const get = () =>
+      new Promise<string>((resolve, reject) => {
+        const req = httpGet({ host: ip, port: 80, path: '/', timeout: 3_000, agent: false }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}: ${body.slice(0, 80)}`))));
+        });
+        req.on('timeout', () => req.destroy(new Error('no answer in 3 s')));
+        req.on('error', reject);
+      });
+    const answer = await eventually(get, { timeoutMs: 60_000, intervalMs: 1_000, what: `GET http://${ip}/ from the host` });
+    expect(answer.trim()).toBe('hello-from-pod');
   });
 
   it('shows real restart counts, exit codes and the previous container log of a crash-looping container', async () => {
