@@ -7,6 +7,7 @@ import { moduleSetOf } from './module-set.js';
 import { EnvironmentUnavailableError, OrderedRetryPlanRunner, PlanExecutionError } from './plan-runner.js';
 import { planReconcile } from './planner.js';
 import { ReportTooLargeError, type ConfigSource, type Environment, type Reporter, type ValidateAgentDesired } from './ports.js';
+import { fitReportedState, SHORTENED_KEY, type ReportLevel } from './fit-reported-state.js';
 import { applyReportedPatch, buildReportedState, diffReported, type DeploymentStatus, type JsonObject, type ReportInput } from './reported-state.js';
 import { applyIntensiveCare, DEFAULT_RESTART_POLICY_OPTIONS, type RestartPolicyOptions } from './restart-policy.js';
 import type { CurrentState } from './runtime-info.js';
@@ -49,9 +50,8 @@ export class Agent {
   private lastGoodConfig: EdgeAgentConfig | undefined;
   private lastReported: JsonObject | undefined;
   private reportedLoaded = false;
-  /** Set when the hub refused a full report for its size; cleared by the next deployment. */
-  private compact = false;
-  private compactForVersion: number | undefined;
+  /** How much of the last report fitted IoT Hub's reported-size limit (fit-reported-state.ts). */
+  private reportLevel: ReportLevel = 'full';
   private readonly startTimeUtc: string;
   private restartBaselines: ReadonlyMap<string, number> = new Map();
 
@@ -183,20 +183,30 @@ export class Agent {
     // Desired unreadable this pass: the version last acted on still stands (a missing key would null it in the twin).
     const previousVersion = this.lastReported?.lastDesiredVersion;
     const lastDesiredVersion = pass.lastDesiredVersion ?? (typeof previousVersion === 'number' ? previousVersion : undefined);
-    if (this.compact && lastDesiredVersion !== this.compactForVersion) this.compact = false;
-    const next = buildReportedState({
-      config: this.lastGoodConfig,
-      lastDesiredVersion,
-      status: pass.status,
-      current: pass.current,
-      agentStartTimeUtc: this.startTimeUtc,
-      version: this.options.version ?? DEFAULT_PLATFORM.version,
-      platform: this.options.platform ?? DEFAULT_PLATFORM.platform,
-      restartPolicy: this.options.restartPolicy ?? DEFAULT_RESTART_POLICY_OPTIONS,
-      compact: this.compact,
-    });
-    // Unknown current state: keep the modules last reported rather than erasing them.
-    if (!pass.current && this.lastReported && this.lastReported.modules !== undefined) next.modules = this.lastReported.modules;
+    const fitted = fitReportedState(
+      buildReportedState({
+        config: this.lastGoodConfig,
+        lastDesiredVersion,
+        status: pass.status,
+        current: pass.current,
+        agentStartTimeUtc: this.startTimeUtc,
+        version: this.options.version ?? DEFAULT_PLATFORM.version,
+        platform: this.options.platform ?? DEFAULT_PLATFORM.platform,
+        restartPolicy: this.options.restartPolicy ?? DEFAULT_RESTART_POLICY_OPTIONS,
+      }),
+    );
+    const next = fitted.state;
+    if (!pass.current && this.lastReported && this.lastReported.modules !== undefined) {
+      // Unknown current state: keep the modules last reported (and how they were shortened) rather than erasing them.
+      next.modules = this.lastReported.modules;
+      const marker = this.lastReported[SHORTENED_KEY];
+      if (marker === undefined) delete next[SHORTENED_KEY];
+      else next[SHORTENED_KEY] = marker;
+    } else if (fitted.level !== this.reportLevel) {
+      // IoT Hub's 32 KB reported-section limit (docs/agent.md "Limits"): said once per change of level.
+      if (fitted.level !== 'full') logger.warn({ level: fitted.level, bytes: fitted.bytes, omittedModules: fitted.omittedModules }, 'the $edgeAgent report is shortened to fit the twin\'s reported-size limit');
+      this.reportLevel = fitted.level;
+    }
     const patch = diffReported(this.lastReported, next);
     if (!patch) return;
     try {
@@ -204,12 +214,10 @@ export class Agent {
       this.lastReported = applyReportedPatch(this.lastReported, patch);
       logger.debug({ keys: Object.keys(patch) }, 'reported');
     } catch (error) {
-      if (!this.compact && isSizeRefusal(error)) {
-        // IoT Hub's 32 KB reported-section limit (docs/hub.md "Twin rules"): report less per module rather than nothing.
-        logger.warn({ err: describeError(error) }, 'the hub refused the report for its size; reporting module status without settings and env');
-        this.compact = true;
-        this.compactForVersion = lastDesiredVersion;
-        return this.report(pass, signal);
+      if (isSizeRefusal(error)) {
+        // Only when something besides this agent's report fills the section: nothing more to shorten.
+        logger.warn({ err: describeError(error), level: fitted.level }, 'the hub refused the report for its size even shortened; will retry on the next pass');
+        return;
       }
       // The hub may simply be away; the cache is unchanged so the next pass sends the same difference.
       logger.warn({ err: describeError(error) }, 'reporting failed; will retry on the next pass');

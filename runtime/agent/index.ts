@@ -22,6 +22,7 @@ export {
   type RestartPolicyOptions,
 } from './restart-policy.js';
 export { podRuntimeInfo, moduleRuntimeInfo } from './pod-status.js';
+export { fitReportedState, reportAtLevel, REPORT_LEVELS, type ReportLevel, type FittedReport } from './fit-reported-state.js';
 export { buildReportedState, diffReported, applyReportedPatch, type DeploymentStatus, type JsonObject, type ReportInput } from './reported-state.js';
 export { UNKNOWN_TIME, type RuntimeStatus, type ModuleRuntimeInfo, type CurrentModule, type CurrentState, type AgentStopRecord } from './runtime-info.js';
 export type { ConfigSource, Environment, Reporter, DesiredDocument, ValidateAgentDesired } from './ports.js';

@@ -25,11 +25,6 @@ export interface ReportInput {
   version: { version: string; build: string; commit: string };
   platform: { os: string; architecture: string; version: string };
   restartPolicy?: RestartPolicyOptions;
-  /**
-   * Leave out per-module settings, env and descriptions: used after the hub refused a full report
-   * for IoT Hub's 32 KB reported-section limit, so status still gets through for big deployments.
-   */
-  compact?: boolean;
 }
 
 /** IoT Edge splits serialized createOptions into 512-character twin values (`Constants.TwinValueMaxSize` in Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Docker; learn.microsoft.com/azure/iot-edge/how-to-use-create-options). */
@@ -39,7 +34,8 @@ const CHUNK = 512;
  * The full `$edgeAgent` reported object in IoT Edge's shape (`AgentState.cs`,
  * `IoTHubReporter.cs`; Azure/iotedge doc/reported_states_during_deployment.md). `schemaVersion` is always "1.0" as IoT Edge
  * reports it whatever the desired one. `modules` is omitted when the current state is unknown,
- * so a diff keeps the last reported modules instead of erasing them.
+ * so a diff keeps the last reported modules instead of erasing them. It may exceed IoT Hub's 32 KB
+ * reported limit for big deployments: `fitReportedState` (fit-reported-state.ts) shortens it.
  */
 export function buildReportedState(input: ReportInput): JsonObject {
   const options = input.restartPolicy ?? DEFAULT_RESTART_POLICY_OPTIONS;
@@ -70,7 +66,7 @@ export function buildReportedState(input: ReportInput): JsonObject {
       const entry = moduleEntry(m.spec, effectiveRuntimeInfo(m, options));
       // edgemu's own field (IoT Edge tools ignore unknown ones): whether the module really runs.
       if (m.runsOn !== undefined) entry.runsOn = m.runsOn;
-      modules[name] = input.compact ? compactEntry(entry) : entry;
+      modules[name] = entry;
     }
     state.modules = modules;
   }
@@ -132,9 +128,6 @@ function moduleEntry(spec: ModuleSpec, info: ModuleRuntimeInfo): JsonObject {
     lastRestartTimeUtc: reportedTime(info.restartCount === 0 && info.lastRestartTimeUtc === UNKNOWN_TIME ? info.lastExitTimeUtc : info.lastRestartTimeUtc),
   };
 }
-
-const COMPACT_KEYS = ['version', 'type', 'status', 'restartPolicy', 'runtimeStatus', 'exitCode', 'restartCount', 'lastStartTimeUtc', 'lastExitTimeUtc', 'runsOn'];
-const compactEntry = (entry: JsonObject): JsonObject => Object.fromEntries(COMPACT_KEYS.filter((k) => k in entry).map((k) => [k, entry[k]!]));
 
 /** `settings` in `DockerReportedConfig`'s order: image, imageHash, createOptions chunks (DockerReportedConfig.cs in Azure/iotedge edge-agent/src/Microsoft.Azure.Devices.Edge.Agent.Docker). */
 function settingsOf(spec: ModuleSpec, image: string, imageHash: string): JsonObject {

@@ -177,19 +177,34 @@ describe('Agent.reconcileOnce', () => {
     });
   });
 
-  it('falls back to compact module entries when the hub refuses a report for its size', async () => {
-    const { agent, reporter, signal } = setup({ modules: [spec('a', { env: { BIG: 'x'.repeat(3000) } }), spec('b')] });
+  it('shortens the report of a big deployment to fit the reported limit, and reports it whole again once it fits', async () => {
+    const modules = Array.from({ length: 300 }, (_, i) => spec(`m${String(i).padStart(3, '0')}`, { env: { A: 'x'.repeat(20) } }));
+    const { agent, source, reporter, signal } = setup({ modules }, 1);
+    expect(await agent.reconcileOnce(signal)).toMatchObject({ status: { code: 200 } });
+    const reported = agent.reported!;
+    expect(Buffer.byteLength(JSON.stringify(reported))).toBeLessThanOrEqual(32 * 1024);
+    expect(Object.keys(reported.modules as JsonObject)).toHaveLength(300);
+    expect(reported).toMatchObject({ lastDesiredVersion: 1, lastDesiredStatus: { code: 200 }, reportShortened: { level: 'runtime-status' }, modules: { m299: { runtimeStatus: 'running' } } });
+    expect(reported.modules).not.toHaveProperty('m000.env');
+    source.doc = { version: 2, desired: { modules: [spec('a', { env: { A: '1' } })] } };
+    await agent.reconcileOnce(signal);
+    // the patch removes the marker and the 300 old entries, and the small deployment is reported in full
+    expect(reporter.patches.at(-1)).toMatchObject({ reportShortened: null, modules: { m000: null, a: { env: { A: { value: '1' } }, settings: { image: 'example/a:1.0' } } } });
+    expect(agent.reported).not.toHaveProperty('reportShortened');
+  });
+
+  it('logs and retries when the hub refuses even a shortened report for its size', async () => {
+    const { agent, reporter, signal } = setup({ modules: [spec('a')] });
     const report = reporter.report.bind(reporter);
+    let refusals = 1;
     reporter.report = async (patch) => {
-      const size = JSON.stringify(patch).length;
-      if (size > 2000) throw new ReportTooLargeError(`reported section would be ${size} bytes, more than 2000`);
+      if (refusals-- > 0) throw new ReportTooLargeError('reported section would be 40000 bytes, more than 32768');
       await report(patch);
     };
-    const result = await agent.reconcileOnce(signal);
-    expect(result.status.code).toBe(200);
-    expect(reporter.patches).toHaveLength(1);
-    expect(reporter.patches[0]).toMatchObject({ lastDesiredStatus: { code: 200 }, modules: { a: { runtimeStatus: 'running', version: '1.0' }, b: { runtimeStatus: 'running' } } });
-    expect(reporter.patches[0]!.modules).not.toHaveProperty('a.env');
+    expect(await agent.reconcileOnce(signal)).toMatchObject({ status: { code: 200 } });
+    expect(reporter.patches).toHaveLength(0);
+    await agent.reconcileOnce(signal);
+    expect(reporter.patches[0]).toMatchObject({ lastDesiredStatus: { code: 200 }, modules: { a: { runtimeStatus: 'running', env: {} } } });
   });
 
   it('does not mistake another report failure whose text mentions a size for a size refusal', async () => {
