@@ -5,6 +5,7 @@ import type { ServiceBackend } from './service-backend.js';
 import type { RequestContext, ApiResult } from './start-service-api.js';
 import { apiErrors } from './service-api-error.js';
 import { isJsonObject } from './read-body.js';
+import { carriesConfigurations, configurationsMember } from './twin-query-source.js';
 
 /** What a service twin write may change: tags and desired properties (reported belong to the device). */
 export interface TwinWrite {
@@ -50,7 +51,15 @@ export function desiredContent(twin: Twin): JsonObject {
   return rest as JsonObject;
 }
 
-const twinResult = (twin: Twin): ApiResult => ({ status: 200, json: twin, headers: { etag: `"${twin.etag}"` } });
+/**
+ * A twin as `GET /twins/{id}` answers it: the stored twin plus, on a device twin and its
+ * `$edgeAgent` twin, IoT Hub's `configurations` member (`{<id>: {status: 'targeted' | 'applied'}}`,
+ * docs/deployments.md) for the deployments that target the device.
+ */
+function twinResult(backend: ServiceBackend, twin: Twin): ApiResult {
+  const configurations = carriesConfigurations(twin) ? configurationsMember(backend.store.configurations.deviceState(twin.deviceId), 'twin') : undefined;
+  return { status: 200, json: configurations ? { ...twin, configurations } : twin, headers: { etag: `"${twin.etag}"` } };
+}
 
 /**
  * Device and module twins over REST: GET; PATCH merges tags and desired (null removes);
@@ -70,14 +79,14 @@ export function twinHandlers(backend: ServiceBackend) {
     const ref = refOf(ctx);
     const twin = backend.store.twins.get(ref);
     if (!twin) throw ref.moduleId ? apiErrors.moduleNotFound(ref.deviceId, ref.moduleId) : apiErrors.deviceNotFound(ref.deviceId);
-    return twinResult(twin);
+    return twinResult(backend, twin);
   };
 
   const patch = async (ctx: RequestContext): Promise<ApiResult> => {
     const ref = refOf(ctx);
     const write = parseTwinWrite(await ctx.readJson(), ref);
     const twin = backend.store.twins.update(ref, { ...(write.tags ? { tags: write.tags } : {}), ...(write.desired ? { properties: { desired: write.desired } } : {}) }, { ifMatch: ifMatch(ctx) });
-    return twinResult(twin);
+    return twinResult(backend, twin);
   };
 
   const replace = async (ctx: RequestContext): Promise<ApiResult> => {
@@ -90,7 +99,7 @@ export function twinHandlers(backend: ServiceBackend) {
       const desired = diffToMergePatch(desiredContent(current), write.desired ?? {});
       return backend.store.twins.update(ref, { tags, properties: { desired } }, { ifMatch: ifMatch(ctx) });
     });
-    return twinResult(twin);
+    return twinResult(backend, twin);
   };
 
   return {

@@ -21,7 +21,7 @@ export function twinQuerySource(store: HubStore): QuerySource {
       const states = store.configurations.deviceStates();
       for (const twin of store.twins.scan(modules)) {
         const identity = identities.get(`${twin.deviceId}/${twin.moduleId ?? ''}`);
-        const state = twin.moduleId === undefined || twin.moduleId === '$edgeAgent' ? states.get(twin.deviceId) : undefined;
+        const state = carriesConfigurations(twin) ? states.get(twin.deviceId) : undefined;
         if (identity) yield queryDocument(twin, identity, state);
       }
     },
@@ -41,6 +41,7 @@ export function snapshotQuerySource(store: HubStore): QuerySource {
 
 /** One twin as a query returns it (`SELECT *`). */
 export function queryDocument(twin: Twin, identity: Identity, state?: DeviceConfigurationState): Record<string, unknown> {
+  const configurations = configurationsMember(state);
   return {
     deviceId: twin.deviceId,
     ...(twin.moduleId !== undefined ? { moduleId: twin.moduleId } : {}),
@@ -57,11 +58,23 @@ export function queryDocument(twin: Twin, identity: Identity, state?: DeviceConf
     tags: twin.tags,
     properties: twin.properties,
     ...(twin.moduleId === undefined ? { capabilities: { iotEdge: identity.isEdge } } : {}),
-    ...(state && Object.keys(state.statuses).length > 0 ? { configurations: configurationsMember(state) } : {}),
+    ...(configurations ? { configurations } : {}),
   };
 }
 
-/** IoT Hub's twin `configurations` member: `{<configuration id>: {status: 'Targeted' | 'Applied'}}`. */
-export function configurationsMember(state: DeviceConfigurationState): Record<string, { status: string }> {
-  return Object.fromEntries(Object.entries(state.statuses).map(([id, status]) => [id, { status }]));
+/**
+ * IoT Hub's twin `configurations` member: `{<configuration id>: {status}}`, on the device twin and
+ * its `$edgeAgent` module twin, for the deployments that target the device. Queries see the status
+ * as IoT Hub's system metric queries test it (`'Targeted' | 'Applied'`,
+ * `configurations.[[id]].status = 'Applied'`); a twin read (`GET /twins/{id}`) carries it as the
+ * service SDKs' `ConfigurationStatus` reads it from the wire (`'targeted' | 'applied'`, the enum's
+ * `EnumMember` values in Azure/azure-iot-sdk-csharp iothub/service/src/Configurations/ConfigurationStatus.cs).
+ * Undefined when no deployment targets the twin's device.
+ */
+export function configurationsMember(state: DeviceConfigurationState | undefined, spelling: 'query' | 'twin' = 'query'): Record<string, { status: string }> | undefined {
+  if (!state || Object.keys(state.statuses).length === 0) return undefined;
+  return Object.fromEntries(Object.entries(state.statuses).map(([id, status]) => [id, { status: spelling === 'twin' ? status.toLowerCase() : status }]));
 }
+
+/** Whether a twin carries `configurations`: a device twin and its `$edgeAgent` module twin. */
+export const carriesConfigurations = (ref: { moduleId?: string | undefined }): boolean => ref.moduleId === undefined || ref.moduleId === '$edgeAgent';
