@@ -9,7 +9,7 @@ import { writeDiscovery, removeDiscovery, readDiscovery } from '../hub/index.js'
 import { DEFAULT_HTTPS_PORT, DEFAULT_MQTTS_PORT } from '../hub/index.js';
 import { SETTING_AMQPS_PORT, SETTING_HOST_NAME, SETTING_HTTPS_PORT, SETTING_MQTTS_PORT } from '../hub/index.js';
 import { EdgemuError } from '../errors.js';
-import { startAutomaticDeployments, startHubServiceApi, DEFAULT_API_VERSION, type ServiceApiLimits } from '../service-api/index.js';
+import { startAutomaticDeployments, startHubServiceApi, DEFAULT_API_VERSION, type AutomaticDeployments, type ServiceApiLimits } from '../service-api/index.js';
 import { createWebView, webViewUrl, type DeviceStreamSource } from '../web/index.js';
 import { createSasToken } from '../hub/index.js';
 import type { HubLimits } from '../hub/index.js';
@@ -94,6 +94,8 @@ export interface Server {
   readonly caFile: string;
   /** The edge agents (one per edge device), when a kubeConfig was given. */
   readonly agents: AgentHost | undefined;
+  /** Automatic and layered deployments (`settled()` resolves once the fleet has its content). */
+  readonly deployments: AutomaticDeployments;
   /**
    * Creates `deviceId` as an IoT Edge device unless it exists (false then); throws
    * AGENT_NOT_EDGE_DEVICE for an existing device that is not an edge device.
@@ -137,10 +139,10 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     // any client can connect (a module reconnecting right after a restart is routed).
     const router = new EdgeRouter({ store, connections, stateDir: options.stateDir, logger, clock });
     closers.push(() => router.close());
-    // automatic and layered deployments (docs/deployments.md): evaluated now and on every
-    // configuration, tag or device change, writing module twins as applyConfigurationContent does;
-    // before the hub listens, so an agent connecting first reads its deployment's content.
-    const automatic = startAutomaticDeployments({ store, logger: logger.child({ component: 'deployments' }) });
+    // automatic and layered deployments (docs/deployments.md): evaluated now (before the hub
+    // listens, so an agent connecting first reads its deployment's content) and, debounced, after
+    // every configuration, tag or device change, writing module twins as applyConfigurationContent does.
+    const automatic = startAutomaticDeployments({ store, clock, logger: logger.child({ component: 'deployments' }) });
     closers.push(() => automatic.close());
     const hub = await startHub({
       stateDir: options.stateDir,
@@ -229,6 +231,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       httpsPort,
       caFile: hub.caFile,
       agents,
+      deployments: automatic,
       ensureEdgeDevice(deviceId) {
         const existing = store.identities.get({ deviceId });
         if (existing && !existing.isEdge) throw new EdgemuError('AGENT_NOT_EDGE_DEVICE', `device ${deviceId} exists but is not an IoT Edge device`);

@@ -1,18 +1,40 @@
 import { createHash } from 'node:crypto';
 import type { DeviceConfigurationState, HubStore, StoredConfiguration } from '../hub/index.js';
 import type { Logger } from '../log/create-logger.js';
+import { systemClock, type Clock } from '../clock.js';
 import { resolveDeviceDeployment, type EdgeDeployment, type DeviceDeployment } from './resolve-deployments.js';
 import { describeIssues, writeModulesContent } from './apply-configuration.js';
 import { queryDocument } from './twin-query-source.js';
 
 /** The automatic deployments of a running hub. */
 export interface AutomaticDeployments {
-  /** Re-evaluates every edge device now (also done on start and on every configuration change). */
+  /** Marks every edge device for evaluation (also done on start and on every configuration change). */
   evaluateAll(): void;
-  /** Re-evaluates one device now (also done when its tags or twin change, or it is created). */
+  /** Marks one device for evaluation (also done when its tags or twin change, or it is created). */
   evaluateDevice(deviceId: string): void;
+  /**
+   * Resolves once every change marked so far has been evaluated and written: nothing pending,
+   * no pass running. For tests and tools that must see the converged result.
+   */
+  settled(): Promise<void>;
+  /** About how many devices are marked or left in the running pass, not evaluated yet (`evaluateAll` counts as every edge device). */
+  readonly pending: number;
+  /** Passes run and devices evaluated since start (the first, synchronous pass included). */
+  readonly stats: { readonly passes: number; readonly evaluations: number };
   close(): void;
 }
+
+/** How the evaluation is scheduled (docs/deployments.md "When devices get their deployment"). */
+export interface EvaluationTiming {
+  /** Quiet time after the last change before a pass starts (changes in a burst share one pass). */
+  debounceMs: number;
+  /** A pass starts at the latest this long after the first change it covers, however busy the hub. */
+  maxWaitMs: number;
+  /** A pass evaluates devices for this long, then lets the hub's requests run, then goes on. */
+  sliceMs: number;
+}
+
+export const DEFAULT_EVALUATION_TIMING: EvaluationTiming = { debounceMs: 25, maxWaitMs: 500, sliceMs: 20 };
 
 /** A stored configuration as the per-device rule reads it. */
 export function edgeDeploymentOf(stored: StoredConfiguration): EdgeDeployment {
@@ -62,16 +84,23 @@ export function contentDigest(modulesContent: unknown): string {
  * IoT Hub's automatic and layered deployments over the hub store
  * (learn.microsoft.com/azure/iot-edge/module-deployment-monitoring), level-triggered: on start,
  * on every configuration write or deletion, when an edge device is created and when a device
- * twin's tags, desired or reported properties change, the affected devices are resolved again
- * (`resolveDeviceDeployment`) and, when the merged content differs from what the deployments
- * last wrote there, it is written through `writeModulesContent` — the path of
- * `applyConfigurationContent` — so `$edgeAgent`, `$edgeHub` and module twins get their desired
- * sections and the connected agent the patch. A direct `applyConfigurationContent` stays in
- * force until the deployments' result changes. Listener work is synchronous: when the write
- * that triggered it returns, the device has its new desired content.
+ * twin's tags, desired or reported properties change, the affected devices are marked; a pass
+ * resolves each marked device again from the store as it is then (`resolveDeviceDeployment`)
+ * and, when the merged content differs from what the deployments last wrote there, writes it
+ * through `writeModulesContent` — the path of `applyConfigurationContent` — so `$edgeAgent`,
+ * `$edgeHub` and module twins get their desired sections and the connected agent the patch. A
+ * direct `applyConfigurationContent` stays in force until the deployments' result changes.
+ *
+ * Passes are debounced and run outside the request that caused them (`EvaluationTiming`): a
+ * `PUT /configurations/{id}` answers at once and the fleet converges after it, in time slices
+ * that leave the event loop to the hub between them. Marks made during a pass are taken by the
+ * next one; a configuration change during a pass restarts it over every device. IoT Hub too
+ * applies a configuration some time after it is written.
  */
-export function startAutomaticDeployments(options: { store: HubStore; logger: Logger }): AutomaticDeployments {
+export function startAutomaticDeployments(options: { store: HubStore; logger: Logger; clock?: Clock; timing?: Partial<EvaluationTiming> }): AutomaticDeployments {
   const { store, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const timing = { ...DEFAULT_EVALUATION_TIMING, ...options.timing };
   // Configurations are written only through this hub's service API, so the parsed list is kept
   // until the next configuration change: a twin change costs no configuration read.
   let cached: EdgeDeployment[] | undefined;
@@ -104,11 +133,91 @@ export function startAutomaticDeployments(options: { store: HubStore; logger: Lo
     if (JSON.stringify(next) !== JSON.stringify(previous)) store.configurations.setDeviceState(deviceId, next);
   };
 
-  const evaluateAll = () => {
-    const all = deployments();
-    for (const identity of store.identities.list('devices')) if (identity.isEdge) evaluate(identity.deviceId, all);
+  // What is marked: every edge device, and/or single devices.
+  let allMarked = false;
+  const marked = new Set<string>();
+  let firstMarkAt: number | undefined;
+  let timer: AbortController | undefined;
+  let running = false;
+  let closed = false;
+  let waiters: Array<() => void> = [];
+  const idle = () => !allMarked && marked.size === 0 && !running && timer === undefined;
+  const wakeWaiters = () => {
+    if (!idle() && !closed) return;
+    const ready = waiters;
+    waiters = [];
+    for (const w of ready) w();
   };
-  const evaluateDevice = (deviceId: string) => evaluate(deviceId, deployments());
+
+  /** (Re)starts the quiet-time timer: debounced, but never later than maxWaitMs after the first mark. */
+  const schedule = () => {
+    if (closed || running) return;
+    const now = clock.now();
+    firstMarkAt ??= now;
+    const delay = Math.max(0, Math.min(timing.debounceMs, firstMarkAt + timing.maxWaitMs - now));
+    timer?.abort();
+    const controller = new AbortController();
+    timer = controller;
+    clock.sleep(delay, controller.signal).then(
+      () => {
+        if (timer !== controller) return;
+        timer = undefined;
+        void pass();
+      },
+      () => undefined,
+    );
+  };
+
+  const edgeDeviceIds = (): string[] => store.identities.list('devices').filter((i) => i.isEdge).map((i) => i.deviceId);
+  const yieldToHub = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  const stats = { passes: 0, evaluations: 0 };
+  let roundLeft = 0;
+  const pass = async (): Promise<void> => {
+    running = true;
+    stats.passes += 1;
+    firstMarkAt = undefined;
+    try {
+      while (!closed && (allMarked || marked.size > 0)) {
+        const ids = allMarked ? edgeDeviceIds() : [...marked];
+        allMarked = false;
+        roundLeft = ids.length;
+        let sliceStart = clock.now();
+        for (const deviceId of ids) {
+          if (closed || allMarked) break; // a configuration changed: start over with every device
+          // Evaluated from the store as it is now, which satisfies every earlier mark of it.
+          marked.delete(deviceId);
+          roundLeft -= 1;
+          try {
+            stats.evaluations += 1;
+            evaluate(deviceId, deployments());
+          } catch (error) {
+            if (closed) break;
+            logger.warn({ deviceId, err: error }, 'automatic deployment evaluation failed; retried at the next change');
+          }
+          if (clock.now() - sliceStart >= timing.sliceMs) {
+            await yieldToHub();
+            sliceStart = clock.now();
+          }
+        }
+      }
+    } finally {
+      running = false;
+      roundLeft = 0;
+      if (allMarked || marked.size > 0) schedule();
+      wakeWaiters();
+    }
+  };
+
+  const evaluateAll = () => {
+    allMarked = true;
+    marked.clear();
+    schedule();
+  };
+  const evaluateDevice = (deviceId: string) => {
+    if (!allMarked) marked.add(deviceId);
+    schedule();
+  };
   const onDeviceTwin = (ref: { deviceId: string; moduleId?: string | undefined }) => {
     if (ref.moduleId === undefined) evaluateDevice(ref.deviceId);
   };
@@ -123,12 +232,27 @@ export function startAutomaticDeployments(options: { store: HubStore; logger: Lo
     store.twins.onReportedChanged((c) => onDeviceTwin(c.ref)),
     store.identities.creations.add(onDeviceTwin),
   ];
-  evaluateAll();
+  // The first pass runs now, before the hub listens, so an agent connecting first reads its deployment's content.
+  const all = deployments();
+  stats.passes += 1;
+  for (const deviceId of edgeDeviceIds()) {
+    stats.evaluations += 1;
+    evaluate(deviceId, all);
+  }
   return {
     evaluateAll,
     evaluateDevice,
+    settled: () => (idle() || closed ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
+    get pending() {
+      return allMarked ? edgeDeviceIds().length : marked.size + roundLeft;
+    },
+    stats,
     close: () => {
+      closed = true;
+      timer?.abort();
+      timer = undefined;
       for (const off of offs.splice(0)) off();
+      wakeWaiters();
     },
   };
 }

@@ -62,6 +62,8 @@ describe('configurations (automatic and layered deployments) through the azure-i
       priority: 10,
       labels: { team: 'a' },
     } as never);
+    // The request answers before the fleet is evaluated (docs/deployments.md "When devices get their deployment").
+    await automatic.settled();
     expect(created).toMatchObject({ id: 'prod-base', priority: 10, targetCondition: "tags.env='prod'", schemaVersion: '1.0', labels: { team: 'a' } });
     expect(created.etag).toMatch(/^[A-Za-z0-9+/=]+$/);
     expect(agentModules('p1')).toEqual(['SimulatedTemperatureSensor', 'filter']);
@@ -73,6 +75,7 @@ describe('configurations (automatic and layered deployments) through the azure-i
 
   it('gives another base deployment to the devices of another tag', async () => {
     await registry.addConfiguration({ id: 'dev-base', content: example('sample-modules'), targetCondition: "tags.env='dev'", priority: 10 } as never);
+    await automatic.settled();
     expect(agentModules('d1')).toEqual(['echo', 'filter', 'sensor']);
     expect(agentModules('p1')).toEqual(['SimulatedTemperatureSensor', 'filter']);
     const { responseBody: list } = await registry.getConfigurations();
@@ -81,6 +84,7 @@ describe('configurations (automatic and layered deployments) through the azure-i
 
   it('merges a layered deployment on top: a module, its twin and a route for tags.site=a only', async () => {
     await registry.addConfiguration({ id: 'site-a', content: siteLayer, targetCondition: "tags.site='a'", priority: 20 } as never);
+    await automatic.settled();
     expect(agentModules('p1')).toEqual(['SimulatedTemperatureSensor', 'echo', 'filter']);
     expect(routes('p1')).toEqual(['echoUp', 'filterToIoTHub', 'sensorToFilter']);
     expect(f.store.twins.get({ deviceId: 'p1', moduleId: 'echo' })?.properties.desired).toMatchObject({ greeting: 'site a' });
@@ -90,6 +94,7 @@ describe('configurations (automatic and layered deployments) through the azure-i
 
   it('lets a higher-priority base deployment win where both target a device', async () => {
     await registry.addConfiguration({ id: 'prod-b', content: example('stopped-filter'), targetCondition: "tags.env='prod' AND tags.site='b'", priority: 50 } as never);
+    await automatic.settled();
     expect(filterStatus('p2')).toBe('stopped');
     expect(await systemMetrics('prod-base')).toMatchObject({ targetedCount: 2, appliedCount: 1 });
     expect(await systemMetrics('prod-b')).toMatchObject({ targetedCount: 1, appliedCount: 1 });
@@ -99,9 +104,29 @@ describe('configurations (automatic and layered deployments) through the azure-i
     expect(result).toEqual([{ deviceId: 'p2' }]);
   });
 
+  it("carries IoT Hub's configurations member on device twins read with Registry.getTwin: targeted and applied", async () => {
+    const { responseBody: p2 } = await registry.getTwin('p2');
+    expect((p2 as unknown as { configurations: unknown }).configurations).toEqual({ 'prod-base': { status: 'targeted' }, 'prod-b': { status: 'applied' } });
+    const { responseBody: p1 } = await registry.getTwin('p1');
+    expect((p1 as unknown as { configurations: unknown }).configurations).toEqual({ 'prod-base': { status: 'applied' }, 'site-a': { status: 'applied' } });
+    const { responseBody: agent } = await registry.getModuleTwin('p1', '$edgeAgent');
+    expect((agent as unknown as { configurations: unknown }).configurations).toEqual({ 'prod-base': { status: 'applied' }, 'site-a': { status: 'applied' } });
+    // not on other module twins, nor on a device no deployment targets
+    const { responseBody: hubTwin } = await registry.getModuleTwin('p1', '$edgeHub');
+    expect(hubTwin).not.toHaveProperty('configurations');
+    const { responseBody: leaf } = await registry.getTwin('leaf');
+    expect(leaf).not.toHaveProperty('configurations');
+    // the member is the hub's: echoed back in a twin update it is ignored, and the update works
+    const { responseBody: updated } = await registry.updateTwin('p2', { ...(p2 as object), tags: { env: 'prod', site: 'b', extra: 1 } } as never, p2.etag);
+    await automatic.settled();
+    expect((updated as unknown as { tags: Record<string, unknown> }).tags.extra).toBe(1);
+    expect((updated as unknown as { configurations: unknown }).configurations).toEqual({ 'prod-base': { status: 'targeted' }, 'prod-b': { status: 'applied' } });
+  });
+
   it('re-targets a device when its tag changes through the SDK', async () => {
     const { responseBody: twin } = await registry.getTwin('p1');
     await registry.updateTwin('p1', { tags: { env: 'dev' } }, twin.etag);
+    await automatic.settled();
     // dev-base now, with the site-a layer still on top (the device keeps tags.site='a').
     expect(agentModules('p1')).toEqual(['echo', 'filter', 'sensor']);
     expect(f.store.twins.get({ deviceId: 'p1', moduleId: 'echo' })?.properties.desired).toMatchObject({ greeting: 'site a' });
@@ -115,9 +140,12 @@ describe('configurations (automatic and layered deployments) through the azure-i
       f.store.twins.patchReported({ deviceId, moduleId: '$edgeAgent' }, { lastDesiredVersion: current ? version : version - 1, lastDesiredStatus: { code } });
     };
     report('p1', 200);
+    await automatic.settled();
     report('d1', 400);
+    await automatic.settled();
     expect(await systemMetrics('dev-base')).toEqual({ targetedCount: 2, appliedCount: 2, reportedSuccessfulCount: 1, reportedFailedCount: 1 });
     report('d1', 200, false);
+    await automatic.settled();
     expect(await systemMetrics('dev-base')).toEqual({ targetedCount: 2, appliedCount: 2, reportedSuccessfulCount: 1, reportedFailedCount: 0 });
   });
 
@@ -136,6 +164,7 @@ describe('configurations (automatic and layered deployments) through the azure-i
   it('updates the target condition and priority with the ETag; a stale ETag is 412 and changed content is refused', async () => {
     const { responseBody: current } = await registry.getConfiguration('prod-b');
     const { responseBody: updated } = await registry.updateConfiguration({ ...current, priority: 5 });
+    await automatic.settled();
     expect(updated.priority).toBe(5);
     expect(updated.etag).not.toBe(current.etag);
     // prod-base (10) wins on p2 again.
@@ -158,6 +187,7 @@ describe('configurations (automatic and layered deployments) through the azure-i
     // Alone the layer is valid; merged, "Filter" collides with the base's "filter" after Kubernetes name sanitization.
     const clash: Manifest = { modulesContent: { $edgeAgent: { 'properties.desired.modules.Filter': echoModule } } };
     await registry.addConfiguration({ id: 'clash', content: clash, targetCondition: "tags.site='b'", priority: 30 } as never);
+    await automatic.settled();
     expect(agentModules('p2')).toEqual(['Filter', 'SimulatedTemperatureSensor', 'filter']);
     expect(f.store.configurations.deviceState('p2')?.error).toMatchObject({ status: 400, base: 'prod-base', layers: ['clash'], message: expect.stringMatching(/Filter/) });
     // d1 (dev, site b) is targeted as well, but its base dev-base gets the same refusal.
@@ -165,8 +195,10 @@ describe('configurations (automatic and layered deployments) through the azure-i
     // What edgeAgent does with it (docs/agent.md): it validates the desired twin with the same rules and reports 400.
     const version = f.store.twins.get({ deviceId: 'p2', moduleId: '$edgeAgent' })!.properties.desired.$version;
     f.store.twins.patchReported({ deviceId: 'p2', moduleId: '$edgeAgent' }, { lastDesiredVersion: version, lastDesiredStatus: { code: 400 } });
+    await automatic.settled();
     expect(await systemMetrics('clash')).toMatchObject({ reportedFailedCount: 1 });
     await registry.removeConfiguration('clash');
+    await automatic.settled();
     expect(agentModules('p2')).toEqual(['SimulatedTemperatureSensor', 'filter']);
     expect(f.store.configurations.deviceState('p2')?.error).toBeUndefined();
   });
@@ -184,6 +216,7 @@ describe('configurations (automatic and layered deployments) through the azure-i
 
   it('keeps the last content on devices whose deployments are all deleted', async () => {
     for (const id of ['prod-base', 'prod-b', 'dev-base', 'site-a', 'metrics']) await registry.removeConfiguration(id);
+    await automatic.settled();
     expect((await registry.getConfigurations()).responseBody).toEqual([]);
     expect(agentModules('p2')).toEqual(['SimulatedTemperatureSensor', 'filter']);
     expect(agentModules('p1')).toEqual(['echo', 'filter', 'sensor']);
@@ -218,7 +251,9 @@ describe('configurations (automatic and layered deployments) through the azure-i
 
   it('gives a device created later the deployment its tags match', async () => {
     await registry.addConfiguration({ id: 'all', content: example('temperature-filter'), targetCondition: '*', priority: 0 } as never);
+    await automatic.settled();
     await registry.create({ deviceId: 'late', capabilities: { iotEdge: true } } as never);
+    await automatic.settled();
     expect(agentModules('late')).toEqual(['SimulatedTemperatureSensor', 'filter']);
   });
 });
