@@ -32,12 +32,7 @@ export function deploymentRequest(input: DeploymentCreateInput): Record<string, 
   const layered = isLayeredContent(wrapped.modulesContent);
   if (layered && !input.layered) throw refuse('the content is a layered deployment ("properties.desired.…" keys): add --layered');
   if (!layered && input.layered) throw refuse('--layered was given but the content is a whole deployment ($edgeAgent with "properties.desired"); layer content sets "properties.desired.<path>" keys');
-  let queries: unknown;
-  if (input.metrics !== undefined) {
-    const m = input.metrics;
-    queries = isJsonObject(m) && isJsonObject(m.metrics) ? m.metrics.queries : isJsonObject(m) ? m.queries : undefined;
-    if (!isJsonObject(queries)) throw refuse('the metrics file must hold {"queries": {"<name>": "<query>"}} or {"metrics": {"queries": …}}');
-  }
+  const queries = input.metrics !== undefined ? metricQueriesOf(input.metrics) : undefined;
   return {
     id: input.id,
     schemaVersion: '1.0',
@@ -46,6 +41,47 @@ export function deploymentRequest(input: DeploymentCreateInput): Record<string, 
     priority: input.priority,
     labels: input.labels ?? {},
     ...(queries !== undefined ? { metrics: { queries } } : {}),
+  };
+}
+
+/** The queries of a `--metrics` file: `{"queries": {…}}` or `{"metrics": {"queries": {…}}}`. */
+function metricQueriesOf(file: unknown): Record<string, unknown> {
+  const queries = isJsonObject(file) && isJsonObject(file.metrics) ? file.metrics.queries : isJsonObject(file) ? file.queries : undefined;
+  if (!isJsonObject(queries)) throw refuse('the metrics file must hold {"queries": {"<name>": "<query>"}} or {"metrics": {"queries": …}}');
+  return queries;
+}
+
+/** What `edgemu deployment update` was given: only what IoT Hub lets change after creation. */
+export interface DeploymentUpdateInput {
+  targetCondition?: string;
+  priority?: number;
+  /** Replaces all labels. */
+  labels?: Record<string, string>;
+  /** The `--metrics` file; replaces all custom metric queries. */
+  metrics?: unknown;
+}
+
+/**
+ * The configuration body `edgemu deployment update` sends: the deployment as the hub holds it
+ * (`current`, from `GET /configurations/{id}`) with the changes applied. Only the target
+ * condition, priority, labels and metrics change; the content is immutable, as on IoT Hub
+ * (learn.microsoft.com/azure/iot-edge/how-to-deploy-cli-at-scale, "Modify a deployment": "you can't
+ * update the content of a deployment"; `az iot edge deployment update`). Refuses an update that
+ * changes nothing. Pure.
+ */
+export function deploymentUpdateRequest(current: Record<string, unknown> & { id: string }, changes: DeploymentUpdateInput): Record<string, unknown> & { id: string } {
+  if (changes.targetCondition === undefined && changes.priority === undefined && changes.labels === undefined && changes.metrics === undefined) {
+    throw refuse('nothing to update: give --target-condition, --priority, --labels or --metrics (the content of a deployment cannot change)');
+  }
+  const currentQueries = isJsonObject(current.metrics) && isJsonObject(current.metrics.queries) ? current.metrics.queries : {};
+  return {
+    id: current.id,
+    schemaVersion: typeof current.schemaVersion === 'string' ? current.schemaVersion : '1.0',
+    content: current.content,
+    targetCondition: changes.targetCondition ?? current.targetCondition ?? '',
+    priority: changes.priority ?? current.priority ?? 0,
+    labels: changes.labels ?? current.labels ?? {},
+    metrics: { queries: changes.metrics !== undefined ? metricQueriesOf(changes.metrics) : currentQueries },
   };
 }
 

@@ -8,7 +8,7 @@ export { createHandlers } from './create-handlers.js';
 export type { ServiceBackend, MethodCall, MethodAnswer } from './service-backend.js';
 export { applyConfigurationContent, describeIssues, type ApplyOutcome } from './apply-configuration.js';
 export { startAutomaticDeployments, type AutomaticDeployments } from './automatic-deployments.js';
-export { deploymentRequest, formatDeploymentTable, formatDeploymentDetails, type DeploymentCreateInput } from './deployment-request.js';
+export { deploymentRequest, deploymentUpdateRequest, formatDeploymentTable, formatDeploymentDetails, type DeploymentCreateInput, type DeploymentUpdateInput } from './deployment-request.js';
 export {
   ServiceClient,
   ServiceClientError,

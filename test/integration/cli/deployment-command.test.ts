@@ -10,7 +10,7 @@ import { silentLogger } from '../../../runtime/log/create-logger.js';
 const example = (name: string) => fileURLToPath(new URL(`../../../deployments/examples/${name}.deployment.json`, import.meta.url));
 const echoModule = { version: '1.0', type: 'docker', status: 'running', restartPolicy: 'always', settings: { image: 'edgemu/echo:0.1.0', createOptions: '{}' } };
 
-describe('edgemu deployment create|list|show|delete against the running hub', () => {
+describe('edgemu deployment create|list|show|update|delete against the running hub', () => {
   let dir: string;
   let stateDir: string;
   let server: Server | undefined;
@@ -54,6 +54,7 @@ describe('edgemu deployment create|list|show|delete against the running hub', ()
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^created deployment prod\n/);
     expect(r.out).toMatch(/modules\s+SimulatedTemperatureSensor, filter/);
+    await server!.deployments.settled();
     expect(agentModules('gw-1')).toEqual(['SimulatedTemperatureSensor', 'filter']);
     expect(agentModules('gw-3')).toEqual([]);
   });
@@ -73,6 +74,7 @@ describe('edgemu deployment create|list|show|delete against the running hub', ()
 
   it('adds a layer with --layered and lists both with their metrics', async () => {
     expect((await cli('deployment', 'create', 'echo-layer', '--content', layerFile, '--target-condition', "tags.env='prod'", '--priority', '20', '--layered')).code).toBe(0);
+    await server!.deployments.settled();
     expect(agentModules('gw-2')).toEqual(['SimulatedTemperatureSensor', 'echo', 'filter']);
     const list = await cli('deployment', 'list');
     expect(list.out.split('\n')[0]).toMatch(/^ID\s+KIND\s+PRIORITY\s+TARGETED\s+APPLIED\s+SUCCESS\s+FAILED\s+TARGET CONDITION$/);
@@ -92,8 +94,46 @@ describe('edgemu deployment create|list|show|delete against the running hub', ()
     expect(missing.err).toMatch(/Configuration nope not found/);
   });
 
+  it('updates the target condition, priority, labels and metrics; the devices follow', async () => {
+    const before = JSON.parse((await cli('deployment', 'show', 'prod', '--json')).out) as { etag: string; createdTimeUtc: string };
+    const r = await cli('deployment', 'update', 'prod', '--target-condition', "tags.env='dev'", '--priority', '11', '--labels', '{"owner":"ops"}', '--metrics', metricsFile);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^updated deployment prod\n/);
+    expect(r.out).toMatch(/priority\s+11/);
+    await server!.deployments.settled();
+    expect(agentModules('gw-3')).toEqual(['SimulatedTemperatureSensor', 'filter']);
+    const after = JSON.parse((await cli('deployment', 'show', 'prod', '--json')).out) as { etag: string; createdTimeUtc: string; labels: unknown; targetCondition: string; metrics: { queries: unknown } };
+    expect(after).toMatchObject({ targetCondition: "tags.env='dev'", labels: { owner: 'ops' }, metrics: { queries: { prod: "SELECT deviceId FROM devices WHERE tags.env = 'prod'" } }, createdTimeUtc: before.createdTimeUtc });
+    expect(after.etag).not.toBe(before.etag);
+    // back as it was, for the tests below
+    expect((await cli('deployment', 'update', 'prod', '--target-condition', "tags.env='prod'", '--etag', after.etag)).code).toBe(0);
+    expect(server!.store.configurations.get('prod')?.doc.targetCondition).toBe("tags.env='prod'");
+  });
+
+  it('refuses an update with a stale ETag, one that changes nothing, and any change of content; nothing changes', async () => {
+    const before = server!.store.configurations.get('prod')!;
+    const stale = await cli('deployment', 'update', 'prod', '--priority', '99', '--etag', 'bm9wZQ==');
+    expect(stale.code).toBe(1);
+    expect(stale.err).toMatch(/ETag .* does not match/);
+    const nothing = await cli('deployment', 'update', 'prod');
+    expect(nothing.code).toBe(1);
+    expect(nothing.err).toMatch(/nothing to update/);
+    const content = await cli('deployment', 'update', 'prod', '--content', layerFile);
+    expect(content.code).toBe(1);
+    expect(content.err).toMatch(/content of deployment prod cannot change/);
+    const bad = await cli('deployment', 'update', 'prod', '--target-condition', 'tags.env =');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/targetCondition is invalid/);
+    const missing = await cli('deployment', 'update', 'nope', '--priority', '1');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/Configuration nope not found/);
+    expect(server!.store.configurations.get('prod')).toEqual(before);
+  });
+
   it('moves a device when its tag changes, and deletes a deployment', async () => {
     server!.store.twins.update({ deviceId: 'gw-3' }, { tags: { env: 'prod' } });
+    await server!.deployments.settled();
     expect(agentModules('gw-3')).toEqual(['SimulatedTemperatureSensor', 'echo', 'filter']);
     expect((await cli('deployment', 'delete', 'echo-layer')).out).toBe('deleted deployment echo-layer\n');
     expect((await cli('deployment', 'list')).out).not.toContain('echo-layer');

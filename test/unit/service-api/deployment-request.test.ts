@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentRequest, formatDeploymentTable, formatDeploymentDetails } from '../../../runtime/service-api/deployment-request.js';
+import { deploymentRequest, deploymentUpdateRequest, formatDeploymentTable, formatDeploymentDetails } from '../../../runtime/service-api/deployment-request.js';
 
 const base = { modulesContent: { $edgeAgent: { 'properties.desired': { modules: { sensor: {} } } }, $edgeHub: { 'properties.desired': {} } } };
 const layer = { modulesContent: { $edgeAgent: { 'properties.desired.modules.echo': {} } } };
@@ -67,5 +67,42 @@ describe('deployment output', () => {
     expect(shown).toContain('  targetedCount 2\n');
     expect(shown).toContain('  mine 4 (custom)\n');
     expect(formatDeploymentDetails({ id: 'l', content: layer, targetCondition: '' })).toMatch(/kind\s+layered\n[^]*target condition \(none: targets no device\)\nmodules\s+echo\n/);
+  });
+});
+
+describe('deploymentUpdateRequest', () => {
+  const current = {
+    id: 'd',
+    schemaVersion: '1.0',
+    labels: { team: 'a' },
+    content: base,
+    targetCondition: "tags.env='prod'",
+    priority: 3,
+    metrics: { queries: { old: 'SELECT deviceId FROM devices' }, results: { old: 2 } },
+    systemMetrics: { results: { targetedCount: 2 } },
+    createdTimeUtc: '2026-12-02T00:00:00Z',
+    etag: 'MQ==',
+  };
+
+  it.each<[string, Parameters<typeof deploymentUpdateRequest>[1], Record<string, unknown>]>([
+    ['the target condition', { targetCondition: "tags.env='dev'" }, { targetCondition: "tags.env='dev'", priority: 3, labels: { team: 'a' } }],
+    ['the priority', { priority: 0 }, { targetCondition: "tags.env='prod'", priority: 0 }],
+    ['the labels, all of them', { labels: { owner: 'b' } }, { labels: { owner: 'b' } }],
+    ['the metrics, from either file shape', { metrics: { metrics: { queries: { n: 'SELECT deviceId FROM devices' } } } }, { metrics: { queries: { n: 'SELECT deviceId FROM devices' } } }],
+  ])('changes %s and keeps the rest, content included', (_what, changes, expected) => {
+    const body = deploymentUpdateRequest(current, changes);
+    expect(body).toMatchObject({ id: 'd', schemaVersion: '1.0', content: base, ...expected });
+    expect(Object.keys(body).sort()).toEqual(['content', 'id', 'labels', 'metrics', 'priority', 'schemaVersion', 'targetCondition']);
+  });
+
+  it('keeps the custom metric queries (not their results) when metrics are not given', () => {
+    expect(deploymentUpdateRequest(current, { priority: 1 }).metrics).toEqual({ queries: { old: 'SELECT deviceId FROM devices' } });
+  });
+
+  it.each<[string, Parameters<typeof deploymentUpdateRequest>[1], RegExp]>([
+    ['nothing to change', {}, /nothing to update/],
+    ['a metrics file without queries', { metrics: { nope: 1 } }, /metrics file must hold/],
+  ])('refuses %s with DEPLOYMENT_INPUT', (_what, changes, message) => {
+    expect(() => deploymentUpdateRequest(current, changes)).toThrow(expect.objectContaining({ code: 'DEPLOYMENT_INPUT', message: expect.stringMatching(message) }));
   });
 });
