@@ -5,10 +5,12 @@ import { formatDeviceConnectionString } from '../hub/index.js';
 import type { HubStore } from '../hub/index.js';
 import { validateEdgeAgentDesired } from '../manifest/index.js';
 import type { EdgeAgentConfig } from '../manifest/index.js';
-import { DEFAULT_LAYOUT, devicesForLayout, type HubEndpoint as PodHubEndpoint, type Layout, type ModuleIdentity, type TranslateContext } from '../translate/index.js';
+import { DEFAULT_LAYOUT, devicesForLayout, LABEL_MANAGED_BY, MANAGED_BY, toSelector, type HubEndpoint as PodHubEndpoint, type Layout, type ModuleIdentity, type TranslateContext } from '../translate/index.js';
 import { EdgeAgent, type EdgeAgentOptions } from './edge-agent.js';
 import { HubTwinConnection } from './hub/hub-twin-connection.js';
 import type { KubeApi } from './kubernetes/kube-api.js';
+import { NodeCatalog } from './kubernetes/node-catalog.js';
+import { SharedCollections } from './kubernetes/shared-collections.js';
 import type { AgentMethodContext, AgentMethodTable } from './methods/agent-method.js';
 import { builtinAgentMethods } from './methods/builtin-agent-methods.js';
 import { createAgentMethodDispatch, type AgentMethodDispatch } from './methods/method-dispatch.js';
@@ -86,10 +88,21 @@ export class AgentHost {
   private readonly layout: Layout;
   /** Devices refused by a one-device layout, and why (logged once each). */
   private readonly refusedDevices = new Map<string, string>();
+  /** One watch per kind for all agents, over every namespace, selected by edgemu's managed-by label (every layout has it). */
+  private readonly collections: SharedCollections;
+  /** One read of the node pools for all agents. */
+  private readonly nodes: NodeCatalog;
 
   constructor(private readonly options: AgentHostOptions) {
     this.kube = options.kube;
     this.layout = options.layout ?? DEFAULT_LAYOUT;
+    this.collections = new SharedCollections({
+      kube: options.kube,
+      clock: options.clock,
+      logger: options.logger.child({ component: 'agent-watch' }),
+      selector: toSelector({ [LABEL_MANAGED_BY]: MANAGED_BY }),
+    });
+    this.nodes = new NodeCatalog(options.kube, options.clock, options.realNode?.imageCatalog);
     this.methods = createAgentMethodDispatch([builtinAgentMethods, ...(options.methodTables ?? [])]);
   }
 
@@ -106,6 +119,14 @@ export class AgentHost {
   /** Edge devices the layout gives no agent, with the reason (a one-device layout). */
   get refused(): ReadonlyMap<string, string> {
     return this.refusedDevices;
+  }
+
+  /**
+   * The watches of every agent together: how many are open now and how many were made (one per
+   * kind, Deployments and pods, whatever the number of devices; docs/agent.md "Many devices").
+   */
+  get watchStats(): { activeWatches: number; watchesStarted: number } {
+    return { activeWatches: this.collections.activeWatches, watchesStarted: this.collections.watchesStarted };
   }
 
   agentFor(deviceId: string): EdgeAgent | undefined {
@@ -138,6 +159,7 @@ export class AgentHost {
     for (const u of this.unsubscribe.splice(0)) u();
     await this.scanning;
     await Promise.all([...this.agents.keys()].map((d) => this.stopAgent(d)));
+    this.collections.stop();
   }
 
   private async sync(): Promise<void> {
@@ -196,6 +218,8 @@ export class AgentHost {
       ...this.options.agentOptions,
       ...(this.options.realNode?.imageCatalog !== undefined ? { imageCatalog: this.options.realNode.imageCatalog } : {}),
       ...(this.options.realNode?.ensureImages !== undefined ? { ensureImages: this.options.realNode.ensureImages } : {}),
+      collections: this.collections,
+      nodes: this.nodes,
     });
     this.agents.set(deviceId, { agent, connection });
     // The loop starts once the hub link is up: without it there is nothing to read or report, and

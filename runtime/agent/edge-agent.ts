@@ -4,7 +4,8 @@ import type { Layout, TranslateContext } from '../translate/index.js';
 import type { EdgeAgentConfig } from '../manifest/index.js';
 import { Agent } from './agent.js';
 import type { KubeApi } from './kubernetes/kube-api.js';
-import type { ImageCatalog } from './kubernetes/node-catalog.js';
+import type { ImageCatalog, NodeCatalog } from './kubernetes/node-catalog.js';
+import type { SharedCollections } from './kubernetes/shared-collections.js';
 import { KubernetesEnvironment, type EnsureImages } from './kubernetes/kubernetes-environment.js';
 import { KubernetesModuleMethods } from './kubernetes/module-methods.js';
 import type { ConfigSource, Reporter, ValidateAgentDesired } from './ports.js';
@@ -34,6 +35,10 @@ export interface EdgeAgentOptions {
   imageCatalog?: ImageCatalog;
   /** Builds/imports the images edgemu can make before a plan (e.g. runtime/image `ensureManifestImages`). */
   ensureImages?: EnsureImages;
+  /** Watches shared with the other agents of the process (`AgentHost`); default: the agent's own. */
+  collections?: SharedCollections;
+  /** Node pools shared with the other agents of the process; default: the agent's own. */
+  nodes?: NodeCatalog;
 }
 
 /**
@@ -62,6 +67,8 @@ export class EdgeAgent {
       ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
       ...(options.imageCatalog !== undefined ? { imageCatalog: options.imageCatalog } : {}),
       ...(options.ensureImages !== undefined ? { ensureImages: options.ensureImages } : {}),
+      ...(options.collections !== undefined ? { collections: options.collections } : {}),
+      ...(options.nodes !== undefined ? { nodes: options.nodes } : {}),
     });
     this.methods = new KubernetesModuleMethods({
       kube: options.kube,

@@ -58,3 +58,5 @@ export { compileSafeRegex, type SafeRegex } from './methods/safe-regex.js';
 export { wireUploadMethods, type UploadMethodPieces } from './methods/wire-upload-methods.js';
 export { createUploadMethods, type UploadMethodDeps } from './methods/upload-methods.js';
 export { ModuleLogUnavailableError } from './kubernetes/module-methods.js';
+export { planFleet, describeDeviceList, describeFleetProgress, allModulesRunning, MAX_FLEET_DEVICES, DEFAULT_DEVICE_PREFIX, type FleetPlan, type FleetFlags } from './fleet-plan.js';
+export { SharedCollections, hasLabels, type CollectionView, type SharedCollectionsOptions } from './kubernetes/shared-collections.js';

@@ -128,7 +128,9 @@ export class ClientNodeKubeApi implements KubeApi {
     onEnd: (error?: unknown) => void,
   ): Promise<WatchHandle> {
     const base = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-    return this.watchPath(`${base}/namespaces/${encodeURIComponent(namespace)}/${pluralOf(kind)}`, { labelSelector, allowWatchBookmarks: true, timeoutSeconds: this.watchTimeoutSeconds, ...(resourceVersion ? { resourceVersion } : {}) }, onEvent, onEnd);
+    // namespace '' watches every namespace (kubernetes.io/docs/reference/using-api/api-concepts/#resource-uris)
+    const scope = namespace === '' ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
+    return this.watchPath(`${base}${scope}/${pluralOf(kind)}`, { labelSelector, allowWatchBookmarks: true, timeoutSeconds: this.watchTimeoutSeconds, ...(resourceVersion ? { resourceVersion } : {}) }, onEvent, onEnd);
   }
 
   async delete(apiVersion: string, kind: string, namespace: string, name: string, signal?: AbortSignal): Promise<void> {

@@ -33,11 +33,11 @@ export interface KubeApi {
   apply(object: KubeObject, signal?: AbortSignal): Promise<KubeObject>;
   /** Objects of one kind in a namespace, selected by labels. */
   list(apiVersion: string, kind: string, namespace: string, labelSelector: string, signal?: AbortSignal): Promise<KubeObject[]>;
-  /** Like `list`, with the list's resourceVersion to start a watch from (K8s "list then watch"). */
+  /** Like `list`, with the list's resourceVersion to start a watch from (K8s "list then watch"); namespace `''` = every namespace. */
   listWithVersion(apiVersion: string, kind: string, namespace: string, labelSelector: string): Promise<{ items: KubeObject[]; resourceVersion: string | undefined }>;
   /**
    * Watches objects of one kind from `resourceVersion` (ADDED/MODIFIED/DELETED; BOOKMARKs carry a
-   * newer resourceVersion). `onEnd` is called once when the watch ends other than by `stop()`.
+   * newer resourceVersion), in one namespace or, with namespace `''`, in every namespace. `onEnd` is called once when the watch ends other than by `stop()`.
    */
   watch(
     apiVersion: string,

@@ -20,7 +20,7 @@ import type { Environment } from '../ports.js';
 import { moduleRuntimeInfo } from '../pod-status.js';
 import { startupOrderSatisfied, type AgentStopRecord, type CurrentModule, type CurrentState } from '../runtime-info.js';
 import type { KubeApi, KubeObject } from './kube-api.js';
-import { WatchedCollection } from './watched-collection.js';
+import { SharedCollections, type CollectionView } from './shared-collections.js';
 import { methodRestartsOf, withMethodRestarts } from './module-methods.js';
 import { NodeCatalog, type ImageCatalog, type NodeSnapshot } from './node-catalog.js';
 import { appliedPlacement, decidePlacement, runsOnOf } from '../module-placement.js';
@@ -55,6 +55,14 @@ export interface KubernetesEnvironmentOptions {
   /** Where the real node's images are read besides the kubelet's node status (e.g. its containerd). */
   imageCatalog?: ImageCatalog;
   /**
+   * The watches this device's Deployments and pods are seen through, shared by every agent of the
+   * process (`AgentHost` makes one, watching every namespace); default: the device's own, in its
+   * namespace with its selector.
+   */
+  collections?: SharedCollections;
+  /** The node pools and real-node images, shared by the agents of a process; default: the device's own. */
+  nodes?: NodeCatalog;
+  /**
    * Makes the images edgemu can build available on the real node before a plan is translated
    * (runtime/image `ensureManifestImages`), and says which of them are stand-ins.
    */
@@ -76,8 +84,9 @@ export class KubernetesEnvironment implements Environment {
   readonly namespace: string;
   readonly layout: Layout;
   private readonly selector: string;
-  private deployments: WatchedCollection | undefined;
-  private pods: WatchedCollection | undefined;
+  private deployments: CollectionView | undefined;
+  private pods: CollectionView | undefined;
+  private ownCollections: SharedCollections | undefined;
   private readonly nodes: NodeCatalog;
   private readonly toldReasons = new Set<string>();
 
@@ -85,7 +94,7 @@ export class KubernetesEnvironment implements Environment {
     this.layout = options.layout ?? DEFAULT_LAYOUT;
     this.namespace = this.layout.namespace(options.deviceId);
     this.selector = layoutDeviceSelector(this.layout, options.deviceId);
-    this.nodes = new NodeCatalog(options.kube, options.clock, options.imageCatalog);
+    this.nodes = options.nodes ?? new NodeCatalog(options.kube, options.clock, options.imageCatalog);
   }
 
   /** The pool of every user module of a deployment (docs/agent.md, "Where modules run"); reasons are logged once. */
@@ -219,19 +228,19 @@ export class KubernetesEnvironment implements Environment {
   }
 
   /**
-   * Watches the device's Deployments and pods (list-then-watch copies) and calls `onChange` on
-   * every event (level-triggered: the event only marks the agent dirty). The copies also serve
-   * `readCurrent`, so a pass with nothing to do makes no API call.
+   * Watches the device's Deployments and pods (views of list-then-watch copies, shared with the
+   * other agents of the process when `collections` is given) and calls `onChange` on every event
+   * in the device's namespace (level-triggered: the event only marks the agent dirty). The copies
+   * also serve `readCurrent`, so a pass with nothing to do makes no API call.
    */
   watch(onChange: (reason: string) => void): { stop(): void } {
-    const make = (apiVersion: string, kind: string) =>
-      new WatchedCollection(this.options.kube, apiVersion, kind, this.namespace, this.selector, onChange, this.options.clock, this.options.logger);
-    const deployments = make('apps/v1', 'Deployment');
-    const pods = make('v1', 'Pod');
+    const { kube, clock, logger } = this.options;
+    const collections = this.options.collections ?? (this.ownCollections ??= new SharedCollections({ kube, clock, logger, namespace: this.namespace, selector: this.selector }));
+    const labels = this.layout.deviceSelectorLabels(this.options.deviceId);
+    const deployments = collections.view('apps/v1', 'Deployment', this.namespace, labels, onChange);
+    const pods = collections.view('v1', 'Pod', this.namespace, labels, onChange);
     this.deployments = deployments;
     this.pods = pods;
-    deployments.start();
-    pods.start();
     return {
       stop: () => {
         deployments.stop();

@@ -10,16 +10,20 @@ export function isNewerOrSame(candidate: string | undefined, current: string | u
 }
 
 /**
- * A local copy of one kind's objects in a namespace, kept current by list-then-watch (the
- * informer pattern of client-go and controller-runtime's cached client): reads cost nothing and
- * every change calls `onChange`, so the agent is level-triggered by watch events instead of
+ * A local copy of one kind's objects in a namespace (or, with namespace `''`, in every
+ * namespace), kept current by list-then-watch (the informer pattern of client-go and
+ * controller-runtime's cached client): reads cost nothing and every change calls `onChange` with
+ * the namespace it happened in, so the agent is level-triggered by watch events instead of
  * polling. When the watch ends or fails the copy is marked not ready (readers then list
  * directly) and is rebuilt with capped back-off. The agent's own writes go through `upsert` /
  * `remove` so the next pass does not see its previous pass's state.
  */
 export class WatchedCollection {
-  private readonly items = new Map<string, KubeObject>();
+  /** Objects by namespace, then name. */
+  private readonly items = new Map<string, Map<string, KubeObject>>();
   private healthy = false;
+  /** Watch requests made so far (each is one long-running connection to the API server while it lasts). */
+  watchesStarted = 0;
   private stopped = false;
   private handle: WatchHandle | undefined;
   private readonly stopController = new AbortController();
@@ -30,7 +34,8 @@ export class WatchedCollection {
     private readonly kind: string,
     private readonly namespace: string,
     private readonly selector: string,
-    private readonly onChange: (reason: string) => void,
+    /** `namespace` is the event's namespace; undefined for a (re)list or a failure, which concern every namespace. */
+    private readonly onChange: (reason: string, namespace?: string) => void,
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
@@ -40,8 +45,10 @@ export class WatchedCollection {
     return this.healthy && !this.stopped;
   }
 
-  snapshot(): KubeObject[] {
-    return [...this.items.values()];
+  /** The objects of one namespace, or of all of them. */
+  snapshot(namespace?: string): KubeObject[] {
+    if (namespace !== undefined) return [...(this.items.get(namespace)?.values() ?? [])];
+    return [...this.items.values()].flatMap((byName) => [...byName.values()]);
   }
 
   start(): void {
@@ -59,12 +66,17 @@ export class WatchedCollection {
   upsert(object: KubeObject): void {
     const name = object.metadata?.name;
     if (!name) return;
-    const have = this.items.get(name);
-    if (!have || isNewerOrSame(object.metadata?.resourceVersion as string | undefined, have.metadata?.resourceVersion as string | undefined)) this.items.set(name, object);
+    const namespace = object.metadata?.namespace ?? this.namespace;
+    let byName = this.items.get(namespace);
+    if (!byName) this.items.set(namespace, (byName = new Map()));
+    const have = byName.get(name);
+    if (!have || isNewerOrSame(object.metadata?.resourceVersion as string | undefined, have.metadata?.resourceVersion as string | undefined)) byName.set(name, object);
   }
 
-  remove(name: string): void {
-    this.items.delete(name);
+  remove(name: string, namespace: string = this.namespace): void {
+    const byName = this.items.get(namespace);
+    byName?.delete(name);
+    if (byName?.size === 0) this.items.delete(namespace);
   }
 
   private async run(): Promise<void> {
@@ -74,7 +86,8 @@ export class WatchedCollection {
         const { items, resourceVersion } = await this.kube.listWithVersion(this.apiVersion, this.kind, this.namespace, this.selector);
         if (this.stopped) return;
         this.items.clear();
-        for (const o of items) if (o.metadata?.name) this.items.set(o.metadata.name, o);
+        for (const o of items) this.upsert(o);
+        this.watchesStarted += 1;
         const ended = new Promise<unknown>((resolve) => {
           this.kube
             .watch(this.apiVersion, this.kind, this.namespace, this.selector, resourceVersion, (type, object) => this.apply(type, object), resolve)
@@ -116,8 +129,9 @@ export class WatchedCollection {
       return;
     }
     if (type === 'BOOKMARK') return;
-    if (type === 'DELETED') this.items.delete(name);
+    const namespace = object.metadata?.namespace ?? this.namespace;
+    if (type === 'DELETED') this.remove(name, namespace);
     else this.upsert(object);
-    this.onChange(`${this.kind} ${name} ${type}`);
+    this.onChange(`${this.kind} ${name} ${type}`, namespace);
   }
 }

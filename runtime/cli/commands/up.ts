@@ -21,6 +21,9 @@ interface UpFlags {
   limit?: string[];
   deployment?: string;
   device?: string;
+  devices?: string;
+  devicePrefix?: string;
+  tags?: string;
   json?: boolean;
   layout: 'default' | 'azure-stack-edge';
 }
@@ -32,8 +35,10 @@ const CLUSTER_NAME = 'edgemu';
  * `edgemu up`: the main job. Starts (or reuses) the cluster, the server (hub, service API,
  * routing) and one edge agent per edge device; with `--deployment FILE --device D` creates the
  * edge device if needed and deploys the manifest to it (the same `applyConfigurationContent`
- * as `edgemu deploy`); prints where everything is; follows the agents' reports; and on Ctrl-C
- * stops everything it started — a local cluster keeps running only if it ran before.
+ * as `edgemu deploy`); with `--devices N [--device-prefix P] [--tags JSON]` creates a fleet of N
+ * edge devices (tagged, so automatic deployments target them; with `--deployment`, each gets it);
+ * prints where everything is; follows the agents' reports; and on Ctrl-C stops everything it
+ * started — a local cluster keeps running only if it ran before.
  */
 export const registerUp: RegisterCommand = (program, ctx) => {
   program
@@ -50,6 +55,9 @@ export const registerUp: RegisterCommand = (program, ctx) => {
     .addOption(new Option('--limit <name=value...>', 'a hub or service API limit against slow or greedy clients, e.g. service.maxConnections=4096 (docs/hub.md "Limits")'))
     .option('--deployment <file>', 'deployment manifest to apply to --device once everything runs')
     .option('--device <device>', 'edge device to deploy to (created as an IoT Edge device when missing)')
+    .option('--devices <n>', 'create a fleet of N IoT Edge devices (1-1000), each with its agent and namespace; with --deployment each gets it')
+    .option('--device-prefix <prefix>', 'with --devices: device ids are <prefix>1 … <prefix>N, zero-padded (default edge-)')
+    .option('--tags <json>', 'with --devices: tags every fleet device twin gets, e.g. \'{"env":"prod"}\' (for automatic deployments: edgemu deployment create --target-condition)')
     .option('--json', 'print the startup summary as one JSON object on stdout')
     .addOption(
       new Option('--layout <layout>', "where modules go: default (namespace edgemu-<device>, edgemu.io labels) or azure-stack-edge (one device in namespace iotedge, IoT Edge's labels, an edgehub LoadBalancer Service; docs/azure-stack-edge.md)")
@@ -58,7 +66,16 @@ export const registerUp: RegisterCommand = (program, ctx) => {
     )
     .action(async (opts: UpFlags, cmd) => {
       const g = globalOptions(cmd);
-      if (opts.deployment && !opts.device) throw new UsageError('--deployment needs --device');
+      if (opts.devices !== undefined && opts.device !== undefined) throw new UsageError('--devices creates its own devices (--device-prefix names them); it does not go with --device');
+      if (opts.devices === undefined && (opts.devicePrefix !== undefined || opts.tags !== undefined)) throw new UsageError('--device-prefix and --tags go with --devices N');
+      if (opts.deployment && !opts.device && opts.devices === undefined) throw new UsageError('--deployment needs --device or --devices');
+      const { planFleet, describeDeviceList } = await import('../../agent/index.js');
+      const fleet = opts.devices !== undefined ? planFleet({ devices: opts.devices, prefix: opts.devicePrefix, tags: opts.tags }) : undefined;
+      if (fleet && fleet.deviceIds.length > 1 && opts.layout === 'azure-stack-edge') {
+        throw new UsageError('--layout azure-stack-edge holds one edge device per cluster (namespace iotedge); --devices N needs the default layout');
+      }
+      /** The devices `up` deploys to and names in the certificate: the fleet, or --device. */
+      const targetDevices = fleet?.deviceIds ?? (opts.device ? [opts.device] : []);
       const clusterKind = opts.cluster ?? (opts.kubeconfig || opts.context ? 'current' : 'local');
       if (clusterKind !== 'current' && (opts.kubeconfig || opts.context)) throw new UsageError(`--kubeconfig/--context go with --cluster current, not --cluster ${clusterKind}`);
       // A bad --limit fails before anything starts.
@@ -174,7 +191,7 @@ export const registerUp: RegisterCommand = (program, ctx) => {
                   hostIP: realNode.hostIP,
                   clusterDomain: realNode.clusterDomain,
                   containerd: realNode.containerd,
-                  ...(opts.device ? { devices: [opts.device] } : {}),
+                  ...(targetDevices.length > 0 ? { devices: targetDevices } : {}),
                   onImageProgress: (m: string) => progress(m),
                 },
               }
@@ -193,16 +210,31 @@ export const registerUp: RegisterCommand = (program, ctx) => {
       try {
         // 4. The device and the deployment, through the server's API (the same
         // applyConfigurationContent as `edgemu deploy`); the agent host hears of the new device.
-        if (opts.device) {
-          if (server.ensureEdgeDevice(opts.device)) progress(`created IoT Edge device ${opts.device}`);
+        if (fleet) {
+          // One transaction: N devices and their tags are one write, and the automatic deployments
+          // and the agent host each hear of them in one go.
+          const created = server.store.transaction(() => {
+            let n = 0;
+            for (const deviceId of fleet.deviceIds) {
+              if (server.ensureEdgeDevice(deviceId)) n += 1;
+              if (fleet.tags) server.store.twins.update({ deviceId }, { tags: fleet.tags as never });
+            }
+            return n;
+          });
+          progress(`fleet: ${describeDeviceList(fleet.deviceIds)}: ${created} IoT Edge devices created, ${fleet.deviceIds.length - created} reused${fleet.tags ? `, tagged ${JSON.stringify(fleet.tags)}` : ''}`);
+        } else if (opts.device && server.ensureEdgeDevice(opts.device)) progress(`created IoT Edge device ${opts.device}`);
+        if (targetDevices.length > 0) {
           // The sample images are on the node before the deployment, so the first plan places them
           // on the real node (docs/images.md).
           if (content !== undefined) await importing;
           if (content !== undefined) {
             const { describeIssues } = await import('../../service-api/index.js');
-            const outcome = server.deploy(opts.device, content);
-            if (!outcome.applied) throw new EdgemuError('AGENT_DEPLOY_FAILED', `deployment ${opts.deployment} refused (${outcome.status}):\n${describeIssues(outcome.errors)}`);
-            progress(`deployed ${opts.deployment} to ${opts.device} (modules ${outcome.modules.join(', ')})`);
+            for (const deviceId of targetDevices) {
+              const outcome = server.deploy(deviceId, content);
+              if (!outcome.applied) throw new EdgemuError('AGENT_DEPLOY_FAILED', `deployment ${opts.deployment} refused (${outcome.status}):\n${describeIssues(outcome.errors)}`);
+              if (!fleet) progress(`deployed ${opts.deployment} to ${deviceId} (modules ${outcome.modules.join(', ')})`);
+            }
+            if (fleet) progress(`deployed ${opts.deployment} to ${fleet.deviceIds.length} devices`);
           }
           await server.agents?.scan();
         }
@@ -233,18 +265,29 @@ export const registerUp: RegisterCommand = (program, ctx) => {
           if (summary.webUrl) ctx.out(`  web view       ${summary.webUrl}\n`);
         ctx.out(`  CA certificate ${summary.caFile}\n`);
           ctx.out(`  state dir      ${summary.stateDir}\n`);
-          ctx.out(`  edge agents    ${summary.agents.length > 0 ? summary.agents.join(', ') : 'none yet (create an edge device: edgemu identity create …)'}\n`);
+          ctx.out(`  edge agents    ${summary.agents.length > 0 ? describeDeviceList(summary.agents) : 'none yet (create an edge device: edgemu identity create …)'}\n`);
           ctx.out(`connection strings: edgemu connection-string${sd} --device D [--module M]\n`);
           if (opts.device) ctx.out(`module status:      edgemu status${sd} --device ${opts.device}\n`);
         }
 
-        // 5. Follow what the agents report, one line whenever a device's picture changes.
+        // 5. Follow what the agents report, one line whenever a device's picture changes — for a
+        // fleet, one line whenever the count of devices with every module running changes.
         const { describeReported } = await import('../../agent/index.js');
+        const { describeFleetProgress } = await import('../../agent/index.js');
         const last = new Map<string, string>();
+        const fleetReports = new Map<string, Record<string, unknown> | undefined>((fleet?.deviceIds ?? []).map((d) => [d, undefined]));
+        let lastFleetLine = '';
         unsubscribe = server.store.twins.onReportedChanged((change) => {
           if (change.ref.moduleId !== '$edgeAgent') return;
           const twin = server.store.twins.get(change.ref);
-          const line = describeReported(change.ref.deviceId, twin?.properties.reported as Record<string, unknown> | undefined);
+          const reported = twin?.properties.reported as Record<string, unknown> | undefined;
+          if (fleetReports.has(change.ref.deviceId)) {
+            fleetReports.set(change.ref.deviceId, reported);
+            const line = describeFleetProgress(fleetReports);
+            if (line !== lastFleetLine) progress((lastFleetLine = line));
+            return;
+          }
+          const line = describeReported(change.ref.deviceId, reported);
           if (line && last.get(change.ref.deviceId) !== line) {
             last.set(change.ref.deviceId, line);
             progress(line);

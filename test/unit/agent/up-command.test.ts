@@ -20,6 +20,24 @@ describe('edgemu up / status argument handling', { timeout: 30_000 }, () => {
     expect(r.err).toMatch(/--deployment needs --device/);
   });
 
+  it.each<[string, string[], RegExp]>([
+    ['--devices 0', ['--devices', '0'], /--devices must be at least 1/],
+    ['a huge --devices', ['--devices', '5000000'], /more than 1000/],
+    ['--devices that is not a number', ['--devices', 'ten'], /whole number from 1 to 1000/],
+    ['a --device-prefix IoT Hub refuses', ['--devices', '3', '--device-prefix', 'bad prefix/'], /--device-prefix .* IoT Hub refuses/],
+    ['malformed --tags', ['--devices', '3', '--tags', '{env:'], /--tags must be a JSON object/],
+    ['--devices with --device', ['--devices', '3', '--device', 'edge-1'], /does not go with --device/],
+    ['--tags without --devices', ['--tags', '{"env":"prod"}'], /go with --devices N/],
+    ['--devices 2 with the one-device azure-stack-edge layout', ['--devices', '2', '--layout', 'azure-stack-edge'], /azure-stack-edge holds one edge device/],
+  ])('refuses %s as a usage error before starting anything', async (_what, args, message) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'edgemu-up-'));
+    dirs.push(dir);
+    const r = await run('--state-dir', path.join(dir, 'state'), 'up', ...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(existsSync(path.join(dir, 'state'))).toBe(false);
+  });
+
   it('refuses an unknown --layout as a usage error before starting anything', async () => {
     const r = await run('up', '--layout', 'ase');
     expect(r.code).toBe(2);
