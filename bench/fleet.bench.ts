@@ -1,0 +1,153 @@
+/**
+ * A fleet in one process (docs/agent.md "Many devices"): `edgemu up --devices N --deployment F`
+ * (default 100 devices, 5 modules each) as a child process against a fresh local cluster whose
+ * pods are simulated (KWOK), measuring the time from the start of `edgemu up` until every
+ * device's `$edgeAgent` reports the deployment (status 200) with all 5 modules `running`, the
+ * resident memory (VmRSS, and VmHWM: the peak) and CPU time of the edgemu process from /proc,
+ * and the watch connections the API server holds for pods and Deployments
+ * (`apiserver_longrunning_requests{verb="WATCH"}`) before and during the run.
+ * Aim from the issue: RSS < 300 MB at 100 devices.
+ * Usage: npm run bench -- fleet   (EDGEMU_BENCH_DEVICES=N, EDGEMU_BENCH_MODULES=M to change it)
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir, loadavg } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startLocalCluster, stopLocalCluster } from '../runtime/cluster/local-cluster.js';
+import { connectToRunningHub } from '../runtime/service-api/index.js';
+
+const DEVICES = Number(process.env.EDGEMU_BENCH_DEVICES ?? 100);
+const MODULES = Number(process.env.EDGEMU_BENCH_MODULES ?? 5);
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const root = mkdtempSync(path.join(tmpdir(), 'edgemu-fleet-bench-'));
+const manifest = path.join(root, 'fleet.deployment.json');
+const modules: Record<string, unknown> = {};
+for (let i = 0; i < MODULES; i++) modules[`m${i}`] = { version: '1.0', type: 'docker', status: 'running', restartPolicy: 'always', settings: { image: `example/m${i}:1.0`, createOptions: '{}' } };
+writeFileSync(
+  manifest,
+  JSON.stringify({
+    modulesContent: {
+      $edgeAgent: {
+        'properties.desired': {
+          schemaVersion: '1.1',
+          runtime: { type: 'docker', settings: {} },
+          systemModules: {
+            edgeAgent: { type: 'docker', settings: { image: 'mcr.microsoft.com/azureiotedge-agent:1.5', createOptions: '{}' } },
+            edgeHub: { type: 'docker', status: 'running', restartPolicy: 'always', settings: { image: 'mcr.microsoft.com/azureiotedge-hub:1.5', createOptions: '{}' } },
+          },
+          modules,
+        },
+      },
+      $edgeHub: { 'properties.desired': { schemaVersion: '1.1', routes: {}, storeAndForwardConfiguration: { timeToLiveSecs: 7200 } } },
+    },
+  }),
+);
+
+/** VmRSS, VmHWM (kB → MB) and user+system CPU seconds of a process, from /proc. */
+function procStats(pid: number): { rssMb: number; peakMb: number; cpuS: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (proc(5): fields 14 and 15)
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024, cpuS: ticks / 100 };
+}
+
+async function openWatches(kc: KubeConfig): Promise<Record<string, number>> {
+  const server = new URL(kc.getCurrentCluster()!.server);
+  const options: https.RequestOptions = { hostname: server.hostname, port: server.port, path: '/metrics', method: 'GET' };
+  await kc.applyToHTTPSOptions(options);
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = https.request(options, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const counts: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_longrunning_requests{') || !line.includes('verb="WATCH"')) continue;
+    const resource = /resource="([^"]*)"/.exec(line)?.[1] ?? '';
+    counts[resource] = (counts[resource] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return counts;
+}
+
+const clusterStart = Date.now();
+const { state } = await startLocalCluster({ name: 'edgemu-fleet-bench', dir: path.join(root, 'cluster'), nodes: 3, ownerPid: process.pid, nodePool: 'simulated' });
+process.stdout.write(`local cluster (3 KWOK nodes) ready in ${((Date.now() - clusterStart) / 1000).toFixed(1)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+const kc = new KubeConfig();
+kc.loadFromFile(state.kubeconfig);
+const stateDir = path.join(root, 'state');
+const watchesBefore = await openWatches(kc);
+
+const t0 = Date.now();
+const child = spawn(
+  process.execPath,
+  [path.join(repo, 'bin', 'edgemu.js'), '--state-dir', stateDir, '--log-level', 'warn', 'up', '--kubeconfig', state.kubeconfig, '--mqtts-port', '0', '--amqps-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--devices', String(DEVICES), '--deployment', manifest],
+  { stdio: ['ignore', 'ignore', 'pipe'] },
+);
+let stderr = '';
+child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-20_000)));
+const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+let peakRss = 0;
+const sampler = setInterval(() => {
+  try {
+    peakRss = Math.max(peakRss, procStats(child.pid!).rssMb);
+  } catch {
+    // the process is gone
+  }
+}, 250);
+
+try {
+  // Every device reports status 200 with all modules running: one query per second over the service API.
+  let client: ReturnType<typeof connectToRunningHub> | undefined;
+  let allRunningAt: number | undefined;
+  const deadline = Date.now() + 900_000;
+  while (allRunningAt === undefined) {
+    if (Date.now() > deadline) throw new Error(`timed out; edgemu up said:\n${stderr}`);
+    if (child.exitCode !== null) throw new Error(`edgemu up exited with ${child.exitCode}:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 1000));
+    try {
+      client ??= connectToRunningHub(stateDir);
+      const page = await client.query("SELECT deviceId, properties.reported.lastDesiredStatus, properties.reported.modules FROM devices.modules WHERE moduleId = '$edgeAgent'", { maxItemCount: 1000 });
+      const rows = page.items as Array<{ lastDesiredStatus?: { code?: number }; modules?: Record<string, { runtimeStatus?: string }> }>;
+      const done = rows.filter((r) => r.lastDesiredStatus?.code === 200 && Object.keys(r.modules ?? {}).length === MODULES && Object.values(r.modules ?? {}).every((m) => m.runtimeStatus === 'running')).length;
+      if (done === DEVICES) allRunningAt = Date.now();
+    } catch (error) {
+      // the hub is not up yet (no hub.json): keep waiting
+      if ((error as { code?: string }).code !== 'HUB_NOT_RUNNING' && !/ECONNREFUSED/.test(String((error as Error).message))) throw error;
+      client = undefined;
+    }
+  }
+  const at = procStats(child.pid!);
+  const watchesDuring = await openWatches(kc);
+  await new Promise((r) => setTimeout(r, 10_000));
+  const settled = procStats(child.pid!);
+  client?.close();
+  const rows = [
+    ['devices × modules', `${DEVICES} × ${MODULES}`],
+    ['edgemu up start → every device reports all modules running', `${((allRunningAt - t0) / 1000).toFixed(1)} s`],
+    ['RSS of the edgemu process when all run / 10 s later / peak (VmHWM)', `${at.rssMb.toFixed(0)} / ${settled.rssMb.toFixed(0)} / ${Math.max(settled.peakMb, peakRss).toFixed(0)} MB`],
+    ['CPU time of the edgemu process until all run / 10 s later', `${at.cpuS.toFixed(1)} / ${settled.cpuS.toFixed(1)} s`],
+    ['API-server watches on pods, before / during', `${watchesBefore.pods ?? 0} / ${watchesDuring.pods ?? 0}`],
+    ['API-server watches on deployments, before / during', `${watchesBefore.deployments ?? 0} / ${watchesDuring.deployments ?? 0}`],
+    ['load average (1, 5, 15 min) at the end', loadavg().map((l) => l.toFixed(2)).join(' ')],
+  ];
+  process.stdout.write(`\n| measure | value |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\naim: RSS < 300 MB at 100 devices\n`);
+} finally {
+  clearInterval(sampler);
+  child.kill('SIGINT');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  await exited;
+  clearTimeout(killer);
+  await stopLocalCluster(path.join(root, 'cluster'));
+  rmSync(root, { recursive: true, force: true });
+}

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../../runtime/cli/main.js';
+import { eventually, kubeConfig, kubeconfigPath } from '../../helpers/k8s.js';
+import { deleteDeviceNamespace } from './agent-harness.js';
+
+const stateDir = mkdtempSync(path.join(tmpdir(), 'edgemu-fleet-k8s-'));
+const run = randomBytes(3).toString('hex');
+const prefix = `fleet-${run}-`;
+const N = 8;
+const deviceIds = Array.from({ length: N }, (_, i) => `${prefix}${i + 1}`);
+const later = `${prefix}late`;
+
+afterAll(async () => {
+  const kc = kubeConfig();
+  await Promise.all([...deviceIds, later].map((d) => deleteDeviceNamespace(kc, d)));
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+async function cli(argv: string[], signal = AbortSignal.abort()) {
+  let out = '';
+  let err = '';
+  const code = await main(['--state-dir', stateDir, '--log-level', 'silent', ...argv], { out: (s) => void (out += s), err: (s) => void (err += s), shutdownSignal: signal });
+  return { code, out, err };
+}
+
+/**
+ * Long-running requests (watches) the API server holds open now, by resource
+ * (`apiserver_longrunning_requests{verb="WATCH"}`, kubernetes.io/docs/reference/instrumentation/metrics/).
+ */
+async function openWatches(): Promise<Record<string, number>> {
+  const kc = kubeConfig();
+  const server = new URL(kc.getCurrentCluster()!.server);
+  const options: https.RequestOptions = { hostname: server.hostname, port: server.port, path: '/metrics', method: 'GET' };
+  await kc.applyToHTTPSOptions(options);
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = https.request(options, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET /metrics: ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const counts: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_longrunning_requests{') || !line.includes('verb="WATCH"')) continue;
+    const resource = /resource="([^"]*)"/.exec(line)?.[1] ?? '';
+    counts[resource] = (counts[resource] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return counts;
+}
+
+const statusOf = async (deviceId: string) => {
+  const s = await cli(['status', '--device', deviceId, '--json']);
+  return s.code === 0 ? (JSON.parse(s.out) as { lastDesiredStatus?: { code: number }; modules?: Record<string, { runtimeStatus: string }> }) : undefined;
+};
+const allRunning = (r: Awaited<ReturnType<typeof statusOf>>, modules: string[]) => r?.lastDesiredStatus?.code === 200 && modules.every((m) => r.modules?.[m]?.runtimeStatus === 'running');
+
+describe('edgemu up --devices N: a fleet of edge devices, one agent each, in one process', () => {
+  it('creates the tagged devices, an automatic deployment reaches all of them, and the watches do not grow with N', async () => {
+    const before = await openWatches();
+    const stop = new AbortController();
+    const up = cli(
+      ['up', '--kubeconfig', kubeconfigPath(), '--mqtts-port', '0', '--amqps-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--devices', String(N), '--device-prefix', prefix, '--tags', JSON.stringify({ fleet: run })],
+      stop.signal,
+    );
+    try {
+      // The hub is up once the CLI can reach it; the devices exist and carry their tags.
+      const listed = await eventually(async () => {
+        const r = await cli(['query', `SELECT deviceId FROM devices WHERE tags.fleet = '${run}'`, '--json']);
+        const rows = r.code === 0 ? (JSON.parse(r.out) as Array<{ deviceId: string }>) : [];
+        return rows.length === N ? rows : undefined;
+      }, { timeoutMs: 60_000, what: `${N} tagged devices` });
+      expect(listed.map((r) => r.deviceId).sort()).toEqual([...deviceIds].sort());
+
+      const created = await cli(['deployment', 'create', `fleet-${run}`, '--content', 'deployments/examples/temperature-filter.deployment.json', '--target-condition', `tags.fleet='${run}'`, '--priority', '5']);
+      expect(created.err).toBe('');
+      expect(created.code).toBe(0);
+      // Every device's agent reports the modules running, and the deployment's metrics count all of them.
+      const metrics = await eventually(async () => {
+        const shown = await cli(['deployment', 'show', `fleet-${run}`, '--json']);
+        const results = (JSON.parse(shown.out) as { systemMetrics: { results: Record<string, number> } }).systemMetrics.results;
+        return results.reportedSuccessfulCount === N ? results : undefined;
+      }, { timeoutMs: 120_000, intervalMs: 500, what: `reportedSuccessfulCount ${N}` });
+      expect(metrics).toEqual({ targetedCount: N, appliedCount: N, reportedSuccessfulCount: N, reportedFailedCount: 0 });
+      for (const d of deviceIds) {
+        const r = await eventually(async () => {
+          const s = await statusOf(d);
+          return allRunning(s, ['SimulatedTemperatureSensor', 'filter']) ? s : undefined;
+        }, { timeoutMs: 60_000, what: `${d} runs its modules` });
+        expect(r.modules).toMatchObject({ SimulatedTemperatureSensor: { runtimeStatus: 'running' }, filter: { runtimeStatus: 'running' } });
+      }
+
+      // N agents, yet one more watch per kind than before up started, not N.
+      const during = await openWatches();
+      const added = (resource: string) => (during[resource] ?? 0) - (before[resource] ?? 0);
+      expect(added('pods')).toBe(1);
+      expect(added('deployments')).toBe(1);
+
+      // One more tagged edge device while up runs: its agent starts, the deployment reaches it, and still no new watch.
+      expect((await cli(['identity', 'create', later, '--edge'])).code).toBe(0);
+      expect((await cli(['twin', 'patch', later, JSON.stringify({ tags: { fleet: run } })])).code).toBe(0);
+      await eventually(async () => (allRunning(await statusOf(later), ['SimulatedTemperatureSensor', 'filter']) ? true : undefined), { timeoutMs: 60_000, what: `${later} runs its modules` });
+      const after = await openWatches();
+      expect((after.pods ?? 0) - (before.pods ?? 0)).toBe(1);
+      expect((after.deployments ?? 0) - (before.deployments ?? 0)).toBe(1);
+    } finally {
+      stop.abort();
+    }
+    const result = await up;
+    expect(result.code).toBe(0);
+    expect(result.err).toMatch(new RegExp(`fleet: ${prefix}1, ${prefix}2 … ${prefix}${N} \\(${N} devices\\): ${N} IoT Edge devices created, 0 reused, tagged`));
+    expect(result.out).toMatch(new RegExp(`edge agents\\s+${prefix}1, ${prefix}2 … ${prefix}${N} \\(${N} devices\\)`));
+    expect(result.err).toMatch(new RegExp(`fleet: ${N} of ${N} devices report all modules running`));
+  });
+});
