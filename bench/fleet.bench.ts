@@ -11,13 +11,13 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
 import { tmpdir, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startLocalCluster, stopLocalCluster } from '../runtime/cluster/local-cluster.js';
 import { connectToRunningHub } from '../runtime/service-api/index.js';
+import { apiServerWatches as openWatches } from '../test/k8s/agent/agent-harness.js';
 
 const DEVICES = Number(process.env.EDGEMU_BENCH_DEVICES ?? 100);
 const MODULES = Number(process.env.EDGEMU_BENCH_MODULES ?? 5);
@@ -55,29 +55,6 @@ function procStats(pid: number): { rssMb: number; peakMb: number; cpuS: number }
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (proc(5): fields 14 and 15)
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024, cpuS: ticks / 100 };
-}
-
-async function openWatches(kc: KubeConfig): Promise<Record<string, number>> {
-  const server = new URL(kc.getCurrentCluster()!.server);
-  const options: https.RequestOptions = { hostname: server.hostname, port: server.port, path: '/metrics', method: 'GET' };
-  await kc.applyToHTTPSOptions(options);
-  const text = await new Promise<string>((resolve, reject) => {
-    const req = https.request(options, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  const counts: Record<string, number> = {};
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('apiserver_longrunning_requests{') || !line.includes('verb="WATCH"')) continue;
-    const resource = /resource="([^"]*)"/.exec(line)?.[1] ?? '';
-    counts[resource] = (counts[resource] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return counts;
 }
 
 const clusterStart = Date.now();

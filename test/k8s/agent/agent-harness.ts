@@ -1,6 +1,7 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import { EdgeAgent, type EdgeAgentOptions } from '../../../runtime/agent/edge-agent.js';
 import { ClientNodeKubeApi } from '../../../runtime/agent/kubernetes/client-node-kube-api.js';
 import type { ConfigSource, DesiredDocument, Reporter } from '../../../runtime/agent/ports.js';
@@ -103,4 +104,31 @@ export function startAgent(kc: KubeConfig, deviceId: string, twin: MemoryTwin, o
 
 export async function deleteDeviceNamespace(kc: KubeConfig, deviceId: string): Promise<void> {
   await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: deviceNamespace(deviceId) }).catch(() => undefined);
+}
+
+/**
+ * Long-running requests (watches) the API server holds open now, by resource
+ * (`apiserver_longrunning_requests{verb="WATCH"}`, kubernetes.io/docs/reference/instrumentation/metrics/).
+ */
+export async function apiServerWatches(kc: KubeConfig): Promise<Record<string, number>> {
+  const server = new URL(kc.getCurrentCluster()!.server);
+  const options: https.RequestOptions = { hostname: server.hostname, port: server.port, path: '/metrics', method: 'GET' };
+  await kc.applyToHTTPSOptions(options);
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = https.request(options, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET /metrics: ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const counts: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_longrunning_requests{') || !line.includes('verb="WATCH"')) continue;
+    const resource = /resource="([^"]*)"/.exec(line)?.[1] ?? '';
+    counts[resource] = (counts[resource] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return counts;
 }

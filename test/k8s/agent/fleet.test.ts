@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../runtime/cli/main.js';
 import { eventually, kubeConfig, kubeconfigPath } from '../../helpers/k8s.js';
-import { deleteDeviceNamespace } from './agent-harness.js';
+import { apiServerWatches, deleteDeviceNamespace } from './agent-harness.js';
 
 const stateDir = mkdtempSync(path.join(tmpdir(), 'edgemu-fleet-k8s-'));
 const run = randomBytes(3).toString('hex');
@@ -28,34 +27,6 @@ async function cli(argv: string[], signal = AbortSignal.abort()) {
   return { code, out, err };
 }
 
-/**
- * Long-running requests (watches) the API server holds open now, by resource
- * (`apiserver_longrunning_requests{verb="WATCH"}`, kubernetes.io/docs/reference/instrumentation/metrics/).
- */
-async function openWatches(): Promise<Record<string, number>> {
-  const kc = kubeConfig();
-  const server = new URL(kc.getCurrentCluster()!.server);
-  const options: https.RequestOptions = { hostname: server.hostname, port: server.port, path: '/metrics', method: 'GET' };
-  await kc.applyToHTTPSOptions(options);
-  const text = await new Promise<string>((resolve, reject) => {
-    const req = https.request(options, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET /metrics: ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  const counts: Record<string, number> = {};
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('apiserver_longrunning_requests{') || !line.includes('verb="WATCH"')) continue;
-    const resource = /resource="([^"]*)"/.exec(line)?.[1] ?? '';
-    counts[resource] = (counts[resource] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return counts;
-}
-
 const statusOf = async (deviceId: string) => {
   const s = await cli(['status', '--device', deviceId, '--json']);
   return s.code === 0 ? (JSON.parse(s.out) as { lastDesiredStatus?: { code: number }; modules?: Record<string, { runtimeStatus: string }> }) : undefined;
@@ -64,7 +35,7 @@ const allRunning = (r: Awaited<ReturnType<typeof statusOf>>, modules: string[]) 
 
 describe('edgemu up --devices N: a fleet of edge devices, one agent each, in one process', () => {
   it('creates the tagged devices, an automatic deployment reaches all of them, and the watches do not grow with N', async () => {
-    const before = await openWatches();
+    const before = await apiServerWatches(kubeConfig());
     const stop = new AbortController();
     const up = cli(
       ['up', '--kubeconfig', kubeconfigPath(), '--mqtts-port', '0', '--amqps-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--devices', String(N), '--device-prefix', prefix, '--tags', JSON.stringify({ fleet: run })],
@@ -98,7 +69,7 @@ describe('edgemu up --devices N: a fleet of edge devices, one agent each, in one
       }
 
       // N agents, yet one more watch per kind than before up started, not N.
-      const during = await openWatches();
+      const during = await apiServerWatches(kubeConfig());
       const added = (resource: string) => (during[resource] ?? 0) - (before[resource] ?? 0);
       expect(added('pods')).toBe(1);
       expect(added('deployments')).toBe(1);
@@ -107,7 +78,7 @@ describe('edgemu up --devices N: a fleet of edge devices, one agent each, in one
       expect((await cli(['identity', 'create', later, '--edge'])).code).toBe(0);
       expect((await cli(['twin', 'patch', later, JSON.stringify({ tags: { fleet: run } })])).code).toBe(0);
       await eventually(async () => (allRunning(await statusOf(later), ['SimulatedTemperatureSensor', 'filter']) ? true : undefined), { timeoutMs: 60_000, what: `${later} runs its modules` });
-      const after = await openWatches();
+      const after = await apiServerWatches(kubeConfig());
       expect((after.pods ?? 0) - (before.pods ?? 0)).toBe(1);
       expect((after.deployments ?? 0) - (before.deployments ?? 0)).toBe(1);
     } finally {
