@@ -187,7 +187,8 @@ function summarize(state: LocalClusterState | KindClusterState): ClusterSummary 
     dir: state.dir,
     ...(state.provider === 'local' ? { server: state.server } : {}),
     ...(state.provider === 'local' && state.serviceIps !== undefined ? { serviceIps: state.serviceIps } : {}),
-    ...(state.provider === 'local' ? { kubernetesVersion: state.versions.kubernetes } : {}),
+    // cluster.json is a file: one written by hand or by an older edgemu may lack the versions
+    ...(state.provider === 'local' && (state.versions as LocalClusterState['versions'] | undefined) !== undefined ? { kubernetesVersion: state.versions.kubernetes } : {}),
     ...(state.provider === 'local' && state.upgrading !== undefined ? { upgrading: state.upgrading } : {}),
   };
 }
