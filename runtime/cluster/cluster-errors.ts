@@ -37,7 +37,14 @@ export type ClusterErrorCode =
   | 'SHARE_IN_USE'
   // LoadBalancer IPs (`--service-ips`)
   | 'SERVICE_IPS_INVALID'
-  | 'SERVICE_IPS_OVERLAP';
+  | 'SERVICE_IPS_OVERLAP'
+  // `edgemu cluster upgrade` (docs/cluster.md "Upgrading")
+  | 'CLUSTER_NOT_RUNNING'
+  | 'VERSION_UNKNOWN'
+  | 'UPGRADE_DOWNGRADE'
+  | 'UPGRADE_SKIPS_MINOR'
+  | 'UPGRADE_UNSUPPORTED'
+  | 'UPGRADE_FAILED';
 
 export class ClusterError extends EdgemuError {
   declare readonly code: ClusterErrorCode;

@@ -8,6 +8,7 @@ import { checkHealth, clusterDir, startLocalCluster, stopLocalCluster, type Loca
 import { readClusterNodeInfo, type ClusterNodeInfo } from './node-info.js';
 import type { NodesRequest } from './node-preflight.js';
 import { realNodePodsRss } from './real-node.js';
+import { upgradeLocalCluster, type UpgradeResult } from './cluster-upgrade.js';
 import { DEFAULT_SERVICE_IPS } from './service-ip-range.js';
 
 export type ProviderName = 'local' | 'kind';
@@ -23,6 +24,10 @@ export interface ClusterSummary {
   dir: string;
   /** LoadBalancer IP range, when the local cluster assigns them. */
   serviceIps?: string;
+  /** The Kubernetes version the local cluster runs (cluster.json; `edgemu cluster upgrade` moves it). */
+  kubernetesVersion?: string;
+  /** Set while an upgrade restarts the components (or when one was interrupted). */
+  upgrading?: { from: string; to: string; startedAt: string };
 }
 
 export interface ClusterCommonOptions {
@@ -133,6 +138,29 @@ export async function clusterStatus(options: ClusterCommonOptions): Promise<Clus
   };
 }
 
+/**
+ * `edgemu cluster upgrade --version V` (docs/cluster.md "Upgrading"): the local provider only; a
+ * kind cluster is upgraded by recreating it with another node image (kind's own docs).
+ */
+export async function clusterUpgrade(
+  options: ClusterCommonOptions & { version: string; signal?: AbortSignal; onProgress?: (m: string) => void; ensure?: EnsureBinariesOptions; stepTimeoutMs?: number },
+): Promise<UpgradeResult> {
+  const dir = clusterDir(options.stateDir, options.name);
+  const state = await readAnyState(dir);
+  if (state?.provider === 'kind') {
+    throw new ClusterError('UPGRADE_UNSUPPORTED', `cluster "${options.name}" is a kind cluster; edgemu upgrades local clusters only (recreate a kind cluster with another --image)`);
+  }
+  return upgradeLocalCluster({
+    dir,
+    version: options.version,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.ensure ? { ensure: options.ensure } : {}),
+    ...(options.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.stepTimeoutMs }),
+  });
+}
+
 /** `edgemu cluster kubeconfig`: the kubeconfig path of a recorded cluster. */
 export async function clusterKubeconfig(options: ClusterCommonOptions): Promise<string> {
   const dir = clusterDir(options.stateDir, options.name);
@@ -159,5 +187,8 @@ function summarize(state: LocalClusterState | KindClusterState): ClusterSummary 
     dir: state.dir,
     ...(state.provider === 'local' ? { server: state.server } : {}),
     ...(state.provider === 'local' && state.serviceIps !== undefined ? { serviceIps: state.serviceIps } : {}),
+    // cluster.json is a file: one written by hand or by an older edgemu may lack the versions
+    ...(state.provider === 'local' && (state.versions as LocalClusterState['versions'] | undefined) !== undefined ? { kubernetesVersion: state.versions.kubernetes } : {}),
+    ...(state.provider === 'local' && state.upgrading !== undefined ? { upgrading: state.upgrading } : {}),
   };
 }

@@ -2,7 +2,7 @@
 export { ClusterError, type ClusterErrorCode } from './cluster-errors.js';
 export { CLUSTER_NAME_RULE, CLUSTER_NAME_HINT, isValidClusterName } from './cluster-name.js';
 export { cacheRoot, componentDir } from './cache-dir.js';
-export { DEFAULT_VERSIONS, FALLBACK_KUBERNETES, versionsFromEnv, type ControlPlaneVersions, type ComponentName } from './versions.js';
+export { DEFAULT_VERSIONS, FALLBACK_KUBERNETES, WIRED_KUBERNETES_VERSIONS, kubernetesComponents, versionsFromEnv, withKubernetes, type ControlPlaneVersions, type ComponentName } from './versions.js';
 export { ensureBinaries, type BinaryProgress, type ControlPlaneBinaries, type EnsureBinariesOptions, type EnsureResult } from './ensure-binaries.js';
 export {
   startLocalCluster,
@@ -26,7 +26,7 @@ export { readClusterNodeInfo, nodeInfoPath, type ClusterNodeInfo, type RealNodeI
 export { NODE_POOL_LABEL, SIMULATED_TAINT, CONTAINERD_NAMESPACE, type NodePool } from './node-config.js';
 export { teardownRealNode } from './real-node.js';
 export type { NodesRequest } from './node-preflight.js';
-export { clusterUp, clusterDown, clusterStatus, clusterKubeconfig, PROVIDERS, type ProviderName, type ClusterSummary, type ClusterCommonOptions, type ClusterStatusReport } from './cluster-manager.js';
+export { clusterUp, clusterDown, clusterStatus, clusterKubeconfig, clusterUpgrade, PROVIDERS, type ProviderName, type ClusterSummary, type ClusterCommonOptions, type ClusterStatusReport } from './cluster-manager.js';
 export { prepareNodeHost } from './node-host.js';
 export {
   createUserNamespace,
@@ -47,3 +47,5 @@ export { SHARE_STORAGE_CLASS } from './share-objects.js';
 export { ASE_STORAGE_CLASS } from './storage-objects.js';
 export { DEFAULT_SERVICE_IPS, parseIpRange, allocateServiceIps, type IpRange } from './service-ip-range.js';
 export { reconcileLoadBalancers, runLoadBalancerController } from './load-balancer-controller.js';
+export { upgradeLocalCluster, type UpgradeLocalClusterOptions, type UpgradeResult } from './cluster-upgrade.js';
+export { decideUpgrade, upgradePlan, rollbackSteps, type UpgradeDecision, type UpgradeStep } from './upgrade-policy.js';

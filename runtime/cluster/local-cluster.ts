@@ -2,11 +2,10 @@
 // real node) reads best in one place; the real node's own steps live in real-node.ts.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../log/create-logger.js';
 import { ClusterError } from './cluster-errors.js';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { clusterPaths, controlPlaneCommands, isPortInUseLog, POD_CIDR, renderKubeconfig, SERVICE_CIDR, type ClusterPaths, type ComponentCommand, type ComponentId, type ControlPlanePorts } from './control-plane-commands.js';
 import { checkServiceIpRange, parseIpRange, type IpRange } from './service-ip-range.js';
@@ -16,7 +15,7 @@ import { CLUSTER_NAME_HINT, isValidClusterName } from './cluster-name.js';
 import { freePort, isPortFree } from './free-port.js';
 import { httpCall, type AdminTls } from './kube-http.js';
 import { EDGEMU_STAGE_FILE, fakeNode, renderKwokConfig } from './kwok-config.js';
-import { CLUSTER_DOMAIN, NODE_POOL_LABEL, nodeLayout, REAL_POD_CIDR } from './node-config.js';
+import { CLUSTER_DOMAIN, NODE_POOL_LABEL, nodeLayout, REAL_POD_CIDR, type NodePorts } from './node-config.js';
 import { storageObjects } from './storage-objects.js';
 import { generatePki } from './pki.js';
 import { isAlive, isOurProcess, residentBytes, signalGroup } from './process-tree.js';
@@ -27,6 +26,8 @@ import { startRealNode, teardownCommand, teardownRealNode } from './real-node.js
 import { NODE_COMPONENTS } from './versions.js';
 
 export const DEFAULT_CLUSTER_NAME = 'edgemu';
+/** The LoadBalancer IP controller, bundled into the cluster directory at start. */
+const SERVICE_IPS_BUNDLE = 'service-ips.mjs';
 
 /** One process the cluster started, as recorded in cluster.json (the pid file). */
 export interface ClusterProcess {
@@ -55,7 +56,18 @@ export interface LocalClusterState {
   /** The real node's host record (what teardown undoes), when nodeMode is real. */
   hostRecord?: string;
   startedAt: string;
+  /** The versions running now; `edgemu cluster upgrade` moves `kubernetes` (docs/cluster.md "Upgrading"). */
   versions: ControlPlaneBinaries['versions'];
+  /** The binary cache the cluster's binaries came from (an upgrade builds the new ones there). */
+  cacheDir?: string;
+  /** The process whose exit stops the cluster (`ownerPid`), so an upgrade can renew the watchdog. */
+  ownerPid?: number;
+  /** The real node's kubelet and kube-proxy ports (their health checks after an upgrade). */
+  nodePorts?: NodePorts;
+  /** Set while `edgemu cluster upgrade` restarts components; gone once it finished or rolled back. */
+  upgrading?: { from: string; to: string; startedAt: string };
+  /** Finished upgrades, oldest first. */
+  upgrades?: { from: string; to: string; at: string; durationMs: number }[];
 }
 
 export interface StartLocalClusterOptions {
@@ -181,7 +193,7 @@ export async function startLocalCluster(options: StartLocalClusterOptions = {}):
 }
 
 /** What a cluster directory may contain; anything else means the directory is not ours to delete. */
-const OWN_ENTRIES = new Set(['kubeconfig', 'cluster.json', 'pki', 'etcd-data', 'apiserver', 'kwok.yaml', 'logs', 'node', 'node-info.json', 'users']);
+const OWN_ENTRIES = new Set(['kubeconfig', 'cluster.json', 'pki', 'etcd-data', 'apiserver', 'kwok.yaml', 'logs', 'node', 'node-info.json', 'users', SERVICE_IPS_BUNDLE]);
 
 /**
  * Real node or simulated pods (docs/cluster.md "--nodes"): decides from the host's facts,
@@ -235,12 +247,21 @@ async function assertServiceIps(text: string, dir: string): Promise<void> {
   checkServiceIpRange(range, taken);
 }
 
-/** The controller process: this Node.js with tsx, like the teardown helper (real-node.ts). */
-function serviceIpsCommand(kubeconfig: string, range: string): ComponentCommand {
-  const loader = createRequire(import.meta.url).resolve('tsx');
+/**
+ * The LoadBalancer IP controller process: lb-controller-main.ts bundled by esbuild into one file of
+ * the cluster directory, run by this Node.js without tsx, with a small heap. Measured RSS: about
+ * 150 MiB when it ran through tsx with @kubernetes/client-node; see docs/cluster.md "LoadBalancer IPs".
+ */
+async function serviceIpsCommand(paths: ClusterPaths, server: string, range: string): Promise<ComponentCommand> {
+  const { build } = await import('esbuild');
   const main = fileURLToPath(new URL('./lb-controller-main.ts', import.meta.url));
-  // a small heap: measured 150 MiB RSS with these limits, 205 MiB without (client-node and tsx dominate)
-  return { id: 'service-ips', binary: process.execPath, args: ['--max-old-space-size=48', '--max-semi-space-size=1', '--import', loader, main, kubeconfig, range] };
+  const outfile = join(paths.dir, SERVICE_IPS_BUNDLE);
+  await build({ entryPoints: [main], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent' });
+  return {
+    id: 'service-ips',
+    binary: process.execPath,
+    args: ['--max-old-space-size=16', '--max-semi-space-size=1', outfile, server, paths.caCert, paths.adminCert, paths.adminKey, range],
+  };
 }
 
 async function assertOwnDirectory(dir: string): Promise<void> {
@@ -328,7 +349,7 @@ async function startAttempt(name: string, dir: string, binaries: ControlPlaneBin
     }
     spawnOne('local-path-provisioner');
     if (options.serviceIps !== undefined) {
-      running.push(spawnDetached(serviceIpsCommand(paths.kubeconfig, options.serviceIps), join(paths.logs, 'service-ips.log')));
+      running.push(spawnDetached(await serviceIpsCommand(paths, server, options.serviceIps), join(paths.logs, 'service-ips.log')));
       progress(`LoadBalancer IPs from ${options.serviceIps}`);
     }
     await waitUntil(`node ${nodes.join(', ')} Ready`, async () => {
@@ -340,6 +361,7 @@ async function startAttempt(name: string, dir: string, binaries: ControlPlaneBin
       }
       return true;
     });
+    let nodePorts: NodePorts | undefined;
     let nodeInfo: ClusterNodeInfo = {
       nodes: 'simulated',
       reason: decision.nodes === 'simulated' ? decision.reason : 'no node binaries',
@@ -349,7 +371,7 @@ async function startAttempt(name: string, dir: string, binaries: ControlPlaneBin
       clusterDomain: CLUSTER_DOMAIN,
     };
     if (real && binaries.node !== undefined) {
-      const nodePorts = { kubelet: await pick(), kubeletHealthz: await pick(), kubeProxyHealthz: await pick(), kubeProxyMetrics: await pick() };
+      nodePorts = { kubelet: await pick(), kubeletHealthz: await pick(), kubeProxyHealthz: await pick(), kubeProxyMetrics: await pick() };
       const { info } = await startRealNode({
         clusterDir: dir,
         name,
@@ -387,9 +409,12 @@ async function startAttempt(name: string, dir: string, binaries: ControlPlaneBin
       ...(hostRecord === undefined ? {} : { hostRecord }),
       startedAt: new Date().toISOString(),
       versions: binaries.versions,
+      cacheDir: binaries.cacheDir,
+      ...(options.ownerPid === undefined ? {} : { ownerPid: options.ownerPid }),
+      ...(nodePorts === undefined ? {} : { nodePorts }),
     };
     await writeClusterNodeInfo(dir, nodeInfo);
-    await writeFile(paths.state, `${JSON.stringify(state, null, 2)}\n`);
+    await writeClusterState(state);
     progress(`cluster "${name}" ready after ${since()}: ${server}, kubeconfig ${paths.kubeconfig}`);
     return state;
   } catch (error) {
@@ -416,7 +441,16 @@ async function pickDistinctPorts(pick: () => Promise<number>): Promise<ControlPl
   return { etcdClient: await next(), etcdPeer: await next(), apiServer: await next(), controllerManager: await next(), scheduler: await next() };
 }
 
-function spawnDetached(command: ComponentCommand, logPath: string): ClusterProcess {
+/** Writes cluster.json whole or not at all (write, then rename): `down` and `status` never read half of one. */
+export async function writeClusterState(state: LocalClusterState): Promise<void> {
+  const path = clusterPaths(state.dir).state;
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(tmp, path);
+}
+
+/** Starts one component in its own process group, its output appended to `logPath`. */
+export function spawnDetached(command: ComponentCommand, logPath: string): ClusterProcess {
   const fd = openSync(logPath, 'a');
   try {
     // detached = own process group: a terminal Ctrl-C does not hit it, and `down` can signal
@@ -432,7 +466,7 @@ function spawnDetached(command: ComponentCommand, logPath: string): ClusterProce
 }
 
 /** A detached shell that stops the cluster's process groups once `ownerPid` is gone. */
-function spawnWatchdog(ownerPid: number, processes: readonly ClusterProcess[], dir: string, hostRecord: string | undefined): ClusterProcess {
+export function spawnWatchdog(ownerPid: number, processes: readonly ClusterProcess[], dir: string, hostRecord: string | undefined): ClusterProcess {
   const groups = processes.map((p) => `-${p.pid}`).join(' ');
   const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
   // the real node's containers, mounts, bridge, tables, cgroups and sysctls need more than kill
@@ -444,7 +478,11 @@ function spawnWatchdog(ownerPid: number, processes: readonly ClusterProcess[], d
   return { id: 'watchdog', pid: child.pid ?? -1, binary: '/bin/sh' };
 }
 
-async function waitFor(
+/**
+ * Polls `probe` every 250 ms until it answers true; fails as soon as one of `running` exits (with
+ * its log's last lines), on abort, or at the deadline.
+ */
+export async function waitFor(
   what: string,
   probe: () => Promise<boolean>,
   ctx: { deadline: number; signal: AbortSignal | undefined; running: readonly ClusterProcess[]; paths: ClusterPaths; timeoutMs: number },

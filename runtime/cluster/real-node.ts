@@ -139,9 +139,7 @@ export async function startRealNode(ctx: RealNodeContext): Promise<{ layout: Nod
     if (!r.ok) throw new ClusterError('CLUSTER_START_FAILED', `importing ${image.ref} from ${image.archive} into containerd failed: ${r.output}`);
   }
   ctx.progress(`real node: containerd ready after ${since()}, images imported; starting kubelet, kube-proxy and CoreDNS`);
-  start('kubelet', ctx.binaries.kubelet, kubeletArgs(layout, ctx.kubeconfig));
-  start('kube-proxy', ctx.binaries.kubeProxy, [`--config=${layout.kubeProxyConfig}`, '--v=1']);
-  start('coredns', ctx.binaries.coredns, ['-conf', layout.corefile]);
+  for (const command of nodeCommands(layout, ctx.binaries, ctx.kubeconfig)) start(command.id, command.binary, command.args);
   await ctx.waitUntil(`node ${layout.nodeName} Ready (kubelet log: ${ctx.clusterDir}/logs/kubelet.log)`, async () => {
     const r = await ctx.api(`/api/v1/nodes/${layout.nodeName}`);
     if (r.status !== 200) return false;
@@ -165,6 +163,27 @@ export async function startRealNode(ctx: RealNodeContext): Promise<{ layout: Nod
     bridge: layout.bridge,
   };
   return { layout, info };
+}
+
+/** The node's processes after containerd, in start order: kubelet, kube-proxy, CoreDNS. */
+export function nodeCommands(layout: NodeLayout, binaries: Pick<NodeBinaries, 'kubelet' | 'kubeProxy' | 'coredns'>, kubeconfig: string): ComponentCommand[] {
+  return [
+    { id: 'kubelet', binary: binaries.kubelet, args: kubeletArgs(layout, kubeconfig) },
+    { id: 'kube-proxy', binary: binaries.kubeProxy, args: [`--config=${layout.kubeProxyConfig}`, '--v=1'] },
+    { id: 'coredns', binary: binaries.coredns, args: ['-conf', layout.corefile] },
+  ];
+}
+
+/**
+ * Records that one of the node's processes was replaced (an upgrade restarted kubelet or
+ * kube-proxy): the host record and the machine lock then name the new pid, so a teardown or a
+ * second cluster's start sees the node as it is.
+ */
+export function replaceHostRecordProcess(hostRecordPath: string, entry: { id: string; pid: number; binary: string }): void {
+  const record = JSON.parse(readFileSync(hostRecordPath, 'utf8')) as HostRecord;
+  record.processes = [...record.processes.filter((p) => p.id !== entry.id), entry];
+  writeFileSync(hostRecordPath, `${JSON.stringify(record, null, 2)}\n`);
+  updateMachineLock({ clusterDir: record.clusterDir, id: record.layout.id, hostRecord: hostRecordPath, pids: record.processes });
 }
 
 export function ctr(layout: Pick<NodeLayout, 'containerdSocket'>, args: string[]): { ok: boolean; output: string } {

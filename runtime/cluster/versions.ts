@@ -36,6 +36,29 @@ export const FALLBACK_KUBERNETES = { kubernetes: 'v1.36.3', kubernetesStaging: '
 
 const SEMVER_TAG = /^v\d+\.\d+\.\d+$/;
 
+/** True for a version tag as Kubernetes writes them: v1.37.2. */
+export const isVersionTag = (value: string): boolean => SEMVER_TAG.test(value);
+
+/**
+ * The Kubernetes versions `edgemu cluster upgrade` may move a local cluster to (docs/cluster.md
+ * "Upgrading"): the pinned default and the fallback, oldest first. Any other version is refused
+ * with VERSION_UNKNOWN, so an upgrade never starts a build of an untried release.
+ */
+export const WIRED_KUBERNETES_VERSIONS: readonly string[] = [FALLBACK_KUBERNETES.kubernetes, DEFAULT_VERSIONS.kubernetes];
+
+/** The staging modules' tag of a Kubernetes tag (v1.X.Y ↔ v0.X.Y, as the staging modules are tagged). */
+export function stagingTag(kubernetes: string): string {
+  return kubernetes === DEFAULT_VERSIONS.kubernetes ? DEFAULT_VERSIONS.kubernetesStaging : kubernetes.replace(/^v1\./, 'v0.');
+}
+
+/** The same version set with another Kubernetes version (etcd, KWOK and the rest unchanged). */
+export function withKubernetes(v: ControlPlaneVersions, kubernetes: string): ControlPlaneVersions {
+  return { ...v, kubernetes, kubernetesStaging: stagingTag(kubernetes) };
+}
+
+/** The components keyed by the Kubernetes version (what an upgrade builds): k8s, and k8s-node for a real node. */
+export const kubernetesComponents = (node: boolean): ComponentName[] => (node ? ['k8s', 'k8s-node'] : ['k8s']);
+
 /**
  * The versions to use: the pinned defaults, overridden by EDGEMU_K8S_VERSION (e.g. the v1.36.3
  * fallback; the staging tag follows: v1.X.Y → v0.X.Y, as the staging modules are tagged),
@@ -51,7 +74,7 @@ export function versionsFromEnv(env: NodeJS.ProcessEnv = process.env): ControlPl
   const kubernetes = pick('EDGEMU_K8S_VERSION', DEFAULT_VERSIONS.kubernetes);
   return {
     kubernetes,
-    kubernetesStaging: kubernetes === DEFAULT_VERSIONS.kubernetes ? DEFAULT_VERSIONS.kubernetesStaging : kubernetes.replace(/^v1\./, 'v0.'),
+    kubernetesStaging: stagingTag(kubernetes),
     etcd: pick('EDGEMU_ETCD_VERSION', DEFAULT_VERSIONS.etcd),
     kwok: pick('EDGEMU_KWOK_VERSION', DEFAULT_VERSIONS.kwok),
     coredns: DEFAULT_VERSIONS.coredns,

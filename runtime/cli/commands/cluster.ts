@@ -13,6 +13,7 @@ interface ClusterFlags {
   json?: boolean;
   nodes?: 'real' | 'simulated' | 'auto';
   serviceIps?: string;
+  kubernetesVersion?: string;
 }
 
 const nameOption = () =>
@@ -81,6 +82,8 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
         if (status.summary) {
           ctx.out(`  provider:   ${status.summary.provider}\n  kubeconfig: ${status.summary.kubeconfig}\n  context:    ${status.summary.context}\n`);
           if (status.summary.server) ctx.out(`  server:     ${status.summary.server}\n`);
+          if (status.summary.kubernetesVersion) ctx.out(`  version:    Kubernetes ${status.summary.kubernetesVersion}\n`);
+          if (status.summary.upgrading) ctx.out(`  upgrading:  ${status.summary.upgrading.from} → ${status.summary.upgrading.to} since ${status.summary.upgrading.startedAt}\n`);
           if (status.summary.serviceIps) ctx.out(`  LB IPs:     ${status.summary.serviceIps}\n`);
         }
         if (status.nodes?.nodes === 'real') {
@@ -103,6 +106,7 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
     .command('binaries')
     .description('build (first time, from the Go module proxy: minutes) or verify the local control-plane binaries and print where they are')
     .addOption(new Option('--verify-only', 'never build: fail if a binary is missing or corrupt'))
+    .addOption(new Option('--kubernetes-version <version>', 'only the components of this Kubernetes version (kube-apiserver, -controller-manager, -scheduler; kubelet, kube-proxy for a real node): what `cluster upgrade --version` needs'))
     .addOption(new Option('--nodes <pool>', 'real: also the real node (kubelet, kube-proxy, CoreDNS, provisioner, images; installs missing Debian packages), simulated: control plane only, auto: real where it can run').choices(['real', 'simulated', 'auto']).default('auto'))
     .addOption(jsonOption())
     .action(async (_flags: ClusterFlags, command: Command) => {
@@ -112,8 +116,10 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
       const logger = ctx.logger().child({ component: 'cluster' });
       const started = Date.now();
       const node = await prepareNodeHost(opts.nodes ?? 'auto', (line) => ctx.err(`[binaries] ${line}\n`), ctx.shutdownSignal, opts.verifyOnly !== true);
+      const only = await kubernetesOnly(opts.kubernetesVersion, node);
       const { binaries, results } = await ensureBinaries({
         node,
+        ...only,
         build: opts.verifyOnly !== true,
         verify: 'full',
         signal: ctx.shutdownSignal,
@@ -138,6 +144,46 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
       const opts = command.optsWithGlobals() as ClusterFlags & { stateDir: string };
       const { clusterKubeconfig } = await import('../../cluster/index.js');
       ctx.out(`${await clusterKubeconfig({ name: opts.name, stateDir: opts.stateDir })}\n`);
+    });
+
+  cluster
+    .command('upgrade')
+    .description('upgrade a running local cluster in place to another Kubernetes version (same etcd data; pods keep running; one minor at a time, never down)')
+    // not `--version`: the program-wide -V/--version takes that flag wherever it stands on the line
+    .requiredOption('--kubernetes-version <version>', 'the Kubernetes version to move to, e.g. v1.37.2')
+    .addOption(nameOption())
+    .addOption(new Option('--timeout <seconds>', 'how long each restarted component may take to be ready').default('120'))
+    .addOption(jsonOption())
+    .action(async (_flags: ClusterFlags, command: Command) => {
+      const opts = command.optsWithGlobals() as ClusterFlags & { stateDir: string };
+      const timeoutSeconds = Number(opts.timeout);
+      if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${opts.timeout ?? ''}"`);
+      const { clusterUpgrade } = await import('../../cluster/index.js');
+      const logger = ctx.logger().child({ component: 'cluster' });
+      const progress = (message: string) => ctx.err(`[upgrade] ${message}\n`);
+      const result = await clusterUpgrade({
+        name: opts.name,
+        stateDir: opts.stateDir,
+        version: opts.kubernetesVersion ?? '',
+        logger,
+        signal: ctx.shutdownSignal,
+        onProgress: progress,
+        stepTimeoutMs: timeoutSeconds * 1000,
+        ensure: {
+          onProgress: (p) => {
+            if (p.kind === 'step') progress(`${p.component} ${p.version}: ${p.message}`);
+            else logger.debug({ component: p.component }, p.message);
+          },
+        },
+      });
+      if (opts.json === true) {
+        ctx.out(`${JSON.stringify({ from: result.from, to: result.to, changed: result.changed, durationMs: result.durationMs, steps: result.steps }, null, 2)}\n`);
+      } else if (!result.changed) {
+        ctx.out(`cluster "${opts.name}" already runs Kubernetes ${result.to}; nothing to do\n`);
+      } else {
+        ctx.out(`cluster "${opts.name}" upgraded from ${result.from} to ${result.to} in ${(result.durationMs / 1000).toFixed(1)} s\n`);
+        for (const s of result.steps) ctx.out(`  ${s.component.padEnd(24)} ${(s.ms / 1000).toFixed(1)} s\n`);
+      }
     });
 
   registerClusterAccessCommands(cluster, ctx);
@@ -192,6 +238,14 @@ async function up(ctx: CliContext, command: Command): Promise<void> {
     progress('stopping');
     await clusterDown({ name: opts.name, stateDir: globalOptions(command).stateDir, logger });
   }
+}
+
+/** `--kubernetes-version V`: that version's components only (the rest of the set stays as pinned). */
+async function kubernetesOnly(version: string | undefined, node: boolean) {
+  if (version === undefined) return {};
+  const { kubernetesComponents, versionsFromEnv, withKubernetes, WIRED_KUBERNETES_VERSIONS } = await import('../../cluster/index.js');
+  if (!WIRED_KUBERNETES_VERSIONS.includes(version)) throw new UsageError(`--kubernetes-version must be one of ${WIRED_KUBERNETES_VERSIONS.join(', ')}, got "${version}"`);
+  return { versions: withKubernetes(versionsFromEnv(), version), components: kubernetesComponents(node) };
 }
 
 const mb = (bytes: number): string => `${Math.round(bytes / (1024 * 1024))} MiB`;

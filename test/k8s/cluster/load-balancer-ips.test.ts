@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ensureBinaries, startLocalCluster, stopLocalCluster } from '../../../runtime/cluster/index.js';
 import { isRunning } from '../../../runtime/cluster/process-tree.js';
-import { reconcileLoadBalancers, runLoadBalancerController } from '../../../runtime/cluster/load-balancer-controller.js';
+import { reconcileLoadBalancers, runLoadBalancerController, type ApiTarget } from '../../../runtime/cluster/load-balancer-controller.js';
 import { parseIpRange } from '../../../runtime/cluster/service-ip-range.js';
 import { createTestNamespace, eventually, kubeConfig, type TestNamespace } from '../../helpers/k8s.js';
 
@@ -16,6 +16,13 @@ import { createTestNamespace, eventually, kubeConfig, type TestNamespace } from 
  */
 const kc = kubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
+/** The controller's target from the run's kubeconfig: its server and client certificate (file or inline data). */
+const api: ApiTarget = (() => {
+  const cluster = kc.getCurrentCluster()!;
+  const user = kc.getCurrentUser()!;
+  const pem = (data: string | undefined, file: string | undefined) => (data !== undefined ? Buffer.from(data, 'base64').toString('utf8') : readFileSync(file!, 'utf8'));
+  return { server: cluster.server, tls: { ca: pem(cluster.caData, cluster.caFile), cert: pem(user.certData, user.certFile), key: pem(user.keyData, user.keyFile) } };
+})();
 const range = parseIpRange('10.89.7.10-10.89.7.11');
 let ns: TestNamespace;
 
@@ -37,7 +44,7 @@ describe('LoadBalancer IPs from a range of two', () => {
 
   it('gives the first two Services an IP each and leaves the third pending with a "no IP" Warning Event', async () => {
     for (const name of ['a-edgehub', 'b-web', 'c-api']) await loadBalancer(name);
-    const first = await reconcileLoadBalancers(kc, range, seen);
+    const first = await reconcileLoadBalancers(api, range, seen);
     expect(first.assigned.get(`${ns.name}/a-edgehub`)).toBe('10.89.7.10');
     expect(first.assigned.get(`${ns.name}/b-web`)).toBe('10.89.7.11');
     expect(await ingressOf('a-edgehub')).toEqual(['10.89.7.10']);
@@ -51,14 +58,14 @@ describe('LoadBalancer IPs from a range of two', () => {
   });
 
   it('changes nothing and repeats no Event on the next pass', async () => {
-    const again = await reconcileLoadBalancers(kc, range, seen);
+    const again = await reconcileLoadBalancers(api, range, seen);
     expect(again.changed).toEqual([]);
     expect(await eventsOf('c-api', 'AllocationFailed')).toHaveLength(1);
   });
 
   it('gives the freed IP to the pending Service once another is deleted', async () => {
     await core.deleteNamespacedService({ name: 'a-edgehub', namespace: ns.name });
-    const after = await reconcileLoadBalancers(kc, range, seen);
+    const after = await reconcileLoadBalancers(api, range, seen);
     expect(after.changed).toEqual([`${ns.name}/c-api`]);
     expect(await ingressOf('c-api')).toEqual(['10.89.7.10']);
     expect(await ingressOf('b-web')).toEqual(['10.89.7.11']);
@@ -67,7 +74,7 @@ describe('LoadBalancer IPs from a range of two', () => {
   it('leaves Services of another loadBalancerClass and other types alone', async () => {
     await core.createNamespacedService({ namespace: ns.name, body: { metadata: { name: 'other-class' }, spec: { type: 'LoadBalancer', loadBalancerClass: 'example.com/lb', ports: [{ port: 80 }] } } });
     await core.createNamespacedService({ namespace: ns.name, body: { metadata: { name: 'plain' }, spec: { type: 'ClusterIP', ports: [{ port: 80 }] } } });
-    const pass = await reconcileLoadBalancers(kc, range, seen);
+    const pass = await reconcileLoadBalancers(api, range, seen);
     expect(pass.assigned.has(`${ns.name}/other-class`)).toBe(false);
     expect(await ingressOf('other-class')).toEqual([]);
     expect(await ingressOf('plain')).toEqual([]);
@@ -78,7 +85,7 @@ describe('the controller loop', () => {
   it('assigns an IP to a new Service within a few passes and stops on abort', async () => {
     const stop = new AbortController();
     const wide = parseIpRange('10.89.8.10-10.89.8.20');
-    const loop = runLoadBalancerController({ kc, range: wide, signal: stop.signal, intervalMs: 200 });
+    const loop = runLoadBalancerController({ api, range: wide, signal: stop.signal, intervalMs: 200 });
     try {
       await loadBalancer('d-late');
       const ips = await eventually(async () => {

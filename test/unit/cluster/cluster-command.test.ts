@@ -26,6 +26,9 @@ describe('edgemu cluster', () => {
     [['cluster', 'user', 'create'], /missing required argument 'name'/],
     [['cluster', 'share', 'create', 'media'], /required option '--path <dir>' not specified/],
     [['cluster', 'namespace', 'delete'], /missing required argument 'name'/],
+    [['cluster', 'upgrade'], /required option '--kubernetes-version <version>' not specified/],
+    [['cluster', 'upgrade', '--kubernetes-version', 'v1.37.2', '--timeout', '0'], /--timeout must be a positive number/],
+    [['cluster', 'binaries', '--kubernetes-version', 'v1.99.0', '--verify-only', '--nodes', 'simulated'], /--kubernetes-version must be one of v1\.36\.3, v1\.37\.2, got "v1\.99\.0"/],
   ])('%j is a usage error (exit 2)', async (argv, message) => {
     const r = await run(argv);
     expect(r.code).toBe(2);
@@ -61,6 +64,13 @@ describe('edgemu cluster', () => {
     const r = await run(['cluster', 'down']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('no cluster named "edgemu" was running');
+  });
+
+  it('refuses to upgrade a cluster that is not recorded, before building anything (exit 1)', async () => {
+    const r = await run(['cluster', 'upgrade', '--kubernetes-version', 'v1.37.2', '--name', 'absent']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no local cluster is recorded in .*absent; start one with `edgemu cluster up`/);
+    expect(r.err).not.toContain('ensuring');
   });
 
   it('explains that kind is unavailable and names the other providers', async () => {
