@@ -134,8 +134,19 @@ export function createAmqpHead(ctx: HandlerContext, options: AmqpHeadOptions): A
         connection,
       );
       connections.add(amqp);
-      connection.on('disconnected', () => connections.delete(amqp));
+      let disconnected = false;
+      connection.on('disconnected', () => {
+        disconnected = true;
+        connections.delete(amqp);
+      });
       (connection as unknown as { accept(socket: Duplex): void }).accept(stream);
+      // rhea learns of a gone socket from 'end' and 'error' only; a socket destroyed here (hub
+      // shutdown, a hostile frame, a peer hung up on) emits just 'close', which would leave the
+      // connection's heartbeat timers armed — keeping the process alive for up to twice the idle
+      // timeout — and its links' readers subscribed. Tell rhea the way its own 'end' does.
+      stream.once('close', () => {
+        if (!disconnected) (connection as unknown as { eof(): void }).eof();
+      });
     },
     close() {
       for (const c of connections) c.close('amqp:connection:forced', 'the hub is shutting down');
