@@ -8,6 +8,7 @@ import type { AmqpWireMessage } from './amqp-message.js';
 import { AmqpSession } from './amqp-session.js';
 import { answerPutToken, type CbsClaim } from './cbs-auth.js';
 import { onMethodResponse, onTelemetry, onTwinRequest } from './device-links.js';
+import { IncomingCredit, INCOMING_WINDOW } from './incoming-credit.js';
 import { decideLink, parseLinkAddress, type LinkAddress } from './link-address.js';
 import { OutgoingLink } from './outgoing-link.js';
 import { onServiceC2d, pumpFeedback } from './service-links.js';
@@ -49,6 +50,8 @@ export class AmqpConnection {
   private serviceTimer: NodeJS.Timeout | undefined;
   private cbsReply: OutgoingLink | undefined;
   private readonly incoming = new WeakMap<Receiver, Incoming>();
+  /** Each receiving link's credit, granted back as the hub settles what it received (incoming-credit.ts). */
+  private readonly credits = new WeakMap<Receiver, IncomingCredit>();
   private readonly outgoing = new Map<Sender, { link: OutgoingLink; detach: () => void }>();
   /** Attached links (bounded by MAX_LINKS_PER_CONNECTION), and those a claim authorizes by owner. */
   private readonly open = new Set<Link>();
@@ -70,6 +73,7 @@ export class AmqpConnection {
     connection.on('receiver_open', (c: EventContext) => this.attach(c.receiver!, 'in'));
     connection.on('sender_open', (c: EventContext) => this.attach(c.sender!, 'out'));
     connection.on('message', (c: EventContext) => {
+      if (c.receiver && c.delivery) this.hold(c.receiver, c.delivery);
       const handler = c.receiver && this.incoming.get(c.receiver);
       if (handler && c.delivery && c.message) handler(c.delivery, c.message as AmqpWireMessage);
       // A message on a link whose claim was revoked (or that was refused) is not taken.
@@ -139,6 +143,28 @@ export class AmqpConnection {
     link.set_target(remote(link.target));
     if (direction === 'in') this.bindIncoming(link as Receiver, address);
     else this.bindOutgoing(link as Sender, address, raw ?? '');
+    if (direction === 'in' && this.incoming.has(link as Receiver)) {
+      const receiver = link as Receiver;
+      const credit = new IncomingCredit(INCOMING_WINDOW, () => (receiver as unknown as { credit: number }).credit, (n) => receiver.add_credit(n));
+      this.credits.set(receiver, credit);
+      credit.open();
+    }
+  }
+
+  /**
+   * A delivery holds a place of its link's window until the hub settles it (accept, reject,
+   * release: rhea's `update`), then the place is granted back as credit.
+   */
+  private hold(receiver: Receiver, delivery: Delivery): void {
+    const credit = this.credits.get(receiver);
+    if (!credit) return;
+    const settled = credit.received(delivery.remote_settled);
+    if (delivery.remote_settled) return;
+    const update = delivery.update;
+    delivery.update = (...args) => {
+      update.apply(delivery, args);
+      settled();
+    };
   }
 
   private bindIncoming(receiver: Receiver, address: LinkAddress): void {

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import rhea from 'rhea';
 import type { HandlerContext } from '../handlers/handler-context.js';
@@ -49,6 +50,28 @@ export const AMQP_AUTH_TIMEOUT_MS = 30_000;
 export const AMQP_MAX_FRAME_BYTES = 64 * 1024;
 
 /**
+ * rhea writes every frame with a `write` of its own; corked until the current tick's work is
+ * done, the frames of one turn (dispositions, flow, transfers) leave as one write — one TLS
+ * record and one syscall instead of one per frame.
+ */
+function coalesceWrites(stream: Duplex): void {
+  const write = stream.write;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    stream.uncork();
+  };
+  stream.write = function (this: Duplex, ...args: Parameters<Duplex['write']>) {
+    if (!corked) {
+      corked = true;
+      stream.cork();
+      process.nextTick(uncork);
+    }
+    return write.apply(this, args);
+  } as Duplex['write'];
+}
+
+/**
  * IoT Hub's AMQP support (learn.microsoft.com/azure/iot-hub/iot-hub-amqp-support) on rhea:
  * SASL ANONYMOUS (or none) and PLAIN, whose credentials are not used for authorization (the
  * SDKs authenticate with CBS put-token on `$cbs`), per-identity link rules, and each link's
@@ -68,6 +91,10 @@ export function createAmqpHead(ctx: HandlerContext, options: AmqpHeadOptions): A
 
   return {
     accept(stream) {
+      // Small frames (dispositions, flow, responses) leave at once rather than wait for the
+      // peer's ACK of the previous segment (Nagle); coalesceWrites keeps them few.
+      (stream as Partial<Pick<Socket, 'setNoDelay'>>).setNoDelay?.(true);
+      coalesceWrites(stream);
       streams.add(stream);
       stream.on('close', () => streams.delete(stream));
       stream.on('error', () => {});
@@ -86,7 +113,8 @@ export function createAmqpHead(ctx: HandlerContext, options: AmqpHeadOptions): A
         channel_max: 15,
         idle_time_out: 240_000,
         autoaccept: false,
-        credit_window: 50,
+        // Credit is the hub's own: granted back as deliveries are settled (incoming-credit.ts).
+        credit_window: 0,
       } as unknown as Parameters<typeof container.create_connection>[0]);
       const amqp = new AmqpConnection(
         {
@@ -106,8 +134,19 @@ export function createAmqpHead(ctx: HandlerContext, options: AmqpHeadOptions): A
         connection,
       );
       connections.add(amqp);
-      connection.on('disconnected', () => connections.delete(amqp));
+      let disconnected = false;
+      connection.on('disconnected', () => {
+        disconnected = true;
+        connections.delete(amqp);
+      });
       (connection as unknown as { accept(socket: Duplex): void }).accept(stream);
+      // rhea learns of a gone socket from 'end' and 'error' only; a socket destroyed here (hub
+      // shutdown, a hostile frame, a peer hung up on) emits just 'close', which would leave the
+      // connection's heartbeat timers armed — keeping the process alive for up to twice the idle
+      // timeout — and its links' readers subscribed. Tell rhea the way its own 'end' does.
+      stream.once('close', () => {
+        if (!disconnected) (connection as unknown as { eof(): void }).eof();
+      });
     },
     close() {
       for (const c of connections) c.close('amqp:connection:forced', 'the hub is shutting down');

@@ -2,8 +2,8 @@ import rhea, { type Delivery, type Sender } from 'rhea';
 import type { Logger } from '../../log/create-logger.js';
 import { verifyPolicyToken, type PolicyTokenContext } from '../policy-token.js';
 import type { EventPartitionIndex } from '../store/event-partition-index.js';
-import type { MessageStore, StoredMessage } from '../store/message-store.js';
-import { fromHubProperties, type AmqpWireMessage } from './amqp-message.js';
+import type { MessageStore } from '../store/message-store.js';
+import { encodeEventHubMessage } from './event-encoder.js';
 import type { EventHubEndpoint } from './event-hub-endpoint.js';
 import { parseEventPosition, selectorOf, type EventPosition } from './event-position.js';
 import type { LinkAddress } from './link-address.js';
@@ -25,27 +25,8 @@ export interface EventHubOptions {
 /** The endpoint telemetry reaches: the default route's `$upstream` (docs/routing.md). */
 const UPSTREAM = '$upstream';
 const READ_BATCH = 256;
-
-/** Event Hubs message annotations and IoT Hub's system properties for one stored message. */
-export function toEventHubMessage(m: StoredMessage, partitionKey: string): AmqpWireMessage & { body: unknown } {
-  const out = fromHubProperties(
-    { body: m.body, systemProperties: m.systemProperties, properties: m.properties },
-    {
-      annotations: {
-        'x-opt-sequence-number': rhea.types.wrap_long(m.seq),
-        'x-opt-offset': String(m.seq),
-        'x-opt-enqueued-time': new Date(m.enqueuedTimeUtc),
-        'x-opt-partition-key': partitionKey,
-        'iothub-connection-device-id': m.deviceId,
-        ...(m.moduleId ? { 'iothub-connection-module-id': m.moduleId } : {}),
-        'iothub-connection-auth-method': '{"scope":"device","type":"sas","issuer":"iothub"}',
-        'iothub-enqueuedtime': new Date(m.enqueuedTimeUtc),
-        'iothub-message-source': 'Telemetry',
-      },
-    },
-  );
-  return out;
-}
+/** What one partition receiver may send per turn of the event loop before it lets others run. */
+const MAX_PUMP_BYTES = 1024 * 1024;
 
 /**
  * IoT Hub's built-in Event Hubs-compatible endpoint (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-messages-read-builtin),
@@ -116,20 +97,38 @@ export function createEventHubReader(options: EventHubOptions): EventHubEndpoint
       if (!position) return fail('amqp:invalid-field', `unsupported event position filter ${JSON.stringify(selectorOf(source?.filter))}`);
       let cursor = position.kind === 'after-seq' ? position.seq : position.kind === 'latest' ? messages.lastSeq() : 0;
       let afterTime = position.kind === 'after-time' ? position.epochMs : undefined;
+      // One page per read of the index, as many events as the receiver's credit allows (AMQP 1.0
+      // §2.6.7: nothing is read ahead of credit), at most MAX_PUMP_BYTES per turn of the event
+      // loop; the rest of the credit is used on the next turn, after the socket took this one.
+      let again = false;
       const pump = () => {
-        while (link.isOpen && link.queued === 0 && sender.sendable()) {
-          // Only as many as the receiver's credit allows (the rest would be read again).
-          const want = Math.max(1, Math.min(READ_BATCH, (sender as unknown as { credit: number }).credit));
+        let bytes = 0;
+        while (link.isOpen && link.credit > 0) {
+          if (bytes >= MAX_PUMP_BYTES) {
+            if (!again) {
+              again = true;
+              setImmediate(() => {
+                again = false;
+                pump();
+              });
+            }
+            return;
+          }
+          const want = Math.min(READ_BATCH, link.credit);
           const page = index.read(p, cursor, want);
-          if (page.length === 0) return;
           for (const m of page) {
-            cursor = m.seq;
             if (afterTime !== undefined) {
-              if (Date.parse(m.enqueuedTimeUtc) <= afterTime) continue;
+              if (Date.parse(m.enqueuedTimeUtc) <= afterTime) {
+                cursor = m.seq;
+                continue;
+              }
               afterTime = undefined;
             }
-            link.post(toEventHubMessage(m, m.deviceId));
-            if (!sender.sendable()) break;
+            const event = encodeEventHubMessage(m, m.deviceId);
+            // Not taken (the link went, or rhea's session buffer is full): read again from here.
+            if (!link.sendEncoded(event)) return;
+            cursor = m.seq;
+            bytes += event.length;
           }
           if (page.length < want) return;
         }

@@ -68,6 +68,31 @@ export class OutgoingLink {
     return this.enqueue({ message });
   }
 
+  /** Credit the client granted and the hub has not yet used (what `sendEncoded` may send now). */
+  get credit(): number {
+    return Math.max(0, (this.sender as unknown as { credit: number }).credit - this.unprocessed);
+  }
+
+  /**
+   * Sends an already encoded message (AMQP 1.0 §3.2 sections, one transfer) at once; only
+   * within `credit`, and only when nothing waits in the queue. Pre-settled (§2.6.12: the client
+   * sends no disposition, the hub keeps no delivery) unless the client's attach asked for
+   * unsettled transfers (snd-settle-mode `unsettled`, §2.8.2).
+   */
+  sendEncoded(bytes: Buffer): boolean {
+    if (this.closed || this.queue.length > 0 || this.credit <= 0 || !this.sender.sendable()) return false;
+    const delivery = this.sender.send(bytes, undefined, 0);
+    if (this.presettle) (delivery as { settled: boolean }).settled = true;
+    // rhea takes the credit when it writes the transfer (after this tick); until then it counts here.
+    if (this.unprocessed++ === 0) process.nextTick(() => (this.unprocessed = 0));
+    return true;
+  }
+
+  private unprocessed = 0;
+  private get presettle(): boolean {
+    return (this.sender as unknown as { remote?: { attach?: { snd_settle_mode?: number } } }).remote?.attach?.snd_settle_mode !== 0;
+  }
+
   /** The link or its connection closed: everything waiting fails. */
   fail(reason: string): void {
     this.closed = true;
