@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import type { Aedes, AedesPublishPacket, AuthenticateError, Client, PublishPacket } from 'aedes';
 import type { Logger } from '../../log/create-logger.js';
@@ -99,6 +100,7 @@ const clientInternals = (client: Client): ClientInternals => client as unknown a
 const CONNECTS_PER_TURN = 8;
 
 export async function createBroker(hooks: BrokerHooks, logger: Logger, options: { maxKeepAliveSecs?: number } = {}): Promise<Broker> {
+  loadQuietPacketCodec();
   const { Aedes } = await import('aedes');
   const broker: Aedes = await Aedes.createBroker({ id: BROKER_ID, connectTimeout: 30_000 });
   const internals = internalsOf(broker);
@@ -196,6 +198,34 @@ export async function createBroker(hooks: BrokerHooks, logger: Logger, options: 
     },
     close: () => new Promise<void>((resolve) => broker.close(() => resolve())),
   };
+}
+
+const noDebug = (): void => {};
+
+/**
+ * mqtt-packet (aedes' parser and writer) calls its `debug` loggers (npm `debug`) some twenty
+ * times per PUBLISH read and PUBACK written. Disabled, each call still costs a rest-argument
+ * array and the `enabled` getter — about 0.5–1 µs per acknowledged message, measured. So
+ * mqtt-packet is loaded here first, before aedes, with `debug` handing its namespaces that are
+ * not enabled at start-up (`DEBUG=mqtt-packet:*` still enables them) a no-op; `debug` is
+ * restored right after, for every other module. When mqtt-packet is already loaded this does
+ * nothing (it keeps its loggers).
+ */
+function loadQuietPacketCodec(): void {
+  const fromAedes = createRequire(createRequire(import.meta.url).resolve('aedes'));
+  const codecPath = fromAedes.resolve('mqtt-packet');
+  if (fromAedes.cache[codecPath]) return;
+  const fromCodec = createRequire(codecPath);
+  const debugPath = fromCodec.resolve('debug');
+  const createDebug = fromCodec('debug') as ((namespace: string) => unknown) & { enabled(namespace: string): boolean };
+  const entry = fromCodec.cache[debugPath];
+  if (!entry) return;
+  entry.exports = new Proxy(createDebug, { apply: (target, self, args: [string]) => (createDebug.enabled(args[0]) ? Reflect.apply(target, self, args) : noDebug) });
+  try {
+    fromCodec(codecPath);
+  } finally {
+    entry.exports = createDebug;
+  }
 }
 
 /**
