@@ -32,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { procCpuMicros } from './mqtt-load.js';
 import { EDGE, type Creds } from './compare-trees-child.js';
+import { lineChild, type LineChild } from './line-child.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const runTs = path.join(here, '..', 'bin', 'run-ts.js');
@@ -104,24 +105,7 @@ async function startHub(tree: string, stateDir: string): Promise<Hub> {
   return { tree, meter, proc, pid: s.pid, port: s.mqttsPort, ca: readFileSync(s.caFile, 'utf8'), creds };
 }
 
-interface Line {
-  ask(msg: Record<string, unknown>): Promise<Record<string, unknown>>;
-  child: ChildProcess;
-}
-function lineChild(child: ChildProcess): Line {
-  const answers: Array<(a: Record<string, unknown>) => void> = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => answers.shift()?.(JSON.parse(l) as Record<string, unknown>));
-  return {
-    child,
-    ask: (msg) =>
-      new Promise((resolve, reject) => {
-        answers.push((a) => (a.error ? reject(new Error(String(a.error))) : resolve(a)));
-        child.stdin!.write(`${JSON.stringify(msg)}\n`);
-      }),
-  };
-}
-
-async function ingest(load: Line, hub: Hub): Promise<number> {
+async function ingest(load: LineChild, hub: Hub): Promise<number> {
   await load.ask({ cmd: 'connect', url: `mqtts://127.0.0.1:${hub.port}`, ca: hub.ca, clients: hub.creds.devices, payloadBytes: 128 });
   try {
     if (!CALLGRIND) {

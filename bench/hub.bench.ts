@@ -20,10 +20,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { LoadClient } from './mqtt-load.js';
 import { startHubProcess } from './hub-process.js';
+import { lineChild } from './line-child.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.join(here, '..');
@@ -34,24 +34,6 @@ const IDLE_CLIENTS = Number(process.env.BENCH_IDLE_CLIENTS ?? 2000);
 const ONLY = process.env.BENCH_ONLY;
 const WINDOW = 32;
 const PAYLOAD = 128;
-
-interface Line {
-  ask(msg: Record<string, unknown>): Promise<Record<string, unknown>>;
-  child: ChildProcess;
-}
-/** A child speaking JSON lines: one answer per request. */
-function lineChild(child: ChildProcess): Line {
-  const answers: Array<(a: Record<string, unknown>) => void> = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => answers.shift()?.(JSON.parse(l) as Record<string, unknown>));
-  return {
-    child,
-    ask: (msg) =>
-      new Promise((resolve, reject) => {
-        answers.push((a) => (a.error ? reject(new Error(String(a.error))) : resolve(a)));
-        child.stdin!.write(`${JSON.stringify(msg)}\n`);
-      }),
-  };
-}
 
 const freePort = () =>
   new Promise<number>((resolve) => {

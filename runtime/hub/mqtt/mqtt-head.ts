@@ -119,25 +119,48 @@ export async function createMqttHead(ctx: HandlerContext, options: MqttHeadOptio
         if (request instanceof Error) return done(request);
         const outcome = dispatch(ctx, session, request);
         if (!outcome) return done(null);
-        outcome.then(
-          () => {
-            corkForThisTick(client.conn);
-            done(null);
-          },
-          (error: unknown) => {
-            // A full store-and-forward queue (storeLimits.maxSizeBytes) is a refusal, not a fault: the client retries later.
-            if ((error as { code?: unknown }).code === 'STORE_FULL') logger.warn({ clientId: session.clientId, reason: (error as Error).message }, 'message refused: store full; not acknowledged, closing the connection');
-            else logger.error({ clientId: session.clientId, err: error }, 'message could not be stored; not acknowledged');
-            done(error as Error);
-          },
-        );
+        // Messages of one group commit share its promise: one reaction per batch, not per message.
+        if (outcome !== waiting.outcome) waiting = awaitOutcome(outcome);
+        waiting.sessions.push(session);
+        waiting.dones.push(done);
       },
     },
     logger,
     { maxKeepAliveSecs: options.maxKeepAliveSecs },
   );
 
-  /** A client PUBLISH as a request, or the reason the connection is closed. */
+  /** The clients' acknowledgements waiting on one outcome (the latest one seen). */
+  interface Waiting {
+    outcome: Promise<unknown> | undefined;
+    sessions: MqttSession[];
+    dones: Array<(error?: Error | null) => void>;
+  }
+  let waiting: Waiting = { outcome: undefined, sessions: [], dones: [] };
+  function awaitOutcome(outcome: Promise<unknown>): Waiting {
+    const w: Waiting = { outcome, sessions: [], dones: [] };
+    const settle = (error: Error | undefined) => {
+      // Messages handled from now on wait on a fresh reaction (the same settled promise, e.g. a shared "no route", may come again).
+      if (waiting === w) waiting = { outcome: undefined, sessions: [], dones: [] };
+      for (let i = 0; i < w.dones.length; i++) {
+        const session = w.sessions[i]!;
+        if (error === undefined) {
+          corkForThisTick(session.client.conn);
+          w.dones[i]!(null);
+          continue;
+        }
+        // A full store-and-forward queue (storeLimits.maxSizeBytes) is a refusal, not a fault: the client retries later.
+        if ((error as { code?: unknown }).code === 'STORE_FULL') logger.warn({ clientId: session.clientId, reason: error.message }, 'message refused: store full; not acknowledged, closing the connection');
+        else logger.error({ clientId: session.clientId, err: error }, 'message could not be stored; not acknowledged');
+        w.dones[i]!(error);
+      }
+    };
+    outcome.then(
+      () => settle(undefined),
+      (error: unknown) => settle(error as Error),
+    );
+    return w;
+  }
+
   // The PUBACKs one commit releases leave a connection in one write — one TLS record, one
   // syscall — instead of one per 4-byte PUBACK: the stream is corked while they are written
   // and uncorked once this tick's acknowledgements are all out.
