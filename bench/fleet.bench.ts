@@ -1,7 +1,7 @@
 /**
  * A fleet in one process (docs/agent.md "Many devices"): `edgemu up --devices N --deployment F`
  * (default 100 devices, 5 modules each) as a child process against a fresh local cluster whose
- * pods are simulated (KWOK), measuring the time from the start of `edgemu up` until every
+ * pods are simulated (KWOK nodes, enough for every pod), measuring the time from the start of `edgemu up` until every
  * device's `$edgeAgent` reports the deployment (status 200) with all 5 modules `running`, the
  * resident memory (VmRSS, and VmHWM: the peak) and CPU time of the edgemu process from /proc,
  * and the watch connections the API server holds for pods and Deployments
@@ -10,7 +10,7 @@
  * Usage: npm run bench -- fleet   (EDGEMU_BENCH_DEVICES=N, EDGEMU_BENCH_MODULES=M to change it)
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,8 +58,10 @@ function procStats(pid: number): { rssMb: number; peakMb: number; cpuS: number }
 }
 
 const clusterStart = Date.now();
-const { state } = await startLocalCluster({ name: 'edgemu-fleet-bench', dir: path.join(root, 'cluster'), nodes: 3, ownerPid: process.pid, nodePool: 'simulated' });
-process.stdout.write(`local cluster (3 KWOK nodes) ready in ${((Date.now() - clusterStart) / 1000).toFixed(1)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+// A KWOK node takes 110 pods, as a kubelet by default (kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1, maxPods).
+const NODES = Math.ceil((DEVICES * MODULES) / 100) + 1;
+const { state } = await startLocalCluster({ name: 'edgemu-fleet-bench', dir: path.join(root, 'cluster'), nodes: NODES, ownerPid: process.pid, nodePool: 'simulated' });
+process.stdout.write(`local cluster (${NODES} KWOK nodes) ready in ${((Date.now() - clusterStart) / 1000).toFixed(1)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
 const kc = new KubeConfig();
 kc.loadFromFile(state.kubeconfig);
 const stateDir = path.join(root, 'state');
@@ -69,7 +71,8 @@ const t0 = Date.now();
 const child = spawn(
   process.execPath,
   [path.join(repo, 'bin', 'edgemu.js'), '--state-dir', stateDir, '--log-level', 'warn', 'up', '--kubeconfig', state.kubeconfig, '--mqtts-port', '0', '--amqps-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--devices', String(DEVICES), '--deployment', manifest],
-  { stdio: ['ignore', 'ignore', 'pipe'] },
+  // A Node diagnostic report on SIGUSR2 (nodejs.org/api/report.html) tells the V8 heap apart from the rest of RSS.
+  { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --report-on-signal --report-signal=SIGUSR2 --report-directory=${root}`.trim() } },
 );
 let stderr = '';
 child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-20_000)));
@@ -109,10 +112,24 @@ try {
   await new Promise((r) => setTimeout(r, 10_000));
   const settled = procStats(child.pid!);
   client?.close();
+  child.kill('SIGUSR2');
+  let heap = 'n/a';
+  for (let i = 0; i < 40 && heap === 'n/a'; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    const report = readdirSync(root).find((f) => f.startsWith('report.') && f.endsWith('.json'));
+    if (!report) continue;
+    try {
+      const r = JSON.parse(readFileSync(path.join(root, report), 'utf8')) as { javascriptHeap: { usedMemory: number; totalMemory: number } };
+      heap = `${(r.javascriptHeap.usedMemory / 2 ** 20).toFixed(0)} MB used of ${(r.javascriptHeap.totalMemory / 2 ** 20).toFixed(0)} MB`;
+    } catch {
+      // still being written
+    }
+  }
   const rows = [
     ['devices × modules', `${DEVICES} × ${MODULES}`],
     ['edgemu up start → every device reports all modules running', `${((allRunningAt - t0) / 1000).toFixed(1)} s`],
     ['RSS of the edgemu process when all run / 10 s later / peak (VmHWM)', `${at.rssMb.toFixed(0)} / ${settled.rssMb.toFixed(0)} / ${Math.max(settled.peakMb, peakRss).toFixed(0)} MB`],
+    ['V8 heap of the edgemu process 10 s later', heap],
     ['CPU time of the edgemu process until all run / 10 s later', `${at.cpuS.toFixed(1)} / ${settled.cpuS.toFixed(1)} s`],
     ['API-server watches on pods, before / during', `${watchesBefore.pods ?? 0} / ${watchesDuring.pods ?? 0}`],
     ['API-server watches on deployments, before / during', `${watchesBefore.deployments ?? 0} / ${watchesDuring.deployments ?? 0}`],
