@@ -3,8 +3,10 @@
  * (bench/hub-process.ts), the clients in this one, so the hub's CPU (/proc/PID/stat) and the
  * load generator's (process.cpuUsage) are reported apart, and a load generator above 85 % of a
  * core is marked the bottleneck. 1. Telemetry ingest over TLS, AMQP (rhea client, CBS, 100
- * unsettled) next to MQTT (MQTT.js, QoS 1, 100 in flight), BENCH_ROUNDS (2) interleaved rounds
- * of BENCH_MESSAGES (5000) each, every message acknowledged only once durable; 2. the Event
+ * unsettled) next to MQTT (MQTT.js, QoS 1, 100 in flight), and the unmodified device SDKs
+ * (azure-iot-device-amqp and -mqtt, 100 sendEvent calls in flight each), BENCH_ROUNDS (2)
+ * interleaved rounds of BENCH_MESSAGES (5000) each, every message acknowledged only once
+ * durable; 2. the Event
  * Hubs-compatible endpoint's read throughput from a store pre-filled before the hub starts (one
  * partition receiver, credit 1000).
  */
@@ -17,11 +19,17 @@ import { openHubStore } from '../runtime/hub/store/hub-store.js';
 import { createSasToken } from '../runtime/hub/sas.js';
 import { partitionOf } from '../runtime/hub/amqp/event-position.js';
 import { eventHubName } from '../runtime/hub/connection-string.js';
+import deviceSdk, { type Client } from 'azure-iot-device';
+import deviceAmqp from 'azure-iot-device-amqp';
+import deviceMqtt from 'azure-iot-device-mqtt';
+import { formatDeviceConnectionString } from '../runtime/hub/connection-string.js';
 import { cbsConnection, eventHubsToken } from './amqp-cbs.js';
 import { startHubProcess, stopHubProcess } from './hub-process.js';
 import { procCpuMicros } from './mqtt-load.js';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 5000);
+/** Messages in flight (unsettled AMQP transfers, unacknowledged MQTT PUBLISHes, pending sendEvent calls). */
+const INFLIGHT = 100;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const EH = N * 4;
 const dir = mkdtempSync(path.join(tmpdir(), 'edgemu-amqp-bench-'));
@@ -31,7 +39,7 @@ const payload = JSON.stringify({ temperature: 21.5, humidity: 40, pad: 'x'.repea
 // Identities and the Event Hubs read's events go into the hub's store before the hub starts.
 const reader = 'bench-eh';
 const setup = openHubStore({ stateDir: dir });
-const keys = new Map(['bench-amqp', 'bench-mqtt'].map((d) => [d, setup.identities.createDevice(d).primaryKey]));
+const keys = new Map(['bench-amqp', 'bench-mqtt', 'bench-sdk-amqp', 'bench-sdk-mqtt'].map((d) => [d, setup.identities.createDevice(d).primaryKey]));
 const enqueued = new Date().toISOString();
 for (let off = 0; off < EH; off += 1000) {
   setup.messages.appendMany(Array.from({ length: Math.min(1000, EH - off) }, (_, i) => ({ endpoint: '$upstream', message: { deviceId: reader, body: Buffer.from(payload), systemProperties: { mid: String(off + i) }, properties: {}, enqueuedTimeUtc: enqueued } })));
@@ -66,7 +74,7 @@ const amqpIngest = () =>
       let sent = 0;
       let done = 0;
       const pump = () => {
-        while (sent < N && sent - done < 100 && sender.sendable()) {
+        while (sent < N && sent - done < INFLIGHT && sender.sendable()) {
           sender.send({ message_id: String(sent++), content_type: 'application/json', body: rhea.message.data_section(Buffer.from(payload)) });
         }
       };
@@ -97,9 +105,30 @@ const mqttIngest = () =>
         await client.publishAsync('devices/bench-mqtt/messages/events/', payload, { qos: 1 });
       }
     };
-    await Promise.all(Array.from({ length: 100 }, worker));
+    await Promise.all(Array.from({ length: INFLIGHT }, worker));
     await client.endAsync();
   });
+
+/** The unmodified device SDK over `protocol`, INFLIGHT sendEvent calls at a time. */
+const sdkIngest = async (protocol: 'amqp' | 'mqtt') => {
+  const deviceId = `bench-sdk-${protocol}`;
+  const port = protocol === 'amqp' ? hub.amqpsPort : hub.mqttsPort;
+  const client: Client = deviceSdk.Client.fromConnectionString(formatDeviceConnectionString({ hostName: `localhost:${port}`, deviceId, key: keys.get(deviceId)! }), protocol === 'amqp' ? deviceAmqp.Amqp : deviceMqtt.Mqtt);
+  await client.setOptions({ ca: hub.ca });
+  await client.open();
+  const result = await measure(N, async () => {
+    let next = 0;
+    const worker = async () => {
+      while (next < N) {
+        next++;
+        await client.sendEvent(new deviceSdk.Message(payload));
+      }
+    };
+    await Promise.all(Array.from({ length: INFLIGHT }, worker));
+  });
+  await client.close();
+  return result;
+};
 
 const ehRead = async () => {
   const { audience, token } = eventHubsToken(policy, entity, expiry);
@@ -124,10 +153,17 @@ const load0 = loadavg();
 const runs: Array<{ name: string; unit: string; m: Measured }> = [];
 try {
   for (let round = 0; round < ROUNDS; round++) {
-    process.stderr.write(`round ${round + 1}: amqp ingest, mqtt ingest\n`);
+    process.stderr.write(`round ${round + 1}: ingest over AMQP and MQTT, raw clients and SDKs\n`);
     // Alternate the order so neither protocol always runs on a warmer hub.
-    const order = round % 2 === 0 ? (['AMQP', 'MQTT'] as const) : (['MQTT', 'AMQP'] as const);
-    for (const p of order) runs.push({ name: p === 'AMQP' ? 'telemetry ingest, AMQP (rhea, 100 unsettled)' : 'telemetry ingest, MQTT (MQTT.js QoS 1, 100 in flight)', unit: 'msg', m: p === 'AMQP' ? await amqpIngest() : await mqttIngest() });
+    const order = round % 2 === 0 ? (['AMQP', 'MQTT', 'SDK-MQTT', 'SDK-AMQP'] as const) : (['MQTT', 'AMQP', 'SDK-AMQP', 'SDK-MQTT'] as const);
+    const names = {
+      AMQP: `telemetry ingest, AMQP (rhea, ${INFLIGHT} unsettled)`,
+      MQTT: `telemetry ingest, MQTT (MQTT.js QoS 1, ${INFLIGHT} in flight)`,
+      'SDK-AMQP': `telemetry ingest, azure-iot-device-amqp (${INFLIGHT} sendEvent in flight)`,
+      'SDK-MQTT': `telemetry ingest, azure-iot-device-mqtt (${INFLIGHT} sendEvent in flight)`,
+    };
+    const run = { AMQP: amqpIngest, MQTT: mqttIngest, 'SDK-AMQP': () => sdkIngest('amqp'), 'SDK-MQTT': () => sdkIngest('mqtt') };
+    for (const p of order) runs.push({ name: names[p], unit: 'msg', m: await run[p]() });
   }
   process.stderr.write('event hubs read\n');
   runs.push({ name: `Event Hubs read, one partition, ${EH} stored events`, unit: 'event', m: await ehRead() });

@@ -5,6 +5,7 @@ import type { HandlerContext } from '../handlers/handler-context.js';
 import { AmqpConnection } from './amqp-connection.js';
 import type { EventHubEndpoint } from './event-hub-endpoint.js';
 import { createFrameGuard } from './frame-guard.js';
+import { batchFrameWrites } from './frame-writer.js';
 
 /** The AMQP head: IoT Hub's AMQP dialect in front of the protocol-neutral handlers. */
 export interface AmqpHead {
@@ -50,28 +51,6 @@ export const AMQP_AUTH_TIMEOUT_MS = 30_000;
 export const AMQP_MAX_FRAME_BYTES = 64 * 1024;
 
 /**
- * rhea writes every frame with a `write` of its own; corked until the current tick's work is
- * done, the frames of one turn (dispositions, flow, transfers) leave as one write — one TLS
- * record and one syscall instead of one per frame.
- */
-function coalesceWrites(stream: Duplex): void {
-  const write = stream.write;
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    stream.uncork();
-  };
-  stream.write = function (this: Duplex, ...args: Parameters<Duplex['write']>) {
-    if (!corked) {
-      corked = true;
-      stream.cork();
-      process.nextTick(uncork);
-    }
-    return write.apply(this, args);
-  } as Duplex['write'];
-}
-
-/**
  * IoT Hub's AMQP support (learn.microsoft.com/azure/iot-hub/iot-hub-amqp-support) on rhea:
  * SASL ANONYMOUS (or none) and PLAIN, whose credentials are not used for authorization (the
  * SDKs authenticate with CBS put-token on `$cbs`), per-identity link rules, and each link's
@@ -92,9 +71,8 @@ export function createAmqpHead(ctx: HandlerContext, options: AmqpHeadOptions): A
   return {
     accept(stream) {
       // Small frames (dispositions, flow, responses) leave at once rather than wait for the
-      // peer's ACK of the previous segment (Nagle); coalesceWrites keeps them few.
+      // peer's ACK of the previous segment (Nagle); batchFrameWrites keeps them few.
       (stream as Partial<Pick<Socket, 'setNoDelay'>>).setNoDelay?.(true);
-      coalesceWrites(stream);
       streams.add(stream);
       stream.on('close', () => streams.delete(stream));
       stream.on('error', () => {});
@@ -116,6 +94,7 @@ export function createAmqpHead(ctx: HandlerContext, options: AmqpHeadOptions): A
         // Credit is the hub's own: granted back as deliveries are settled (incoming-credit.ts).
         credit_window: 0,
       } as unknown as Parameters<typeof container.create_connection>[0]);
+      batchFrameWrites(connection);
       const amqp = new AmqpConnection(
         {
           ctx,
