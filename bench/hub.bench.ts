@@ -11,7 +11,9 @@
  *   msg/s, p50/p99 ack latency, broker CPU µs per acknowledged message (/proc/PID/stat), and
  *   the load generator's own CPU share, flagged when it is the bottleneck. Ratios come last.
  * - RSS per idle TLS connection, measured first on the fresh brokers: 2,000 SDK-like clients
- *   (CONNECT + 3 SUBSCRIBE filters) on each broker, VmRSS before and after.
+ *   (CONNECT + 3 SUBSCRIBE filters) on each broker, VmRSS before and after; the same on a bare
+ *   Node TLS server that only answers CONNACK/SUBACK (bench/hub-tls-floor.ts), the floor of
+ *   any broker on Node's TLS.
  * Knobs: BENCH_ROUNDS (3), BENCH_SECONDS (3), BENCH_CLIENTS ("1,10,100"), BENCH_IDLE_CLIENTS
  * (2000), BENCH_ONLY (ingest | rss), BENCH_HUB_PROFILE=DIR (the hub writes a CPU profile there).
  */
@@ -55,6 +57,26 @@ const waitForPort = async (port: number) => {
 };
 const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 
+/** An EC P-256 certificate for localhost/127.0.0.1 (as the hub's), `<name>-cert.pem` and `<name>-key.pem` in `dir`. */
+function makeCert(dir: string, name: string): { cert: string; key: string } {
+  const cert = path.join(dir, `${name}-cert.pem`);
+  const key = path.join(dir, `${name}-key.pem`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  return { cert, key };
+}
+
+/** bench/hub-tls-floor.ts: Node's TLS server with no broker behind it (the floor of RSS per connection for a Node broker). */
+async function startTlsFloor(dir: string): Promise<{ proc: ChildProcess; target: Target }> {
+  const { cert, key } = makeCert(dir, 'floor');
+  const proc = spawn(process.execPath, [path.join(repo, 'bin', 'run-ts.js'), path.join(here, 'hub-tls-floor.ts'), cert, key], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    proc.stdout!.once('data', (d: Buffer) => resolve(d.toString()));
+    proc.once('exit', (code) => reject(new Error(`hub-tls-floor.ts exited with ${code}`)));
+  });
+  const { port } = JSON.parse(line) as { port: number };
+  return { proc, target: { name: 'Node TLS alone', url: `mqtts://127.0.0.1:${port}`, ca: readFileSync(cert, 'utf8'), pid: proc.pid! } };
+}
+
 /** Debian's mosquitto with a TLS (EC P-256) and a plain listener, persistence off; undefined with the reason printed when unavailable. */
 async function startMosquitto(dir: string): Promise<{ proc: ChildProcess; version: string; tlsPort: number; plainPort: number; ca: string } | undefined> {
   if (!existsSync('/usr/sbin/mosquitto')) {
@@ -67,9 +89,7 @@ async function startMosquitto(dir: string): Promise<{ proc: ChildProcess; versio
       return undefined;
     }
   }
-  const cert = path.join(dir, 'mosq-cert.pem');
-  const key = path.join(dir, 'mosq-key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  const { cert, key } = makeCert(dir, 'mosq');
   const [tlsPort, plainPort] = [await freePort(), await freePort()];
   const conf = path.join(dir, 'mosquitto.conf');
   writeFileSync(
@@ -150,7 +170,7 @@ async function main(): Promise<void> {
     process.stdout.write(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at start, ${new Date().toISOString()}\n`);
     process.stdout.write(`mosquitto: ${mosq ? mosq.version : 'not available'}; ${ROUNDS} interleaved rounds × ${SECONDS} s per run (0.5 s warm-up), ${PAYLOAD} B QoS 1, ${WINDOW} in flight per client\n\n`);
     // RSS first, on fresh brokers: after the ingest runs the hub's heap has free room that would hide what new connections take.
-    let rss: { hub: number; mosq?: number } | undefined;
+    let rss: { hub: number; mosq?: number; floor?: number } | undefined;
     if (ONLY !== 'ingest') {
       const idle = idleNames.map((d) => devices.get(d)!);
       const measure = async (t: Target) => {
@@ -164,10 +184,17 @@ async function main(): Promise<void> {
       };
       rss = { hub: await measure(targets[0]!) };
       if (mosq) rss.mosq = await measure(targets[1]!);
+      const floor = await startTlsFloor(dir);
+      try {
+        rss.floor = await measure(floor.target);
+      } finally {
+        floor.proc.kill();
+      }
       table([
         ['RSS per idle TLS connection', `${IDLE_CLIENTS} clients`],
         ['edgemu', `${(rss.hub / 1024).toFixed(1)} KB`],
         ...(rss.mosq !== undefined ? [['mosquitto', `${(rss.mosq / 1024).toFixed(1)} KB`]] : []),
+        ['Node TLS server alone (no broker: bench/hub-tls-floor.ts)', `${(rss.floor / 1024).toFixed(1)} KB`],
       ]);
       process.stdout.write('\n');
     }
@@ -210,7 +237,7 @@ async function main(): Promise<void> {
           rows.push([String(n), ratio(m('edgemu TLS', (r) => r.rate), m('mosquitto TLS', (r) => r.rate)), ratio(m('edgemu TLS', (r) => r.rate), m('mosquitto plain', (r) => r.rate)), ratio(m('edgemu TLS', (r) => r.cpuPerMsg), m('mosquitto TLS', (r) => r.cpuPerMsg)), ratio(m('edgemu TLS', (r) => r.p99), m('mosquitto TLS', (r) => r.p99))]);
         }
       if (rows.length > 1) table(rows);
-      if (rss?.mosq) process.stdout.write(`RSS per idle TLS connection: ${(rss.hub / rss.mosq).toFixed(2)}×\n`);
+      if (rss?.mosq) process.stdout.write(`RSS per idle TLS connection: ${(rss.hub / rss.mosq).toFixed(2)}× (Node's TLS server alone: ${((rss.floor ?? 0) / rss.mosq).toFixed(2)}×)\n`);
     }
   } finally {
     load.child.kill();
