@@ -33,7 +33,7 @@ try {
   const load = loadavg().map((l) => l.toFixed(2)).join(' ');
   s.startSampling(500);
   const t0 = Date.now();
-  const r = await s.cli(['cluster', 'upgrade', '--kubernetes-version', TO, '--json']).done;
+  const r = await s.cli(['cluster', 'upgrade', '--kubernetes-version', TO, '--json'], new AbortController().signal).done;
   const t1 = Date.now();
   if (r.code !== 0) throw new Error(`upgrade failed (exit ${r.code}): ${r.err.slice(-3000)}`);
   const result = JSON.parse(r.out) as { durationMs: number; steps: { component: string; ms: number }[] };
