@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { CLUSTER_NAME_HINT, DEFAULT_SERVICE_IPS, isValidClusterName } from '../../cluster/index.js';
+import { CLUSTER_NAME_HINT, DEFAULT_SERVICE_IPS, isValidClusterName, type BinaryProgress } from '../../cluster/index.js';
 import { globalOptions, type CliContext, type RegisterCommand } from '../cli-context.js';
 import { UsageError } from '../../errors.js';
 import { registerClusterAccessCommands } from './cluster-access.js';
@@ -123,10 +123,7 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
         build: opts.verifyOnly !== true,
         verify: 'full',
         signal: ctx.shutdownSignal,
-        onProgress: (p) => {
-          if (p.kind === 'step') ctx.err(`[binaries] ${p.component} ${p.version}: ${p.message}\n`);
-          else logger.debug({ component: p.component }, p.message);
-        },
+        onProgress: binaryProgress((line) => ctx.err(`[binaries] ${line}\n`), logger),
       });
       if (opts.json === true) {
         ctx.out(`${JSON.stringify({ elapsedMs: Date.now() - started, results, binaries }, null, 2)}\n`);
@@ -170,10 +167,7 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
         onProgress: progress,
         stepTimeoutMs: timeoutSeconds * 1000,
         ensure: {
-          onProgress: (p) => {
-            if (p.kind === 'step') progress(`${p.component} ${p.version}: ${p.message}`);
-            else logger.debug({ component: p.component }, p.message);
-          },
+          onProgress: binaryProgress(progress, logger),
         },
       });
       if (opts.json === true) {
@@ -189,6 +183,14 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
   registerClusterAccessCommands(cluster, ctx);
   registerClusterShareCommands(cluster, ctx);
 };
+
+/** Build/verify progress of the cluster binaries: milestones shown, raw Go output at debug level. */
+function binaryProgress(show: (line: string) => void, logger: { debug: (obj: object, msg: string) => void }) {
+  return (p: BinaryProgress): void => {
+    if (p.kind === 'step') show(`${p.component} ${p.version}: ${p.message}`);
+    else logger.debug({ component: p.component }, p.message);
+  };
+}
 
 async function up(ctx: CliContext, command: Command): Promise<void> {
   const opts = command.optsWithGlobals() as ClusterFlags & { stateDir: string };
@@ -209,10 +211,7 @@ async function up(ctx: CliContext, command: Command): Promise<void> {
     onProgress: progress,
     timeoutMs: timeoutSeconds * 1000,
     ensure: {
-      onProgress: (p) => {
-        if (p.kind === 'step') progress(`${p.component} ${p.version}: ${p.message}`);
-        else logger.debug({ component: p.component }, p.message);
-      },
+      onProgress: binaryProgress(progress, logger),
     },
     // a foreground cluster dies with this process even on SIGKILL
     ...(opts.foreground === true ? { ownerPid: process.pid } : {}),

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../../runtime/cli/main.js';
+import { runCli } from '../../helpers/cli.js';
 import { eventually, kubeConfig, kubeconfigPath } from '../../helpers/k8s.js';
 import { apiServerWatches, deleteDeviceNamespace } from './agent-harness.js';
 
@@ -20,12 +20,7 @@ afterAll(async () => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-async function cli(argv: string[], signal = AbortSignal.abort()) {
-  let out = '';
-  let err = '';
-  const code = await main(['--state-dir', stateDir, '--log-level', 'silent', ...argv], { out: (s) => void (out += s), err: (s) => void (err += s), shutdownSignal: signal });
-  return { code, out, err };
-}
+const cli = (argv: string[], signal = AbortSignal.abort()) => runCli(['--state-dir', stateDir, '--log-level', 'silent', ...argv], signal);
 
 const statusOf = async (deviceId: string) => {
   const s = await cli(['status', '--device', deviceId, '--json']);
