@@ -1,39 +1,54 @@
-import type { StoredMessage } from '../store/message-store.js';
+import type { EventRow } from '../store/event-partition-index.js';
+import { JsonStringPairs } from './json-string-pairs.js';
 
 /**
  * A stored message as the bytes of one AMQP 1.0 message (§3.2 "Message Format") for the Event
- * Hubs-compatible endpoint, written straight from the stored fields: message annotations
- * (`x-opt-sequence-number`, `x-opt-offset`, `x-opt-enqueued-time`, `x-opt-partition-key` and
- * IoT Hub's system properties, learn.microsoft.com/azure/iot-hub/iot-hub-devguide-messages-read-builtin),
- * the properties section, application properties, the body as one data section. The same
- * message `toEventHubMessage` (event-hub-reader.ts) describes for rhea's encoder, without its
- * per-field wrapper objects: the reader's hot path, one scratch buffer, constant keys encoded once.
+ * Hubs-compatible endpoint, written straight from the stored row (store/event-partition-index.ts
+ * `readRows`): message annotations (`x-opt-sequence-number`, `x-opt-offset`,
+ * `x-opt-enqueued-time`, `x-opt-partition-key` and IoT Hub's system properties,
+ * learn.microsoft.com/azure/iot-hub/iot-hub-devguide-messages-read-builtin), the properties
+ * section, application properties, the body as one data section. The same message
+ * `fromHubProperties` (amqp-message.ts) describes for rhea's encoder, without its per-field
+ * wrapper objects and without parsing the stored property JSON into objects: the reader's hot
+ * path, one scratch buffer, constant keys encoded once.
  */
-export function encodeEventHubMessage(m: StoredMessage, partitionKey: string): Buffer {
+export function encodeEventHubMessage(row: EventRow, partitionKey: string): Buffer {
   const w = writer;
   w.pos = 0;
-  const sys = m.systemProperties;
-  const enqueuedMs = isoMs(m.enqueuedTimeUtc);
+  const [seq, deviceId, storedModuleId, , enqueuedAt, systemProps, appProps, body] = row;
+  const enqueuedMs = isoMs(enqueuedAt);
+  // Where each system property the encoder places is among the stored ones (-1: absent).
+  const sys = sysPairs.read(systemProps);
+  at.fill(-1);
+  for (let i = 0; i < sys.length; i += 2) {
+    for (let f = 0; f < SYSTEM_KEYS.length; f++) {
+      if (sys.is(i, SYSTEM_KEYS[f]!)) {
+        at[f] = i + 1;
+        break;
+      }
+    }
+  }
 
   // message-annotations (§3.2.3): a map of symbol keys.
   w.raw(SECTION_ANNOTATIONS);
   const annotations = w.openCompound(MAP32);
   let entries = 0;
   w.raw(KEY.sequenceNumber);
-  w.long(m.seq);
+  w.long(seq);
   w.raw(KEY.offset);
-  w.str(String(m.seq));
+  w.str(String(seq));
   w.raw(KEY.enqueuedTime);
   w.timestamp(enqueuedMs);
   w.raw(KEY.partitionKey);
   w.str(partitionKey);
   w.raw(KEY.deviceId);
-  w.str(sys.cdid ?? m.deviceId);
+  if (at[CDID]! >= 0) w.entry(sys, at[CDID]!, STR8, STR32);
+  else w.str(deviceId);
   entries += 5;
-  const moduleId = sys.cmid ?? m.moduleId;
-  if (moduleId !== undefined) {
+  if (at[CMID]! >= 0 || storedModuleId !== null) {
     w.raw(KEY.moduleId);
-    w.str(moduleId);
+    if (at[CMID]! >= 0) w.entry(sys, at[CMID]!, STR8, STR32);
+    else w.str(storedModuleId!);
     entries++;
   }
   w.raw(CONSTANT_ANNOTATIONS_BEFORE_TIME);
@@ -41,57 +56,66 @@ export function encodeEventHubMessage(m: StoredMessage, partitionKey: string): B
   w.timestamp(enqueuedMs);
   w.raw(CONSTANT_ANNOTATIONS_AFTER_TIME);
   entries += 3;
-  if (sys.ifid !== undefined) {
+  if (at[IFID]! >= 0) {
     w.raw(KEY.interfaceId);
-    w.str(sys.ifid);
+    w.entry(sys, at[IFID]!, STR8, STR32);
     entries++;
   }
-  if (sys.sub !== undefined) {
+  if (at[SUB]! >= 0) {
     w.raw(KEY.subject);
-    w.str(sys.sub);
+    w.entry(sys, at[SUB]!, STR8, STR32);
     entries++;
   }
   w.closeCompound(annotations, entries * 2);
 
-  // properties (§3.2.4): a list up to its last field present, absent ones null.
-  const fields = [sys.mid, sys.uid, sys.to, undefined, undefined, sys.cid, sys.ct, sys.ce, sys.exp, sys.ctime];
-  let last = -1;
-  for (let i = 0; i < fields.length; i++) if (fields[i] !== undefined && !(i >= 8 && Number.isNaN(Date.parse(fields[i]!)))) last = i;
+  // properties (§3.2.4): a list up to its last field present, absent ones (and unparseable
+  // times) null.
+  const expMs = at[EXP]! >= 0 ? Date.parse(sys.text(at[EXP]!)) : NaN;
+  const ctimeMs = at[CTIME]! >= 0 ? Date.parse(sys.text(at[CTIME]!)) : NaN;
+  let last = !Number.isNaN(ctimeMs) ? 9 : !Number.isNaN(expMs) ? 8 : -1;
+  for (let f = 7; last < 0 && f >= 0; f--) if (PROPERTY_FIELDS[f]! >= 0 && at[PROPERTY_FIELDS[f]!]! >= 0) last = f;
   if (last >= 0) {
     w.raw(SECTION_PROPERTIES);
     const list = w.openCompound(LIST32);
-    for (let i = 0; i <= last; i++) {
-      const v = fields[i];
-      if (v === undefined) w.u8(NULL);
-      else if (i === 1) w.binary(Buffer.from(v));
-      else if (i === 6 || i === 7) w.sym(v);
-      else if (i >= 8) {
-        const ms = Date.parse(v);
-        if (Number.isNaN(ms)) w.u8(NULL);
-        else w.timestamp(ms);
-      } else w.str(v);
+    for (let f = 0; f <= last; f++) {
+      const e = PROPERTY_FIELDS[f]! >= 0 ? at[PROPERTY_FIELDS[f]!]! : -1;
+      if (f === 8) w.timestampOrNull(expMs);
+      else if (f === 9) w.timestampOrNull(ctimeMs);
+      else if (e < 0) w.u8(NULL);
+      else if (f === 1) w.binary(Buffer.from(sys.text(e)));
+      else if (f === 6 || f === 7) w.entry(sys, e, SYM8, SYM32);
+      else w.entry(sys, e, STR8, STR32);
     }
     w.closeCompound(list, last + 1);
   }
 
   // application-properties (§3.2.5): string keys, here string values.
-  let props = 0;
-  for (const _ in m.properties) props++;
-  if (props > 0) {
+  const props = appPairs.read(appProps);
+  if (props.length > 0) {
     w.raw(SECTION_APPLICATION_PROPERTIES);
     const map = w.openCompound(MAP32);
-    for (const k in m.properties) {
-      w.str(k);
-      w.str(m.properties[k]!);
-    }
-    w.closeCompound(map, props * 2);
+    for (let i = 0; i < props.length; i++) w.entry(props, i, STR8, STR32);
+    w.closeCompound(map, props.length);
   }
 
   // data (§3.2.6): the body as it was sent.
   w.raw(SECTION_DATA);
-  w.binary(m.body);
+  w.binary(body);
   return Buffer.from(w.buf.subarray(0, w.pos));
 }
+
+/** System properties by wire name (message-store.ts HubMessage) the encoder places, and their slots. */
+const SYSTEM_KEYS = ['mid', 'uid', 'to', 'cid', 'ct', 'ce', 'exp', 'ctime', 'cdid', 'cmid', 'ifid', 'sub'] as const;
+const [MID, UID, TO, CID, CT, CE, EXP, CTIME, CDID, CMID, IFID, SUB] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] as const;
+/**
+ * The properties section's fields in order (§3.2.4: message-id, user-id, to, subject, reply-to,
+ * correlation-id, content-type, content-encoding, absolute-expiry-time, creation-time) as system
+ * property slots; -1: never set from a stored message.
+ */
+const PROPERTY_FIELDS = [MID, UID, TO, -1, -1, CID, CT, CE, EXP, CTIME];
+const at = new Int32Array(SYSTEM_KEYS.length);
+const sysPairs = new JsonStringPairs();
+const appPairs = new JsonStringPairs();
 
 // AMQP 1.0 §1.6 type codes.
 const NULL = 0x40;
@@ -154,13 +178,51 @@ class Writer {
   }
 
   timestamp(ms: number): void {
+    if (ms >= 0) {
+      this.u8(TIMESTAMP);
+      this.u64(ms);
+      return;
+    }
     this.u8(TIMESTAMP);
     this.room(8);
     this.buf.writeBigInt64BE(BigInt(ms), this.pos);
     this.pos += 8;
   }
 
+  /**
+   * Entry `i` of `pairs` as a str or sym, copied from where it lies in the stored JSON (no
+   * string made for short ASCII text).
+   */
+  entry(pairs: JsonStringPairs, i: number, code8: number, code32: number): void {
+    const s = pairs.source[i]!;
+    const from = pairs.from[i]!;
+    const n = pairs.to[i]! - from;
+    if (!this.ascii(s, from, n, code8)) this.text(from === 0 && n === s.length ? s : pairs.text(i), code8, code32);
+  }
+
+  /**
+   * `s` from `from`, `n` chars, as a str8/sym8 when it is ASCII and short: written char by char
+   * (no native call for a few bytes); false, nothing written, otherwise.
+   */
+  private ascii(s: string, from: number, n: number, code8: number): boolean {
+    if (n > 0xff) return false;
+    this.room(2 + n);
+    const buf = this.buf;
+    let p = this.pos + 2;
+    const end = from + n;
+    for (let k = from; k < end; k++) {
+      const c = s.charCodeAt(k);
+      if (c >= 0x80) return false;
+      buf[p++] = c;
+    }
+    buf[this.pos] = code8;
+    buf[this.pos + 1] = n;
+    this.pos = p;
+    return true;
+  }
+
   private text(s: string, code8: number, code32: number): void {
+    if (this.ascii(s, 0, s.length, code8)) return;
     const n = Buffer.byteLength(s, 'utf8');
     this.room(5 + n);
     if (n <= 0xff) {
@@ -176,6 +238,11 @@ class Writer {
 
   str(s: string): void {
     this.text(s, STR8, STR32);
+  }
+
+  timestampOrNull(ms: number): void {
+    if (Number.isNaN(ms)) this.u8(NULL);
+    else this.timestamp(ms);
   }
 
   sym(s: string): void {

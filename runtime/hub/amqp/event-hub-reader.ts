@@ -115,19 +115,20 @@ export function createEventHubReader(options: EventHubOptions): EventHubEndpoint
             return;
           }
           const want = Math.min(READ_BATCH, link.credit);
-          const page = index.read(p, cursor, want);
-          for (const m of page) {
+          const page = index.readRows(p, cursor, want);
+          for (const row of page) {
             if (afterTime !== undefined) {
-              if (Date.parse(m.enqueuedTimeUtc) <= afterTime) {
-                cursor = m.seq;
+              if (Date.parse(row[4]) <= afterTime) {
+                cursor = row[0];
                 continue;
               }
               afterTime = undefined;
             }
-            const event = encodeEventHubMessage(m, m.deviceId);
+            // The partition key is the device id (event-position.ts partitionOf).
+            const event = encodeEventHubMessage(row, row[1]);
             // Not taken (the link went, or rhea's session buffer is full): read again from here.
             if (!link.sendEncoded(event)) return;
-            cursor = m.seq;
+            cursor = row[0];
             bytes += event.length;
           }
           if (page.length < want) return;

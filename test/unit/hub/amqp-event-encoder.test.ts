@@ -4,6 +4,7 @@ import { encodeEventHubMessage } from '../../../runtime/hub/amqp/event-encoder.j
 import { AUTH_METHOD, MESSAGE_SOURCE } from '../../../runtime/hub/amqp/event-encoder.js';
 import { fromHubProperties } from '../../../runtime/hub/amqp/amqp-message.js';
 import type { StoredMessage } from '../../../runtime/hub/store/message-store.js';
+import type { EventRow } from '../../../runtime/hub/store/event-partition-index.js';
 
 /**
  * The oracle: the Event Hubs message spelled out as rhea message fields (message annotations
@@ -39,9 +40,12 @@ const base: StoredMessage = {
   enqueuedTimeUtc: '2026-12-02T10:00:00.123Z',
 };
 
+/** The message as the partition index returns it (properties as the store writes them: JSON text). */
+const rowOf = (m: StoredMessage): EventRow => [m.seq, m.deviceId, m.moduleId ?? null, m.outputName ?? null, m.enqueuedTimeUtc, JSON.stringify(m.systemProperties), JSON.stringify(m.properties), m.body];
+
 /** What rhea's own encoder makes of `toEventHubMessage`, decoded by rhea. */
 const viaRhea = (m: StoredMessage, key: string) => rhea.message.decode(rhea.message.encode(toEventHubMessage(m, key) as never));
-const direct = (m: StoredMessage, key: string) => rhea.message.decode(encodeEventHubMessage(m, key));
+const direct = (m: StoredMessage, key: string) => rhea.message.decode(encodeEventHubMessage(rowOf(m), key));
 
 describe('the Event Hubs message encoder', () => {
   it.each<[string, StoredMessage]>([
@@ -52,14 +56,16 @@ describe('the Event Hubs message encoder', () => {
     ['only a creation time (properties padded with nulls)', { ...base, systemProperties: { ctime: '2026-12-02T09:59:59.000Z' } }],
     ['an unparseable expiry before a valid creation time', { ...base, systemProperties: { exp: 'soon', ctime: '2026-12-02T09:59:59.000Z' } }],
     ['an empty body and empty strings', { ...base, body: Buffer.alloc(0), properties: { empty: '' } }],
+    ['quotes, backslashes and control characters in keys and values (escaped in the stored JSON)', { ...base, properties: { 'a"b': 'c\\d', 'new\nline': '"', '': '\u0001' }, systemProperties: { mid: 'say "hi"', ct: 'text/plain' } }],
+    ['values that look like JSON syntax', { ...base, properties: { ':': ',', '{': '}', 'x":"y': 'z' } }],
   ])('encodes %s as rhea encodes toEventHubMessage', (_, m) => {
     expect(direct(m, m.deviceId)).toEqual(viaRhea(m, m.deviceId));
   });
 
   it('returns a buffer of its own each time (the scratch buffer is reused)', () => {
-    const a = encodeEventHubMessage(base, 'dev1');
+    const a = encodeEventHubMessage(rowOf(base), 'dev1');
     const copy = Buffer.from(a);
-    encodeEventHubMessage({ ...base, seq: 7, body: Buffer.from('other') }, 'dev1');
+    encodeEventHubMessage(rowOf({ ...base, seq: 7, body: Buffer.from('other') }), 'dev1');
     expect(a.equals(copy)).toBe(true);
   });
 });
