@@ -8,10 +8,11 @@ import type { AmqpWireMessage } from './amqp-message.js';
 import { AmqpSession } from './amqp-session.js';
 import { answerPutToken, type CbsClaim } from './cbs-auth.js';
 import { onMethodResponse, onTelemetry, onTwinRequest } from './device-links.js';
-import { IncomingCredit, INCOMING_WINDOW } from './incoming-credit.js';
+import { ConnectionBytes, DEFAULT_CREDIT_LIMITS, IncomingCredit, type CreditLimits } from './incoming-credit.js';
 import { decideLink, parseLinkAddress, type LinkAddress } from './link-address.js';
 import { OutgoingLink } from './outgoing-link.js';
 import { onServiceC2d, pumpFeedback } from './service-links.js';
+import { watchTransferFrames } from './transfer-frames.js';
 import type { EventHubEndpoint } from './event-hub-endpoint.js';
 
 /** Bounds of one connection: links and sessions (a peer attaching thousands is closed). */
@@ -30,6 +31,8 @@ export interface ConnectionDeps {
   authenticated(): void;
   /** Ends the socket (a peer that never spoke AMQP gets no close frame to read). */
   hangUp(): void;
+  /** Credit limits of receiving links and the connection's byte budget (incoming-credit.ts; defaults there). */
+  credit?: { limits: CreditLimits; connectionBudget: number } | undefined;
 }
 
 type Incoming = (delivery: Delivery, message: AmqpWireMessage) => void;
@@ -52,6 +55,8 @@ export class AmqpConnection {
   private readonly incoming = new WeakMap<Receiver, Incoming>();
   /** Each receiving link's credit, granted back as the hub settles what it received (incoming-credit.ts). */
   private readonly credits = new WeakMap<Receiver, IncomingCredit>();
+  private readonly bytes: ConnectionBytes;
+  private readonly limits: CreditLimits;
   private readonly outgoing = new Map<Sender, { link: OutgoingLink; detach: () => void }>();
   /** Attached links (bounded by MAX_LINKS_PER_CONNECTION), and those a claim authorizes by owner. */
   private readonly open = new Set<Link>();
@@ -66,14 +71,19 @@ export class AmqpConnection {
     readonly connection: Connection,
   ) {
     const { logger } = deps.ctx;
+    this.limits = deps.credit?.limits ?? DEFAULT_CREDIT_LIMITS;
+    this.bytes = new ConnectionBytes(deps.credit?.connectionBudget);
     connection.on('session_open', (c: EventContext) => {
       if (++this.sessionsOpened > MAX_SESSIONS_PER_CONNECTION) this.close('amqp:resource-limit-exceeded', `more than ${MAX_SESSIONS_PER_CONNECTION} sessions on one connection`);
-      else c.session?.on('session_error', () => {});
+      else if (c.session) {
+        c.session.on('session_error', () => {});
+        watchTransferFrames(c.session, (receiver, bytes) => this.transferFrame(receiver, bytes));
+      }
     });
     connection.on('receiver_open', (c: EventContext) => this.attach(c.receiver!, 'in'));
     connection.on('sender_open', (c: EventContext) => this.attach(c.sender!, 'out'));
     connection.on('message', (c: EventContext) => {
-      if (c.receiver && c.delivery) this.hold(c.receiver, c.delivery);
+      if (c.receiver && c.delivery && !this.hold(c.receiver, c.delivery)) return;
       const handler = c.receiver && this.incoming.get(c.receiver);
       if (handler && c.delivery && c.message) handler(c.delivery, c.message as AmqpWireMessage);
       // A message on a link whose claim was revoked (or that was refused) is not taken.
@@ -141,30 +151,54 @@ export class AmqpConnection {
     const filter = (link.source as { filter?: unknown } | undefined)?.filter;
     link.set_source({ ...remote(link.source), ...(filter ? { filter } : {}) } as Parameters<typeof link.set_source>[0]);
     link.set_target(remote(link.target));
+    // AMQP 1.0 §2.7.3: the largest message the hub takes on this link (incoming-credit.ts).
+    if (direction === 'in') (link as unknown as { local: { attach: { max_message_size: number } } }).local.attach.max_message_size = this.limits.maxTransferBytes;
     if (direction === 'in') this.bindIncoming(link as Receiver, address);
     else this.bindOutgoing(link as Sender, address, raw ?? '');
     if (direction === 'in' && this.incoming.has(link as Receiver)) {
       const receiver = link as Receiver;
-      const credit = new IncomingCredit(INCOMING_WINDOW, () => (receiver as unknown as { credit: number }).credit, (n) => receiver.add_credit(n));
+      const credit = new IncomingCredit(this.limits, this.bytes, () => (receiver as unknown as { credit: number }).credit, (n) => receiver.add_credit(n));
       this.credits.set(receiver, credit);
       credit.open();
     }
   }
 
   /**
-   * A delivery holds a place of its link's window until the hub settles it (accept, reject,
-   * release: rhea's `update`), then the place is granted back as credit.
+   * A transfer frame arrived on `receiver`: its bytes count towards the delivery; a delivery
+   * beyond the largest transfer the hub announced (max-message-size) ends the connection before
+   * rhea buffers more of it.
    */
-  private hold(receiver: Receiver, delivery: Delivery): void {
+  private transferFrame(receiver: Receiver, bytes: number): boolean {
     const credit = this.credits.get(receiver);
-    if (!credit) return;
-    const settled = credit.received(delivery.remote_settled);
-    if (delivery.remote_settled) return;
+    if (!credit || credit.frame(bytes)) return true;
+    if (!this.ended) {
+      this.close('amqp:link:message-size-exceeded', `a message of more than ${this.limits.maxTransferBytes} bytes (the announced max-message-size)`);
+      this.deps.hangUp();
+    }
+    return false;
+  }
+
+  /**
+   * A delivery holds a place of its link's window and its bytes until the hub settles it
+   * (accept, reject, release: rhea's `update`), then they are granted back as credit. False:
+   * the connection's links already hold their byte budget, so the delivery is released at once
+   * (not acted upon; the sender may send it again) and not handled.
+   */
+  private hold(receiver: Receiver, delivery: Delivery): boolean {
+    const credit = this.credits.get(receiver);
+    if (!credit) return true;
+    const held = credit.received(delivery.remote_settled);
+    if (held === 'pre-settled') return true;
+    if (held === 'refused') {
+      delivery.release();
+      return false;
+    }
     const update = delivery.update;
     delivery.update = (...args) => {
       update.apply(delivery, args);
-      settled();
+      held.settled();
     };
+    return true;
   }
 
   private bindIncoming(receiver: Receiver, address: LinkAddress): void {

@@ -5,16 +5,19 @@ import { startTestHub, waitFor, type TestHub } from '../../helpers/hub.js';
 import { amqpDeviceClient } from '../../helpers/amqp.js';
 import { cbsConnection } from '../../../bench/amqp-cbs.js';
 import { createSasToken } from '../../../runtime/hub/sas.js';
-import { INCOMING_WINDOW } from '../../../runtime/hub/amqp/incoming-credit.js';
+import { CONNECTION_BYTE_BUDGET, INCOMING_WINDOW, LINK_BYTE_BUDGET, MAX_TRANSFER_BYTES } from '../../../runtime/hub/amqp/incoming-credit.js';
 import type { MessageRouter } from '../../../runtime/hub/message-router.js';
 
 /** The default router (durable `$upstream`), with a gate: while closed, nothing routed is stored. */
 let gateOpen = true;
 let held: Array<() => void> = [];
 let routed = 0;
+/** Body bytes routed while the gate was closed: what the hub holds unsettled. */
+let routedBytes = 0;
 const router: MessageRouter = {
   route(message) {
     routed++;
+    if (!gateOpen) routedBytes += message.body.length;
     const store = () => t.hub.messages.persist(message, '$upstream');
     if (gateOpen) return store();
     return new Promise<void>((resolve) => held.push(resolve)).then(store);
@@ -48,6 +51,24 @@ async function rawSender(deviceId: string): Promise<Connection> {
   return cbsConnection({ port: t.hub.amqpsPort!, ca: t.hub.caCert, audience, token: createSasToken(audience, key, expiry) });
 }
 
+/** A link's credit on an idle link: its window, or its byte budget at the largest transfer, whichever is less. */
+const LINK_CREDIT = Math.min(INCOMING_WINDOW, Math.floor(LINK_BYTE_BUDGET / MAX_TRANSFER_BYTES));
+
+/** Puts a token for one more device on `connection`'s `$cbs` (one connection, several identities). */
+async function putToken(connection: Connection, deviceId: string): Promise<void> {
+  t.createDevice(deviceId);
+  const key = t.hub.store.identities.get({ deviceId })!.primaryKey;
+  const audience = `localhost/devices/${deviceId}`;
+  // The hub answers on the `$cbs` link attached last.
+  const replies = connection.open_receiver('$cbs');
+  await new Promise((resolve) => replies.once('receiver_open', resolve));
+  await new Promise<void>((resolve, reject) => {
+    replies.on('message', (c: EventContext) => (c.message?.application_properties?.['status-code'] === 200 ? resolve() : reject(new Error('put-token refused'))));
+    const s = connection.open_sender('$cbs');
+    s.once('sendable', () => s.send({ message_id: deviceId, reply_to: 'cbs', application_properties: { operation: 'put-token', type: 'servicebus.windows.net:sastoken', name: audience }, body: createSasToken(audience, key, expiry) }));
+  });
+}
+
 describe('AMQP telemetry flow control: credit follows what is durably stored', () => {
   it('grants no more than the link window while nothing is stored, settles nothing before it is stored, and takes the rest once the store goes on', async () => {
     const connection = await rawSender('credit1');
@@ -56,7 +77,7 @@ describe('AMQP telemetry flow control: credit follows what is durably stored', (
       await new Promise((resolve) => sender.once('sendable', resolve));
       gateOpen = false;
       routed = 0;
-      const total = INCOMING_WINDOW + 500;
+      const total = LINK_CREDIT + 500;
       const mids = new Map<unknown, string>();
       const accepted = new Set<string>();
       const durableWhenAccepted: boolean[] = [];
@@ -67,10 +88,10 @@ describe('AMQP telemetry flow control: credit follows what is durably stored', (
       });
       // More than the window, queued at once (rhea sends as far as the hub's credit goes).
       for (let i = 0; i < total; i++) mids.set(sender.send({ message_id: `m${i}`, body: rhea.message.data_section(Buffer.from(`m${i}`)) }), `m${i}`);
-      await waitFor(() => routed === INCOMING_WINDOW, 10_000, 'the window to fill');
+      await waitFor(() => routed === LINK_CREDIT, 10_000, 'the window to fill');
       // The hub holds a full window and has granted nothing more: the sender is out of credit.
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(routed).toBe(INCOMING_WINDOW);
+      expect(routed).toBe(LINK_CREDIT);
       expect(sender.sendable()).toBe(false);
       expect(accepted.size).toBe(0);
       expect(stored('credit1')).toHaveLength(0);
@@ -106,5 +127,91 @@ describe('AMQP telemetry flow control: credit follows what is durably stored', (
     } finally {
       await client.close();
     }
+  });
+
+  it("holds no more than the link's byte budget unsettled when every message is as large as the hub takes", async () => {
+    const connection = await rawSender('bytes1');
+    try {
+      const sender = connection.open_sender({ target: { address: '/devices/bytes1/messages/events' } });
+      await new Promise((resolve) => sender.once('sendable', resolve));
+      expect((sender as unknown as { remote: { attach: { max_message_size?: number } } }).remote.attach.max_message_size).toBe(MAX_TRANSFER_BYTES);
+      gateOpen = false;
+      routed = 0;
+      routedBytes = 0;
+      const body = 250_000; // under IoT Hub's 256 KB body limit
+      const total = LINK_CREDIT + 20;
+      let accepted = 0;
+      sender.on('accepted', () => accepted++);
+      for (let i = 0; i < total; i++) sender.send({ message_id: `b${i}`, body: rhea.message.data_section(Buffer.alloc(body, i % 256)) });
+      await waitFor(() => routed === LINK_CREDIT, 20_000, 'the byte budget to fill');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Without the byte budget the count window alone would let 1000 such messages (250 MB) in.
+      expect(routed).toBe(LINK_CREDIT);
+      expect(routedBytes).toBeLessThanOrEqual(LINK_BYTE_BUDGET);
+      expect(accepted).toBe(0);
+      openGate();
+      await waitFor(() => accepted === total, 30_000, 'every transfer to be accepted');
+      expect(stored('bytes1')).toHaveLength(total);
+    } finally {
+      openGate();
+      connection.close();
+    }
+  });
+
+  it("holds no more than the connection's byte budget over several links, releases what comes beyond it, and loses nothing", async () => {
+    const connection = await rawSender('bytes2-0');
+    const devices = ['bytes2-0', 'bytes2-1', 'bytes2-2'];
+    try {
+      for (const d of devices.slice(1)) await putToken(connection, d);
+      const senders = devices.map((d) => connection.open_sender({ target: { address: `/devices/${d}/messages/events` } }));
+      await Promise.all(senders.map((s) => new Promise((resolve) => s.once('sendable', resolve))));
+      gateOpen = false;
+      routed = 0;
+      routedBytes = 0;
+      const body = 250_000;
+      const perLink = LINK_CREDIT;
+      const accepted = new Set<string>();
+      const released: Array<{ sender: (typeof senders)[number]; mid: string }> = [];
+      const mids = new Map<unknown, string>();
+      senders.forEach((sender, k) => {
+        sender.on('accepted', (c: EventContext) => accepted.add(mids.get(c.delivery)!));
+        sender.on('released', (c: EventContext) => released.push({ sender, mid: mids.get(c.delivery)! }));
+        for (let i = 0; i < perLink; i++) mids.set(sender.send({ message_id: `${k}-${i}`, body: rhea.message.data_section(Buffer.alloc(body, k)) }), `${k}-${i}`);
+      });
+      // Three links' credit (3 × 32 MB) is more than the connection's 64 MB: the rest is released.
+      await waitFor(() => routed + released.length === perLink * devices.length, 30_000, 'every transfer to be held or released');
+      expect(routedBytes).toBeLessThanOrEqual(CONNECTION_BYTE_BUDGET);
+      expect(routedBytes).toBeGreaterThan(CONNECTION_BYTE_BUDGET - 2 * MAX_TRANSFER_BYTES);
+      expect(released.length).toBeGreaterThan(0);
+      expect(accepted.size).toBe(0);
+      openGate();
+      await waitFor(() => accepted.size === perLink * devices.length - released.length, 30_000, 'the held transfers to be accepted');
+      // The sender sends what was released again (§3.4.4: not acted upon), and all of it is stored once.
+      for (const { sender, mid } of released.splice(0)) mids.set(sender.send({ message_id: mid, body: rhea.message.data_section(Buffer.alloc(body, Number(mid.split('-')[0]))) }), mid);
+      await waitFor(() => accepted.size === perLink * devices.length, 30_000, 'the sent-again transfers to be accepted');
+      const storedMids = devices.flatMap((d) => stored(d).map((m) => m.systemProperties.mid));
+      expect(storedMids).toHaveLength(perLink * devices.length);
+      expect(new Set(storedMids).size).toBe(perLink * devices.length);
+    } finally {
+      openGate();
+      connection.close();
+    }
+  });
+
+  it('ends a connection whose message grows past the max-message-size it was told, before the hub buffers more of it', async () => {
+    const connection = await rawSender('bytes3');
+    const closed = new Promise<string | undefined>((resolve) => {
+      connection.on('connection_error', (c: EventContext) => resolve((c.connection.error as { condition?: string } | undefined)?.condition));
+      connection.on('disconnected', () => resolve('disconnected'));
+    });
+    routed = 0;
+    const sender = connection.open_sender({ target: { address: '/devices/bytes3/messages/events' } });
+    await new Promise((resolve) => sender.once('sendable', resolve));
+    // rhea cuts it into frames of the hub's max-frame-size (64 KB): a delivery of many frames.
+    sender.send({ message_id: 'huge', body: rhea.message.data_section(Buffer.alloc(4 * MAX_TRANSFER_BYTES, 1)) });
+    expect(await closed).toBe('amqp:link:message-size-exceeded');
+    expect(routed).toBe(0);
+    expect(stored('bytes3')).toHaveLength(0);
+    connection.close();
   });
 });
