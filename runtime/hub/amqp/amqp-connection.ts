@@ -13,6 +13,7 @@ import { decideLink, parseLinkAddress, type LinkAddress } from './link-address.j
 import { OutgoingLink } from './outgoing-link.js';
 import { onServiceC2d, pumpFeedback } from './service-links.js';
 import { watchTransferFrames } from './transfer-frames.js';
+import { missingRheaInternals } from './rhea-internals.js';
 import type { EventHubEndpoint } from './event-hub-endpoint.js';
 
 /** Bounds of one connection: links and sessions (a peer attaching thousands is closed). */
@@ -77,7 +78,9 @@ export class AmqpConnection {
       if (++this.sessionsOpened > MAX_SESSIONS_PER_CONNECTION) this.close('amqp:resource-limit-exceeded', `more than ${MAX_SESSIONS_PER_CONNECTION} sessions on one connection`);
       else if (c.session) {
         c.session.on('session_error', () => {});
-        watchTransferFrames(c.session, (receiver, bytes) => this.transferFrame(receiver, bytes));
+        if (!watchTransferFrames(c.session, (receiver, bytes) => this.transferFrame(receiver, bytes))) {
+          logger.warn({ missing: missingRheaInternals(connection, c.session) }, 'rhea internals changed: a delivery spanning frames is not bounded while it arrives; see runtime/hub/amqp/rhea-internals.ts');
+        }
       }
     });
     connection.on('receiver_open', (c: EventContext) => this.attach(c.receiver!, 'in'));

@@ -6,6 +6,7 @@ import { AmqpConnection } from './amqp-connection.js';
 import type { EventHubEndpoint } from './event-hub-endpoint.js';
 import { createFrameGuard } from './frame-guard.js';
 import { batchFrameWrites } from './frame-writer.js';
+import { missingRheaInternals, RHEA_VERSION } from './rhea-internals.js';
 
 /** The AMQP head: IoT Hub's AMQP dialect in front of the protocol-neutral handlers. */
 export interface AmqpHead {
@@ -65,6 +66,7 @@ export function createAmqpHead(ctx: HandlerContext, options: AmqpHeadOptions): A
   enableCbsMechanism(container.sasl_server_mechanisms);
   const connections = new Set<AmqpConnection>();
   const streams = new Set<Duplex>();
+  let warned = false;
   const identities = () => ({ keysOf: (ref: Parameters<typeof ctx.store.identities.get>[0]) => ctx.store.identities.get(ref), acceptedHosts: options.acceptedHosts, nowMs: ctx.clock.now() });
   const policies = () => ({ hostNames: options.acceptedHosts, policyKey: (name: string) => options.policyKey(name), now: ctx.clock.now() });
 
@@ -94,7 +96,10 @@ export function createAmqpHead(ctx: HandlerContext, options: AmqpHeadOptions): A
         // Credit is the hub's own: granted back as deliveries are settled (incoming-credit.ts).
         credit_window: 0,
       } as unknown as Parameters<typeof container.create_connection>[0]);
-      batchFrameWrites(connection);
+      if (!batchFrameWrites(connection) && !warned) {
+        warned = true;
+        ctx.logger.warn({ missing: missingRheaInternals(connection), expected: `rhea ${RHEA_VERSION}` }, 'rhea internals changed: AMQP frames are written one by one (slower); see runtime/hub/amqp/rhea-internals.ts');
+      }
       const amqp = new AmqpConnection(
         {
           ctx,

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Connection } from 'rhea';
 import type { Duplex } from 'node:stream';
+import { missingRheaInternals } from './rhea-internals.js';
 
 /** rhea's AMQP type writer (lib/types.js), the one its own frame encoder uses. */
 interface RheaWriter {
@@ -13,7 +14,7 @@ interface RheaWriter {
 }
 const rheaTypes = createRequire(import.meta.url)('rhea/lib/types.js') as { Writer: new (buffer?: Buffer) => RheaWriter };
 
-/** What rhea 3.0.5 keeps on a connection and its AMQP transport (lib/connection.js, lib/transport.js). */
+/** What rhea 3.0.5 keeps on a connection and its AMQP transport (lib/connection.js, lib/transport.js; rhea-internals.ts lists and checks them). */
 interface RheaFrame {
   channel: number;
   type: number;
@@ -43,9 +44,12 @@ const TYPE_AMQP = 0x00;
  * once at the end of the tick for everything rhea queued, and the AMQP transport encodes each
  * frame as it is queued, back to back into one reused buffer (AMQP 1.0 §2.3: a frame is its
  * 4-byte size, data offset 2, type, channel, the performative, then the payload — what rhea's
- * `frames.write_frame` writes), handing the socket one chunk. Frame order is rhea's.
+ * `frames.write_frame` writes), handing the socket one chunk. Frame order is rhea's. Returns
+ * false, changing nothing (rhea writes as it always does), when the rhea internals this relies
+ * on are not there (rhea-internals.ts: what to recheck on a rhea upgrade).
  */
-export function batchFrameWrites(connection: Connection): void {
+export function batchFrameWrites(connection: Connection): boolean {
+  if (missingRheaInternals(connection).length > 0) return false;
   const c = connection as unknown as RheaConnectionInternals;
   const output = c.output;
   let scheduled = false;
@@ -102,4 +106,5 @@ export function batchFrameWrites(connection: Connection): void {
     // A buffer grown for a burst of large frames is not kept.
     if (writer.buffer.length > 1024 * 1024) writer = new rheaTypes.Writer(Buffer.allocUnsafe(64 * 1024));
   };
+  return true;
 }
