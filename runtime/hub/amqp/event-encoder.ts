@@ -101,7 +101,10 @@ export function encodeEventHubMessage(row: EventRow, partitionKey: string): Buff
   // data (§3.2.6): the body as it was sent.
   w.raw(SECTION_DATA);
   w.binary(body);
-  return Buffer.from(w.buf.subarray(0, w.pos));
+  // A copy of its own (the scratch buffer is reused): allocUnsafe takes small ones from Node's pool.
+  const out = Buffer.allocUnsafe(w.pos);
+  w.buf.copy(out, 0, 0, w.pos);
+  return out;
 }
 
 /** System properties by wire name (message-store.ts HubMessage) the encoder places, and their slots. */

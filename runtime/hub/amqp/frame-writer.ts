@@ -101,7 +101,9 @@ export function batchFrameWrites(connection: Connection): boolean {
       throw error;
     }
     if (writer.position === 0) return;
-    socket.write(Buffer.from(writer.buffer.subarray(0, writer.position)));
+    const chunk = Buffer.allocUnsafe(writer.position);
+    writer.buffer.copy(chunk, 0, 0, writer.position);
+    socket.write(chunk);
     writer.position = 0;
     // A buffer grown for a burst of large frames is not kept.
     if (writer.buffer.length > 1024 * 1024) writer = new rheaTypes.Writer(Buffer.allocUnsafe(64 * 1024));

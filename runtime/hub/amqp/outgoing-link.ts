@@ -89,8 +89,11 @@ export class OutgoingLink {
   }
 
   private unprocessed = 0;
+  private settleMode: boolean | undefined;
+  /** The client's attach (read once: it does not change while the link is attached). */
   private get presettle(): boolean {
-    return (this.sender as unknown as { remote?: { attach?: { snd_settle_mode?: number } } }).remote?.attach?.snd_settle_mode !== 0;
+    this.settleMode ??= (this.sender as unknown as { remote?: { attach?: { snd_settle_mode?: number } } }).remote?.attach?.snd_settle_mode !== 0;
+    return this.settleMode;
   }
 
   /** The link or its connection closed: everything waiting fails. */
