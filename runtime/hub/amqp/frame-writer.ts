@@ -36,6 +36,59 @@ interface RheaConnectionInternals {
 /** AMQP 1.0 §2.3.1 frame types. */
 const TYPE_AMQP = 0x00;
 
+/** A value as rhea's type layer wraps it (lib/types.js `Typed`): its type code, value, descriptor. */
+interface RheaTyped {
+  type?: { typecode: number };
+  value?: unknown;
+  descriptor?: { value?: unknown };
+}
+/** AMQP 1.0 §2.7.5: the transfer performative's descriptor code. */
+const TRANSFER = 0x14;
+
+/**
+ * A transfer performative — one per delivery, the frame an Event Hubs read sends most — written
+ * without rhea's generic encoder, byte for byte as rhea writes it (lib/types.js: descriptor as
+ * smallulong, the fields as a list32 of uint0/smalluint/uint, vbin8, booleans and nulls, §1.6);
+ * false (nothing written) for anything else, which rhea's encoder writes.
+ */
+function writeTransfer(writer: RheaWriter, performative: unknown): boolean {
+  const p = performative as RheaTyped;
+  if (p.descriptor?.value !== TRANSFER || p.type?.typecode !== 0xd0 || !Array.isArray(p.value)) return false;
+  const fields = p.value as Array<RheaTyped | null | undefined>;
+  const start = writer.position;
+  writer.skip(12 + fields.length * 5 + 256); // room for every field at its largest (a vbin8 up to 255 bytes)
+  const b = writer.buffer;
+  let at = start;
+  b[at++] = 0x00;
+  b[at++] = 0x53;
+  b[at++] = TRANSFER;
+  b[at++] = 0xd0;
+  const sizeAt = at;
+  at += 4;
+  b.writeUInt32BE(fields.length, at);
+  at += 4;
+  for (const f of fields) {
+    const code = f?.type?.typecode ?? 0x40;
+    b[at++] = code;
+    if (code === 0x40 || code === 0x41 || code === 0x42 || code === 0x43) continue;
+    const v = f!.value;
+    if (code === 0x52 && typeof v === 'number') b[at++] = v;
+    else if (code === 0x70 && typeof v === 'number') {
+      b.writeUInt32BE(v, at);
+      at += 4;
+    } else if (code === 0xa0 && Buffer.isBuffer(v) && v.length <= 0xff) {
+      b[at++] = v.length;
+      at += v.copy(b, at);
+    } else {
+      writer.position = start;
+      return false;
+    }
+  }
+  b.writeUInt32BE(at - sizeAt - 4, sizeAt);
+  writer.position = at;
+  return true;
+}
+
 /**
  * Sends a connection's frames in one socket write per turn of the event loop. rhea writes each
  * frame the moment it is made — its own buffer (zero-filled, 1 KB at least), its own socket
@@ -76,7 +129,7 @@ export function batchFrameWrites(connection: Connection): boolean {
       writer.write_uint(frame.type, 1);
       writer.write_uint(frame.type === TYPE_AMQP ? frame.channel : 0, 2);
       if (frame.performative) {
-        writer.write(frame.performative);
+        if (!writeTransfer(writer, frame.performative)) writer.write(frame.performative);
         if (frame.payload) writer.write_bytes(frame.payload);
       }
       writer.buffer.writeUInt32BE(writer.position - start, start);

@@ -63,6 +63,10 @@ describe('the rhea internals the AMQP head relies on', () => {
       frames.amqp_frame(1, performative('attach', { name: 'l', handle: 0, role: true, max_message_size: 327680 })),
       frames.amqp_frame(1, performative('flow', { next_incoming_id: 0, incoming_window: 2048, next_outgoing_id: 0, outgoing_window: 10, handle: 0, delivery_count: 0, link_credit: 102 })),
       frames.amqp_frame(1, performative('transfer', { handle: 0, delivery_id: 7, delivery_tag: Buffer.from([7]), message_format: 0, settled: true, more: false }), Buffer.alloc(300, 9)),
+      // Transfers (written by the head's own fast path): every width of uint, a long tag, unsettled, more.
+      frames.amqp_frame(3, performative('transfer', { handle: 5, delivery_id: 70_000, delivery_tag: Buffer.alloc(32, 1), message_format: 300, settled: false, more: true }), Buffer.alloc(70_000, 3)),
+      frames.amqp_frame(3, performative('transfer', { handle: 256, delivery_id: 255 })),
+      frames.amqp_frame(3, performative('transfer', { handle: 1, delivery_id: 2, delivery_tag: Buffer.alloc(0), settled: true, rcv_settle_mode: 1 })),
       frames.amqp_frame(1, performative('close', { error: { condition: 'amqp:internal-error', description: 'x' } })),
       { channel: 0, type: frames.TYPE_AMQP }, // an empty frame (heartbeat)
     ];
