@@ -10,6 +10,8 @@
  * Hubs-compatible endpoint's read throughput from a store pre-filled before the hub starts (one
  * partition receiver from earliest, credit 1000): a rhea receiver that decodes each message and
  * a counting one that does not (a lighter load generator), interleaved, two runs each.
+ * BENCH_AMQP_ONLY=ingest skips the Event Hubs read; BENCH_HUB_CPU_PROF=<dir> starts the hub with
+ * `--cpu-prof --cpu-prof-dir=<dir>` (a .cpuprofile written when it exits) for profiling.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -47,7 +49,8 @@ for (let off = 0; off < EH; off += 1000) {
 }
 const policy = setup.identities.servicePolicy();
 setup.close();
-const hub = await startHubProcess(dir);
+const profileDir = process.env.BENCH_HUB_CPU_PROF;
+const hub = await startHubProcess(dir, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
 const entity = eventHubName(hub.hostName);
 
 interface Measured {
@@ -205,7 +208,7 @@ try {
   }
   process.stderr.write('event hubs read\n');
   // Interleaved: the decoding receiver and the counting one, twice each.
-  for (const decode of [true, false, false, true]) {
+  for (const decode of process.env.BENCH_AMQP_ONLY === 'ingest' ? [] : [true, false, false, true]) {
     runs.push({ name: `Event Hubs read, one partition, ${EH} stored events, ${decode ? 'rhea receiver (decodes each message)' : 'counting receiver (no decode)'}`, unit: 'event', m: await ehRead(decode) });
   }
 } finally {

@@ -13,6 +13,7 @@ import { decideLink, parseLinkAddress, type LinkAddress } from './link-address.j
 import { OutgoingLink } from './outgoing-link.js';
 import { onServiceC2d, pumpFeedback } from './service-links.js';
 import { watchTransferFrames } from './transfer-frames.js';
+import { HubDelivery, takeCompleteTransfers } from './incoming-deliveries.js';
 import { missingRheaInternals } from './rhea-internals.js';
 import type { EventHubEndpoint } from './event-hub-endpoint.js';
 
@@ -78,6 +79,10 @@ export class AmqpConnection {
       if (++this.sessionsOpened > MAX_SESSIONS_PER_CONNECTION) this.close('amqp:resource-limit-exceeded', `more than ${MAX_SESSIONS_PER_CONNECTION} sessions on one connection`);
       else if (c.session) {
         c.session.on('session_error', () => {});
+        // Complete single-frame deliveries straight to the hub (incoming-deliveries.ts); the frame watch below sees every frame first.
+        if (!takeCompleteTransfers(c.session, (receiver, delivery, message) => this.onMessage(receiver, delivery, message))) {
+          logger.warn({ missing: missingRheaInternals(connection, c.session) }, 'rhea internals changed: deliveries go through rhea\'s events (slower); see runtime/hub/amqp/rhea-internals.ts');
+        }
         if (!watchTransferFrames(c.session, (receiver, bytes) => this.transferFrame(receiver, bytes))) {
           logger.warn({ missing: missingRheaInternals(connection, c.session) }, 'rhea internals changed: a delivery spanning frames is not bounded while it arrives; see runtime/hub/amqp/rhea-internals.ts');
         }
@@ -86,11 +91,7 @@ export class AmqpConnection {
     connection.on('receiver_open', (c: EventContext) => this.attach(c.receiver!, 'in'));
     connection.on('sender_open', (c: EventContext) => this.attach(c.sender!, 'out'));
     connection.on('message', (c: EventContext) => {
-      if (c.receiver && c.delivery && !this.hold(c.receiver, c.delivery)) return;
-      const handler = c.receiver && this.incoming.get(c.receiver);
-      if (handler && c.delivery && c.message) handler(c.delivery, c.message as AmqpWireMessage);
-      // A message on a link whose claim was revoked (or that was refused) is not taken.
-      else if (c.delivery && !c.delivery.remote_settled) c.delivery.release({ undeliverable_here: true } as never);
+      if (c.receiver && c.delivery) this.onMessage(c.receiver, c.delivery, c.message as AmqpWireMessage | undefined);
     });
     connection.on('sender_close', (c: EventContext) => this.detachSender(c.sender!));
     connection.on('receiver_close', (c: EventContext) => this.forget(c.receiver!));
@@ -166,6 +167,15 @@ export class AmqpConnection {
     }
   }
 
+  /** A complete delivery on one of the connection's receiving links: held against its credit, then to the link's handler. */
+  private onMessage(receiver: Receiver, delivery: Delivery, message: AmqpWireMessage | undefined): void {
+    if (!this.hold(receiver, delivery)) return;
+    const handler = this.incoming.get(receiver);
+    if (handler && message) handler(delivery, message);
+    // A message on a link whose claim was revoked (or that was refused) is not taken.
+    else if (!delivery.remote_settled) delivery.release({ undeliverable_here: true } as never);
+  }
+
   /**
    * A transfer frame arrived on `receiver`: its bytes count towards the delivery; a delivery
    * beyond the largest transfer the hub announced (max-message-size) ends the connection before
@@ -195,6 +205,10 @@ export class AmqpConnection {
     if (held === 'refused') {
       delivery.release();
       return false;
+    }
+    if (delivery instanceof HubDelivery) {
+      delivery.hold = held;
+      return true;
     }
     const update = delivery.update;
     delivery.update = (...args) => {

@@ -114,7 +114,7 @@ export class IncomingCredit {
    * already hold its budget, the caller releases the delivery at once; pre-settled ones (the
    * hub keeps no delivery state) are neither.
    */
-  received(preSettled: boolean): { settled: () => void } | 'pre-settled' | 'refused' {
+  received(preSettled: boolean): HeldDelivery | 'pre-settled' | 'refused' {
     const bytes = this.partial;
     this.partial = 0;
     if (preSettled || this.connection.held + bytes > this.connection.budget) {
@@ -124,17 +124,15 @@ export class IncomingCredit {
     this.heldCount++;
     this.heldByteCount += bytes;
     this.connection.held += bytes;
-    let done = false;
-    return {
-      settled: () => {
-        if (done) return;
-        done = true;
-        this.heldCount--;
-        this.heldByteCount -= bytes;
-        this.connection.held -= bytes;
-        this.topUp();
-      },
-    };
+    return new HeldDelivery(this, bytes);
+  }
+
+  /** A held delivery of `bytes` was settled: its place and bytes come back as credit. */
+  release(bytes: number): void {
+    this.heldCount--;
+    this.heldByteCount -= bytes;
+    this.connection.held -= bytes;
+    this.topUp();
   }
 
   /** Grants what the limits allow now. */
@@ -148,5 +146,21 @@ export class IncomingCredit {
       maxTransferBytes: this.limits.maxTransferBytes,
     });
     if (n > 0) this.grant(n);
+  }
+}
+
+/** One delivery held against its link's credit (a method, not a closure per delivery): `settled` gives its place back once. */
+export class HeldDelivery {
+  private done = false;
+
+  constructor(
+    private readonly credit: IncomingCredit,
+    private readonly bytes: number,
+  ) {}
+
+  settled(): void {
+    if (this.done) return;
+    this.done = true;
+    this.credit.release(this.bytes);
   }
 }

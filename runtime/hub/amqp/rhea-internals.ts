@@ -12,6 +12,11 @@ import type { Connection, Session } from 'rhea';
  *   rhea replaces `amqp_transport` on reconnect (`_reset_remote_state`): the hub never
  *   reconnects a connection it accepted.
  * - transfer-frames.ts: `session.incoming.on_transfer(frame, receiver)` (lib/session.js).
+ * - incoming-deliveries.ts: what `Incoming.on_transfer` does for a complete delivery (the
+ *   session's `next_transfer_id`/`next_delivery_id`, `deliveries.push`, the receiver's
+ *   `credit`, `delivery_count`, `_incomplete`, `observers`, `local.attach.rcv_settle_mode`),
+ *   `session.incoming.update(delivery, settled, state)` and the delivery fields
+ *   `write_dispositions` reads (`id`, `link`, `settled`, `state`).
  * - amqp-connection.ts / outgoing-link.ts: a link's `credit` and the sender's
  *   `remote.attach.snd_settle_mode`, a receiver's `local.attach.max_message_size` setter, a
  *   delivery's `update(settled, state)`.
@@ -39,6 +44,8 @@ export function missingRheaInternals(connection: Connection, session?: Session):
   if (session) {
     const incoming = (session as unknown as { incoming?: unknown }).incoming;
     if (!isFunction(incoming, 'on_transfer')) missing.push('session.incoming.on_transfer()');
+    if (!isFunction(incoming, 'update')) missing.push('session.incoming.update()');
+    if (!isFunction((incoming as { deliveries?: unknown } | undefined)?.deliveries, 'push')) missing.push('session.incoming.deliveries.push()');
   }
   return missing;
 }

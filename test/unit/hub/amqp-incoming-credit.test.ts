@@ -34,7 +34,7 @@ describe('the credit the hub grants on a link it receives on', () => {
       credit.frame(bytes);
       state.credit--;
       const held = credit.received(preSettled);
-      return typeof held === 'object' ? held.settled : held;
+      return typeof held === 'object' ? () => held.settled() : held;
     };
     const settleOf = (bytes: number) => {
       const s = transfer(bytes);

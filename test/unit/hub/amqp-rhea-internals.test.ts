@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import rhea, { type Connection } from 'rhea';
 import { batchFrameWrites } from '../../../runtime/hub/amqp/frame-writer.js';
 import { missingRheaInternals, RHEA_VERSION } from '../../../runtime/hub/amqp/rhea-internals.js';
+import { takeCompleteTransfers } from '../../../runtime/hub/amqp/incoming-deliveries.js';
 import { watchTransferFrames } from '../../../runtime/hub/amqp/transfer-frames.js';
 
 /*
@@ -48,10 +49,13 @@ describe('the rhea internals the AMQP head relies on', () => {
       'connection._write_frame() calling amqp_transport.encode',
       'connection.amqp_transport',
       'session.incoming.on_transfer()',
+      'session.incoming.update()',
+      'session.incoming.deliveries.push()',
     ]);
     // Without the internals the head changes nothing and writes as rhea does.
     expect(batchFrameWrites({} as Connection)).toBe(false);
     expect(watchTransferFrames({} as never, () => true)).toBe(false);
+    expect(takeCompleteTransfers({} as never, () => {})).toBe(false);
   });
 
   it("writes the frames rhea queues byte for byte as rhea's own encoder, in one socket write", () => {
