@@ -108,6 +108,50 @@ describe('AMQP telemetry flow control: credit follows what is durably stored', (
     }
   });
 
+  it('accepts a stored batch in a few disposition frames of delivery-id ranges and grants its credit back in as few flow frames, each after the store', async () => {
+    const connection = await rawSender('ranges1');
+    try {
+      const sender = connection.open_sender({ target: { address: '/devices/ranges1/messages/events' } });
+      await new Promise((resolve) => sender.once('sendable', resolve));
+      const total = 50;
+      // The frames the hub sends back on the sender's session (AMQP 1.0 §2.7.6 disposition, §2.7.4 flow).
+      const session = sender.session as unknown as Record<'on_disposition' | 'on_flow', (frame: { performative: { first: number; last?: number; settled?: boolean } }) => void>;
+      const ranges: Array<{ first: number; last: number; durable: number }> = [];
+      let flows = 0;
+      const onDisposition = session.on_disposition.bind(session);
+      const onFlow = session.on_flow.bind(session);
+      session.on_disposition = (frame) => {
+        const { first, last } = frame.performative;
+        ranges.push({ first, last: last ?? first, durable: stored('ranges1').length });
+        onDisposition(frame);
+      };
+      session.on_flow = (frame) => {
+        flows++;
+        onFlow(frame);
+      };
+      gateOpen = false;
+      routed = 0;
+      let accepted = 0;
+      sender.on('accepted', () => accepted++);
+      for (let i = 0; i < total; i++) sender.send({ message_id: `r${i}`, body: rhea.message.data_section(Buffer.from(`r${i}`)) });
+      await waitFor(() => routed === total, 10_000, 'every transfer to be routed');
+      expect(ranges).toHaveLength(0);
+      flows = 0;
+      openGate();
+      await waitFor(() => accepted === total, 10_000, 'every transfer to be accepted');
+      // One group commit's deliveries are consecutive ids with one outcome: a range per frame, not a frame per delivery.
+      expect(ranges.length).toBeLessThanOrEqual(5);
+      expect(ranges.reduce((n, r) => n + r.last - r.first + 1, 0)).toBe(total);
+      // No range went out before every message in it was stored.
+      for (const r of ranges) expect(r.durable).toBeGreaterThanOrEqual(r.last - ranges[0]!.first + 1);
+      expect(flows).toBeLessThanOrEqual(5);
+      expect(flows).toBeGreaterThan(0);
+    } finally {
+      openGate();
+      connection.close();
+    }
+  });
+
   it('settles each of hundreds of concurrent sendEvent calls of the unmodified azure-iot-device-amqp client only once its message is stored', async () => {
     const client: Client = await amqpDeviceClient(t, 'credit2');
     await client.open();
