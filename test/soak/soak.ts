@@ -16,14 +16,19 @@
  *     with the 2,000 devices connected, before the first attacker).
  * Throughout, the well-behaved device's ack p99 must stay < 50 ms, and after the hub stops,
  * every acknowledged message must be in the store.
+ * The load generator — this process: the 2,000 devices, every attacker, the service requests —
+ * runs at a lower CPU priority (`nice` +10, all of its threads) than the hub and the
+ * well-behaved device, which keep the priority the soak was started with: on a real deployment
+ * the attackers are other machines, here they share the hub's CPUs (docs/hub.md "Tests and
+ * benchmarks"). The hub gets nothing else: same flags, same launcher as `edgemu hub`.
  * The hub runs with twin-GET throttling off (`--limit twinGetsPerSecond=0`) so step 3 exercises
  * the write limit itself (the throttle is tested in test/integration/hub/slow-clients.test.ts).
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +36,8 @@ import mqtt from 'mqtt';
 import { createSasToken, openHubStore } from '../../runtime/hub/index.js';
 import { publishQos0, rawDeviceConnect } from '../helpers/raw-mqtt.js';
 
+/** How much lower the load generator's CPU priority is than the hub's and the well-behaved device's. */
+const LOAD_GENERATOR_NICENESS = 10;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DEVICES = 2000;
 const SLOWLORIS = 2000;
@@ -68,6 +75,31 @@ const check = (ok: boolean, what: string) => {
   log(`${ok ? 'PASS' : 'FAIL'} ${what}`);
   if (!ok) failures.push(what);
 };
+
+/**
+ * Lowers this process's CPU priority by `by` (nice(1)): every thread it has now (on Linux
+ * `setpriority` applies to one thread, nodejs.org/api/os.html#ossetprioritypid-priority takes a
+ * thread id from /proc/self/task) and, inherited, every thread and child it starts later.
+ * Children started before keep the old priority. Returns the old and the new niceness.
+ */
+function lowerOwnPriority(by: number): { from: number; to: number } {
+  const from = os.getPriority();
+  const to = Math.min(19, from + by);
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      os.setPriority(Number(tid), to);
+    } catch {
+      // a thread that ended meanwhile
+    }
+  }
+  return { from, to };
+}
+
+/** A process's niceness as the kernel reports it (proc(5): field 19 of /proc/PID/stat). */
+function nicenessOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
 
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -164,6 +196,9 @@ async function main(): Promise<void> {
     env: { ...process.env, SOAK_PORT: String(mqttsPort), SOAK_CA: hello.caFile, SOAK_KEY: keys.get('good')! },
   });
   probeProc.on('message', (m: { error?: string }) => m.error && log(`probe: ${m.error}`));
+  // The hub and the well-behaved device are started: from here on this process is the load generator.
+  const nice = lowerOwnPriority(LOAD_GENERATOR_NICENESS);
+  log(`load generator (this process: ${DEVICES} devices, the attackers, the service requests) at nice ${nicenessOf(process.pid)} (was ${nice.from}); hub (pid ${hello.pid}) at nice ${nicenessOf(hello.pid)} and well-behaved device (pid ${probeProc.pid}) at nice ${nicenessOf(probeProc.pid!)} — on one machine the attackers stand in for other machines`);
   const report = () =>
     new Promise<{ latencies: number[]; acked: number }>((resolve) => {
       const on = (m: { latencies?: number[]; acked: number }) => {
