@@ -41,10 +41,16 @@ const keyOf = (s: Socket) => `${s.remoteAddress ?? ''}|${s.remotePort ?? ''}`;
  *   evicts the oldest untrusted connection — so idle or half-open sockets can never lock out a
  *   peer that authenticates; when every held connection is trusted, the newcomer is refused
  *   (its TCP connection is closed at accept).
+ * - a connection gets its TLS state (Node's `TLSSocket`, OpenSSL's `SSL` and buffers, ~10 KB
+ *   of C heap each) only once its first byte arrives: a peer that connects and never speaks
+ *   (slowloris, idle sockets) costs the hub a TCP socket and a timer, and the C allocator —
+ *   which keeps freed memory resident — never holds thousands of unused TLS states
+ *   (docs/hub.md "Limits").
  * Do not set `server.maxConnections` as well: Node would drop newcomers before this sees them.
  */
 export function guardTlsServer(server: tls.Server, limits: TlsServerLimits, logger: Logger): TlsServerGuard {
   const held = new Map<string, Held>();
+  const wrapTls = takeTlsWrap(server, logger);
   let trustedCount = 0;
   const untrustedCap = Math.max(1, limits.maxConnections - (limits.reservedConnections ?? 0));
 
@@ -82,6 +88,15 @@ export function guardTlsServer(server: tls.Server, limits: TlsServerLimits, logg
       held.delete(key);
       if (entry.trusted) trustedCount--;
     });
+    if (wrapTls) {
+      // The first bytes (a ClientHello) go back into the socket; Node's TLS socket reads what
+      // its TCP socket already buffered when it starts.
+      socket.once('data', (first: Buffer) => {
+        socket.pause();
+        socket.unshift(first);
+        wrapTls(socket);
+      });
+    }
   });
   server.on('secureConnection', (socket: tls.TLSSocket) => {
     const entry = held.get(keyOf(socket));
@@ -101,5 +116,24 @@ export function guardTlsServer(server: tls.Server, limits: TlsServerLimits, logg
       trustedCount++;
     },
     counts: () => ({ trusted: trustedCount, untrusted: held.size - trustedCount }),
+  };
+}
+
+/**
+ * Takes Node's own `connection` listener of a TLS server (`tlsConnectionListener`, added by
+ * `tls.Server`'s constructor: it wraps the TCP socket in a `TLSSocket`) so the guard can call it
+ * once the peer sends its first byte. Undefined (and the server left as it is) when the server
+ * does not have exactly that listener.
+ */
+function takeTlsWrap(server: tls.Server, logger: Logger): ((socket: Socket) => void) | undefined {
+  const listeners = server.listeners('connection') as Array<(socket: Socket) => void>;
+  const wrap = listeners.find((l) => l.name === 'tlsConnectionListener');
+  if (!wrap || listeners.length !== 1) {
+    logger.debug({ listeners: listeners.length }, 'TLS server without Node\'s own connection listener only; TLS state is set up at accept');
+    return undefined;
+  }
+  server.removeListener('connection', wrap);
+  return (socket) => {
+    if (!socket.destroyed) wrap.call(server, socket);
   };
 }
