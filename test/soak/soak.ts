@@ -50,6 +50,7 @@ interface HubStats {
   delayP99Ms: number;
   cpuMs: number;
   gcMaxMs: number;
+  gcMaxKind: string;
   gcMs: number;
   rss: number;
   heapUsed: number;
@@ -99,6 +100,20 @@ function lowerOwnPriority(by: number): { from: number; to: number } {
 function nicenessOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+/**
+ * How much of a process's RSS is the C allocator's main heap: the `[heap]` mapping of
+ * /proc/PID/smaps (proc(5)), where glibc's main arena keeps what the main thread allocates
+ * natively (OpenSSL's TLS state, Node's socket buffers, SQLite) — and keeps it resident after
+ * a free until the top of the heap is free.
+ */
+function cHeapMb(pid: number): number {
+  const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  const at = smaps.search(/ \[heap\]\n/);
+  if (at < 0) return 0;
+  const m = /\nRss:\s+(\d+) kB/.exec(smaps.slice(at));
+  return m ? Number(m[1]) / 1024 : 0;
 }
 
 function rssMb(pid: number): number {
@@ -179,10 +194,16 @@ async function main(): Promise<void> {
   );
   const hello = await new Promise<Hello>((resolve, reject) => {
     let out = '';
+    let ready = false;
     hub.stdout!.on('data', (d: Buffer) => {
+      // After its first line (the JSON hello), what the hub prints goes to stderr (e.g. the
+      // output of `SOAK_HUB_NODE_ARGS=--trace-gc`).
+      if (ready) return void process.stderr.write(d);
       out += d.toString();
       const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve(JSON.parse(line) as Hello);
+      if (!line) return;
+      ready = true;
+      resolve(JSON.parse(line) as Hello);
     });
     hub.once('exit', (code) => reject(new Error(`edgemu hub exited with ${code} before listening`)));
   });
@@ -216,7 +237,8 @@ async function main(): Promise<void> {
     const { phase } = hubStats();
     const secs = phase.length / 4;
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
-    log(`  hub during "${name}": event-loop delay max ${Math.max(...phase.map((x) => x.delayMaxMs)).toFixed(1)} ms, p99 of 250 ms windows ${p99(phase.map((x) => x.delayP99Ms)).toFixed(1)} ms; longest GC pause ${Math.max(...phase.map((x) => x.gcMaxMs)).toFixed(1)} ms (GC ${phase.reduce((a, x) => a + x.gcMs, 0).toFixed(0)} ms in all); hub CPU ${(phase.reduce((a, x) => a + x.cpuMs, 0) / 10 / secs).toFixed(0)}% of one core over ${secs.toFixed(1)} s; machine load average ${load}`);
+    const longestGc = phase.reduce((a, x) => (x.gcMaxMs > a.gcMaxMs ? x : a), phase[0]!);
+    log(`  hub during "${name}": event-loop delay max ${Math.max(...phase.map((x) => x.delayMaxMs)).toFixed(1)} ms, p99 of 250 ms windows ${p99(phase.map((x) => x.delayP99Ms)).toFixed(1)} ms; longest GC pause ${longestGc.gcMaxMs.toFixed(1)} ms (${longestGc.gcMaxKind}; GC ${phase.reduce((a, x) => a + x.gcMs, 0).toFixed(0)} ms in all); hub CPU ${(phase.reduce((a, x) => a + x.cpuMs, 0) / 10 / secs).toFixed(0)}% of one core over ${secs.toFixed(1)} s; machine load average ${load}; hub RSS now ${rssMb(hello.pid).toFixed(1)} MB (C heap ${cHeapMb(hello.pid).toFixed(1)} MB)`);
     check(v < 50, `${name}: well-behaved device ack p99 ${v.toFixed(1)} ms < 50 ms (${r.latencies.length} acks)`);
   };
 
@@ -263,7 +285,7 @@ async function main(): Promise<void> {
   // The baseline: the hub with its devices connected, before any attacker arrives.
   await sleep(3000);
   const baseline = rssMb(hello.pid);
-  log(`baseline hub RSS with ${devices.length} devices connected ${baseline.toFixed(1)} MB (${memorySplit(hubStats(false).last)})`);
+  log(`baseline hub RSS with ${devices.length} devices connected ${baseline.toFixed(1)} MB (${memorySplit(hubStats(false).last)}; C heap ${cHeapMb(hello.pid).toFixed(1)} MB)`);
 
   // 2. Slowloris handshakes.
   const slow: Array<{ socket: net.Socket; opened: number; closedAfter?: number }> = [];
@@ -333,7 +355,7 @@ async function main(): Promise<void> {
     await sleep(1000);
     after = rssMb(hello.pid);
   }
-  log(`  hub memory after the attackers left: ${memorySplit(hubStats(false).last)}`);
+  log(`  hub memory after the attackers left: ${memorySplit(hubStats(false).last)}; C heap ${cHeapMb(hello.pid).toFixed(1)} MB`);
   // The well-behaved device is measured for at least 10 s after the attackers left, however soon RSS settled.
   await sleep(Math.max(0, 10_000 - (Date.now() - attackersLeft)));
   check(after <= baseline * 1.1, `hub RSS after the attackers left ${after.toFixed(1)} MB within 10% of the baseline ${baseline.toFixed(1)} MB`);
