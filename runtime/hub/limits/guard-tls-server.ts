@@ -29,6 +29,14 @@ interface Held {
   timer: NodeJS.Timeout | undefined;
 }
 
+/**
+ * TLS handshakes started per event-loop turn. A server handshake's key exchange and signature
+ * run synchronously when the ClientHello is read (about 1–2 ms of CPU each here): a burst of
+ * connections (a fleet reconnecting) is started a few per turn, and between turns the loop serves
+ * the connected clients' traffic — as the MQTT head authenticates CONNECTs a few per turn.
+ */
+const HANDSHAKES_PER_TURN = 4;
+
 const keyOf = (s: Socket) => `${s.remoteAddress ?? ''}|${s.remotePort ?? ''}`;
 
 /**
@@ -41,6 +49,7 @@ const keyOf = (s: Socket) => `${s.remoteAddress ?? ''}|${s.remotePort ?? ''}`;
  *   evicts the oldest untrusted connection — so idle or half-open sockets can never lock out a
  *   peer that authenticates; when every held connection is trusted, the newcomer is refused
  *   (its TCP connection is closed at accept).
+ * - TLS handshakes start at most `HANDSHAKES_PER_TURN` per event-loop turn;
  * - a connection gets its TLS state (Node's `TLSSocket`, OpenSSL's `SSL` and buffers, ~10 KB
  *   of C heap each) only once its first byte arrives: a peer that connects and never speaks
  *   (slowloris, idle sockets) costs the hub a TCP socket and a timer, and the C allocator —
@@ -51,6 +60,11 @@ const keyOf = (s: Socket) => `${s.remoteAddress ?? ''}|${s.remotePort ?? ''}`;
 export function guardTlsServer(server: tls.Server, limits: TlsServerLimits, logger: Logger): TlsServerGuard {
   const held = new Map<string, Held>();
   const wrapTls = takeTlsWrap(server, logger);
+  const waiting: Socket[] = [];
+  const startSome = () => {
+    for (let i = 0; i < HANDSHAKES_PER_TURN && waiting.length > 0; i++) wrapTls!(waiting.shift()!);
+    if (waiting.length > 0) setImmediate(startSome);
+  };
   let trustedCount = 0;
   const untrustedCap = Math.max(1, limits.maxConnections - (limits.reservedConnections ?? 0));
 
@@ -94,7 +108,7 @@ export function guardTlsServer(server: tls.Server, limits: TlsServerLimits, logg
       socket.once('data', (first: Buffer) => {
         socket.pause();
         socket.unshift(first);
-        wrapTls(socket);
+        if (waiting.push(socket) === 1) setImmediate(startSome);
       });
     }
   });

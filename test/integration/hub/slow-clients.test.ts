@@ -94,6 +94,13 @@ describe('slow and stalled MQTT clients', () => {
     }
   });
 
+  it('completes every handshake of a burst of clients connecting at once', async () => {
+    const clients = Array.from({ length: 40 }, () => tls.connect({ host: '127.0.0.1', port: t.hub.mqttsPort, ca: t.hub.caCert, servername: 'localhost' }));
+    const done = await Promise.allSettled(clients.map((c) => new Promise<void>((resolve, reject) => c.once('secureConnect', resolve).once('error', reject))));
+    for (const c of clients) c.destroy();
+    expect(done.filter((d) => d.status === 'fulfilled')).toHaveLength(40);
+  });
+
   it('disconnects a client that never reads its twin answers once they exceed the write limit', async () => {
     await waitFor(() => !t.hub.isConnected({ deviceId: 'stalled' }));
     // CONNACK 0 (checked in stallTwinReader) says the hub took the connection; it may cut it off
