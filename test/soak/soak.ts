@@ -5,7 +5,7 @@
  * tests (test/soak) but outside vitest's projects: it needs minutes and thousands of sockets.
  *
  * While a well-behaved device publishes QoS 1 telemetry from its own process throughout, it
- *  1. connects 2,000 devices and keeps them connected;
+ *  1. connects 2,000 devices, 100 per second, and keeps them connected;
  *  2. opens 2,000 slowloris TCP connections to the MQTT listener that never start TLS — all
  *     must be closed within the handshake timeout (10 s);
  *  3. runs a device that sends 20,000 twin GETs of a ~28 KB twin and never reads — it must be
@@ -43,6 +43,8 @@ const DEVICES = 2000;
 const SLOWLORIS = 2000;
 const IDLE_SERVICE = 2000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Device connections started per second (IoT Hub S1: 100 new connections per second per unit). */
+const CONNECTS_PER_SECOND = 100;
 
 interface HubStats {
   t: number;
@@ -267,19 +269,29 @@ async function main(): Promise<void> {
   hubStats();
   log(`hub RSS at start ${rssMb(hello.pid).toFixed(1)} MB`);
 
-  // 1. Thousands of connections.
+  // 1. Thousands of connections, at a fixed rate whatever the machine: CONNECTS_PER_SECOND
+  // (IoT Hub S1's new-connection quota per unit: learn.microsoft.com/azure/iot-hub/iot-hub-devguide-quotas-throttling),
+  // started on a schedule in batches of 10 without waiting for earlier ones.
   const devices: tls.TLSSocket[] = [];
   let refused = 0;
-  for (let i = 0; i < DEVICES; i += 50) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(50, DEVICES - i) }, (_, j) => rawDeviceConnect({ port: mqttsPort, ca, deviceId: `d${i + j}`, key: keys.get(`d${i + j}`)!, keepAliveSecs: 600 }).catch(() => undefined)),
-    );
-    for (const b of batch) {
-      if (b && b.returnCode === 0) devices.push(b.socket.on('error', () => {}));
-      else refused++;
+  const connecting: Array<Promise<void>> = [];
+  const connectStart = Date.now();
+  for (let i = 0; i < DEVICES; i += 10) {
+    await sleep(Math.max(0, connectStart + (i / CONNECTS_PER_SECOND) * 1000 - Date.now()));
+    for (let j = i; j < Math.min(i + 10, DEVICES); j++) {
+      connecting.push(
+        rawDeviceConnect({ port: mqttsPort, ca, deviceId: `d${j}`, key: keys.get(`d${j}`)!, keepAliveSecs: 600 }).then(
+          (b) => {
+            if (b.returnCode === 0) devices.push(b.socket.on('error', () => {}));
+            else refused++;
+          },
+          () => void refused++,
+        ),
+      );
     }
-    await sleep(40);
   }
+  await Promise.all(connecting);
+  log(`  ${DEVICES} devices connected in ${((Date.now() - connectStart) / 1000).toFixed(1)} s (started at ${CONNECTS_PER_SECOND} per second)`);
   check(devices.length === DEVICES, `${devices.length} of ${DEVICES} devices connected (${refused} refused)`);
   await phaseP99('2,000 devices connecting');
   // The baseline: the hub with its devices connected, before any attacker arrives.
