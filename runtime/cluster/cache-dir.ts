@@ -1,16 +1,9 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ComponentName } from './versions.js';
 
-/**
- * Where built binaries live: outside the repo, shared by every checkout on the machine, keyed by
- * version (docs/cluster.md "Where things live"). `EDGEMU_CACHE_DIR` overrides the default `~/.cache/edgemu`.
- */
-export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  const override = env.EDGEMU_CACHE_DIR;
-  if (override !== undefined && override !== '') return override;
-  return join(homedir(), '.cache', 'edgemu');
-}
+// `cacheRoot` lives in runtime/cache-root.ts, so areas that only need the cache folder (images)
+// do not load the cluster area and its Kubernetes client.
+export { cacheRoot } from '../cache-root.js';
 
 /** The version-keyed directory of one component, e.g. `~/.cache/edgemu/bin/k8s-v1.37.2`. */
 export function componentDir(root: string, component: ComponentName, version: string): string {

@@ -1,14 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { NODE_POOL_LABEL, SIMULATED_TAINT } from './node-config.js';
 
-/**
- * Opt-in failure simulation for pods on a local (KWOK) cluster: put the label on a pod (or a
- * Deployment's pod template) to make its containers crash or the pod fail. Implemented by the
- * stages in runtime/cluster/stages/edgemu-simulate.yaml.
- */
-export const SIMULATE_LABEL = 'edgemu.io/simulate';
-/** Pod annotation: the exit code a simulated crash or failure reports (integer, default 1). */
-export const EXIT_CODE_ANNOTATION = 'edgemu.io/exit-code';
+// The simulation label and annotation are defined in runtime/simulation-labels.ts (shared with the
+// translate area, which must not load the cluster area and its Kubernetes client).
+export { SIMULATE_LABEL, EXIT_CODE_ANNOTATION } from '../simulation-labels.js';
 export type SimulateMode = 'crash-loop' | 'crash-once' | 'fail';
 export const SIMULATE_MODES: readonly SimulateMode[] = ['crash-loop', 'crash-once', 'fail'];
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cacheRoot } from '../cluster/index.js';
+import { cacheRoot } from '../cache-root.js';
 
 /**
  * The image cache, `~/.cache/edgemu/images` (or `$EDGEMU_CACHE_DIR/images`): content-addressed

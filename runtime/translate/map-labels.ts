@@ -1,5 +1,5 @@
 import { isReservedKey } from './labels.js';
-import { SIMULATE_LABEL, EXIT_CODE_ANNOTATION } from '../cluster/index.js';
+import { SIMULATE_LABEL, EXIT_CODE_ANNOTATION } from '../simulation-labels.js';
 import { isEmpty, isObj, ordinal, type Warn } from './create-options-values.js';
 import type { MappedCreateOptions } from './translate-types.js';
 

@@ -4,7 +4,9 @@
 // its memory split (nodejs.org/api/process.html#processmemoryusage): V8 heap vs the rest.
 // The soak reads it to tell a blocked hub event loop from a hub the OS did not schedule.
 import { appendFileSync } from 'node:fs';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+
+const GC_KINDS = { [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major', [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor', [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks' };
 
 const file = process.env.SOAK_HUB_STATS;
 if (file) {
@@ -12,11 +14,17 @@ if (file) {
   h.enable();
   let lastCpu = process.cpuUsage();
   // GC pauses (nodejs.org/api/perf_hooks.html#class-performanceobserver, entry type 'gc').
+  // The longest pause's kind (entry.detail.kind): a scavenge of the young generation ('minor')
+  // or the final pause of a mark-compact of the whole heap ('major').
   let gcMaxMs = 0;
+  let gcMaxKind = '';
   let gcMs = 0;
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      gcMaxMs = Math.max(gcMaxMs, e.duration);
+      if (e.duration > gcMaxMs) {
+        gcMaxMs = e.duration;
+        gcMaxKind = GC_KINDS[e.detail?.kind] ?? String(e.detail?.kind);
+      }
       gcMs += e.duration;
     }
   }).observe({ entryTypes: ['gc'] });
@@ -24,9 +32,10 @@ if (file) {
     const m = process.memoryUsage();
     const cpu = process.cpuUsage(lastCpu);
     lastCpu = process.cpuUsage();
-    const line = { t: Date.now(), delayMaxMs: h.max / 1e6, delayP99Ms: h.percentile(99) / 1e6, cpuMs: (cpu.user + cpu.system) / 1000, gcMaxMs, gcMs, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+    const line = { t: Date.now(), delayMaxMs: h.max / 1e6, delayP99Ms: h.percentile(99) / 1e6, cpuMs: (cpu.user + cpu.system) / 1000, gcMaxMs, gcMaxKind, gcMs, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
     h.reset();
     gcMaxMs = 0;
+    gcMaxKind = '';
     gcMs = 0;
     appendFileSync(file, `${JSON.stringify(line)}\n`);
   }, 250).unref();

@@ -29,6 +29,14 @@ interface Held {
   timer: NodeJS.Timeout | undefined;
 }
 
+/**
+ * TLS handshakes started per event-loop turn. A server handshake's key exchange and signature
+ * run synchronously when the ClientHello is read (about 1–2 ms of CPU each here): a burst of
+ * connections (a fleet reconnecting) is started a few per turn, and between turns the loop serves
+ * the connected clients' traffic — as the MQTT head authenticates CONNECTs a few per turn.
+ */
+const HANDSHAKES_PER_TURN = 4;
+
 const keyOf = (s: Socket) => `${s.remoteAddress ?? ''}|${s.remotePort ?? ''}`;
 
 /**
@@ -41,10 +49,22 @@ const keyOf = (s: Socket) => `${s.remoteAddress ?? ''}|${s.remotePort ?? ''}`;
  *   evicts the oldest untrusted connection — so idle or half-open sockets can never lock out a
  *   peer that authenticates; when every held connection is trusted, the newcomer is refused
  *   (its TCP connection is closed at accept).
+ * - TLS handshakes start at most `HANDSHAKES_PER_TURN` per event-loop turn;
+ * - a connection gets its TLS state (Node's `TLSSocket`, OpenSSL's `SSL` and buffers, ~10 KB
+ *   of C heap each) only once its first byte arrives: a peer that connects and never speaks
+ *   (slowloris, idle sockets) costs the hub a TCP socket and a timer, and the C allocator —
+ *   which keeps freed memory resident — never holds thousands of unused TLS states
+ *   (docs/hub.md "Limits").
  * Do not set `server.maxConnections` as well: Node would drop newcomers before this sees them.
  */
 export function guardTlsServer(server: tls.Server, limits: TlsServerLimits, logger: Logger): TlsServerGuard {
   const held = new Map<string, Held>();
+  const wrapTls = takeTlsWrap(server, logger);
+  const waiting: Socket[] = [];
+  const startSome = () => {
+    for (let i = 0; i < HANDSHAKES_PER_TURN && waiting.length > 0; i++) wrapTls!(waiting.shift()!);
+    if (waiting.length > 0) setImmediate(startSome);
+  };
   let trustedCount = 0;
   const untrustedCap = Math.max(1, limits.maxConnections - (limits.reservedConnections ?? 0));
 
@@ -82,6 +102,15 @@ export function guardTlsServer(server: tls.Server, limits: TlsServerLimits, logg
       held.delete(key);
       if (entry.trusted) trustedCount--;
     });
+    if (wrapTls) {
+      // The first bytes (a ClientHello) go back into the socket; Node's TLS socket reads what
+      // its TCP socket already buffered when it starts.
+      socket.once('data', (first: Buffer) => {
+        socket.pause();
+        socket.unshift(first);
+        if (waiting.push(socket) === 1) setImmediate(startSome);
+      });
+    }
   });
   server.on('secureConnection', (socket: tls.TLSSocket) => {
     const entry = held.get(keyOf(socket));
@@ -101,5 +130,24 @@ export function guardTlsServer(server: tls.Server, limits: TlsServerLimits, logg
       trustedCount++;
     },
     counts: () => ({ trusted: trustedCount, untrusted: held.size - trustedCount }),
+  };
+}
+
+/**
+ * Takes Node's own `connection` listener of a TLS server (`tlsConnectionListener`, added by
+ * `tls.Server`'s constructor: it wraps the TCP socket in a `TLSSocket`) so the guard can call it
+ * once the peer sends its first byte. Undefined (and the server left as it is) when the server
+ * does not have exactly that listener.
+ */
+function takeTlsWrap(server: tls.Server, logger: Logger): ((socket: Socket) => void) | undefined {
+  const listeners = server.listeners('connection') as Array<(socket: Socket) => void>;
+  const wrap = listeners.find((l) => l.name === 'tlsConnectionListener');
+  if (!wrap || listeners.length !== 1) {
+    logger.debug({ listeners: listeners.length }, 'TLS server without Node\'s own connection listener only; TLS state is set up at accept');
+    return undefined;
+  }
+  server.removeListener('connection', wrap);
+  return (socket) => {
+    if (!socket.destroyed) wrap.call(server, socket);
   };
 }

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHook } from 'node:async_hooks';
 import net from 'node:net';
+import tls from 'node:tls';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -70,6 +72,33 @@ describe('slow and stalled MQTT clients', () => {
     });
     socket.destroy();
     expect(closedAfter).toBeLessThan(2500);
+  });
+
+  it('sets up no TLS state for a connection until its peer sends a first byte', async () => {
+    // Node creates one TLSWRAP resource (its TLS socket with OpenSSL's state) per wrapped connection.
+    let tlsStates = 0;
+    const hook = createHook({ init: (_id, type) => void (type === 'TLSWRAP' && tlsStates++) }).enable();
+    try {
+      const silent = Array.from({ length: 20 }, () => net.connect(t.hub.mqttsPort, '127.0.0.1').on('error', () => {}));
+      await Promise.all(silent.map((s) => new Promise((resolve) => s.once('connect', resolve))));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(tlsStates).toBe(0);
+      const client = tls.connect({ host: '127.0.0.1', port: t.hub.mqttsPort, ca: t.hub.caCert, servername: 'localhost' });
+      await new Promise<void>((resolve, reject) => client.once('secureConnect', resolve).once('error', reject));
+      // The client's TLS socket and the hub's one for it.
+      expect(tlsStates).toBe(2);
+      client.destroy();
+      for (const s of silent) s.destroy();
+    } finally {
+      hook.disable();
+    }
+  });
+
+  it('completes every handshake of a burst of clients connecting at once', async () => {
+    const clients = Array.from({ length: 40 }, () => tls.connect({ host: '127.0.0.1', port: t.hub.mqttsPort, ca: t.hub.caCert, servername: 'localhost' }));
+    const done = await Promise.allSettled(clients.map((c) => new Promise<void>((resolve, reject) => c.once('secureConnect', resolve).once('error', reject))));
+    for (const c of clients) c.destroy();
+    expect(done.filter((d) => d.status === 'fulfilled')).toHaveLength(40);
   });
 
   it('disconnects a client that never reads its twin answers once they exceed the write limit', async () => {
