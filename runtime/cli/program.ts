@@ -17,7 +17,7 @@ export function subcommandBeforeVersion(program: Command, args: readonly string[
     const arg = args[i]!;
     if (arg === '--') return false;
     const flag = arg.startsWith('--') ? arg.split('=')[0]! : arg;
-    const option = program.options.find((o) => o.is(flag));
+    const option = program.options.find((o) => o.long === flag || o.short === flag);
     if (option) {
       if (option.long === '--version') return false;
       if ((option.required || option.optional) && !arg.includes('=')) i++;
