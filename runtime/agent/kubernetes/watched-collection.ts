@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { describeError } from '../../errors.js';
-import type { KubeApi, KubeObject, WatchHandle } from './kube-api.js';
+import { KubeApiError, type KubeApi, type KubeObject, type WatchHandle } from './kube-api.js';
 
 /** Orders two resourceVersions when both are etcd revisions (numeric); otherwise "newer" is assumed. */
 export function isNewerOrSame(candidate: string | undefined, current: string | undefined): boolean {
@@ -38,6 +38,12 @@ export class WatchedCollection {
     private readonly onChange: (reason: string, namespace?: string) => void,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /**
+     * Called instead of retrying when the API server refuses the list or watch with 403 Forbidden
+     * (RBAC: the user may not list this kind here); the collection then stops. Absent: a 403 is
+     * retried with back-off like any failure.
+     */
+    private readonly onForbidden?: (error: KubeApiError) => void,
   ) {}
 
   /** True while the copy mirrors the server (listed, watch running). */
@@ -108,6 +114,11 @@ export class WatchedCollection {
       } catch (error) {
         this.healthy = false;
         if (this.stopped) return;
+        if (this.onForbidden && error instanceof KubeApiError && error.status === 403) {
+          this.stop();
+          this.onForbidden(error);
+          return;
+        }
         failures += 1;
         const delay = Math.min(250 * 2 ** Math.min(failures - 1, 7), 15_000);
         this.logger.debug({ kind: this.kind, err: describeError(error), retryInMs: delay }, 'watch failed');
