@@ -18,6 +18,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { startLocalCluster, stopLocalCluster } from '../runtime/cluster/local-cluster.js';
 import { connectToRunningHub } from '../runtime/service-api/index.js';
 import { apiServerWatches as openWatches } from '../test/k8s/agent/agent-harness.js';
+import { deploymentManifest } from '../test/helpers/manifest-builders.js';
 
 const DEVICES = Number(process.env.EDGEMU_BENCH_DEVICES ?? 100);
 const MODULES = Number(process.env.EDGEMU_BENCH_MODULES ?? 5);
@@ -25,27 +26,7 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const root = mkdtempSync(path.join(tmpdir(), 'edgemu-fleet-bench-'));
 const manifest = path.join(root, 'fleet.deployment.json');
-const modules: Record<string, unknown> = {};
-for (let i = 0; i < MODULES; i++) modules[`m${i}`] = { version: '1.0', type: 'docker', status: 'running', restartPolicy: 'always', settings: { image: `example/m${i}:1.0`, createOptions: '{}' } };
-writeFileSync(
-  manifest,
-  JSON.stringify({
-    modulesContent: {
-      $edgeAgent: {
-        'properties.desired': {
-          schemaVersion: '1.1',
-          runtime: { type: 'docker', settings: {} },
-          systemModules: {
-            edgeAgent: { type: 'docker', settings: { image: 'mcr.microsoft.com/azureiotedge-agent:1.5', createOptions: '{}' } },
-            edgeHub: { type: 'docker', status: 'running', restartPolicy: 'always', settings: { image: 'mcr.microsoft.com/azureiotedge-hub:1.5', createOptions: '{}' } },
-          },
-          modules,
-        },
-      },
-      $edgeHub: { 'properties.desired': { schemaVersion: '1.1', routes: {}, storeAndForwardConfiguration: { timeToLiveSecs: 7200 } } },
-    },
-  }),
-);
+writeFileSync(manifest, JSON.stringify(deploymentManifest(Array.from({ length: MODULES }, (_, i) => `m${i}`))));
 
 /** VmRSS, VmHWM (kB → MB) and user+system CPU seconds of a process, from /proc. */
 function procStats(pid: number): { rssMb: number; peakMb: number; cpuS: number } {
