@@ -10,6 +10,18 @@ export function isNewerOrSame(candidate: string | undefined, current: string | u
 }
 
 /**
+ * The object without `metadata.managedFields`: server-side apply's bookkeeping of who set which
+ * field (kubernetes.io/docs/reference/using-api/server-side-apply/#field-management), often the
+ * largest part of an object, which the agent never reads. Dropped from the cached copies as
+ * client-go's informers do (`cache.TransformStripManagedFields`, k8s.io/client-go/tools/cache).
+ */
+export function withoutManagedFields(object: KubeObject): KubeObject {
+  if (object.metadata?.managedFields === undefined) return object;
+  const { managedFields: _dropped, ...metadata } = object.metadata;
+  return { ...object, metadata };
+}
+
+/**
  * A local copy of one kind's objects in a namespace (or, with namespace `''`, in every
  * namespace), kept current by list-then-watch (the informer pattern of client-go and
  * controller-runtime's cached client): reads cost nothing and every change calls `onChange` with
@@ -69,7 +81,8 @@ export class WatchedCollection {
   }
 
   /** Records an object the agent just wrote (the API server's answer), unless the copy already has a newer one. */
-  upsert(object: KubeObject): void {
+  upsert(written: KubeObject): void {
+    const object = withoutManagedFields(written);
     const name = object.metadata?.name;
     if (!name) return;
     const namespace = object.metadata?.namespace ?? this.namespace;
