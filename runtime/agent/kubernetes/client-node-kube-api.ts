@@ -2,6 +2,7 @@ import { CoreV1Api, KubernetesObjectApi, PatchStrategy, Watch, type KubeConfig, 
 import { describeError } from '../../errors.js';
 import { FIELD_MANAGER } from '../../translate/index.js';
 import { EnvironmentUnavailableError } from '../plan-runner.js';
+import { PooledKubeConfig } from './pooled-kube-config.js';
 import { KubeApiError, type KubeApi, type KubeObject, type PodLogOptions, type WatchEventType, type WatchHandle } from './kube-api.js';
 
 /** Network-level failure codes that mean "the API server cannot be reached right now". */
@@ -79,8 +80,10 @@ export class ClientNodeKubeApi implements KubeApi {
   private readonly watchTimeoutSeconds: number;
 
   constructor(kubeConfig: KubeConfig, options: ClientNodeKubeApiOptions = {}) {
-    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    // API calls share keep-alive connections (pooled-kube-config.ts); watches are long-lived and keep their own.
+    const pooled = PooledKubeConfig.from(kubeConfig);
+    this.objects = KubernetesObjectApi.makeApiClient(pooled);
+    this.core = pooled.makeApiClient(CoreV1Api);
     this.watcher = new Watch(kubeConfig);
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 60;
