@@ -7,10 +7,12 @@
  * and the watch connections the API server holds for pods and Deployments
  * (`apiserver_longrunning_requests{verb="WATCH"}`) before and during the run.
  * Aim from the issue: RSS < 300 MB at 100 devices.
- * Usage: npm run bench -- fleet   (EDGEMU_BENCH_DEVICES=N, EDGEMU_BENCH_MODULES=M to change it)
+ * Usage: npm run bench -- fleet   (EDGEMU_BENCH_DEVICES=N, EDGEMU_BENCH_MODULES=M to change it;
+ * EDGEMU_BENCH_HEAPSNAPSHOT=DIR also writes a V8 heap snapshot of the edgemu process into DIR
+ * once the numbers are taken, to see what the memory holds: open it in Chrome DevTools' Memory tab)
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,34 +20,16 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { startLocalCluster, stopLocalCluster } from '../runtime/cluster/local-cluster.js';
 import { connectToRunningHub } from '../runtime/service-api/index.js';
 import { apiServerWatches as openWatches } from '../test/k8s/agent/agent-harness.js';
+import { deploymentManifest } from '../test/helpers/manifest-builders.js';
 
 const DEVICES = Number(process.env.EDGEMU_BENCH_DEVICES ?? 100);
 const MODULES = Number(process.env.EDGEMU_BENCH_MODULES ?? 5);
+const SNAPSHOT_DIR = process.env.EDGEMU_BENCH_HEAPSNAPSHOT ? path.resolve(process.env.EDGEMU_BENCH_HEAPSNAPSHOT) : undefined;
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const root = mkdtempSync(path.join(tmpdir(), 'edgemu-fleet-bench-'));
 const manifest = path.join(root, 'fleet.deployment.json');
-const modules: Record<string, unknown> = {};
-for (let i = 0; i < MODULES; i++) modules[`m${i}`] = { version: '1.0', type: 'docker', status: 'running', restartPolicy: 'always', settings: { image: `example/m${i}:1.0`, createOptions: '{}' } };
-writeFileSync(
-  manifest,
-  JSON.stringify({
-    modulesContent: {
-      $edgeAgent: {
-        'properties.desired': {
-          schemaVersion: '1.1',
-          runtime: { type: 'docker', settings: {} },
-          systemModules: {
-            edgeAgent: { type: 'docker', settings: { image: 'mcr.microsoft.com/azureiotedge-agent:1.5', createOptions: '{}' } },
-            edgeHub: { type: 'docker', status: 'running', restartPolicy: 'always', settings: { image: 'mcr.microsoft.com/azureiotedge-hub:1.5', createOptions: '{}' } },
-          },
-          modules,
-        },
-      },
-      $edgeHub: { 'properties.desired': { schemaVersion: '1.1', routes: {}, storeAndForwardConfiguration: { timeToLiveSecs: 7200 } } },
-    },
-  }),
-);
+writeFileSync(manifest, JSON.stringify(deploymentManifest(Array.from({ length: MODULES }, (_, i) => `m${i}`))));
 
 /** VmRSS, VmHWM (kB → MB) and user+system CPU seconds of a process, from /proc. */
 function procStats(pid: number): { rssMb: number; peakMb: number; cpuS: number } {
@@ -72,7 +56,8 @@ const child = spawn(
   process.execPath,
   [path.join(repo, 'bin', 'edgemu.js'), '--state-dir', stateDir, '--log-level', 'warn', 'up', '--kubeconfig', state.kubeconfig, '--mqtts-port', '0', '--amqps-port', '0', '--https-port', '0', '--bind', '127.0.0.1', '--devices', String(DEVICES), '--deployment', manifest],
   // A Node diagnostic report on SIGUSR2 (nodejs.org/api/report.html) tells the V8 heap apart from the rest of RSS.
-  { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --report-on-signal --report-signal=SIGUSR2 --report-directory=${root}`.trim() } },
+  // A heap snapshot on SIGUSR1 (nodejs.org/api/cli.html#--heapsnapshot-signalsignal) when asked for.
+  { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --report-on-signal --report-signal=SIGUSR2 --report-directory=${root}${SNAPSHOT_DIR ? ' --heapsnapshot-signal=SIGUSR1' : ''}`.trim() }, cwd: SNAPSHOT_DIR ?? process.cwd() },
 );
 let stderr = '';
 child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-20_000)));
@@ -135,6 +120,22 @@ try {
     ['API-server watches on deployments, before / during', `${watchesBefore.deployments ?? 0} / ${watchesDuring.deployments ?? 0}`],
     ['load average (1, 5, 15 min) at the end', loadavg().map((l) => l.toFixed(2)).join(' ')],
   ];
+  if (SNAPSHOT_DIR) {
+    // written into the child's working directory; the file is complete once its size stops changing
+    const before = new Set(readdirSync(SNAPSHOT_DIR));
+    child.kill('SIGUSR1');
+    let last = -1;
+    for (let i = 0; i < 240; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const file = readdirSync(SNAPSHOT_DIR).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+      const size = file ? statSync(path.join(SNAPSHOT_DIR, file)).size : -1;
+      if (file && size > 0 && size === last) {
+        rows.push(['heap snapshot', path.join(SNAPSHOT_DIR, file)]);
+        break;
+      }
+      last = size;
+    }
+  }
   process.stdout.write(`\n| measure | value |\n| --- | --- |\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}\naim: RSS < 300 MB at 100 devices\n`);
 } finally {
   clearInterval(sampler);

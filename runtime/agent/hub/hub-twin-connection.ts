@@ -1,6 +1,7 @@
 // The SDK is CommonJS: Node's ESM loader only gives it as a default export.
 import deviceSdk from 'azure-iot-device';
 import mqttTransport from 'azure-iot-device-mqtt';
+import tls from 'node:tls';
 import type { DeviceMethodRequest, DeviceMethodResponse, ModuleClient, Twin } from 'azure-iot-device';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
@@ -31,6 +32,38 @@ export interface HubTwinConnectionOptions {
 /** The single SDK handler name every method request is funnelled to (see `AllMethodsMqtt`). */
 const ALL_METHODS = '*';
 
+/** The last hub CA's TLS context: every agent of the process trusts the same CA. */
+let sharedContext: { ca: string; context: tls.SecureContext } | undefined;
+
+function contextFor(ca: string): tls.SecureContext {
+  if (sharedContext?.ca !== ca) sharedContext = { ca, context: tls.createSecureContext({ ca }) };
+  return sharedContext.context;
+}
+
+/**
+ * The device SDK's MQTT transport, its TLS connection made with one `tls.SecureContext` per hub
+ * CA for every agent of the process (nodejs.org/api/tls.html#tlscreatesecurecontextoptions)
+ * instead of a context of its own per connection built from the same CA: the SDK's MqttBase
+ * hands MQTT.js only `ca` (azure-iot-mqtt-base `_connectClient`), and MQTT.js passes its options
+ * to `tls.connect`, which takes a ready `secureContext`. The SDK keeps its own MQTT.js; only the
+ * options of its `connect` call change. Should a later SDK not have the provider where it is
+ * today, connections simply keep the SDK's per-connection context.
+ */
+class SharedTlsMqtt extends mqttTransport.Mqtt {
+  constructor(...args: ConstructorParameters<typeof mqttTransport.Mqtt>) {
+    super(...args);
+    const base = (this as unknown as { _mqtt?: { mqttProvider?: { connect?: (uri: string, options: Record<string, unknown>) => unknown } } })._mqtt;
+    const provider = base?.mqttProvider;
+    if (base === undefined || typeof provider?.connect !== 'function') return;
+    base.mqttProvider = {
+      connect: (uri: string, options: Record<string, unknown>) => {
+        const { ca, ...rest } = options;
+        return provider.connect!(uri, typeof ca === 'string' ? { ...rest, secureContext: contextFor(ca) } : options);
+      },
+    };
+  }
+}
+
 /**
  * The device SDK's MQTT transport with one change: every method request goes to one handler.
  * The SDK only dispatches by exact name — the transport emits `method_<name>` for a request on
@@ -44,7 +77,7 @@ const ALL_METHODS = '*';
  * `request.methodName`. Subclassing the exported transport class is the SDK's own extension
  * point (`fromConnectionString` takes any transport constructor).
  */
-class AllMethodsMqtt extends mqttTransport.Mqtt {
+class AllMethodsMqtt extends SharedTlsMqtt {
   override emit(event: string | symbol, ...args: unknown[]): boolean {
     if (typeof event === 'string' && event.startsWith('method_') && event !== `method_${ALL_METHODS}`) return super.emit(`method_${ALL_METHODS}`, ...args);
     return super.emit(event, ...args);
@@ -185,7 +218,7 @@ export class HubTwinConnection implements ConfigSource, Reporter {
   private async connectLoop(): Promise<void> {
     const { logger } = this.options;
     while (!this.closed) {
-      const client = deviceSdk.ModuleClient.fromConnectionString(this.options.connectionString, this.options.onMethod ? AllMethodsMqtt : mqttTransport.Mqtt);
+      const client = deviceSdk.ModuleClient.fromConnectionString(this.options.connectionString, this.options.onMethod ? AllMethodsMqtt : SharedTlsMqtt);
       try {
         await client.setOptions({ ca: this.options.ca });
         await client.open();

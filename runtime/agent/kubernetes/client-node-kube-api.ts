@@ -2,6 +2,7 @@ import { CoreV1Api, KubernetesObjectApi, PatchStrategy, Watch, type KubeConfig, 
 import { describeError } from '../../errors.js';
 import { FIELD_MANAGER } from '../../translate/index.js';
 import { EnvironmentUnavailableError } from '../plan-runner.js';
+import { PooledKubeConfig } from './pooled-kube-config.js';
 import { KubeApiError, type KubeApi, type KubeObject, type PodLogOptions, type WatchEventType, type WatchHandle } from './kube-api.js';
 
 /** Network-level failure codes that mean "the API server cannot be reached right now". */
@@ -13,12 +14,13 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUN
  * command's fault); other HTTP errors → KubeApiError with the status and the server's message.
  */
 export function classifyKubeError(error: unknown, what: string): Error {
-  const e = error as { code?: unknown; body?: unknown; type?: string; errno?: string; cause?: { code?: string } };
+  const e = error as { code?: unknown; statusCode?: unknown; body?: unknown; type?: string; errno?: string; cause?: { code?: string } };
   const netCode = typeof e?.code === 'string' ? e.code : (e?.errno ?? e?.cause?.code);
   if (netCode && UNREACHABLE.has(netCode)) return new EnvironmentUnavailableError(`${what}: Kubernetes API unreachable (${netCode})`, error);
   if (e?.type === 'system' || e?.type === 'request-timeout') return new EnvironmentUnavailableError(`${what}: Kubernetes API unreachable (${describeError(error)})`, error);
-  if (typeof e?.code === 'number') {
-    const status = e.code;
+  // client-node's API calls carry the HTTP status in `code`; its Watch, in `statusCode`.
+  const status = typeof e?.code === 'number' ? e.code : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+  if (status !== undefined) {
     const message = serverMessage(e.body) ?? describeError(error);
     if (status === 429 || status === 408 || status >= 500) return new EnvironmentUnavailableError(`${what}: Kubernetes API answered ${status}: ${message}`, error);
     return new KubeApiError(`${what}: Kubernetes API answered ${status}: ${message}`, status, error);
@@ -78,8 +80,10 @@ export class ClientNodeKubeApi implements KubeApi {
   private readonly watchTimeoutSeconds: number;
 
   constructor(kubeConfig: KubeConfig, options: ClientNodeKubeApiOptions = {}) {
-    this.objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    // API calls share keep-alive connections (pooled-kube-config.ts); watches are long-lived and keep their own.
+    const pooled = PooledKubeConfig.from(kubeConfig);
+    this.objects = KubernetesObjectApi.makeApiClient(pooled);
+    this.core = pooled.makeApiClient(CoreV1Api);
     this.watcher = new Watch(kubeConfig);
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 60;
@@ -205,7 +209,7 @@ export class ClientNodeKubeApi implements KubeApi {
           (type, obj) => {
             if (!stopped && !ended) onEvent(type as WatchEventType, obj as KubeObject);
           },
-          (error) => end(error),
+          (error) => end(error ? classifyKubeError(error, `watch ${path}`) : undefined),
         ),
         this.requestTimeoutMs,
         `watch ${path}`,

@@ -1,12 +1,24 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import { describeError } from '../../errors.js';
-import type { KubeApi, KubeObject, WatchHandle } from './kube-api.js';
+import { KubeApiError, type KubeApi, type KubeObject, type WatchHandle } from './kube-api.js';
 
 /** Orders two resourceVersions when both are etcd revisions (numeric); otherwise "newer" is assumed. */
 export function isNewerOrSame(candidate: string | undefined, current: string | undefined): boolean {
   if (!candidate || !current || !/^\d+$/.test(candidate) || !/^\d+$/.test(current)) return true;
   return BigInt(candidate) >= BigInt(current);
+}
+
+/**
+ * The object without `metadata.managedFields`: server-side apply's bookkeeping of who set which
+ * field (kubernetes.io/docs/reference/using-api/server-side-apply/#field-management), often the
+ * largest part of an object, which the agent never reads. Dropped from the cached copies as
+ * client-go's informers do (`cache.TransformStripManagedFields`, k8s.io/client-go/tools/cache).
+ */
+export function withoutManagedFields(object: KubeObject): KubeObject {
+  if (object.metadata?.managedFields === undefined) return object;
+  const { managedFields: _dropped, ...metadata } = object.metadata;
+  return { ...object, metadata };
 }
 
 /**
@@ -38,6 +50,12 @@ export class WatchedCollection {
     private readonly onChange: (reason: string, namespace?: string) => void,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /**
+     * Called instead of retrying when the API server refuses the list or watch with 403 Forbidden
+     * (RBAC: the user may not list this kind here); the collection then stops. Absent: a 403 is
+     * retried with back-off like any failure.
+     */
+    private readonly onForbidden?: (error: KubeApiError) => void,
   ) {}
 
   /** True while the copy mirrors the server (listed, watch running). */
@@ -63,7 +81,8 @@ export class WatchedCollection {
   }
 
   /** Records an object the agent just wrote (the API server's answer), unless the copy already has a newer one. */
-  upsert(object: KubeObject): void {
+  upsert(written: KubeObject): void {
+    const object = withoutManagedFields(written);
     const name = object.metadata?.name;
     if (!name) return;
     const namespace = object.metadata?.namespace ?? this.namespace;
@@ -108,6 +127,11 @@ export class WatchedCollection {
       } catch (error) {
         this.healthy = false;
         if (this.stopped) return;
+        if (this.onForbidden && error instanceof KubeApiError && error.status === 403) {
+          this.stop();
+          this.onForbidden(error);
+          return;
+        }
         failures += 1;
         const delay = Math.min(250 * 2 ** Math.min(failures - 1, 7), 15_000);
         this.logger.debug({ kind: this.kind, err: describeError(error), retryInMs: delay }, 'watch failed');

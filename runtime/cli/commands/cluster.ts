@@ -146,7 +146,6 @@ export const registerClusterCommand: RegisterCommand = (program, ctx) => {
   cluster
     .command('upgrade')
     .description('upgrade a running local cluster in place to another Kubernetes version (same etcd data; pods keep running; one minor at a time, never down)')
-    // not `--version`: the program-wide -V/--version takes that flag wherever it stands on the line
     .requiredOption('--kubernetes-version <version>', 'the Kubernetes version to move to, e.g. v1.37.2')
     .addOption(nameOption())
     .addOption(new Option('--timeout <seconds>', 'how long each restarted component may take to be ready').default('120'))

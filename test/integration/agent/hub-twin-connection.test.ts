@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import tls from 'node:tls';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubTwinConnection } from '../../../runtime/agent/hub/hub-twin-connection.js';
 import { systemClock } from '../../../runtime/clock.js';
 import { formatDeviceConnectionString } from '../../../runtime/hub/connection-string.js';
+import { ensureTlsMaterial } from '../../../runtime/hub/index.js';
 import { silentLogger } from '../../../runtime/log/create-logger.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
 import { eventually } from '../../helpers/k8s.js';
@@ -80,5 +85,48 @@ describe('the agent link to the hub ($edgeAgent over MQTT with the device SDK)',
     await new Promise((r) => setTimeout(r, 500));
     expect(c.connected).toBe(false);
     await c.close();
+  });
+
+  it('makes one TLS context for the connections of many agents that trust the same hub CA', async () => {
+    const devices = ['edge-ctx-1', 'edge-ctx-2', 'edge-ctx-3'];
+    for (const d of devices) hub.createDevice(d, { edge: true });
+    // tls.connect builds a context through the module's createSecureContext unless it is handed one
+    let made = 0;
+    const original = tls.createSecureContext;
+    tls.createSecureContext = (options) => {
+      made += 1;
+      return original(options);
+    };
+    try {
+      const cs = devices.map((d) => connect(agentKey(d), hub.hub.mqttsPort, d));
+      await eventually(async () => cs.every((c) => c.connected), { timeoutMs: 15_000, what: 'all connected' });
+    } finally {
+      tls.createSecureContext = original;
+    }
+    // one at most: none when an earlier connection of this file made it for this CA
+    expect(made).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses a hub whose certificate does not chain to the CA it was given, and keeps retrying', async () => {
+    const other = mkdtempSync(path.join(tmpdir(), 'edgemu-other-ca-'));
+    try {
+      const { caCert } = await ensureTlsMaterial(other, ['localhost']);
+      hub.createDevice('edge-other-ca', { edge: true });
+      const c = new HubTwinConnection({
+        connectionString: formatDeviceConnectionString({ hostName: `localhost:${hub.hub.mqttsPort}`, deviceId: 'edge-other-ca', moduleId: '$edgeAgent', key: agentKey('edge-other-ca') }),
+        ca: caCert,
+        clock: systemClock,
+        logger: silentLogger(),
+        reconnectBaseMs: 50,
+        reconnectMaxMs: 200,
+      });
+      connections.push(c);
+      void c.start();
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(c.connected).toBe(false);
+      expect(hub.hub.connections().some((i) => i.deviceId === 'edge-other-ca')).toBe(false);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 });

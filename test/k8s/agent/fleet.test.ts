@@ -10,8 +10,10 @@ import { apiServerWatches, deleteDeviceNamespace } from './agent-harness.js';
 const stateDir = mkdtempSync(path.join(tmpdir(), 'edgemu-fleet-k8s-'));
 const run = randomBytes(3).toString('hex');
 const prefix = `fleet-${run}-`;
-const N = 8;
-const deviceIds = Array.from({ length: N }, (_, i) => `${prefix}${i + 1}`);
+// Enough devices that the shared watches carry many namespaces at once (48 pods) while the test stays under a minute.
+const N = 24;
+// `up` pads the numbers to the width of N (docs/agent.md "Many devices")
+const deviceIds = Array.from({ length: N }, (_, i) => `${prefix}${String(i + 1).padStart(String(N).length, '0')}`);
 const later = `${prefix}late`;
 
 afterAll(async () => {
@@ -81,8 +83,8 @@ describe('edgemu up --devices N: a fleet of edge devices, one agent each, in one
     }
     const result = await up;
     expect(result.code).toBe(0);
-    expect(result.err).toMatch(new RegExp(`fleet: ${prefix}1, ${prefix}2 … ${prefix}${N} \\(${N} devices\\): ${N} IoT Edge devices created, 0 reused, tagged`));
-    expect(result.out).toMatch(new RegExp(`edge agents\\s+${prefix}1, ${prefix}2 … ${prefix}${N} \\(${N} devices\\)`));
+    expect(result.err).toMatch(new RegExp(`fleet: ${deviceIds[0]}, ${deviceIds[1]} … ${deviceIds[N - 1]} \\(${N} devices\\): ${N} IoT Edge devices created, 0 reused, tagged`));
+    expect(result.out).toMatch(new RegExp(`edge agents\\s+${deviceIds[0]}, ${deviceIds[1]} … ${deviceIds[N - 1]} \\(${N} devices\\)`));
     expect(result.err).toMatch(new RegExp(`fleet: ${N} of ${N} devices report all modules running`));
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeApi, KubeObject, WatchEventType } from '../../../runtime/agent/kubernetes/kube-api.js';
-import { isNewerOrSame, WatchedCollection } from '../../../runtime/agent/kubernetes/watched-collection.js';
+import { isNewerOrSame, WatchedCollection, withoutManagedFields } from '../../../runtime/agent/kubernetes/watched-collection.js';
 import { silentLogger } from '../../../runtime/log/create-logger.js';
 import { FakeClock, flush } from './helpers.js';
 
@@ -34,6 +34,23 @@ function setup() {
 }
 
 describe('WatchedCollection', () => {
+  it("keeps listed, watched and written objects without their managedFields, and everything else of them", async () => {
+    const { kube, c } = setup();
+    const managed = (name: string, rv: string): KubeObject => ({ metadata: { name, resourceVersion: rv, labels: { a: 'b' }, managedFields: [{ manager: 'edgemu', operation: 'Apply' }] }, spec: { x: 1 } });
+    kube.lists.push(async () => ({ items: [managed('p1', '5')], resourceVersion: '7' }));
+    c.start();
+    await flush();
+    kube.emit!('ADDED', managed('p2', '8'));
+    c.upsert(managed('p3', '9'));
+    expect(c.snapshot().map((o) => [o.metadata!.name, o.metadata!.managedFields])).toEqual([
+      ['p1', undefined],
+      ['p2', undefined],
+      ['p3', undefined],
+    ]);
+    expect(c.snapshot()[0]).toEqual({ metadata: { name: 'p1', resourceVersion: '5', labels: { a: 'b' } }, spec: { x: 1 } });
+    c.stop();
+  });
+
   it('lists, then watches from the list resourceVersion and applies events', async () => {
     const { kube, c, changes } = setup();
     kube.lists.push(async () => ({ items: [obj('p1', '5')], resourceVersion: '7' }));
@@ -84,5 +101,15 @@ describe('WatchedCollection', () => {
     [undefined, '10', true],
   ])('orders resourceVersion %s against %s: newer-or-same %s', (a, b, expected) => {
     expect(isNewerOrSame(a, b)).toBe(expected);
+  });
+});
+
+describe('withoutManagedFields', () => {
+  it('returns an object without managedFields as it is, and a copy without them otherwise (the input unchanged)', () => {
+    const plain: KubeObject = { metadata: { name: 'a' } };
+    expect(withoutManagedFields(plain)).toBe(plain);
+    const managed: KubeObject = { kind: 'Pod', metadata: { name: 'a', managedFields: [] } };
+    expect(withoutManagedFields(managed)).toEqual({ kind: 'Pod', metadata: { name: 'a' } });
+    expect(managed.metadata!.managedFields).toEqual([]);
   });
 });

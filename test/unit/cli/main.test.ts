@@ -36,6 +36,42 @@ describe('the edgemu command', () => {
     expect(r.out.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  it('prints the package version with -V and with --version after a program option', async () => {
+    for (const argv of [['-V'], ['--state-dir', 'some-dir', '--version'], ['--log-level=warn', '--version']]) {
+      const r = await run(argv);
+      expect(r.code, argv.join(' ')).toBe(0);
+      expect(r.out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    }
+  });
+
+  it("hands a subcommand's own --version option to the subcommand instead of printing the program version", async () => {
+    const seen: Array<string | undefined> = [];
+    const versioned: RegisterCommand = (program) => {
+      program
+        .command('pin')
+        .option('--version <v>', 'a version of something')
+        .action((opts: { version?: string }) => void seen.push(opts.version));
+    };
+    const r = await run(['pin', '--version', '1.2.3'], [versioned]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('');
+    const withGlobal = await run(['--state-dir', 'some-dir', 'pin', '--log-level', 'warn', '--version=2.0'], [versioned]);
+    expect(withGlobal.code).toBe(0);
+    expect(seen).toEqual(['1.2.3', '2.0']);
+  });
+
+  it('keeps the version flag a program option: before the subcommand it prints the version', async () => {
+    const r = await run(['--version', 'boom'], [failing(new Error('must not run'))]);
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('refuses --version after a subcommand that has no such option as a usage error', async () => {
+    const r = await run(['boom', '--version'], [failing(new Error('must not run'))]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("unknown option '--version'");
+  });
+
   it('exits 2 on an unknown option', async () => {
     const r = await run(['--no-such-flag']);
     expect(r.code).toBe(2);
