@@ -2,8 +2,9 @@
 // Each folder directly under runtime/ is an area; other areas import it only through its entry
 // file(s). The files directly in runtime/ (clock.ts, errors.ts, index.ts) are shared by all.
 
-/** Entry files of the areas that have no index.ts. */
+/** Entry files of the areas that have no index.ts, or a second one beside it (docs/architecture-rules.md). */
 const ENTRY_FILES = {
+  cluster: ['index.ts', 'cli-options.ts'],
   log: ['create-logger.ts'],
   server: ['start-server.ts'],
   cli: ['main.ts'],

@@ -20,7 +20,8 @@ export {
   type ClusterProcess,
 } from './local-cluster.js';
 export { SIMULATE_LABEL, EXIT_CODE_ANNOTATION, SIMULATE_MODES, type SimulateMode } from './kwok-config.js';
-export { loadKubeConfig, resolveKubeTarget, addKubeOptions, type KubeTarget } from './kube-config.js';
+export { loadKubeConfig, resolveKubeTarget, type KubeTarget } from './kube-config.js';
+export { addKubeOptions } from './cli-options.js';
 export { freePort, isPortFree } from './free-port.js';
 export { readClusterNodeInfo, nodeInfoPath, type ClusterNodeInfo, type RealNodeInfo, type SimulatedNodeInfo } from './node-info.js';
 export { NODE_POOL_LABEL, SIMULATED_TAINT, CONTAINERD_NAMESPACE, type NodePool } from './node-config.js';

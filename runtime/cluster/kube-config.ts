@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { Command } from 'commander';
-import { Option } from 'commander';
 import { ClusterError } from './cluster-errors.js';
 import { clusterDir, DEFAULT_CLUSTER_NAME, readClusterState } from './local-cluster.js';
 
@@ -58,9 +56,3 @@ export async function resolveKubeTarget(target: KubeTarget & { stateDir?: string
   return { kubeconfig: undefined, context: target.context };
 }
 
-/** Adds `--kubeconfig <path>` and `--context <name>` to a command (options `kubeconfig`, `context`). */
-export function addKubeOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--kubeconfig <path>', 'kubeconfig file of the cluster to use (default: a running `edgemu cluster`, else $KUBECONFIG or ~/.kube/config)').env('EDGEMU_KUBECONFIG'))
-    .addOption(new Option('--context <name>', 'kubeconfig context to use (default: its current context)'));
-}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { addKubeOptions } from '../../cluster/index.js';
+import { addKubeOptions } from '../../cluster/cli-options.js';
 import { globalOptions, type RegisterCommand } from '../cli-context.js';
 import { UsageError } from '../../errors.js';
 import type { CheckEntry, Deployment, DryRunRejection } from '../../manifest/index.js';

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { addKubeOptions } from '../../cluster/index.js';
+import { addKubeOptions } from '../../cluster/cli-options.js';
 import { globalOptions, type CliContext } from '../cli-context.js';
 import { UsageError } from '../../errors.js';
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { CLUSTER_NAME_HINT, DEFAULT_SERVICE_IPS, isValidClusterName, type BinaryProgress } from '../../cluster/index.js';
+import { CLUSTER_NAME_HINT, DEFAULT_SERVICE_IPS, isValidClusterName, type BinaryProgress } from '../../cluster/cli-options.js';
 import { globalOptions, type CliContext, type RegisterCommand } from '../cli-context.js';
 import { UsageError } from '../../errors.js';
 import { registerClusterAccessCommands } from './cluster-access.js';

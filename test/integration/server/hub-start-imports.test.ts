@@ -24,6 +24,12 @@ describe('what starting the hub loads', () => {
     expect(loaded.filter(isKubernetesClient)).toEqual([]);
   });
 
+  it('declaring every CLI command loads no Kubernetes client (commands load it when they run)', async () => {
+    const loaded = await modulesLoadedBy('runtime/cli/program.ts');
+    expect(loaded.some((u) => u.includes('/runtime/cli/commands/cluster.ts'))).toBe(true);
+    expect(loaded.filter(isKubernetesClient)).toEqual([]);
+  });
+
   it('the cluster area, which does need it, is seen loading it (the check can fail)', async () => {
     const loaded = await modulesLoadedBy('runtime/cluster/index.ts');
     expect(loaded.filter(isKubernetesClient).length).toBeGreaterThan(0);
