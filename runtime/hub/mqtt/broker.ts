@@ -74,11 +74,25 @@ interface MqttParser {
   _parseLength: () => boolean;
   packet: { length: number };
   _emitError: (e: Error) => void;
+  parse(buf: Buffer): number;
+  _list: { length: number };
+  _stateCounter: number;
   prependListener(event: 'packet', listener: (packet: { cmd: string; subscriptions?: Array<{ qos: number }>; keepalive?: number }) => void): void;
 }
 interface ClientInternals {
   will?: unknown;
   _parser?: MqttParser;
+  connackSent?: boolean;
+  connected?: boolean;
+  closed?: boolean;
+  /** Packets read and not yet finished; aedes reads the socket again when it drops to 0. */
+  _parsingBatch: number;
+  /** Finishes one packet (with an error: closes the connection); reads on at 0. */
+  _nextBatch: (error?: Error) => void;
+  _keepaliveInterval?: number;
+  _keepaliveTimer?: { refresh(): void } | null;
+  waitForDrain?(callback: () => void): void;
+  emit(event: 'error', error: Error): boolean;
 }
 const internalsOf = (broker: Aedes): PatchableAedes => broker as unknown as PatchableAedes;
 const clientInternals = (client: Client): ClientInternals => client as unknown as ClientInternals;
@@ -186,10 +200,27 @@ export async function createBroker(hooks: BrokerHooks, logger: Logger, options: 
     hooks.publish(client, { topic: packet.topic, payload, qos: packet.qos, retained, isWill: clientInternals(client).will === packet }, done);
   };
 
+  // The QoS 1 PUBLISHes the hub reads itself (`readPublishes`): the PUBACK (§3.4) once `hooks.publish`
+  // is done, then the packet is finished like aedes finishes its own — in the next loop turn.
+  const acknowledge = (client: Client, messageId: number, error?: Error | null): void => {
+    const c = clientInternals(client);
+    if (error) return c._nextBatch(error);
+    const conn = client.conn;
+    if (c.connected && !c.closed && !conn.destroyed && !conn.write(pubackOf(messageId)) && c.waitForDrain) {
+      c.waitForDrain(() => finishLater(c._nextBatch));
+      return;
+    }
+    finishLater(c._nextBatch);
+  };
+  const finishLater = (done: Done): void => {
+    if (finished.push(done) === 1) setImmediate(finishAll);
+  };
+
   return {
     handle(stream) {
       const client = broker.handle(stream);
       guardParser(client, logger, options.maxKeepAliveSecs ?? 0);
+      readPublishes(client, (packet, messageId) => hooks.publish(client, packet, (error) => acknowledge(client, messageId, error)));
       return client;
     },
     sendQos0(client, topic, payload, done) {
@@ -250,12 +281,7 @@ function loadPacketCodec(): void {
   const writePubackFast: WriteToStream = function writePubackFast(packet, stream, opts) {
     const id = packet.messageId;
     if (opts !== undefined || packet.cmd !== 'puback' || typeof id !== 'number' || !(id > 0 && id <= 0xffff)) return writeToStream(packet, stream, opts);
-    const b = Buffer.allocUnsafe(4);
-    b[0] = 0x40;
-    b[1] = 2;
-    b[2] = id >> 8;
-    b[3] = id & 0xff;
-    return stream.write(b);
+    return stream.write(pubackOf(id));
   };
   // MQTT.js sets `writeToStream.cacheNumbers` (its `writeCache` option) on the shared module.
   Object.defineProperty(writePubackFast, 'cacheNumbers', {
@@ -263,6 +289,109 @@ function loadPacketCodec(): void {
     set: (v: boolean) => void (writeToStream.cacheNumbers = v),
   });
   codec.writeToStream = writePubackFast;
+}
+
+/** A PUBACK (MQTT 3.1.1 §3.4: 0x40, remaining length 2, packet id) as one 4-byte buffer. */
+function pubackOf(id: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b[0] = 0x40;
+  b[1] = 2;
+  b[2] = id >> 8;
+  b[3] = id & 0xff;
+  return b;
+}
+
+/** aedes' limit on topic levels (its `maxTopicLevels` default), kept for the PUBLISHes the hub reads itself. */
+const MAX_TOPIC_LEVELS = 100;
+/** An unfinished QoS 1 PUBLISH at the end of a read is kept for the next read up to this size; a larger one goes to mqtt-packet. */
+const MAX_TAIL_BYTES = 64 * 1024;
+
+/**
+ * The hub's own reader for the packets that are nearly all of its traffic: complete QoS 1
+ * PUBLISHes (MQTT 3.1.1 §3.3) read straight from the socket's bytes and handed to `onPublish`
+ * with their packet id, without mqtt-packet's buffer list and packet objects or aedes' publish
+ * pipeline (its authorize/enqueue series, PUBACK object and one `setImmediate` per PUBACK).
+ * Every other packet — CONNECT, SUBSCRIBE, PUBACK, PINGREQ, QoS 0 and 2 PUBLISHes, anything
+ * malformed or larger than `MAX_PACKET_BYTES` — and everything read while mqtt-packet holds a
+ * partial packet goes to mqtt-packet and aedes as before, in the order received, so the
+ * handling order and PUBACK order (§4.6) are the client's. The client's flow control is aedes':
+ * each packet counts in `_parsingBatch` and the socket is read again once all are finished.
+ * As aedes does, a PUBLISH topic that is empty, has a wildcard (§3.3.2.1) or more than 100
+ * levels closes the connection; so does packet identifier 0 (§2.3.1).
+ */
+function readPublishes(client: Client, onPublish: (packet: ClientPublish, messageId: number) => void): void {
+  const c = clientInternals(client);
+  const parser = c._parser;
+  if (!parser || typeof parser.parse !== 'function') return;
+  const parse = parser.parse.bind(parser);
+  let tail: Buffer | undefined;
+  parser.parse = function readPublishesFirst(chunk: Buffer): number {
+    let buf = chunk;
+    if (tail) {
+      buf = Buffer.concat([tail, chunk]);
+      tail = undefined;
+    }
+    if (!c.connackSent || c.closed || parser._list.length > 0 || parser._stateCounter !== 0 || parser.packet.length !== -1) return parse(buf);
+    const end = buf.length;
+    let off = 0;
+    let read = 0;
+    while (off < end) {
+      const b0 = buf[off]!;
+      if ((b0 & 0xf6) !== 0x32) break; // not PUBLISH (type 3) at QoS 1, whatever DUP and RETAIN
+      let len = 0;
+      let mul = 1;
+      let i = off + 1;
+      let byte = 0x80;
+      // The remaining length: at most four bytes (§2.2.3).
+      while (byte & 0x80 && i < end && i - off < 5) {
+        byte = buf[i++]!;
+        len += (byte & 0x7f) * mul;
+        mul *= 128;
+      }
+      if (byte & 0x80) {
+        if (i - off >= 5) break; // malformed remaining length: mqtt-packet reports it
+        tail = buf.subarray(off); // the read ended inside the remaining length
+        off = end;
+        break;
+      }
+      if (len > MAX_PACKET_BYTES) break; // refused by the size guard in mqtt-packet's reader
+      const packetEnd = i + len;
+      if (packetEnd > end) {
+        if (packetEnd - off > MAX_TAIL_BYTES) break;
+        tail = buf.subarray(off);
+        off = end;
+        break;
+      }
+      if (len < 4) break;
+      const topicEnd = i + 2 + ((buf[i]! << 8) | buf[i + 1]!);
+      if (topicEnd + 2 > packetEnd) break; // topic or packet id runs past the packet: malformed
+      const messageId = (buf[topicEnd]! << 8) | buf[topicEnd + 1]!;
+      const topic = buf.toString('utf8', i + 2, topicEnd);
+      off = packetEnd;
+      read++;
+      c._parsingBatch++;
+      // A QoS 1 PUBLISH must carry a non-zero packet identifier (MQTT 3.1.1 §2.3.1).
+      const refused = messageId === 0 ? 'QoS 1 PUBLISH without a packet identifier' : topicProblem(topic);
+      if (refused) {
+        c._nextBatch(new Error(refused));
+        return 0;
+      }
+      onPublish({ topic, payload: buf.subarray(topicEnd + 2, packetEnd), qos: 1, retained: (b0 & 1) === 1, isWill: false }, messageId);
+      if (c.closed) return 0;
+    }
+    if (read > 0 && c._keepaliveInterval! > 0) c._keepaliveTimer?.refresh();
+    return off < end ? parse(off === 0 ? buf : buf.subarray(off)) : 0;
+  };
+}
+
+/** Why aedes would refuse a PUBLISH topic (it closes the connection), or undefined. */
+function topicProblem(topic: string): string | undefined {
+  if (topic.length === 0) return 'empty topic not allowed in PUBLISH';
+  if (topic.includes('#')) return '# is not allowed in PUBLISH';
+  if (topic.includes('+')) return '+ is not allowed in PUBLISH';
+  let levels = 1;
+  for (let i = 0; i < topic.length; i++) if (topic.charCodeAt(i) === 47) levels++;
+  return levels > MAX_TOPIC_LEVELS ? 'topic has too many levels' : undefined;
 }
 
 /**
