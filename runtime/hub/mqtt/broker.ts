@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
-import type { Aedes, AedesPublishPacket, AuthenticateError, Client, PublishPacket } from 'aedes';
+import type { Aedes, AedesPublishPacket, AuthenticateError, Client } from 'aedes';
 import type { Logger } from '../../log/create-logger.js';
 
 /** IoT Hub's maximum device-to-cloud message size (edgeHub `MaxInboundMessageSize` 262144). */
@@ -8,7 +8,6 @@ export const MAX_MESSAGE_BYTES = 256 * 1024;
 /** Largest MQTT packet read at all: the message limit plus room for topic and property bag. */
 const MAX_PACKET_BYTES = MAX_MESSAGE_BYTES + 64 * 1024;
 const BROKER_ID = 'edgemu-hub';
-const DELIVERIES_BROKER_ID = 'edgemu-hub-deliveries';
 
 /** A client PUBLISH as the hub sees it (RETAIN already cleared: the broker never retains). */
 export interface ClientPublish {
@@ -119,8 +118,6 @@ export async function createBroker(hooks: BrokerHooks, logger: Logger, options: 
   const broker: Aedes = await Aedes.createBroker({ id: BROKER_ID, connectTimeout: 30_000 });
   const internals = internalsOf(broker);
   const persistence = internals.persistence;
-  const forwardIds = new Map<number, number>();
-  let deliveryCounter = 0;
 
   persistence.outgoingEnqueue = () => Promise.resolve();
   persistence.outgoingUpdate = () => Promise.resolve();
@@ -181,17 +178,7 @@ export async function createBroker(hooks: BrokerHooks, logger: Logger, options: 
   // aedes emits this after queueing the SUBACK, with refused filters at QoS 128.
   broker.on('subscribe', (subs, client) => hooks.subscribed(client, subs.filter((s) => (s.qos as number) !== 128).map((s) => s.topic)));
   broker.on('unsubscribe', (topics, client) => hooks.unsubscribed(client, topics));
-  broker.authorizeForward = (client, packet: AedesPublishPacket) => {
-    if (!hooks.mayReceive(client, packet.topic)) return null;
-    if (packet.brokerId === DELIVERIES_BROKER_ID) {
-      const id = forwardIds.get(packet.brokerCounter);
-      if (id !== undefined) {
-        forwardIds.delete(packet.brokerCounter);
-        packet.messageId = id;
-      }
-    }
-    return packet;
-  };
+  broker.authorizeForward = (client, packet: AedesPublishPacket) => (hooks.mayReceive(client, packet.topic) ? packet : null);
   broker.authorizePublish = (client, packet, done) => {
     if (!client) return done(null);
     const retained = packet.retain;
@@ -220,23 +207,42 @@ export async function createBroker(hooks: BrokerHooks, logger: Logger, options: 
     handle(stream) {
       const client = broker.handle(stream);
       guardParser(client, logger, options.maxKeepAliveSecs ?? 0);
-      readPublishes(client, (packet, messageId) => hooks.publish(client, packet, (error) => acknowledge(client, messageId, error)));
+      readPublishes(client, {
+        publish: (packet, messageId) => hooks.publish(client, packet, (error) => acknowledge(client, messageId, error)),
+        puback: (messageId) => hooks.puback(client, messageId),
+      });
       return client;
     },
     sendQos0(client, topic, payload, done) {
       client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, (error) => done?.(error ?? undefined));
     },
     sendQos1(client, topic, payload, messageId, done) {
-      const counter = ++deliveryCounter;
-      forwardIds.set(counter, messageId);
-      const packet: AedesPublishPacket = { cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false, brokerId: DELIVERIES_BROKER_ID, brokerCounter: counter };
-      client.publish(packet as PublishPacket, (error) => {
-        forwardIds.delete(counter);
-        done(error ?? undefined);
-      });
+      // Written by the hub itself, not through aedes' outgoing pipeline (its packet object,
+      // persistence promises and a setImmediate per delivery): aedes keeps no outgoing copies
+      // for the hub anyway, and the deliveries of one loop turn leave in one write per connection.
+      const c = clientInternals(client);
+      if (!c.connected || c.closed || client.conn.destroyed) return process.nextTick(done, new Error('connection closed'));
+      if (!hooks.mayReceive(client, topic)) return process.nextTick(done);
+      corkForThisTick(client.conn);
+      client.conn.write(publishQos1Of(topic, payload, messageId), (error?: Error | null) => done(error ?? undefined));
     },
     close: () => new Promise<void>((resolve) => broker.close(() => resolve())),
   };
+}
+
+// The writes of one tick to a connection (the PUBACKs one commit releases, the deliveries one
+// batch sends) leave in one write — one TLS record, one syscall — instead of one per packet:
+// the stream is corked while they are written and uncorked once this tick's writes are out.
+const corked = new Set<Duplex>();
+const uncorkAll = (): void => {
+  for (const stream of corked) stream.uncork();
+  corked.clear();
+};
+export function corkForThisTick(stream: Duplex): void {
+  if (corked.has(stream) || stream.destroyed) return;
+  if (corked.size === 0) process.nextTick(uncorkAll);
+  stream.cork();
+  corked.add(stream);
 }
 
 const noDebug = (): void => {};
@@ -291,6 +297,29 @@ function loadPacketCodec(): void {
   codec.writeToStream = writePubackFast;
 }
 
+/** A QoS 1 PUBLISH (MQTT 3.1.1 §3.3: 0x32, remaining length, topic, packet id, payload) as one buffer. */
+function publishQos1Of(topic: string, payload: Buffer, messageId: number): Buffer {
+  const topicBytes = Buffer.byteLength(topic);
+  let remaining = 2 + topicBytes + 2 + payload.length;
+  const lengthBytes = remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4;
+  const b = Buffer.allocUnsafe(1 + lengthBytes + remaining);
+  b[0] = 0x32;
+  let i = 1;
+  do {
+    let byte = remaining % 128;
+    remaining = Math.floor(remaining / 128);
+    if (remaining > 0) byte |= 0x80;
+    b[i++] = byte;
+  } while (remaining > 0);
+  b[i++] = topicBytes >> 8;
+  b[i++] = topicBytes & 0xff;
+  i += b.write(topic, i, 'utf8');
+  b[i++] = messageId >> 8;
+  b[i++] = messageId & 0xff;
+  payload.copy(b, i);
+  return b;
+}
+
 /** A PUBACK (MQTT 3.1.1 §3.4: 0x40, remaining length 2, packet id) as one 4-byte buffer. */
 function pubackOf(id: number): Buffer {
   const b = Buffer.allocUnsafe(4);
@@ -319,7 +348,7 @@ const MAX_TAIL_BYTES = 64 * 1024;
  * As aedes does, a PUBLISH topic that is empty, has a wildcard (§3.3.2.1) or more than 100
  * levels closes the connection; so does packet identifier 0 (§2.3.1).
  */
-function readPublishes(client: Client, onPublish: (packet: ClientPublish, messageId: number) => void): void {
+function readPublishes(client: Client, on: { publish(packet: ClientPublish, messageId: number): void; puback(messageId: number): void }): void {
   const c = clientInternals(client);
   const parser = c._parser;
   if (!parser || typeof parser.parse !== 'function') return;
@@ -337,6 +366,19 @@ function readPublishes(client: Client, onPublish: (packet: ClientPublish, messag
     let read = 0;
     while (off < end) {
       const b0 = buf[off]!;
+      if (b0 === 0x40 && off + 1 < end && buf[off + 1] === 2) {
+        // PUBACK of a hub delivery (§3.4); the hub, not aedes, tracks those (see `sendQos1`)
+        if (off + 4 > end) {
+          tail = buf.subarray(off);
+          off = end;
+          break;
+        }
+        on.puback((buf[off + 2]! << 8) | buf[off + 3]!);
+        off += 4;
+        read++;
+        if (c.closed) return 0;
+        continue;
+      }
       if ((b0 & 0xf6) !== 0x32) break; // not PUBLISH (type 3) at QoS 1, whatever DUP and RETAIN
       let len = 0;
       let mul = 1;
@@ -376,7 +418,7 @@ function readPublishes(client: Client, onPublish: (packet: ClientPublish, messag
         c._nextBatch(new Error(refused));
         return 0;
       }
-      onPublish({ topic, payload: buf.subarray(topicEnd + 2, packetEnd), qos: 1, retained: (b0 & 1) === 1, isWill: false }, messageId);
+      on.publish({ topic, payload: buf.subarray(topicEnd + 2, packetEnd), qos: 1, retained: (b0 & 1) === 1, isWill: false }, messageId);
       if (c.closed) return 0;
     }
     if (read > 0 && c._keepaliveInterval! > 0) c._keepaliveTimer?.refresh();
