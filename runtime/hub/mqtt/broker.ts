@@ -99,7 +99,10 @@ const clientInternals = (client: Client): ClientInternals => client as unknown a
 /**
  * aedes set up for the hub, with every change to its behaviour in this one file:
  * - hub→client QoS 1 deliveries are tracked by the hub itself (C2D in SQLite, inputs by
- *   routing's queues): aedes keeps no outgoing copies, and every PUBACK is reported to `puback`;
+ *   routing's queues) and written by it (`sendQos1`): aedes keeps no outgoing copies, and every
+ *   PUBACK is reported to `puback`;
+ * - complete QoS 1 PUBLISHes and PUBACKs are read by the hub itself from the socket's bytes
+ *   (`readPublishes`), everything else by mqtt-packet and aedes, in the order received;
  * - aedes persists a SUBSCRIBE's whole filter list, refused filters included, and would restore
  *   them on reconnect: only filters `authorizeSubscribe` grants are kept;
  * - every client publish is fully handled (and stored) in `publish`, and the hub writes to
