@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type tls from 'node:tls';
-import { rawDeviceConnect } from '../../helpers/raw-mqtt.js';
+import { packet, rawDeviceConnect } from '../../helpers/raw-mqtt.js';
 import { startTestHub, waitFor, type TestHub } from '../../helpers/hub.js';
 
 let t: TestHub;
@@ -20,22 +20,10 @@ afterAll(async () => {
   await t?.close();
 });
 
-const varint = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-};
-
 /** A PUBLISH with header byte `header` (0x32 = QoS 1; | 0x08 DUP, | 0x01 RETAIN) and packet id `id`. */
 function publish(topic: string, id: number, payload: string, header = 0x32): Buffer {
   const t = Buffer.from(topic, 'utf8');
-  const body = Buffer.concat([Buffer.from([t.length >> 8, t.length & 0xff]), t, Buffer.from([id >> 8, id & 0xff]), Buffer.from(payload)]);
-  return Buffer.concat([Buffer.from([header, ...varint(body.length)]), body]);
+  return packet(header, Buffer.concat([Buffer.from([t.length >> 8, t.length & 0xff]), t, Buffer.from([id >> 8, id & 0xff]), Buffer.from(payload)]));
 }
 const PINGREQ = Buffer.from([0xc0, 0x00]);
 
