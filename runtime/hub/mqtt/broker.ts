@@ -267,6 +267,7 @@ interface PacketCodec {
  *   socket as one 4-byte write instead of three writes and a cork/uncork per packet. Only calls
  *   without options (aedes' own, MQTT 3.1.1) take that path; MQTT.js in the same process passes
  *   its options and keeps mqtt-packet's writer.
+ * - its packet-id number cache (65,536 Buffers) is turned off.
  * When mqtt-packet was already loaded, only the PUBACK path is added (its loggers stay).
  */
 function loadPacketCodec(): void {
@@ -287,6 +288,11 @@ function loadPacketCodec(): void {
   const codec = fromCodec(codecPath) as PacketCodec;
   if (codec.writeToStream.name === 'writePubackFast') return;
   const writeToStream = codec.writeToStream;
+  // Without this, mqtt-packet's first write (the first CONNACK/SUBACK) builds a cache of 65,536
+  // two-byte packet-id Buffers and the object holding them — ≈ 9 MB of heap (heap snapshot,
+  // docs/hub.md "Performance") to save a 2-byte allocation per SUBACK; the hub writes
+  // its own PUBACKs and deliveries. MQTT.js in the same process may set it again (`writeCache`).
+  writeToStream.cacheNumbers = false;
   const writePubackFast: WriteToStream = function writePubackFast(packet, stream, opts) {
     const id = packet.messageId;
     if (opts !== undefined || packet.cmd !== 'puback' || typeof id !== 'number' || !(id > 0 && id <= 0xffff)) return writeToStream(packet, stream, opts);
@@ -357,7 +363,9 @@ function readPublishes(client: Client, on: { publish(packet: ClientPublish, mess
   if (!parser || typeof parser.parse !== 'function') return;
   const parse = parser.parse.bind(parser);
   let tail: Buffer | undefined;
-  parser.parse = function readPublishesFirst(chunk: Buffer): number {
+  // Arrow functions here and in `guardParser`: the heap snapshot showed a 256 B property store
+  // on each per-connection `function` expression assigned to the parser.
+  parser.parse = (chunk: Buffer): number => {
     let buf = chunk;
     if (tail) {
       buf = Buffer.concat([tail, chunk]);
@@ -451,11 +459,11 @@ function guardParser(client: Client, logger: Logger, maxKeepAliveSecs: number): 
     if (packet.cmd === 'connect' && maxKeepAliveSecs > 0 && (!packet.keepalive || packet.keepalive > maxKeepAliveSecs)) packet.keepalive = maxKeepAliveSecs;
   });
   const original = parser._parseLength;
-  parser._parseLength = function guarded(this: MqttParser) {
-    const ok = original.call(this);
-    if (ok && this.packet.length > MAX_PACKET_BYTES) {
-      logger.info({ bytes: this.packet.length }, 'MQTT packet larger than the hub accepts; closing the connection');
-      this._emitError(new Error('packet too large'));
+  parser._parseLength = () => {
+    const ok = original.call(parser);
+    if (ok && parser.packet.length > MAX_PACKET_BYTES) {
+      logger.info({ bytes: parser.packet.length }, 'MQTT packet larger than the hub accepts; closing the connection');
+      parser._emitError(new Error('packet too large'));
       return false;
     }
     return ok;
