@@ -14,6 +14,9 @@ export interface PropertyBag {
   app: Record<string, string>;
 }
 
+/** Percent-decoding; text without `%` is its own decoding (the common case: `$.ct=application%2Fjson` is the exception). */
+const decoded = (text: string): string => (text.includes('%') ? decodeURIComponent(text) : text);
+
 /**
  * Parses a property bag; undefined when a name or value is not valid percent-encoding.
  * A leading `?` and a trailing `/` are tolerated (both occur on the wire).
@@ -30,8 +33,8 @@ export function parsePropertyBag(text: string): PropertyBag | undefined {
     let name: string;
     let value: string;
     try {
-      name = decodeURIComponent(i < 0 ? pair : pair.slice(0, i));
-      value = i < 0 ? '' : decodeURIComponent(pair.slice(i + 1));
+      name = decoded(i < 0 ? pair : pair.slice(0, i));
+      value = i < 0 ? '' : decoded(pair.slice(i + 1));
     } catch {
       return undefined;
     }

@@ -55,7 +55,8 @@ function utf8(s: string): Buffer {
   return Buffer.concat([len, b]);
 }
 
-function packet(header: number, body: Buffer): Buffer {
+/** An MQTT packet: fixed-header byte `header`, the remaining length (§2.2.3), `body`. */
+export function packet(header: number, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from([header]), remainingLength(body.length), body]);
 }
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
-import type { Aedes, AedesPublishPacket, AuthenticateError, Client, PublishPacket } from 'aedes';
+import type { Aedes, AedesPublishPacket, AuthenticateError, Client } from 'aedes';
 import type { Logger } from '../../log/create-logger.js';
 
 /** IoT Hub's maximum device-to-cloud message size (edgeHub `MaxInboundMessageSize` 262144). */
@@ -8,7 +8,6 @@ export const MAX_MESSAGE_BYTES = 256 * 1024;
 /** Largest MQTT packet read at all: the message limit plus room for topic and property bag. */
 const MAX_PACKET_BYTES = MAX_MESSAGE_BYTES + 64 * 1024;
 const BROKER_ID = 'edgemu-hub';
-const DELIVERIES_BROKER_ID = 'edgemu-hub-deliveries';
 
 /** A client PUBLISH as the hub sees it (RETAIN already cleared: the broker never retains). */
 export interface ClientPublish {
@@ -74,11 +73,25 @@ interface MqttParser {
   _parseLength: () => boolean;
   packet: { length: number };
   _emitError: (e: Error) => void;
+  parse(buf: Buffer): number;
+  _list: { length: number };
+  _stateCounter: number;
   prependListener(event: 'packet', listener: (packet: { cmd: string; subscriptions?: Array<{ qos: number }>; keepalive?: number }) => void): void;
 }
 interface ClientInternals {
   will?: unknown;
   _parser?: MqttParser;
+  connackSent?: boolean;
+  connected?: boolean;
+  closed?: boolean;
+  /** Packets read and not yet finished; aedes reads the socket again when it drops to 0. */
+  _parsingBatch: number;
+  /** Finishes one packet (with an error: closes the connection); reads on at 0. */
+  _nextBatch: (error?: Error) => void;
+  _keepaliveInterval?: number;
+  _keepaliveTimer?: { refresh(): void } | null;
+  waitForDrain?(callback: () => void): void;
+  emit(event: 'error', error: Error): boolean;
 }
 const internalsOf = (broker: Aedes): PatchableAedes => broker as unknown as PatchableAedes;
 const clientInternals = (client: Client): ClientInternals => client as unknown as ClientInternals;
@@ -86,7 +99,10 @@ const clientInternals = (client: Client): ClientInternals => client as unknown a
 /**
  * aedes set up for the hub, with every change to its behaviour in this one file:
  * - hub→client QoS 1 deliveries are tracked by the hub itself (C2D in SQLite, inputs by
- *   routing's queues): aedes keeps no outgoing copies, and every PUBACK is reported to `puback`;
+ *   routing's queues) and written by it (`sendQos1`): aedes keeps no outgoing copies, and every
+ *   PUBACK is reported to `puback`;
+ * - complete QoS 1 PUBLISHes and PUBACKs are read by the hub itself from the socket's bytes
+ *   (`readPublishes`), everything else by mqtt-packet and aedes, in the order received;
  * - aedes persists a SUBSCRIBE's whole filter list, refused filters included, and would restore
  *   them on reconnect: only filters `authorizeSubscribe` grants are kept;
  * - every client publish is fully handled (and stored) in `publish`, and the hub writes to
@@ -105,8 +121,6 @@ export async function createBroker(hooks: BrokerHooks, logger: Logger, options: 
   const broker: Aedes = await Aedes.createBroker({ id: BROKER_ID, connectTimeout: 30_000 });
   const internals = internalsOf(broker);
   const persistence = internals.persistence;
-  const forwardIds = new Map<number, number>();
-  let deliveryCounter = 0;
 
   persistence.outgoingEnqueue = () => Promise.resolve();
   persistence.outgoingUpdate = () => Promise.resolve();
@@ -167,17 +181,7 @@ export async function createBroker(hooks: BrokerHooks, logger: Logger, options: 
   // aedes emits this after queueing the SUBACK, with refused filters at QoS 128.
   broker.on('subscribe', (subs, client) => hooks.subscribed(client, subs.filter((s) => (s.qos as number) !== 128).map((s) => s.topic)));
   broker.on('unsubscribe', (topics, client) => hooks.unsubscribed(client, topics));
-  broker.authorizeForward = (client, packet: AedesPublishPacket) => {
-    if (!hooks.mayReceive(client, packet.topic)) return null;
-    if (packet.brokerId === DELIVERIES_BROKER_ID) {
-      const id = forwardIds.get(packet.brokerCounter);
-      if (id !== undefined) {
-        forwardIds.delete(packet.brokerCounter);
-        packet.messageId = id;
-      }
-    }
-    return packet;
-  };
+  broker.authorizeForward = (client, packet: AedesPublishPacket) => (hooks.mayReceive(client, packet.topic) ? packet : null);
   broker.authorizePublish = (client, packet, done) => {
     if (!client) return done(null);
     const retained = packet.retain;
@@ -186,26 +190,62 @@ export async function createBroker(hooks: BrokerHooks, logger: Logger, options: 
     hooks.publish(client, { topic: packet.topic, payload, qos: packet.qos, retained, isWill: clientInternals(client).will === packet }, done);
   };
 
+  // The QoS 1 PUBLISHes the hub reads itself (`readPublishes`): the PUBACK (§3.4) once `hooks.publish`
+  // is done, then the packet is finished like aedes finishes its own — in the next loop turn.
+  const acknowledge = (client: Client, messageId: number, error?: Error | null): void => {
+    const c = clientInternals(client);
+    if (error) return c._nextBatch(error);
+    const conn = client.conn;
+    if (c.connected && !c.closed && !conn.destroyed && !conn.write(pubackOf(messageId)) && c.waitForDrain) {
+      c.waitForDrain(() => finishLater(c._nextBatch));
+      return;
+    }
+    finishLater(c._nextBatch);
+  };
+  const finishLater = (done: Done): void => {
+    if (finished.push(done) === 1) setImmediate(finishAll);
+  };
+
   return {
     handle(stream) {
       const client = broker.handle(stream);
       guardParser(client, logger, options.maxKeepAliveSecs ?? 0);
+      readPublishes(client, {
+        publish: (packet, messageId) => hooks.publish(client, packet, (error) => acknowledge(client, messageId, error)),
+        puback: (messageId) => hooks.puback(client, messageId),
+      });
       return client;
     },
     sendQos0(client, topic, payload, done) {
       client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, (error) => done?.(error ?? undefined));
     },
     sendQos1(client, topic, payload, messageId, done) {
-      const counter = ++deliveryCounter;
-      forwardIds.set(counter, messageId);
-      const packet: AedesPublishPacket = { cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false, brokerId: DELIVERIES_BROKER_ID, brokerCounter: counter };
-      client.publish(packet as PublishPacket, (error) => {
-        forwardIds.delete(counter);
-        done(error ?? undefined);
-      });
+      // Written by the hub itself, not through aedes' outgoing pipeline (its packet object,
+      // persistence promises and a setImmediate per delivery): aedes keeps no outgoing copies
+      // for the hub anyway, and the deliveries of one loop turn leave in one write per connection.
+      const c = clientInternals(client);
+      if (!c.connected || c.closed || client.conn.destroyed) return process.nextTick(done, new Error('connection closed'));
+      if (!hooks.mayReceive(client, topic)) return process.nextTick(done);
+      corkForThisTick(client.conn);
+      client.conn.write(publishQos1Of(topic, payload, messageId), (error?: Error | null) => done(error ?? undefined));
     },
     close: () => new Promise<void>((resolve) => broker.close(() => resolve())),
   };
+}
+
+// The writes of one tick to a connection (the PUBACKs one commit releases, the deliveries one
+// batch sends) leave in one write — one TLS record, one syscall — instead of one per packet:
+// the stream is corked while they are written and uncorked once this tick's writes are out.
+const corked = new Set<Duplex>();
+const uncorkAll = (): void => {
+  for (const stream of corked) stream.uncork();
+  corked.clear();
+};
+export function corkForThisTick(stream: Duplex): void {
+  if (corked.has(stream) || stream.destroyed) return;
+  if (corked.size === 0) process.nextTick(uncorkAll);
+  stream.cork();
+  corked.add(stream);
 }
 
 const noDebug = (): void => {};
@@ -227,6 +267,7 @@ interface PacketCodec {
  *   socket as one 4-byte write instead of three writes and a cork/uncork per packet. Only calls
  *   without options (aedes' own, MQTT 3.1.1) take that path; MQTT.js in the same process passes
  *   its options and keeps mqtt-packet's writer.
+ * - its packet-id number cache (65,536 Buffers) is turned off.
  * When mqtt-packet was already loaded, only the PUBACK path is added (its loggers stay).
  */
 function loadPacketCodec(): void {
@@ -247,15 +288,15 @@ function loadPacketCodec(): void {
   const codec = fromCodec(codecPath) as PacketCodec;
   if (codec.writeToStream.name === 'writePubackFast') return;
   const writeToStream = codec.writeToStream;
+  // Without this, mqtt-packet's first write (the first CONNACK/SUBACK) builds a cache of 65,536
+  // two-byte packet-id Buffers and the object holding them — ≈ 9 MB of heap (heap snapshot,
+  // docs/hub.md "Performance") to save a 2-byte allocation per SUBACK; the hub writes
+  // its own PUBACKs and deliveries. MQTT.js in the same process may set it again (`writeCache`).
+  writeToStream.cacheNumbers = false;
   const writePubackFast: WriteToStream = function writePubackFast(packet, stream, opts) {
     const id = packet.messageId;
     if (opts !== undefined || packet.cmd !== 'puback' || typeof id !== 'number' || !(id > 0 && id <= 0xffff)) return writeToStream(packet, stream, opts);
-    const b = Buffer.allocUnsafe(4);
-    b[0] = 0x40;
-    b[1] = 2;
-    b[2] = id >> 8;
-    b[3] = id & 0xff;
-    return stream.write(b);
+    return stream.write(pubackOf(id));
   };
   // MQTT.js sets `writeToStream.cacheNumbers` (its `writeCache` option) on the shared module.
   Object.defineProperty(writePubackFast, 'cacheNumbers', {
@@ -263,6 +304,147 @@ function loadPacketCodec(): void {
     set: (v: boolean) => void (writeToStream.cacheNumbers = v),
   });
   codec.writeToStream = writePubackFast;
+}
+
+/** A QoS 1 PUBLISH (MQTT 3.1.1 §3.3: 0x32, remaining length, topic, packet id, payload) as one buffer. */
+function publishQos1Of(topic: string, payload: Buffer, messageId: number): Buffer {
+  const topicBytes = Buffer.byteLength(topic);
+  let remaining = 2 + topicBytes + 2 + payload.length;
+  const lengthBytes = remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4;
+  const b = Buffer.allocUnsafe(1 + lengthBytes + remaining);
+  b[0] = 0x32;
+  let i = 1;
+  do {
+    let byte = remaining % 128;
+    remaining = Math.floor(remaining / 128);
+    if (remaining > 0) byte |= 0x80;
+    b[i++] = byte;
+  } while (remaining > 0);
+  b[i++] = topicBytes >> 8;
+  b[i++] = topicBytes & 0xff;
+  i += b.write(topic, i, 'utf8');
+  b[i++] = messageId >> 8;
+  b[i++] = messageId & 0xff;
+  payload.copy(b, i);
+  return b;
+}
+
+/** A PUBACK (MQTT 3.1.1 §3.4: 0x40, remaining length 2, packet id) as one 4-byte buffer. */
+function pubackOf(id: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b[0] = 0x40;
+  b[1] = 2;
+  b[2] = id >> 8;
+  b[3] = id & 0xff;
+  return b;
+}
+
+/** aedes' limit on topic levels (its `maxTopicLevels` default), kept for the PUBLISHes the hub reads itself. */
+const MAX_TOPIC_LEVELS = 100;
+/** An unfinished QoS 1 PUBLISH at the end of a read is kept for the next read up to this size; a larger one goes to mqtt-packet. */
+const MAX_TAIL_BYTES = 64 * 1024;
+
+/**
+ * The hub's own reader for the packets that are nearly all of its traffic: complete QoS 1
+ * PUBLISHes (MQTT 3.1.1 §3.3) read straight from the socket's bytes and handed to `onPublish`
+ * with their packet id, without mqtt-packet's buffer list and packet objects or aedes' publish
+ * pipeline (its authorize/enqueue series, PUBACK object and one `setImmediate` per PUBACK).
+ * Every other packet — CONNECT, SUBSCRIBE, PUBACK, PINGREQ, QoS 0 and 2 PUBLISHes, anything
+ * malformed or larger than `MAX_PACKET_BYTES` — and everything read while mqtt-packet holds a
+ * partial packet goes to mqtt-packet and aedes as before, in the order received, so the
+ * handling order and PUBACK order (§4.6) are the client's. The client's flow control is aedes':
+ * each packet counts in `_parsingBatch` and the socket is read again once all are finished.
+ * As aedes does, a PUBLISH topic that is empty, has a wildcard (§3.3.2.1) or more than 100
+ * levels closes the connection; so does packet identifier 0 (§2.3.1).
+ */
+function readPublishes(client: Client, on: { publish(packet: ClientPublish, messageId: number): void; puback(messageId: number): void }): void {
+  const c = clientInternals(client);
+  const parser = c._parser;
+  if (!parser || typeof parser.parse !== 'function') return;
+  const parse = parser.parse.bind(parser);
+  let tail: Buffer | undefined;
+  // Arrow functions here and in `guardParser`: the heap snapshot showed a 256 B property store
+  // on each per-connection `function` expression assigned to the parser.
+  parser.parse = (chunk: Buffer): number => {
+    let buf = chunk;
+    if (tail) {
+      buf = Buffer.concat([tail, chunk]);
+      tail = undefined;
+    }
+    if (!c.connackSent || c.closed || parser._list.length > 0 || parser._stateCounter !== 0 || parser.packet.length !== -1) return parse(buf);
+    const end = buf.length;
+    let off = 0;
+    let read = 0;
+    while (off < end) {
+      const b0 = buf[off]!;
+      if (b0 === 0x40 && off + 1 < end && buf[off + 1] === 2) {
+        // PUBACK of a hub delivery (§3.4); the hub, not aedes, tracks those (see `sendQos1`)
+        if (off + 4 > end) {
+          tail = buf.subarray(off);
+          off = end;
+          break;
+        }
+        on.puback((buf[off + 2]! << 8) | buf[off + 3]!);
+        off += 4;
+        read++;
+        if (c.closed) return 0;
+        continue;
+      }
+      if ((b0 & 0xf6) !== 0x32) break; // not PUBLISH (type 3) at QoS 1, whatever DUP and RETAIN
+      let len = 0;
+      let mul = 1;
+      let i = off + 1;
+      let byte = 0x80;
+      // The remaining length: at most four bytes (§2.2.3).
+      while (byte & 0x80 && i < end && i - off < 5) {
+        byte = buf[i++]!;
+        len += (byte & 0x7f) * mul;
+        mul *= 128;
+      }
+      if (byte & 0x80) {
+        if (i - off >= 5) break; // malformed remaining length: mqtt-packet reports it
+        tail = buf.subarray(off); // the read ended inside the remaining length
+        off = end;
+        break;
+      }
+      if (len > MAX_PACKET_BYTES) break; // refused by the size guard in mqtt-packet's reader
+      const packetEnd = i + len;
+      if (packetEnd > end) {
+        if (packetEnd - off > MAX_TAIL_BYTES) break;
+        tail = buf.subarray(off);
+        off = end;
+        break;
+      }
+      if (len < 4) break;
+      const topicEnd = i + 2 + ((buf[i]! << 8) | buf[i + 1]!);
+      if (topicEnd + 2 > packetEnd) break; // topic or packet id runs past the packet: malformed
+      const messageId = (buf[topicEnd]! << 8) | buf[topicEnd + 1]!;
+      const topic = buf.toString('utf8', i + 2, topicEnd);
+      off = packetEnd;
+      read++;
+      c._parsingBatch++;
+      // A QoS 1 PUBLISH must carry a non-zero packet identifier (MQTT 3.1.1 §2.3.1).
+      const refused = messageId === 0 ? 'QoS 1 PUBLISH without a packet identifier' : topicProblem(topic);
+      if (refused) {
+        c._nextBatch(new Error(refused));
+        return 0;
+      }
+      on.publish({ topic, payload: buf.subarray(topicEnd + 2, packetEnd), qos: 1, retained: (b0 & 1) === 1, isWill: false }, messageId);
+      if (c.closed) return 0;
+    }
+    if (read > 0 && c._keepaliveInterval! > 0) c._keepaliveTimer?.refresh();
+    return off < end ? parse(off === 0 ? buf : buf.subarray(off)) : 0;
+  };
+}
+
+/** Why aedes would refuse a PUBLISH topic (it closes the connection), or undefined. */
+function topicProblem(topic: string): string | undefined {
+  if (topic.length === 0) return 'empty topic not allowed in PUBLISH';
+  if (topic.includes('#')) return '# is not allowed in PUBLISH';
+  if (topic.includes('+')) return '+ is not allowed in PUBLISH';
+  let levels = 1;
+  for (let i = 0; i < topic.length; i++) if (topic.charCodeAt(i) === 47) levels++;
+  return levels > MAX_TOPIC_LEVELS ? 'topic has too many levels' : undefined;
 }
 
 /**
@@ -277,11 +459,11 @@ function guardParser(client: Client, logger: Logger, maxKeepAliveSecs: number): 
     if (packet.cmd === 'connect' && maxKeepAliveSecs > 0 && (!packet.keepalive || packet.keepalive > maxKeepAliveSecs)) packet.keepalive = maxKeepAliveSecs;
   });
   const original = parser._parseLength;
-  parser._parseLength = function guarded(this: MqttParser) {
-    const ok = original.call(this);
-    if (ok && this.packet.length > MAX_PACKET_BYTES) {
-      logger.info({ bytes: this.packet.length }, 'MQTT packet larger than the hub accepts; closing the connection');
-      this._emitError(new Error('packet too large'));
+  parser._parseLength = () => {
+    const ok = original.call(parser);
+    if (ok && parser.packet.length > MAX_PACKET_BYTES) {
+      logger.info({ bytes: parser.packet.length }, 'MQTT packet larger than the hub accepts; closing the connection');
+      parser._emitError(new Error('packet too large'));
       return false;
     }
     return ok;

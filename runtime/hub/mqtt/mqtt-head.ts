@@ -6,7 +6,7 @@ import { deliverC2d } from '../handlers/c2d-delivery.js';
 import type { ClientRequest, HandlerContext } from '../handlers/handler-context.js';
 import { parsePropertyBag } from '../property-bag.js';
 import { classifyClientPublish, isHubToClientTopic, isInputsFilter, isSubscriptionAllowed } from '../topics.js';
-import { createBroker, MAX_MESSAGE_BYTES, type Broker, type ClientPublish } from './broker.js';
+import { corkForThisTick, createBroker, MAX_MESSAGE_BYTES, type Broker, type ClientPublish } from './broker.js';
 import { MqttSession } from './mqtt-session.js';
 
 /** The MQTT head: IoT Hub's MQTT dialect in front of the protocol-neutral handlers. */
@@ -159,21 +159,6 @@ export async function createMqttHead(ctx: HandlerContext, options: MqttHeadOptio
       (error: unknown) => settle(error as Error),
     );
     return w;
-  }
-
-  // The PUBACKs one commit releases leave a connection in one write — one TLS record, one
-  // syscall — instead of one per 4-byte PUBACK: the stream is corked while they are written
-  // and uncorked once this tick's acknowledgements are all out.
-  const corked = new Set<Client['conn']>();
-  const uncorkAll = () => {
-    for (const stream of corked) stream.uncork();
-    corked.clear();
-  };
-  function corkForThisTick(stream: Client['conn']): void {
-    if (corked.has(stream) || stream.destroyed) return;
-    if (corked.size === 0) process.nextTick(uncorkAll);
-    stream.cork();
-    corked.add(stream);
   }
 
   // Not a closure inside decodePublish: that would be a new function per message.
