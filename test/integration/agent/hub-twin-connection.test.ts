@@ -22,10 +22,10 @@ afterAll(async () => {
   await hub.close();
 });
 
-function connect(key: string, port = hub.hub.mqttsPort, deviceId = 'edge-1'): HubTwinConnection {
+function connect(key: string, port = hub.hub.mqttsPort, deviceId = 'edge-1', ca = hub.hub.caCert): HubTwinConnection {
   const c = new HubTwinConnection({
     connectionString: formatDeviceConnectionString({ hostName: `localhost:${port}`, deviceId, moduleId: '$edgeAgent', key }),
-    ca: hub.hub.caCert,
+    ca,
     clock: systemClock,
     logger: silentLogger(),
     reconnectBaseMs: 50,
@@ -112,16 +112,7 @@ describe('the agent link to the hub ($edgeAgent over MQTT with the device SDK)',
     try {
       const { caCert } = await ensureTlsMaterial(other, ['localhost']);
       hub.createDevice('edge-other-ca', { edge: true });
-      const c = new HubTwinConnection({
-        connectionString: formatDeviceConnectionString({ hostName: `localhost:${hub.hub.mqttsPort}`, deviceId: 'edge-other-ca', moduleId: '$edgeAgent', key: agentKey('edge-other-ca') }),
-        ca: caCert,
-        clock: systemClock,
-        logger: silentLogger(),
-        reconnectBaseMs: 50,
-        reconnectMaxMs: 200,
-      });
-      connections.push(c);
-      void c.start();
+      const c = connect(agentKey('edge-other-ca'), hub.hub.mqttsPort, 'edge-other-ca', caCert);
       await new Promise((r) => setTimeout(r, 1_000));
       expect(c.connected).toBe(false);
       expect(hub.hub.connections().some((i) => i.deviceId === 'edge-other-ca')).toBe(false);

@@ -9,6 +9,7 @@ import { main } from '../../../runtime/cli/main.js';
 import { startServer, type Server } from '../../../runtime/server/start-server.js';
 import { silentLogger } from '../../../runtime/log/create-logger.js';
 import { formatDeviceConnectionString } from '../../../runtime/hub/index.js';
+import { deploymentManifest, manifestModule } from '../../helpers/manifest-builders.js';
 
 const manifestFile = path.resolve('deployments/examples/temperature-filter.deployment.json');
 
@@ -101,25 +102,15 @@ describe('the service CLI commands against a running hub, with real SDK clients 
     const manifest = path.join(dir, 'echo-only.json');
     writeFileSync(
       manifest,
-      JSON.stringify({
-        modulesContent: {
-          $edgeAgent: {
-            'properties.desired': {
-              schemaVersion: '1.1',
-              runtime: { type: 'docker', settings: {} },
-              systemModules: {
-                edgeAgent: { type: 'docker', settings: { image: 'mcr.microsoft.com/azureiotedge-agent:1.5' } },
-                edgeHub: { type: 'docker', status: 'running', restartPolicy: 'always', settings: { image: 'mcr.microsoft.com/azureiotedge-hub:1.5' } },
-              },
-              modules: {
-                echo: { type: 'docker', status: 'running', restartPolicy: 'always', settings: { image: 'example/echo:1' } },
-                idle: { type: 'docker', status: 'stopped', restartPolicy: 'always', settings: { image: 'example/idle:1' } },
-              },
-            },
+      JSON.stringify(
+        deploymentManifest(
+          {
+            echo: manifestModule('echo', { settings: { image: 'example/echo:1' } }),
+            idle: manifestModule('idle', { status: 'stopped', settings: { image: 'example/idle:1' } }),
           },
-          $edgeHub: { 'properties.desired': { schemaVersion: '1.2', routes: { up: 'FROM /messages/modules/ghost/* INTO $upstream' }, storeAndForwardConfiguration: { timeToLiveSecs: 7200 } } },
-        },
-      }),
+          { up: 'FROM /messages/modules/ghost/* INTO $upstream' },
+        ),
+      ),
     );
     const r = await cli(['deploy', manifest, '--device', 'gw1']);
     expect(r.code).toBe(0);
