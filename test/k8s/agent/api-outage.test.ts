@@ -95,10 +95,13 @@ describe('the edge agent when the API server goes away', () => {
     relay.silent = true;
     relay.cut();
     twin.setDesired(syntheticDesired({ a: {}, b: {}, c: {} }));
+    // The agent's API calls share keep-alive connections: one cut together with the relay may first
+    // fail as a reset (ECONNRESET, reported 500 too); the retries open new connections, which the
+    // frozen server accepts and never answers — each must time out and be reported, not hang.
     const frozen = await eventually(async () => {
       const s = twin.reported.lastDesiredStatus as JsonObject;
-      return s.code === 500 ? s : undefined;
-    }, { timeoutMs: 20_000, what: '500 reported while the API server does not answer' });
+      return s.code === 500 && /did not answer/.test(String(s.description)) ? s : undefined;
+    }, { timeoutMs: 20_000, what: '500 "did not answer" reported while the API server does not answer' });
     expect(String(frozen.description)).toMatch(/did not answer/);
     relay.silent = false;
     relay.cut();
