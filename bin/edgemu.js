@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// The `edgemu` command: loads the TypeScript CLI through tsx (no build step needed).
-import { register } from 'tsx/esm/api';
+// The `edgemu` command: runs the CLI from an esbuild bundle of runtime/ (bin/cli-bundle.js), built
+// again on the first start after any source changed, so there is no build step to forget.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { cliBundle } from './cli-bundle.js';
+import { mapBundleStackTraces } from './bundle-stack-traces.js';
 
-register();
-const { main } = await import('../runtime/cli/main.ts');
+const entry = await cliBundle();
+mapBundleStackTraces(path.dirname(entry));
+const { main } = await import(pathToFileURL(entry).href);
 process.exitCode = await main(process.argv.slice(2));

@@ -270,6 +270,13 @@ interface PacketCodec {
  * - its packet-id number cache (65,536 Buffers) is turned off.
  * When mqtt-packet was already loaded, only the PUBACK path is added (its loggers stay).
  */
+/**
+ * Marks the wrapper, so a second call leaves it alone. A registered symbol, not the function's
+ * name: a bundler may rename a function (bin/cli-bundle.js bundles runtime/ with esbuild, which
+ * renames colliding identifiers), and a second copy of this module shares the registry.
+ */
+const WRAPPED = Symbol.for('edgemu.writePubackFast');
+
 function loadPacketCodec(): void {
   const fromAedes = createRequire(createRequire(import.meta.url).resolve('aedes'));
   const codecPath = fromAedes.resolve('mqtt-packet');
@@ -286,7 +293,7 @@ function loadPacketCodec(): void {
     }
   }
   const codec = fromCodec(codecPath) as PacketCodec;
-  if (codec.writeToStream.name === 'writePubackFast') return;
+  if (WRAPPED in codec.writeToStream) return;
   const writeToStream = codec.writeToStream;
   // Without this, mqtt-packet's first write (the first CONNACK/SUBACK) builds a cache of 65,536
   // two-byte packet-id Buffers and the object holding them — ≈ 9 MB of heap (heap snapshot,
@@ -303,6 +310,7 @@ function loadPacketCodec(): void {
     get: () => writeToStream.cacheNumbers,
     set: (v: boolean) => void (writeToStream.cacheNumbers = v),
   });
+  Object.defineProperty(writePubackFast, WRAPPED, { value: true });
   codec.writeToStream = writePubackFast;
 }
 
