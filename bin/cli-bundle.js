@@ -76,10 +76,10 @@ const ownImportMetaUrl = {
 };
 
 /** Builds the bundle into a fresh directory and makes it current; returns its entry file. */
-export async function buildBundle(dir = cliCacheDir(), say = (line) => process.stderr.write(line)) {
+export async function buildBundle(dir = cliCacheDir(), say = (line) => process.stderr.write(line), sayAfterMs = SAY_AFTER_MS) {
   const started = Date.now();
   const why = existsSync(path.join(dir, 'current.json')) ? 'a source file changed since the last build' : 'the first start of this checkout';
-  const slow = setTimeout(() => say(`edgemu: compiling runtime/ into ${dir} (${why}; once per change)…\n`), SAY_AFTER_MS);
+  const slow = setTimeout(() => say(`edgemu: compiling runtime/ into ${dir} (${why}; once per change)…\n`), sayAfterMs);
   const builds = path.join(dir, 'builds');
   mkdirSync(builds, { recursive: true });
   // Bare imports stay external and resolve from the checkout's node_modules (native better-sqlite3,
@@ -122,7 +122,7 @@ export async function buildBundle(dir = cliCacheDir(), say = (line) => process.s
     }
     writeAtomically(path.join(dir, 'current.json'), JSON.stringify({ key, inputs: stamps, builtAt: new Date().toISOString(), ms: Date.now() - started }));
     prune(builds, key);
-    if (Date.now() - started > SAY_AFTER_MS) say(`edgemu: compiled in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    if (Date.now() - started > sayAfterMs) say(`edgemu: compiled in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     return path.join(final, 'main.js');
   } finally {
     clearTimeout(slow);
