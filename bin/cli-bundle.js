@@ -138,8 +138,11 @@ function linkNodeModules(dir) {
     // missing or dangling
   }
   rmSync(link, { force: true });
+  // the checkout's own, or the nearest one above it (a checkout installed as a dependency)
+  let from = ROOT;
+  while (!existsSync(path.join(from, 'node_modules')) && path.dirname(from) !== from) from = path.dirname(from);
   try {
-    symlinkSync(path.join(ROOT, 'node_modules'), link, 'junction');
+    symlinkSync(path.join(from, 'node_modules'), link, 'junction');
   } catch (error) {
     if (error.code !== 'EEXIST') throw error;
   }
