@@ -87,8 +87,8 @@ export async function buildBundle(dir = cliCacheDir(), say = (line) => process.s
   // node_modules (nodejs.org/api/esm.html#resolution-algorithm), so the cache gets a link to it.
   linkNodeModules(dir);
   const tmp = path.join(builds, `.tmp-${process.pid}-${Date.now()}`);
+  const esbuild = await import('esbuild');
   try {
-    const esbuild = await import('esbuild');
     const result = await esbuild.build({
       absWorkingDir: ROOT,
       entryPoints: { main: ENTRY },
@@ -127,6 +127,8 @@ export async function buildBundle(dir = cliCacheDir(), say = (line) => process.s
   } finally {
     clearTimeout(slow);
     rmSync(tmp, { recursive: true, force: true });
+    // esbuild's service process would otherwise live as long as edgemu; a later build starts it again
+    await esbuild.stop();
   }
 }
 
@@ -160,7 +162,7 @@ function writeAtomically(file, text) {
   renameSync(tmp, file);
 }
 
-/** Removes all but the newest KEEP_BUILDS builds besides the current one. */
+/** Removes all but the newest KEEP_BUILDS builds besides the current one, and builds left half-written over an hour ago. */
 function prune(builds, currentKey) {
   const mtime = (name) => {
     try {
@@ -174,7 +176,9 @@ function prune(builds, currentKey) {
     .map((name) => ({ name, mtime: mtime(name) }))
     .sort((a, b) => b.mtime - a.mtime)
     .slice(KEEP_BUILDS);
+  const abandoned = readdirSync(builds).filter((name) => name.startsWith('.tmp-') && mtime(name) < Date.now() - 3_600_000);
   for (const { name } of old) rmSync(path.join(builds, name), { recursive: true, force: true });
+  for (const name of abandoned) rmSync(path.join(builds, name), { recursive: true, force: true });
 }
 
 /** The entry file of a bundle of the current sources: the cached one, or a new build. */

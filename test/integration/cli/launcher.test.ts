@@ -96,6 +96,13 @@ describe('the edgemu launcher', () => {
     expect(stderr).toContain(`${path.join(checkout, 'runtime/cli/main.ts')}:8:`);
   });
 
+  it('names the file and line that does not compile, and exits 1', async () => {
+    writeFileSync(path.join(checkout, 'runtime/cli/word.ts'), "export const word: string = 'unclosed;\n");
+    const { code, stdout, stderr } = await edgemu('word');
+    expect([code, stdout]).toEqual([1, '']);
+    expect(stderr).toMatch(/^edgemu: could not compile runtime\/: Build failed with 1 error:\nruntime\/cli\/word\.ts:1:\d+: ERROR: Unterminated string literal/);
+  });
+
   it('lets starts that find no build at the same moment all run, leaving one build', async () => {
     const runs = await Promise.all(Array.from({ length: 4 }, () => edgemu('word')));
     expect(runs.map((r) => [r.code, r.stdout])).toEqual(Array.from({ length: 4 }, () => [0, 'first\n']));
