@@ -108,8 +108,13 @@ try {
     const report = readdirSync(root).find((f) => f.startsWith('report.') && f.endsWith('.json'));
     if (!report) continue;
     try {
-      const r = JSON.parse(readFileSync(path.join(root, report), 'utf8')) as { javascriptHeap: { usedMemory: number; totalMemory: number } };
-      heap = `${(r.javascriptHeap.usedMemory / 2 ** 20).toFixed(0)} MB used of ${(r.javascriptHeap.totalMemory / 2 ** 20).toFixed(0)} MB`;
+      const r = JSON.parse(readFileSync(path.join(root, report), 'utf8')) as {
+        javascriptHeap: { usedMemory: number; totalMemory: number; heapSpaces: Record<string, { memorySize: number; used: number }> };
+      };
+      const mb = (bytes: number | undefined) => ((bytes ?? NaN) / 2 ** 20).toFixed(0);
+      // new space is V8's young generation (two semi-spaces; nodejs.org/api/cli.html#--max-semi-space-sizesize-in-mib)
+      const young = r.javascriptHeap.heapSpaces.new_space;
+      heap = `${mb(r.javascriptHeap.usedMemory)} MB used of ${mb(r.javascriptHeap.totalMemory)} MB; young generation ${mb(young?.used)} MB used of ${mb(young?.memorySize)} MB`;
     } catch {
       // still being written
     }
