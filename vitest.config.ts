@@ -11,6 +11,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // tests start `node bin/edgemu.js`: its bundle is built once, first
+          globalSetup: ['test/helpers/cli-bundle-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
@@ -21,7 +23,7 @@ export default defineConfig({
         test: {
           name: 'k8s',
           include: ['test/k8s/**/*.test.ts'],
-          globalSetup: ['test/helpers/k8s-global-setup.ts'],
+          globalSetup: ['test/helpers/cli-bundle-setup.ts', 'test/helpers/k8s-global-setup.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,

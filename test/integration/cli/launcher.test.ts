@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type * as CliBundle from '../../../bin/cli-bundle.js';
 
 // bin/edgemu.js runs the CLI from an esbuild bundle cached per checkout (bin/cli-bundle.js). Each
 // test copies bin/ into a checkout of its own whose runtime/cli/main.ts is a small fixture, so it
@@ -118,9 +119,7 @@ describe('the edgemu launcher', () => {
   });
 
   it('says what it does when a build takes longer than a moment', async () => {
-    const { buildBundle } = (await import(pathToFileURL(path.join(checkout, 'bin/cli-bundle.js')).href)) as {
-      buildBundle(dir: string, say: (line: string) => void, sayAfterMs: number): Promise<string>;
-    };
+    const { buildBundle } = (await import(pathToFileURL(path.join(checkout, 'bin/cli-bundle.js')).href)) as typeof CliBundle;
     const said: string[] = [];
     await buildBundle(path.join(cache, 'cli', 'direct'), (line) => said.push(line), 0);
     expect(said[0]).toMatch(/^edgemu: compiling runtime\/ into .* \(the first start of this checkout; once per change\)/);
