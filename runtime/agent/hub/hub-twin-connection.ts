@@ -1,6 +1,7 @@
 // The SDK is CommonJS: Node's ESM loader only gives it as a default export.
 import deviceSdk from 'azure-iot-device';
 import mqttTransport from 'azure-iot-device-mqtt';
+import { createRequire } from 'node:module';
 import tls from 'node:tls';
 import type { DeviceMethodRequest, DeviceMethodResponse, ModuleClient, Twin } from 'azure-iot-device';
 import type { Logger } from 'pino';
@@ -40,6 +41,29 @@ function contextFor(ca: string): tls.SecureContext {
   return sharedContext.context;
 }
 
+let packetIdCacheOff = false;
+
+/**
+ * Turns off the packet-id cache of the mqtt-packet copy under the SDK's own MQTT.js
+ * (azure-iot-mqtt-base → mqtt 4 → mqtt-packet 6): on its first write of a packet with an id
+ * (the first SUBSCRIBE) it builds 65,536 two-byte Buffers and the object holding them, about
+ * 9 MB of heap kept for the life of the process, to save one 2-byte allocation per packet
+ * (`writeToStream.cacheNumbers`, mqtt-packet's README; the hub does the same for aedes' copy,
+ * docs/hub.md "Performance"). That MQTT.js never sets it (it has no `writeCache` option).
+ * Should the SDK's packages move, nothing is changed.
+ */
+function turnOffSdkPacketIdCache(): void {
+  if (packetIdCacheOff) return;
+  packetIdCacheOff = true;
+  try {
+    const fromBase = createRequire(createRequire(createRequire(import.meta.url).resolve('azure-iot-device-mqtt')).resolve('azure-iot-mqtt-base'));
+    const codec = createRequire(fromBase.resolve('mqtt'))('mqtt-packet') as { writeToStream?: { cacheNumbers?: boolean } };
+    if (codec.writeToStream && 'cacheNumbers' in codec.writeToStream) codec.writeToStream.cacheNumbers = false;
+  } catch {
+    // another layout of the SDK's packages: it keeps its cache
+  }
+}
+
 /**
  * The device SDK's MQTT transport, its TLS connection made with one `tls.SecureContext` per hub
  * CA for every agent of the process (nodejs.org/api/tls.html#tlscreatesecurecontextoptions)
@@ -52,6 +76,7 @@ function contextFor(ca: string): tls.SecureContext {
 class SharedTlsMqtt extends mqttTransport.Mqtt {
   constructor(...args: ConstructorParameters<typeof mqttTransport.Mqtt>) {
     super(...args);
+    turnOffSdkPacketIdCache();
     const base = (this as unknown as { _mqtt?: { mqttProvider?: { connect?: (uri: string, options: Record<string, unknown>) => unknown } } })._mqtt;
     const provider = base?.mqttProvider;
     if (base === undefined || typeof provider?.connect !== 'function') return;

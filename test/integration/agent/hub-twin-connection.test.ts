@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,6 +53,18 @@ describe('the agent link to the hub ($edgeAgent over MQTT with the device SDK)',
     await c.report({ lastDesiredStatus: { code: 200, description: '' } });
     expect(hub.hub.store.twins.get({ deviceId: 'edge-1', moduleId: '$edgeAgent' })!.properties.reported).toMatchObject({ lastDesiredStatus: { code: 200 } });
     expect(await c.readReported()).toMatchObject({ lastDesiredStatus: { code: 200 } });
+  });
+
+  it("leaves the SDK's MQTT writer without its 65,536-Buffer packet-id cache once a connection subscribed and published", async () => {
+    hub.createDevice('edge-3', { edge: true });
+    const c = connect(agentKey('edge-3'), hub.hub.mqttsPort, 'edge-3');
+    await eventually(async () => c.connected, { timeoutMs: 10_000, what: 'connected' });
+    await c.report({ marker: 2 });
+    // the mqtt-packet copy of the SDK's MQTT.js, reached the way the SDK requires it
+    const fromBase = createRequire(createRequire(createRequire(import.meta.url).resolve('azure-iot-device-mqtt')).resolve('azure-iot-mqtt-base'));
+    const fromMqtt = createRequire(fromBase.resolve('mqtt'));
+    const numbers = createRequire(fromMqtt.resolve('mqtt-packet'))('./numbers.js') as { cache: Record<number, Buffer> };
+    expect(Object.keys(numbers.cache)).toHaveLength(0);
   });
 
   it('refuses a reported patch that would make the section larger than 32 KB with a typed error, and sends what fits', async () => {
