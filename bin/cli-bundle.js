@@ -14,6 +14,14 @@ const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const ENTRY = 'runtime/cli/main.ts';
 /** Files that shape every build besides the bundled sources. */
 const BUILD_FILES = ['bin/cli-bundle.js', 'tsconfig.json', 'package.json'];
+/**
+ * Packages bundled with the sources rather than loaded from node_modules: @kubernetes/client-node
+ * 1.4 is plain ES modules (no require, no import.meta, no native code) and its entry loads the
+ * whole generated API, about 15 MB of source text V8 keeps for the life of the process
+ * (heap snapshot of the 100-device fleet, docs/agent.md "Many devices"); bundled, only the parts
+ * edgemu uses are there. Their own dependencies stay external.
+ */
+const BUNDLED_PACKAGES = ['@kubernetes/client-node'];
 /** Builds kept besides the current one: a process started from an older build may still import its lazy chunks. */
 const KEEP_BUILDS = 3;
 /** The first-build line is printed when a build takes longer than this. */
@@ -63,6 +71,16 @@ export function freshBundle(dir = cliCacheDir()) {
  * resolve as they do under tsx and vitest. A `define` of `import.meta.url` to a per-file binding
  * (esbuild docs, "define" and "inject": identifiers only, never text inside strings).
  */
+const externalPackages = {
+  name: 'external-packages',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (BUNDLED_PACKAGES.some((p) => args.path === p || args.path.startsWith(`${p}/`))) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+
 const ownImportMetaUrl = {
   name: 'own-import-meta-url',
   setup(build) {
@@ -82,8 +100,8 @@ export async function buildBundle(dir = cliCacheDir(), say = (line) => process.s
   const slow = setTimeout(() => say(`edgemu: compiling runtime/ into ${dir} (${why}; once per change)…\n`), sayAfterMs);
   const builds = path.join(dir, 'builds');
   mkdirSync(builds, { recursive: true });
-  // Bare imports stay external and resolve from the checkout's node_modules (native better-sqlite3,
-  // optional deps, packages that read their own files): Node looks in each parent directory's
+  // Other bare imports stay external and resolve from the checkout's node_modules (native
+  // better-sqlite3, optional deps, packages that read their own files): Node looks in each parent directory's
   // node_modules (nodejs.org/api/esm.html#resolution-algorithm), so the cache gets a link to it.
   linkNodeModules(dir);
   const tmp = path.join(builds, `.tmp-${process.pid}-${Date.now()}`);
@@ -99,17 +117,17 @@ export async function buildBundle(dir = cliCacheDir(), say = (line) => process.s
       format: 'esm',
       platform: 'node',
       target: 'node20',
-      packages: 'external',
       sourcemap: 'linked',
       sourcesContent: false,
       chunkNames: 'chunks/[name]-[hash]',
       define: { 'import.meta.url': '__edgemuImportMetaUrl' },
-      plugins: [ownImportMetaUrl],
+      plugins: [externalPackages, ownImportMetaUrl],
       metafile: true,
       logLevel: 'silent',
     });
-    const sources = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/'));
-    let stamps = stamp([...BUILD_FILES, ...sources]);
+    // a bundled package counts by its package.json (an install rewrites it), not by each of its files
+    const inputs = Object.keys(result.metafile.inputs).map((f) => (f.includes('node_modules/') ? packageJsonOf(f) : f));
+    let stamps = stamp([...new Set([...BUILD_FILES, ...inputs])]);
     // a file edited while the build ran may be in the bundle in either version: record it as changed
     stamps = stamps.map(([rel, mtime, size]) => (mtime !== null && mtime >= started - 1 ? [rel, -1, size] : [rel, mtime, size]));
     const key = keyOf(stamps);
@@ -130,6 +148,13 @@ export async function buildBundle(dir = cliCacheDir(), say = (line) => process.s
     // esbuild's service process would otherwise live as long as edgemu; a later build starts it again
     await esbuild.stop();
   }
+}
+
+/** `…/node_modules/<name or @scope/name>/package.json` of a file inside a package. */
+function packageJsonOf(file) {
+  const at = file.lastIndexOf('node_modules/') + 'node_modules/'.length;
+  const parts = file.slice(at).split('/');
+  return `${file.slice(0, at)}${parts.slice(0, parts[0].startsWith('@') ? 2 : 1).join('/')}/package.json`;
 }
 
 function linkNodeModules(dir) {

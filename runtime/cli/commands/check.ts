@@ -123,7 +123,7 @@ class DryRun {
   ) {}
 
   static async open(opts: CheckOptions, stateDir: string): Promise<DryRun> {
-    const [{ loadKubeConfig, resolveKubeTarget }, { CoreV1Api }] = await Promise.all([import('../../cluster/index.js'), import('@kubernetes/client-node')]);
+    const [{ loadKubeConfig, resolveKubeTarget }, { CoreV1Api }] = await Promise.all([import('../../cluster/index.js'), import('./check-kube-client.js')]);
     const kc = loadKubeConfig(await resolveKubeTarget({ kubeconfig: opts.kubeconfig, context: opts.context, stateDir }));
     const namespace = `edgemu-check-${randomBytes(4).toString('hex')}`;
     try {
@@ -135,7 +135,7 @@ class DryRun {
   }
 
   async check(objects: readonly TranslatedObject[]): Promise<DryRunRejection[]> {
-    const { KubernetesObjectApi, PatchStrategy } = await import('@kubernetes/client-node');
+    const { KubernetesObjectApi, PatchStrategy } = await import('./check-kube-client.js');
     const api = KubernetesObjectApi.makeApiClient(this.kc);
     const rejections: DryRunRejection[] = [];
     for (const object of objects) {
@@ -151,7 +151,7 @@ class DryRun {
   }
 
   async close(): Promise<void> {
-    const { CoreV1Api } = await import('@kubernetes/client-node');
+    const { CoreV1Api } = await import('./check-kube-client.js');
     await this.kc.makeApiClient(CoreV1Api).deleteNamespace({ name: this.namespace }).catch(() => undefined);
   }
 }
