@@ -1,9 +1,10 @@
 // The CLI's runtime/ TypeScript, bundled by esbuild and cached, so the `edgemu` process runs plain
 // JavaScript: no loader thread compiling every file at start (docs/agent.md "Many devices", what
 // the process holds). A user never runs stale code: every start compares the recorded size and
-// mtime of each file the bundle was built from (esbuild's metafile inputs, plus this file,
-// tsconfig.json and package.json) with the files on disk, and builds again when one differs
-// (README.md "Install and run"). Plain JavaScript itself: it runs before anything is compiled.
+// mtime of each file the bundle was built from (esbuild's metafile inputs, the package.json of
+// each bundled package, this file, tsconfig.json and package.json) with the files on disk, and
+// builds again when one differs (README.md, "There is no build step to run"). Plain JavaScript
+// itself: it runs before anything is compiled.
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -65,12 +66,7 @@ export function freshBundle(dir = cliCacheDir()) {
   return existsSync(entry) ? entry : undefined;
 }
 
-/**
- * esbuild bundles the modules into one scope, so `import.meta.url` would be the chunk's URL. Each
- * source keeps its own: paths next to a source (`new URL('./app/', import.meta.url)`, createRequire)
- * resolve as they do under tsx and vitest. A `define` of `import.meta.url` to a per-file binding
- * (esbuild docs, "define" and "inject": identifiers only, never text inside strings).
- */
+/** Every bare import is external but those of BUNDLED_PACKAGES (a plugin: esbuild's `packages: 'external'` has no exceptions). */
 const externalPackages = {
   name: 'external-packages',
   setup(build) {
@@ -81,6 +77,12 @@ const externalPackages = {
   },
 };
 
+/**
+ * esbuild bundles the modules into one scope, so `import.meta.url` would be the chunk's URL. Each
+ * source keeps its own: paths next to a source (`new URL('./app/', import.meta.url)`, createRequire)
+ * resolve as they do under tsx and vitest. A `define` of `import.meta.url` to a per-file binding
+ * (esbuild docs, "define" and "inject": identifiers only, never text inside strings).
+ */
 const ownImportMetaUrl = {
   name: 'own-import-meta-url',
   setup(build) {
