@@ -1,5 +1,6 @@
-// Prints, as JSON, the URL of every module that importing argv[2] resolves (through tsx, as
-// bin/run-ts.js runs edgemu). A resolve hook (Node's module.register, documented "Customization
+// Prints, as JSON, the URL of every module that importing argv[2] resolves (through tsx, the
+// sources as vitest and bin/run-ts.js run them; the bundled CLI's chunks are checked by
+// test/integration/cli/bundled-imports.test.ts). A resolve hook (Node's module.register, documented "Customization
 // Hooks") posts each URL back over a MessagePort, since hooks run off the main thread on Node 20.
 import { register } from 'node:module';
 import { MessageChannel } from 'node:worker_threads';
