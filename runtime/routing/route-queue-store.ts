@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import { EdgemuError } from '../errors.js';
 import { openSqlite, type Db } from '../hub/index.js';
 
@@ -58,6 +59,10 @@ CREATE INDEX IF NOT EXISTS route_queue_expiry ON route_queue (expires_at) WHERE 
 `,
 ];
 
+/** Rows per multi-row INSERT: 9 parameters each, far below SQLite's 32,766 (sqlite.org/limits.html #9). */
+const ROWS_PER_INSERT = 64;
+const COLUMNS = 9;
+
 const toMessage = (r: Row): StoredQueuedMessage => ({
   seq: r.seq,
   deviceId: r.device_id,
@@ -91,9 +96,6 @@ export class RouteQueueStore {
       error: (message, cause) => new EdgemuError('ROUTING_STORE', message, cause === undefined ? undefined : { cause }),
     });
     this.stmt = {
-      insert: this.db.prepare(
-        'INSERT INTO route_queue (device_id, module_id, input_name, priority, enqueued_at, expires_at, system_props, app_props, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
       read: this.db.prepare<[string, string, number, number], Row>(
         'SELECT * FROM route_queue WHERE device_id = ? AND module_id = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY priority, seq LIMIT ?',
       ),
@@ -108,7 +110,18 @@ export class RouteQueueStore {
       countAll: this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM route_queue'),
       bytesOf: this.db.prepare<[string], { n: number }>('SELECT COALESCE(SUM(length(body) + length(system_props) + length(app_props)), 0) AS n FROM route_queue WHERE device_id = ?'),
     };
+    // Made once: better-sqlite3's `transaction(fn)` builds its wrappers on every call.
+    this.enqueueTx = this.db.transaction((items: readonly QueuedMessage[], now: number, delivered: readonly number[]) => {
+      if (delivered.length > 0) this.removeIn(delivered);
+      return this.insert(items, now);
+    });
+    this.removeTx = this.db.transaction((seqs: readonly number[]) => this.removeIn(seqs));
   }
+
+  private readonly enqueueTx: (items: readonly QueuedMessage[], now: number, delivered: readonly number[]) => number[];
+  private readonly removeTx: (seqs: readonly number[]) => void;
+  private readonly inserts: Array<Statement<unknown[]> | undefined> = [];
+  private readonly params: unknown[] = new Array<unknown>(ROWS_PER_INSERT * COLUMNS);
 
   /**
    * Stores messages in one transaction and returns their sequence numbers. `delivered` are
@@ -116,24 +129,59 @@ export class RouteQueueStore {
    * one commit instead of two).
    */
   enqueueMany(items: readonly QueuedMessage[], now: number, delivered: readonly number[] = []): number[] {
-    return this.db.transaction(() => {
-      if (delivered.length > 0) this.removeIn(delivered);
-      return items.map((m) =>
-        Number(
-          this.stmt.insert.run(
-            m.deviceId,
-            m.moduleId,
-            m.inputName,
-            m.priority,
-            now,
-            m.expiresAt ?? null,
-            JSON.stringify(m.systemProperties),
-            JSON.stringify(m.properties),
-            m.body,
-          ).lastInsertRowid,
-        ),
-      );
-    })();
+    return this.enqueueTx(items, now, delivered);
+  }
+
+  /**
+   * Multi-row INSERTs; the sequence numbers of one statement are consecutive (AUTOINCREMENT
+   * inside one transaction of the only writer, sqlite.org/autoinc.html). The property maps of
+   * consecutive items are usually the same objects (one message fanned out to several inputs):
+   * their JSON is made once.
+   */
+  private insert(items: readonly QueuedMessage[], now: number): number[] {
+    const seqs = new Array<number>(items.length);
+    let sys: Record<string, string> | undefined;
+    let sysJson = '';
+    let app: Record<string, string> | undefined;
+    let appJson = '';
+    for (let off = 0; off < items.length; off += ROWS_PER_INSERT) {
+      const rows = Math.min(ROWS_PER_INSERT, items.length - off);
+      const p = rows === ROWS_PER_INSERT ? this.params : new Array<unknown>(rows * COLUMNS);
+      for (let r = 0, j = 0; r < rows; r++) {
+        const m = items[off + r]!;
+        if (m.systemProperties !== sys) {
+          sys = m.systemProperties;
+          sysJson = JSON.stringify(sys);
+        }
+        if (m.properties !== app) {
+          app = m.properties;
+          appJson = JSON.stringify(app);
+        }
+        p[j++] = m.deviceId;
+        p[j++] = m.moduleId;
+        p[j++] = m.inputName;
+        p[j++] = m.priority;
+        p[j++] = now;
+        p[j++] = m.expiresAt ?? null;
+        p[j++] = sysJson;
+        p[j++] = appJson;
+        p[j++] = m.body;
+      }
+      const last = Number(this.insertStatement(rows).run(p).lastInsertRowid);
+      for (let r = 0; r < rows; r++) seqs[off + r] = last - rows + 1 + r;
+    }
+    return seqs;
+  }
+
+  /** The prepared INSERT of `rows` rows (prepared once per size). */
+  private insertStatement(rows: number): Statement<unknown[]> {
+    let s = this.inserts[rows];
+    if (!s) {
+      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      s = this.db.prepare<unknown[]>(`INSERT INTO route_queue (device_id, module_id, input_name, priority, enqueued_at, expires_at, system_props, app_props, body) VALUES ${values}`);
+      this.inserts[rows] = s;
+    }
+    return s;
   }
 
   /**
@@ -153,7 +201,7 @@ export class RouteQueueStore {
    */
   remove(seqs: readonly number[]): void {
     if (seqs.length === 0) return;
-    this.db.transaction(() => this.removeIn(seqs))();
+    this.removeTx(seqs);
   }
 
   private removeIn(seqs: readonly number[]): void {

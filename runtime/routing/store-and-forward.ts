@@ -39,6 +39,8 @@ const LIVE_WINDOW = 1000;
 const DRAIN_WINDOW = 1000;
 const DEFAULT_MAX_RETRY_DELAY_MS = 2000;
 const moduleKey = (r: ModuleRef): string => `${r.deviceId}/${r.moduleId}`;
+/** Longest an acknowledged delivery waits for the next write to carry its DELETE (see `deleteLater`). */
+const DELETE_DELAY_MS = 50;
 /** While a device's queues look full, routing.db is asked for their real size at most this often. */
 const FULL_RECHECK_MS = 1000;
 /** Bytes one queued message counts for `storeLimits.maxSizeBytes` (as `RouteQueueStore.bytesOf` sums them). */
@@ -87,7 +89,7 @@ export class StoreAndForward {
   private readonly usage = new Map<string, Usage>();
   /** Removals from routing.db so far (deliveries and purges): tells whether a `Usage` is still exact. */
   private removals = 0;
-  private deleteScheduled = false;
+  private deleteTimer: NodeJS.Timeout | undefined;
 
   constructor(options: StoreAndForwardOptions) {
     this.connections = options.connections;
@@ -166,6 +168,7 @@ export class StoreAndForward {
   /** Messages waiting, for one module or in total. */
   depth(ref?: ModuleRef): number {
     this.group.flush();
+    this.flushDeletes();
     return this.queue.count(ref);
   }
 
@@ -186,12 +189,15 @@ export class StoreAndForward {
     // Acknowledged deliveries are removed in the same transaction: one commit instead of two.
     const delivered = this.pendingDeletes;
     this.pendingDeletes = [];
-    if (delivered.length > 0) this.removals += 1;
+    if (delivered.length > 0) {
+      this.removals += 1;
+      this.cancelDeleteTimer();
+    }
     let seqs: number[];
     try {
       seqs = this.queue.enqueueMany(items, this.clock.now(), delivered);
     } catch (error) {
-      this.pendingDeletes.push(...delivered); // removed later; the new messages were not stored
+      for (const seq of delivered) this.deleteLater(seq); // removed later; the new messages were not stored
       throw error;
     }
     items.forEach((m, i) => this.afterStore(m, seqs[i] as number));
@@ -342,16 +348,21 @@ export class StoreAndForward {
     }
   }
 
-  /** Acknowledged live deliveries leave routing.db with the next write, or within one event-loop turn. */
+  /**
+   * Acknowledged deliveries leave routing.db with the next write (the same transaction, one
+   * commit instead of two), or DELETE_DELAY_MS later when no write comes. Before anything reads
+   * routing.db (a drain, a depth, a size recount, close) they are removed first. A delete lost
+   * to a killed hub means the message is delivered again: at-least-once, as before.
+   */
   private deleteLater(seq: number): void {
     this.pendingDeletes.push(seq);
-    if (this.deleteScheduled) return;
-    this.deleteScheduled = true;
-    setImmediate(() => this.flushDeletes());
+    if (this.deleteTimer) return;
+    this.deleteTimer = setTimeout(() => this.flushDeletes(), DELETE_DELAY_MS);
+    this.deleteTimer.unref();
   }
 
   private flushDeletes(): void {
-    this.deleteScheduled = false;
+    this.cancelDeleteTimer();
     if (this.pendingDeletes.length === 0 || this.queueClosed) return;
     const seqs = this.pendingDeletes;
     this.pendingDeletes = [];
@@ -361,6 +372,12 @@ export class StoreAndForward {
     } catch (error) {
       this.logger.error({ err: error }, 'removing delivered messages failed; they may be delivered again');
     }
+  }
+
+  private cancelDeleteTimer(): void {
+    if (this.deleteTimer === undefined) return;
+    clearTimeout(this.deleteTimer);
+    this.deleteTimer = undefined;
   }
 
   private withTimeout(delivery: Promise<void>, key: string): Promise<void> {
