@@ -18,6 +18,11 @@ export interface QueuedMessage {
   /** System properties by wire name without `$.` (as delivered: includes `cdid`/`cmid`). */
   systemProperties: Record<string, string>;
   properties: Record<string, string>;
+  /**
+   * Both property maps encoded as the delivery topic's property bag, when the router made it
+   * already (live delivery from memory); not stored — a message read back is encoded on delivery.
+   */
+  propertyBag?: string;
 }
 
 export interface StoredQueuedMessage extends QueuedMessage {

@@ -223,7 +223,8 @@ export class StoreAndForward {
       return;
     }
     p.inflight += 1;
-    this.withTimeout(this.connections.deliverToModuleInput(ref, m.inputName, { body: m.body, systemProperties: m.systemProperties, properties: m.properties }), key)
+    // The stored message is the delivery (an InputMessage with its property bag made by the router).
+    this.withTimeout(this.connections.deliverToModuleInput(ref, m.inputName, m), key)
       .then(
         () => this.deleteLater(seq),
         (error: unknown) => {

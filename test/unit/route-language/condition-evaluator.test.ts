@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateCondition } from '../../../runtime/route-language/condition-evaluator.js';
 import { parseRoute } from '../../../runtime/route-language/route-parser.js';
-import { messageSourcePath, sourceMatches, type RoutingMessage } from '../../../runtime/route-language/routing-message.js';
+import { messageSourcePath, normalizedSourcePath, sourceMatches, type RoutingMessage } from '../../../runtime/route-language/routing-message.js';
 
 const json = (body: unknown, ct = 'application/json', ce = 'utf-8'): Partial<RoutingMessage> => ({
   body: Buffer.from(JSON.stringify(body)),
@@ -195,5 +195,13 @@ describe('message sources', () => {
     const r = parseRoute(`FROM ${source} INTO $upstream`);
     if (!r.ok) throw new Error(r.error.message);
     expect(sourceMatches(r.route.sourcePrefix, path)).toBe(expected);
+  });
+
+  it.each([
+    ['/messages/modules/M1/outputs/Out1', '/messages/modules/m1/outputs/out1/'],
+    ['/messages//', '/messages/'],
+    ['/twinChangeNotifications', '/twinchangenotifications/'],
+  ])('compares the message source %s as %s (once per message, whatever the number of routes)', (path, normalized) => {
+    expect(normalizedSourcePath(path)).toBe(normalized);
   });
 });
