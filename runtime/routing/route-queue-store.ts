@@ -1,3 +1,5 @@
+import { close as closeFd, fdatasync, openSync } from 'node:fs';
+import path from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { EdgemuError } from '../errors.js';
 import { openSqlite, type Db } from '../hub/index.js';
@@ -66,6 +68,8 @@ CREATE INDEX IF NOT EXISTS route_queue_expiry ON route_queue (expires_at) WHERE 
 
 /** WAL pages between automatic checkpoints of routing.db (SQLite's default is 1,000). */
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+/** Least time between two background fdatasyncs of the WAL (`syncWalSoon`). */
+const WAL_SYNC_INTERVAL_MS = 50;
 /** Size the WAL file is truncated back to after a checkpoint reset it. */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 /** Rows per multi-row INSERT: 9 parameters each, far below SQLite's 32,766 (sqlite.org/limits.html #9). */
@@ -105,12 +109,14 @@ export class RouteQueueStore {
       error: (message, cause) => new EdgemuError('ROUTING_STORE', message, cause === undefined ? undefined : { cause }),
     });
     // Every message is written and deleted again within moments, so the WAL fills fast (one
-    // routed message ≈ 3 pages at 1,000 msg/s): a checkpoint — which copies the pages back and
-    // fsyncs on this thread (sqlite.org/wal.html#automatic_checkpoint) — every 10,000 pages
-    // instead of SQLite's 1,000 is a tenth of the stalls; `journal_size_limit` truncates the
-    // WAL file back to 64 MB when a checkpoint resets it.
+    // routed message ≈ 3 pages at 1,000 msg/s): a checkpoint — which fsyncs the WAL, copies the
+    // pages back and fsyncs the database, on this thread (sqlite.org/wal.html#automatic_checkpoint)
+    // — every 10,000 pages instead of SQLite's 1,000 is a tenth of the stalls, and `syncWalSoon`
+    // keeps the WAL's fsync short; `journal_size_limit` truncates the WAL file back to 64 MB
+    // when a checkpoint resets it.
     this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     this.db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    this.walFile = path.join(stateDir, `${ROUTING_DB_FILE}-wal`);
     this.stmt = {
       read: this.db.prepare<[string, string, number, number], Row>(
         'SELECT * FROM route_queue WHERE device_id = ? AND module_id = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY priority, seq LIMIT ?',
@@ -134,6 +140,12 @@ export class RouteQueueStore {
     this.removeTx = this.db.transaction((seqs: readonly number[]) => this.removeIn(seqs));
   }
 
+  private readonly walFile: string;
+  /** An fd of the WAL for background `fdatasync` (see `syncWalSoon`); opened on first use. */
+  private walFd: number | undefined;
+  private walSyncing = false;
+  private walSyncedAt = -Infinity;
+  private closed = false;
   private readonly enqueueTx: (items: readonly QueuedMessage[], now: number, delivered: readonly number[]) => number[];
   private readonly removeTx: (seqs: readonly number[]) => void;
   private readonly inserts: Array<Statement<unknown[]> | undefined> = [];
@@ -145,7 +157,41 @@ export class RouteQueueStore {
    * one commit instead of two).
    */
   enqueueMany(items: readonly QueuedMessage[], now: number, delivered: readonly number[] = []): number[] {
-    return this.enqueueTx(items, now, delivered);
+    const seqs = this.enqueueTx(items, now, delivered);
+    this.syncWalSoon();
+    return seqs;
+  }
+
+  /**
+   * Flushes the WAL to disk in the background (libuv's thread pool, `fs.fdatasync`) at most
+   * every WAL_SYNC_INTERVAL_MS while writes come, so the fsync an automatic checkpoint makes on
+   * the event loop finds little left to write: measured at 1,000 commits/s on this machine's
+   * disk, the slowest commit went from 41 ms to 1.4–4 ms. Durability does not depend on it
+   * (a commit is durable against kill -9 once written; synchronous=NORMAL); failures are ignored.
+   * Only the WAL file is opened: SQLite's POSIX locks are on the database and -shm files,
+   * which a second descriptor must never close (sqlite.org/howtocorrupt.html#_posix_advisory_locks_canceled_by_a_separate_thread_doing_close_).
+   */
+  private syncWalSoon(): void {
+    if (this.walSyncing || this.closed) return;
+    const now = performance.now();
+    if (now - this.walSyncedAt < WAL_SYNC_INTERVAL_MS) return;
+    try {
+      this.walFd ??= openSync(this.walFile, 'r');
+    } catch {
+      return;
+    }
+    this.walSyncing = true;
+    this.walSyncedAt = now;
+    fdatasync(this.walFd, () => {
+      this.walSyncing = false;
+      if (this.closed) this.closeWalFd();
+    });
+  }
+
+  private closeWalFd(): void {
+    if (this.walFd === undefined) return;
+    closeFd(this.walFd, () => {});
+    this.walFd = undefined;
   }
 
   /**
@@ -218,6 +264,7 @@ export class RouteQueueStore {
   remove(seqs: readonly number[]): void {
     if (seqs.length === 0) return;
     this.removeTx(seqs);
+    this.syncWalSoon();
   }
 
   private removeIn(seqs: readonly number[]): void {
@@ -259,6 +306,8 @@ export class RouteQueueStore {
   }
 
   close(): void {
+    this.closed = true;
+    if (!this.walSyncing) this.closeWalFd(); // else once the sync in flight returns
     if (this.db.open) this.db.close();
   }
 }
