@@ -183,22 +183,10 @@ function compileBinary(op: BinaryOp, left: Compiled, right: Compiled): Compiled 
   switch (op) {
     case 'AND':
       // Bool.operator&: false wins over undefined.
-      return (ctx) => {
-        const l = asBool(left(ctx));
-        if (l === false) return false;
-        const r = asBool(right(ctx));
-        if (r === false) return false;
-        return l === undefined || r === undefined ? undefined : true;
-      };
+      return threeValued(false, left, right);
     case 'OR':
       // Bool.operator|: true wins over undefined.
-      return (ctx) => {
-        const l = asBool(left(ctx));
-        if (l === true) return true;
-        const r = asBool(right(ctx));
-        if (r === true) return true;
-        return l === undefined || r === undefined ? undefined : false;
-      };
+      return threeValued(true, left, right);
     case '??':
       return (ctx) => {
         const l = left(ctx);
@@ -232,6 +220,21 @@ function compileBinary(op: BinaryOp, left: Compiled, right: Compiled): Compiled 
         return compare(op, l, r);
       };
   }
+}
+
+/**
+ * `AND` (dominant false) and `OR` (dominant true) in three-valued logic (`Bool.cs`): the
+ * dominant value on either side decides, even against undefined; otherwise undefined on
+ * either side makes the result undefined.
+ */
+function threeValued(dominant: boolean, left: Compiled, right: Compiled): Compiled {
+  return (ctx) => {
+    const l = asBool(left(ctx));
+    if (l === dominant) return dominant;
+    const r = asBool(right(ctx));
+    if (r === dominant) return dominant;
+    return l === undefined || r === undefined ? undefined : !dominant;
+  };
 }
 
 const ARITHMETIC: Readonly<Record<'*' | '/' | '%' | '+' | '-', (l: number, r: number) => number>> = {

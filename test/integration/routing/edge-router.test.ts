@@ -221,12 +221,17 @@ describe('EdgeRouter', () => {
     expect(router.queueDepth()).toBe(0);
   });
 
-  it('sends a live delivery again from routing.db when the module acknowledged nothing within the delivery timeout', async () => {
+  /** A router with a short delivery timeout, routing everything to filter/in1, filter ready. */
+  const liveToFilterWithTimeout = async (deliveryTimeoutMs: number) => {
     router.close();
-    router = new EdgeRouter({ store, connections: hub, upstream: hub, stateDir: dir, clock, retryDelayMs: 20, purgeIntervalMs: 60_000, deliveryTimeoutMs: 100 });
+    router = new EdgeRouter({ store, connections: hub, upstream: hub, stateDir: dir, clock, retryDelayMs: 20, purgeIntervalMs: 60_000, deliveryTimeoutMs });
     deploy({ schemaVersion: '1.1', routes: { r: 'FROM /* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
     router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' });
     await settle();
+  };
+
+  it('sends a live delivery again from routing.db when the module acknowledged nothing within the delivery timeout', async () => {
+    await liveToFilterWithTimeout(100);
     const sent: number[] = [];
     let lost = true;
     hub.deliverToModuleInput = (_t, _i, m) => {
@@ -248,11 +253,7 @@ describe('EdgeRouter', () => {
   });
 
   it('keeps sending live to a module that acknowledges slowly but steadily, past the delivery timeout', async () => {
-    router.close();
-    router = new EdgeRouter({ store, connections: hub, upstream: hub, stateDir: dir, clock, retryDelayMs: 20, purgeIntervalMs: 60_000, deliveryTimeoutMs: 100 });
-    deploy({ schemaVersion: '1.1', routes: { r: 'FROM /* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
-    router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' });
-    await settle();
+    await liveToFilterWithTimeout(100);
     const sent: number[] = [];
     const held: Array<() => void> = [];
     hub.deliverToModuleInput = (_t, _i, m) => {
