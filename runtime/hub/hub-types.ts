@@ -62,6 +62,8 @@ export interface InputMessage {
   /** System properties by wire name without `$.` (`mid`, `cid`, `ct`, `ce`, …); `cdid`/`cmid` name the sender. */
   systemProperties?: Record<string, string>;
   properties?: Record<string, string>;
+  /** Both maps already encoded as an MQTT property bag (`encodePropertyBag`), when the sender made it: not encoded again. */
+  propertyBag?: string;
 }
 
 /**

@@ -46,10 +46,26 @@ export function parsePropertyBag(text: string): PropertyBag | undefined {
   return bag;
 }
 
+/** The characters `encodeURIComponent` leaves as they are (ECMA-262 `uriUnreserved`): text of only these is its own encoding. */
+const UNRESERVED = /^[A-Za-z0-9\-_.!~*'()]*$/;
+/** `encodeURIComponent(text)`, without building a copy of text that needs no escaping (most names and values). */
+const encoded = (text: string): string => (UNRESERVED.test(text) ? text : encodeURIComponent(text));
+/** Encoded `$.<name>` of the system property names seen (a handful: `mid`, `ct`, `cdid`, …). */
+const systemNames = new Map<string, string>();
+const systemName = (name: string): string => {
+  let e = systemNames.get(name);
+  if (e === undefined) {
+    e = encodeURIComponent(`$.${name}`);
+    if (systemNames.size < 256) systemNames.set(name, e);
+  }
+  return e;
+};
+
 /** Encodes a property bag for a hub→client topic (system properties first, as the SDK writes them). */
 export function encodePropertyBag(bag: PropertyBag): string {
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(bag.system)) parts.push(`${encodeURIComponent(`$.${k}`)}=${encodeURIComponent(v)}`);
-  for (const [k, v] of Object.entries(bag.app)) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
-  return parts.join('&');
+  let out = '';
+  const { system, app } = bag;
+  for (const k in system) out += `${out === '' ? '' : '&'}${systemName(k)}=${encoded(system[k]!)}`;
+  for (const k in app) out += `${out === '' ? '' : '&'}${encoded(k)}=${encoded(app[k]!)}`;
+  return out;
 }

@@ -13,11 +13,25 @@ export function evaluateCondition(condition: ConditionNode | undefined, message:
   if (condition === undefined) return true;
   try {
     const ctx = context instanceof EvalContext && context.message === message ? context : new EvalContext(message);
-    return evaluate(condition, ctx) === true;
+    return compiled(condition)(ctx) === true;
   } catch {
     /* c8 ignore next -- defensive: evaluation has no throwing paths, but a route must never crash the hub */
     return false;
   }
+}
+
+/** A condition (sub)tree compiled to a closure: evaluated per message without walking the tree. */
+type Compiled = (ctx: EvalContext) => RuntimeValue;
+
+/** Each parsed condition is compiled once, on its first evaluation; the route set holds the tree, so it holds the closure. */
+const cache = new WeakMap<ConditionNode, Compiled>();
+function compiled(condition: ConditionNode): Compiled {
+  let fn = cache.get(condition);
+  if (fn === undefined) {
+    fn = compile(condition);
+    cache.set(condition, fn);
+  }
+  return fn;
 }
 
 /** Content types and encodings under which `$body` queries work (`Routing.Core/Message.cs`, `Constants.cs`). */
@@ -101,81 +115,135 @@ function bodyValue(ctx: EvalContext, path: readonly (string | number)[]): Runtim
 /** Three-valued boolean view of a value: anything but a boolean is undefined (`Bool.cs` conversions). */
 const asBool = (v: RuntimeValue): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
 
-function evaluate(node: ConditionNode, ctx: EvalContext): RuntimeValue {
+/** The closure of one node; its children are compiled with it (a route set is compiled once per configuration). */
+function compile(node: ConditionNode): Compiled {
   switch (node.kind) {
-    case 'literal':
-      return node.value;
+    case 'literal': {
+      const value = node.value;
+      return () => value;
+    }
     case 'appProperty': {
-      const props = ctx.message.properties;
-      return hasOwn(props, node.name) ? props[node.name] : undefined;
+      const name = node.name;
+      return (ctx) => {
+        const props = ctx.message.properties;
+        return hasOwn(props, name) ? props[name] : undefined;
+      };
     }
     case 'sysProperty': {
       // `$name`: an application property literally named `$name` takes precedence.
-      const props = ctx.message.properties;
-      const literal = `$${node.name}`;
-      if (!node.escaped && hasOwn(props, literal)) return props[literal];
-      return systemProperty(ctx, node.name);
+      const { name, escaped } = node;
+      const literal = `$${name}`;
+      return (ctx) => {
+        const props = ctx.message.properties;
+        if (!escaped && hasOwn(props, literal)) return props[literal];
+        return systemProperty(ctx, name);
+      };
     }
     case 'bodyQuery': {
-      const props = ctx.message.properties;
-      if (!node.escaped && hasOwn(props, node.text)) return props[node.text];
-      return bodyValue(ctx, node.path);
+      const { text, path, escaped } = node;
+      return (ctx) => {
+        const props = ctx.message.properties;
+        if (!escaped && hasOwn(props, text)) return props[text];
+        return bodyValue(ctx, path);
+      };
     }
     case 'unary': {
-      const v = evaluate(node.operand, ctx);
-      if (node.op === '-') return typeof v === 'number' ? -v : undefined;
-      const b = asBool(v);
-      return b === undefined ? undefined : !b;
+      const operand = compile(node.operand);
+      if (node.op === '-') {
+        return (ctx) => {
+          const v = operand(ctx);
+          return typeof v === 'number' ? -v : undefined;
+        };
+      }
+      return (ctx) => {
+        const b = asBool(operand(ctx));
+        return b === undefined ? undefined : !b;
+      };
     }
     case 'binary':
-      return evaluateBinary(node.op, node.left, node.right, ctx);
+      return compileBinary(node.op, compile(node.left), compile(node.right));
     case 'call': {
-      if (node.name === TWIN_CHANGE_INCLUDES) return twinChangeIncludes(ctx, node.rawArgs);
+      if (node.name === TWIN_CHANGE_INCLUDES) {
+        const rawArgs = node.rawArgs;
+        return (ctx) => twinChangeIncludes(ctx, rawArgs);
+      }
       const fn = BUILTINS[node.name];
-      if (fn === undefined) return undefined;
-      const args = node.args.map((a) => evaluate(a, ctx));
-      return callBuiltin(fn, args);
+      if (fn === undefined) return () => undefined;
+      const args = node.args.map(compile);
+      return (ctx) =>
+        callBuiltin(
+          fn,
+          args.map((a) => a(ctx)),
+        );
     }
   }
 }
 
-function evaluateBinary(op: BinaryOp, leftNode: ConditionNode, rightNode: ConditionNode, ctx: EvalContext): RuntimeValue {
-  if (op === 'AND') {
-    // Bool.operator&: false wins over undefined.
-    const l = asBool(evaluate(leftNode, ctx));
-    if (l === false) return false;
-    const r = asBool(evaluate(rightNode, ctx));
-    if (r === false) return false;
-    return l === undefined || r === undefined ? undefined : true;
-  }
-  if (op === 'OR') {
-    // Bool.operator|: true wins over undefined.
-    const l = asBool(evaluate(leftNode, ctx));
-    if (l === true) return true;
-    const r = asBool(evaluate(rightNode, ctx));
-    if (r === true) return true;
-    return l === undefined || r === undefined ? undefined : false;
-  }
-  const left = evaluate(leftNode, ctx);
-  if (op === '??') return left !== undefined ? left : evaluate(rightNode, ctx);
-  const right = evaluate(rightNode, ctx);
-  if (left === undefined || right === undefined) return undefined;
+function compileBinary(op: BinaryOp, left: Compiled, right: Compiled): Compiled {
   switch (op) {
+    case 'AND':
+      // Bool.operator&: false wins over undefined.
+      return threeValued(false, left, right);
+    case 'OR':
+      // Bool.operator|: true wins over undefined.
+      return threeValued(true, left, right);
+    case '??':
+      return (ctx) => {
+        const l = left(ctx);
+        return l !== undefined ? l : right(ctx);
+      };
     case '*':
     case '/':
     case '%':
     case '+':
     case '-': {
-      if (typeof left !== 'number' || typeof right !== 'number') return undefined;
-      const r = op === '*' ? left * right : op === '/' ? left / right : op === '%' ? left % right : op === '+' ? left + right : left - right;
-      return Number.isFinite(r) ? r : undefined;
+      const arithmetic = ARITHMETIC[op];
+      return (ctx) => {
+        const l = left(ctx);
+        const r = right(ctx);
+        if (typeof l !== 'number' || typeof r !== 'number') return undefined;
+        const v = arithmetic(l, r);
+        return Number.isFinite(v) ? v : undefined;
+      };
     }
     case '||':
-      return typeof left === 'string' && typeof right === 'string' ? left + right : undefined;
+      return (ctx) => {
+        const l = left(ctx);
+        const r = right(ctx);
+        return typeof l === 'string' && typeof r === 'string' ? l + r : undefined;
+      };
     default:
-      return compare(op, left, right);
+      return (ctx) => {
+        const l = left(ctx);
+        const r = right(ctx);
+        if (l === undefined || r === undefined) return undefined;
+        return compare(op, l, r);
+      };
   }
 }
+
+/**
+ * `AND` (dominant false) and `OR` (dominant true) in three-valued logic (`Bool.cs`): the
+ * dominant value on either side decides, even against undefined; otherwise undefined on
+ * either side makes the result undefined.
+ */
+function threeValued(dominant: boolean, left: Compiled, right: Compiled): Compiled {
+  return (ctx) => {
+    const l = asBool(left(ctx));
+    if (l === dominant) return dominant;
+    const r = asBool(right(ctx));
+    if (r === dominant) return dominant;
+    return l === undefined || r === undefined ? undefined : !dominant;
+  };
+}
+
+const ARITHMETIC: Readonly<Record<'*' | '/' | '%' | '+' | '-', (l: number, r: number) => number>> = {
+  '*': (l, r) => l * r,
+  '/': (l, r) => l / r,
+  '%': (l, r) => l % r,
+  '+': (l, r) => l + r,
+  '-': (l, r) => l - r,
+};
 
 /** Comparison of same-typed values (ordinal for strings, false < true); mixed types are undefined. */
 function compare(op: BinaryOp, left: RuntimeValue, right: RuntimeValue): RuntimeValue {

@@ -7,5 +7,5 @@ export { parseRoute, sourcePrefix, MAX_ROUTE_LENGTH, MAX_CONDITION_DEPTH } from 
 export type { ParsedRoute, ParseRouteResult, RouteSink, RouteSyntaxError, ConditionNode, BinaryOp, StaticType, LiteralValue } from './route-ast.js';
 export { sinkKey } from './route-ast.js';
 export { evaluateCondition, createConditionContext, type ConditionContext } from './condition-evaluator.js';
-export { messageSourcePath, sourceMatches, type RoutingMessage } from './routing-message.js';
+export { messageSourcePath, normalizedSourcePath, sourceMatches, sourcePrefixMatches, type RoutingMessage } from './routing-message.js';
 export { formatRouteError, parsePairs } from './route-report.js';

@@ -1,5 +1,14 @@
 import { validateEdgeHubDesired } from '../manifest/index.js';
-import { parseRoute, type ParsedRoute } from '../route-language/index.js';
+import { parseRoute, sinkKey, type ParsedRoute, type RouteSink } from '../route-language/index.js';
+
+/** Where one message must go, with the priority and TTL of the route that sent it there. */
+export interface RouteTarget {
+  /** `$upstream` or `/modules/<m>/inputs/<i>`. */
+  endpoint: string;
+  sink: RouteSink;
+  priority: number;
+  ttlSecs: number | undefined;
+}
 
 /** One route ready for matching: its name, priority, effective TTL and parsed form. */
 export interface CompiledRoute {
@@ -9,6 +18,26 @@ export interface CompiledRoute {
   /** Effective message TTL in seconds: the route's own when > 0, else the store-and-forward TTL; `undefined` = infinite. */
   ttlSecs: number | undefined;
   parsed: ParsedRoute;
+  /** What a message this route takes is sent to (made once, shared by every message). */
+  target: Readonly<RouteTarget>;
+  /**
+   * Equal for two routes exactly when they deliver a message once between them (edgeHub's
+   * `RouteResult` equality: endpoint, priority, TTL).
+   */
+  targetKey: string;
+}
+
+/** A compiled route from its parts (the target and its key made here, once). */
+export function compiledRoute(name: string, parsed: ParsedRoute, priority: number, ttlSecs: number | undefined): CompiledRoute {
+  const endpoint = sinkKey(parsed.sink);
+  return {
+    name,
+    priority,
+    ttlSecs,
+    parsed,
+    target: Object.freeze({ endpoint, sink: parsed.sink, priority, ttlSecs }),
+    targetKey: `${endpoint}\u0000${priority}\u0000${ttlSecs ?? -1}`,
+  };
 }
 
 /** A whole, valid `$edgeHub` configuration. */
@@ -57,12 +86,7 @@ export function compileEdgeHubDesired(desired: unknown): CompileResult {
       problems.push(`route ${JSON.stringify(spec.name)}: ${parsed.error.message} at position ${parsed.error.position}`);
       continue;
     }
-    routes.push({
-      name: spec.name,
-      priority: spec.priority,
-      ttlSecs: spec.timeToLiveSecs > 0 ? spec.timeToLiveSecs : sfTtl,
-      parsed: parsed.route,
-    });
+    routes.push(compiledRoute(spec.name, parsed.route, spec.priority, spec.timeToLiveSecs > 0 ? spec.timeToLiveSecs : sfTtl));
   }
   if (problems.length > 0) return { ok: false, description: `Error while parsing desired properties - ${problems.join('; ')}` };
   return { ok: true, config: { schemaVersion: cfg.schemaVersion, routes, storeAndForwardTtlSecs: sfTtl, storeMaxSizeBytes: cfg.storeMaxSizeBytes } };

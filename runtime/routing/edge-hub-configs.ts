@@ -22,7 +22,8 @@ export interface RoutesInForce {
  * edge device whose routes apply to a sender.
  */
 export class EdgeHubConfigs {
-  private readonly devices = new Map<string, { routes: CompiledRoute[] | undefined; storeMaxSizeBytes: number | undefined }>();
+  /** Per edge device, the routes in force: one object per device, updated in place, handed out by `routesFor` (no object per message). */
+  private readonly devices = new Map<string, { edgeDeviceId: string; routes: CompiledRoute[] | undefined; storeMaxSizeBytes: number | undefined }>();
 
   constructor(
     private readonly store: HubStore,
@@ -91,11 +92,10 @@ export class EdgeHubConfigs {
   }
 
   /** The routes that apply to a sender's message from `sourcePath`, or undefined for a plain IoT Hub device. */
-  routesFor(deviceId: string, moduleId: string | undefined, sourcePath: string): RoutesInForce | undefined {
+  routesFor(deviceId: string, moduleId: string | undefined, sourcePath: string): Readonly<RoutesInForce> | undefined {
     const edgeDeviceId = this.edgeDeviceFor(deviceId, moduleId, sourcePath);
     if (edgeDeviceId === undefined) return undefined;
-    const state = this.devices.get(edgeDeviceId)!;
-    return { edgeDeviceId, routes: state.routes, storeMaxSizeBytes: state.storeMaxSizeBytes };
+    return this.devices.get(edgeDeviceId);
   }
 
   /** An edge device created after the router started shows up on its first client event. */
@@ -107,7 +107,7 @@ export class EdgeHubConfigs {
 
   private load(deviceId: string, atStart: boolean): void {
     if (this.devices.has(deviceId)) return;
-    this.devices.set(deviceId, { routes: undefined, storeMaxSizeBytes: undefined });
+    this.devices.set(deviceId, { edgeDeviceId: deviceId, routes: undefined, storeMaxSizeBytes: undefined });
     // edgeHub clears the clients map on start (Azure/iotedge `EdgeHubConnection.cs`).
     this.reporter.report(deviceId, { schemaVersion: EDGE_HUB_REPORTED_SCHEMA_VERSION, version: { ...EDGE_HUB_VERSION }, ...(atStart ? { clients: null } : {}) });
     this.apply(deviceId);

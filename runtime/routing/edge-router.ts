@@ -6,13 +6,12 @@ import type { CompiledRoute } from './edge-hub-config.js';
 import { EDGE_HUB, EdgeHubConfigs } from './edge-hub-configs.js';
 import { EdgeHubReporter } from './edge-hub-reporter.js';
 import { answerEdgeHubMethod } from './edge-hub-methods.js';
-import { inputDeliveryProperties, toRoutingMessage } from './hub-message-mapping.js';
+import { inputDeliveryProperties, toRoutingMessage, type InputDelivery } from './hub-message-mapping.js';
 import { matchRoutes, type RouteTarget } from './match-routes.js';
 import { StoreAndForward, type StoreAndForwardOptions } from './store-and-forward.js';
 
 /** Where `$upstream` messages are stored (the hub's message store: what `edgemu monitor` reads). */
 const RESOLVED: Promise<void> = Promise.resolve();
-const NO_EXTRA: Record<string, string> = Object.freeze({});
 
 export interface UpstreamStore {
   /** Stores durably; the promise may be shared by a whole batch (group commit). */
@@ -33,6 +32,7 @@ export interface EdgeRouterOptions extends Partial<Pick<StoreAndForwardOptions, 
 }
 
 const TWIN_CHANGES = '/twinChangeNotifications';
+const TWIN_CHANGE_SYSTEM: Readonly<Record<string, string>> = Object.freeze({ messageType: 'twinChangeNotification' });
 
 /**
  * The refusal while an edge device's queues are over `storeLimits.maxSizeBytes` (edgeHub's
@@ -172,18 +172,18 @@ export class EdgeRouter {
    * there, and once per (module input, priority, TTL) in routing.db (group commit). Returns
    * the pending writes.
    */
-  private storeForTargets(message: HubMessage, targets: readonly RouteTarget[], edgeDeviceId: string, extraSystem: Record<string, string> = NO_EXTRA): Promise<unknown>[] {
+  private storeForTargets(message: HubMessage, targets: readonly RouteTarget[], edgeDeviceId: string, extraSystem?: Readonly<Record<string, string>>): Promise<unknown>[] {
     const now = this.clock.now();
     const writes: Promise<unknown>[] = [];
     let upstream = false;
-    let delivery: ReturnType<typeof inputDeliveryProperties> | undefined;
+    let delivery: InputDelivery | undefined;
     for (const t of targets) {
       if (t.sink.kind === 'upstream') {
         if (!upstream) writes.push(this.upstream.persist(message, '$upstream'));
         upstream = true;
         continue;
       }
-      delivery ??= inputDeliveryProperties(message);
+      delivery ??= inputDeliveryProperties(message, extraSystem);
       writes.push(
         this.queues.submit({
           deviceId: edgeDeviceId,
@@ -192,8 +192,9 @@ export class EdgeRouter {
           priority: t.priority,
           expiresAt: t.ttlSecs === undefined ? undefined : now + t.ttlSecs * 1000,
           body: message.body,
-          systemProperties: extraSystem === NO_EXTRA ? delivery.systemProperties : { ...delivery.systemProperties, ...extraSystem },
+          systemProperties: delivery.systemProperties,
           properties: delivery.properties,
+          propertyBag: delivery.propertyBag,
         }),
       );
     }
@@ -223,7 +224,7 @@ export class EdgeRouter {
       this.logger.warn({ deviceId: ref.deviceId, moduleId: ref.moduleId, version, err: storeFull(inForce.edgeDeviceId, limit) }, 'twin change notification not routed: store-and-forward queues full');
       return;
     }
-    for (const write of this.storeForTargets(message, targets, inForce.edgeDeviceId, { messageType: 'twinChangeNotification' })) {
+    for (const write of this.storeForTargets(message, targets, inForce.edgeDeviceId, TWIN_CHANGE_SYSTEM)) {
       write.catch((error: unknown) => this.logger.error({ err: error }, 'routing a twin change notification failed'));
     }
   }

@@ -1,4 +1,4 @@
-import { FORWARDED_SYSTEM_PROPERTIES, SYSTEM_PROPERTIES, type HubMessage } from '../hub/index.js';
+import { encodePropertyBag, FORWARDED_SYSTEM_PROPERTIES, SYSTEM_PROPERTIES, type HubMessage } from '../hub/index.js';
 import type { RoutingMessage } from '../route-language/index.js';
 
 /**
@@ -8,9 +8,10 @@ import type { RoutingMessage } from '../route-language/index.js';
  */
 export function toRoutingMessage(message: HubMessage): RoutingMessage {
   const sys: Record<string, string> = {};
-  for (const [wire, value] of Object.entries(message.systemProperties)) {
+  const wireProps = message.systemProperties;
+  for (const wire in wireProps) {
     const property = SYSTEM_PROPERTIES[wire];
-    if (property !== undefined) sys[property.name] = value;
+    if (property !== undefined) sys[property.name] = wireProps[wire]!;
   }
   sys.connectionDeviceId = message.deviceId;
   if (message.moduleId) sys.connectionModuleId = message.moduleId;
@@ -21,12 +22,21 @@ export function toRoutingMessage(message: HubMessage): RoutingMessage {
   return { body: message.body, properties: message.properties, systemProperties: sys };
 }
 
+/** What a module input delivery carries, made once per routed message and shared by its targets. */
+export interface InputDelivery {
+  systemProperties: Record<string, string>;
+  properties: Record<string, string>;
+  /** Both encoded as the MQTT property bag of the delivery topic (`encodePropertyBag`). */
+  propertyBag: string;
+}
+
 /**
  * The property bag a module input delivery carries (docs/iot-hub-protocol.md "Property bag
  * and system properties"): the sender's system properties, `cdid`/`cmid` naming the sender,
- * and its application properties.
+ * and its application properties (the message's own map: nothing changes it once accepted);
+ * `extraSystem` adds system properties the hub sets (`messageType` of a twin change notification).
  */
-export function inputDeliveryProperties(message: HubMessage): { systemProperties: Record<string, string>; properties: Record<string, string> } {
+export function inputDeliveryProperties(message: HubMessage, extraSystem?: Readonly<Record<string, string>>): InputDelivery {
   const systemProperties: Record<string, string> = {};
   for (const k of FORWARDED_SYSTEM_PROPERTIES) {
     const v = message.systemProperties[k];
@@ -34,5 +44,7 @@ export function inputDeliveryProperties(message: HubMessage): { systemProperties
   }
   systemProperties.cdid = message.deviceId;
   if (message.moduleId) systemProperties.cmid = message.moduleId;
-  return { systemProperties, properties: { ...message.properties } };
+  if (extraSystem) Object.assign(systemProperties, extraSystem);
+  const properties = message.properties;
+  return { systemProperties, properties, propertyBag: encodePropertyBag({ system: systemProperties, app: properties }) };
 }

@@ -31,6 +31,13 @@ interface Pump {
   retry: NodeJS.Timeout | undefined;
   /** Consecutive failed attempts (for back-off). */
   failures: number;
+  /**
+   * Bumped when the live deliveries in flight are given up (`expireLive`): their late
+   * outcomes no longer count, except that a late PUBACK still removes its message.
+   */
+  epoch: number;
+  /** `performance.now()` of the last PUBACK of a live delivery, or of the first send after none was in flight. */
+  progressAt: number;
 }
 
 /** Most unacknowledged live deliveries per module before it falls back to draining routing.db. */
@@ -39,6 +46,8 @@ const LIVE_WINDOW = 1000;
 const DRAIN_WINDOW = 1000;
 const DEFAULT_MAX_RETRY_DELAY_MS = 2000;
 const moduleKey = (r: ModuleRef): string => `${r.deviceId}/${r.moduleId}`;
+/** Longest an acknowledged delivery waits for the next write to carry its DELETE (see `deleteLater`). */
+const DELETE_DELAY_MS = 50;
 /** While a device's queues look full, routing.db is asked for their real size at most this often. */
 const FULL_RECHECK_MS = 1000;
 /** Bytes one queued message counts for `storeLimits.maxSizeBytes` (as `RouteQueueStore.bytesOf` sums them). */
@@ -76,6 +85,7 @@ export class StoreAndForward {
   private readonly ready = new Set<string>();
   private readonly pumps = new Map<string, Pump>();
   private readonly purgeTimer: NodeJS.Timeout;
+  private readonly liveTimer: NodeJS.Timeout;
   private readonly batchSize: number;
   private readonly deliveryTimeoutMs: number;
   private readonly retryDelayMs: number;
@@ -87,7 +97,7 @@ export class StoreAndForward {
   private readonly usage = new Map<string, Usage>();
   /** Removals from routing.db so far (deliveries and purges): tells whether a `Usage` is still exact. */
   private removals = 0;
-  private deleteScheduled = false;
+  private deleteTimer: NodeJS.Timeout | undefined;
 
   constructor(options: StoreAndForwardOptions) {
     this.connections = options.connections;
@@ -101,6 +111,9 @@ export class StoreAndForward {
     this.group = createGroupCommit((items) => this.storeBatch(items));
     this.purgeTimer = setInterval(() => this.purgeExpired(), options.purgeIntervalMs ?? 5000);
     this.purgeTimer.unref();
+    // One timer for every live delivery instead of a timer and a Promise.race per delivery.
+    this.liveTimer = setInterval(() => this.expireLive(), Math.max(10, Math.min(1000, this.deliveryTimeoutMs / 4)));
+    this.liveTimer.unref();
   }
 
   /**
@@ -166,6 +179,7 @@ export class StoreAndForward {
   /** Messages waiting, for one module or in total. */
   depth(ref?: ModuleRef): number {
     this.group.flush();
+    this.flushDeletes();
     return this.queue.count(ref);
   }
 
@@ -174,6 +188,7 @@ export class StoreAndForward {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.purgeTimer);
+    clearInterval(this.liveTimer);
     this.group.flush();
     for (const p of this.pumps.values()) if (p.retry) clearTimeout(p.retry);
     this.flushDeletes();
@@ -186,12 +201,15 @@ export class StoreAndForward {
     // Acknowledged deliveries are removed in the same transaction: one commit instead of two.
     const delivered = this.pendingDeletes;
     this.pendingDeletes = [];
-    if (delivered.length > 0) this.removals += 1;
+    if (delivered.length > 0) {
+      this.removals += 1;
+      this.cancelDeleteTimer();
+    }
     let seqs: number[];
     try {
       seqs = this.queue.enqueueMany(items, this.clock.now(), delivered);
     } catch (error) {
-      this.pendingDeletes.push(...delivered); // removed later; the new messages were not stored
+      for (const seq of delivered) this.deleteLater(seq); // removed later; the new messages were not stored
       throw error;
     }
     items.forEach((m, i) => this.afterStore(m, seqs[i] as number));
@@ -201,35 +219,63 @@ export class StoreAndForward {
   private pumpOf(key: string): Pump {
     let p = this.pumps.get(key);
     if (!p) {
-      p = { live: false, inflight: 0, draining: false, retry: undefined, failures: 0 };
+      p = { live: false, inflight: 0, draining: false, retry: undefined, failures: 0, epoch: 0, progressAt: 0 };
       this.pumps.set(key, p);
     }
     return p;
   }
 
   private afterStore(m: QueuedMessage, seq: number): void {
-    const ref = { deviceId: m.deviceId, moduleId: m.moduleId };
-    const key = moduleKey(ref);
+    const key = moduleKey(m);
     const p = this.pumpOf(key);
     if (!p.live || !this.ready.has(key)) return; // stays in routing.db for the next drain
     if (p.inflight >= LIVE_WINDOW) {
       p.live = false; // the receiver is behind: continue from routing.db once in-flight ones settle
       return;
     }
+    if (p.inflight === 0) p.progressAt = performance.now();
     p.inflight += 1;
-    this.withTimeout(this.connections.deliverToModuleInput(ref, m.inputName, { body: m.body, systemProperties: m.systemProperties, properties: m.properties }), key)
-      .then(
-        () => this.deleteLater(seq),
-        (error: unknown) => {
-          if (p.live) this.logger.debug({ module: key, err: (error as Error).message }, 'live delivery failed; kept for retry');
-          p.live = false;
-          p.failures += 1;
-        },
-      )
-      .finally(() => {
-        p.inflight -= 1;
-        if (p.inflight === 0 && !p.live) this.scheduleDrain(ref, p);
-      });
+    const epoch = p.epoch;
+    // The stored message is the delivery (an InputMessage with its property bag made by the router).
+    this.connections.deliverToModuleInput(m, m.inputName, m).then(
+      () => {
+        this.deleteLater(seq);
+        if (p.epoch === epoch) this.liveSettled(m, key, p, undefined);
+      },
+      (error: unknown) => {
+        if (p.epoch === epoch) this.liveSettled(m, key, p, error);
+      },
+    );
+  }
+
+  private liveSettled(ref: ModuleRef, key: string, p: Pump, error: unknown): void {
+    if (error === undefined) p.progressAt = performance.now();
+    else {
+      if (p.live) this.logger.debug({ module: key, err: (error as Error).message }, 'live delivery failed; kept for retry');
+      p.live = false;
+      p.failures += 1;
+    }
+    p.inflight -= 1;
+    if (p.inflight === 0 && !p.live) this.scheduleDrain({ deviceId: ref.deviceId, moduleId: ref.moduleId }, p);
+  }
+
+  /**
+   * Live deliveries of a module that acknowledged none of them for `deliveryTimeoutMs` are
+   * given up: the module goes back to draining routing.db, where they still are (a PUBACK that
+   * comes late still removes its message).
+   */
+  private expireLive(): void {
+    const now = performance.now();
+    for (const [key, p] of this.pumps) {
+      if (p.inflight === 0 || now - p.progressAt < this.deliveryTimeoutMs) continue;
+      this.logger.debug({ module: key, inflight: p.inflight, timeoutMs: this.deliveryTimeoutMs }, 'live deliveries not acknowledged in time; kept for retry');
+      p.epoch += 1;
+      p.inflight = 0;
+      p.live = false;
+      p.failures += 1;
+      const slash = key.indexOf('/'); // device ids have no `/` (learn.microsoft.com/azure/iot-hub/iot-hub-devguide-identity-registry)
+      this.scheduleDrain({ deviceId: key.slice(0, slash), moduleId: key.slice(slash + 1) }, p);
+    }
   }
 
   /** Starts draining a module's backlog when it is ready and nothing is in flight. */
@@ -342,16 +388,21 @@ export class StoreAndForward {
     }
   }
 
-  /** Acknowledged live deliveries leave routing.db with the next write, or within one event-loop turn. */
+  /**
+   * Acknowledged deliveries leave routing.db with the next write (the same transaction, one
+   * commit instead of two), or DELETE_DELAY_MS later when no write comes. Before anything reads
+   * routing.db (a drain, a depth, a size recount, close) they are removed first. A delete lost
+   * to a killed hub means the message is delivered again: at-least-once, as before.
+   */
   private deleteLater(seq: number): void {
     this.pendingDeletes.push(seq);
-    if (this.deleteScheduled) return;
-    this.deleteScheduled = true;
-    setImmediate(() => this.flushDeletes());
+    if (this.deleteTimer) return;
+    this.deleteTimer = setTimeout(() => this.flushDeletes(), DELETE_DELAY_MS);
+    this.deleteTimer.unref();
   }
 
   private flushDeletes(): void {
-    this.deleteScheduled = false;
+    this.cancelDeleteTimer();
     if (this.pendingDeletes.length === 0 || this.queueClosed) return;
     const seqs = this.pendingDeletes;
     this.pendingDeletes = [];
@@ -361,6 +412,12 @@ export class StoreAndForward {
     } catch (error) {
       this.logger.error({ err: error }, 'removing delivered messages failed; they may be delivered again');
     }
+  }
+
+  private cancelDeleteTimer(): void {
+    if (this.deleteTimer === undefined) return;
+    clearTimeout(this.deleteTimer);
+    this.deleteTimer = undefined;
   }
 
   private withTimeout(delivery: Promise<void>, key: string): Promise<void> {

@@ -101,7 +101,7 @@ export class MqttSession implements Session {
   }
 
   input(inputName: string, message: InputMessage): Promise<void> {
-    const bag = encodePropertyBag({ system: message.systemProperties ?? {}, app: message.properties ?? {} });
+    const bag = message.propertyBag ?? encodePropertyBag({ system: message.systemProperties ?? {}, app: message.properties ?? {} });
     return this.sendQos1(hubTopics.moduleInput(this.identity.deviceId, this.identity.moduleId!, inputName, bag), message.body);
   }
 

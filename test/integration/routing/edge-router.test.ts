@@ -221,6 +221,56 @@ describe('EdgeRouter', () => {
     expect(router.queueDepth()).toBe(0);
   });
 
+  /** A router with a short delivery timeout, routing everything to filter/in1, filter ready. */
+  const liveToFilterWithTimeout = async (deliveryTimeoutMs: number) => {
+    router.close();
+    router = new EdgeRouter({ store, connections: hub, upstream: hub, stateDir: dir, clock, retryDelayMs: 20, purgeIntervalMs: 60_000, deliveryTimeoutMs });
+    deploy({ schemaVersion: '1.1', routes: { r: 'FROM /* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
+    router.inputsReady({ deviceId: 'edge-1', moduleId: 'filter' });
+    await settle();
+  };
+
+  it('sends a live delivery again from routing.db when the module acknowledged nothing within the delivery timeout', async () => {
+    await liveToFilterWithTimeout(100);
+    const sent: number[] = [];
+    let lost = true;
+    hub.deliverToModuleInput = (_t, _i, m) => {
+      sent.push(JSON.parse(m.body.toString()).i);
+      if (!lost) return Promise.resolve();
+      lost = false;
+      return new Promise<void>(() => {}); // connected, but never acknowledges this one
+    };
+    await router.route(output('sensor', 'o', { i: 1 }));
+    await settle();
+    expect(sent).toEqual([1]);
+    for (let i = 0; i < 100 && sent.length < 2; i += 1) await new Promise((r) => setTimeout(r, 10));
+    expect(sent).toEqual([1, 1]);
+    for (let i = 0; i < 20 && router.queueDepth() > 0; i += 1) await settle();
+    expect(router.queueDepth()).toBe(0);
+    await router.route(output('sensor', 'o', { i: 2 })); // live again
+    await settle();
+    expect(sent).toEqual([1, 1, 2]);
+  });
+
+  it('keeps sending live to a module that acknowledges slowly but steadily, past the delivery timeout', async () => {
+    await liveToFilterWithTimeout(100);
+    const sent: number[] = [];
+    const held: Array<() => void> = [];
+    hub.deliverToModuleInput = (_t, _i, m) => {
+      sent.push(JSON.parse(m.body.toString()).i);
+      return new Promise<void>((resolve) => held.push(resolve));
+    };
+    await Promise.all(Array.from({ length: 6 }, (_, i) => router.route(output('sensor', 'o', { i }))));
+    await settle();
+    for (let k = 0; k < 6; k += 1) {
+      await new Promise((r) => setTimeout(r, 40)); // one PUBACK every 40 ms: 240 ms for all, none waits 100 ms without progress
+      held.shift()?.();
+    }
+    await settle();
+    expect(sent).toEqual([0, 1, 2, 3, 4, 5]); // none sent twice
+    expect(router.queueDepth()).toBe(0);
+  });
+
   it('drains a large backlog in order with at most 1,000 deliveries in flight and none twice', async () => {
     deploy({ schemaVersion: '1.1', routes: { r: 'FROM /* INTO BrokeredEndpoint("/modules/filter/inputs/in1")' } });
     await Promise.all(Array.from({ length: 2500 }, (_, i) => router.route(output('sensor', 'o', { i }))));

@@ -93,6 +93,21 @@ describe('property bags', () => {
     expect(parsePropertyBag('a=%E0%A4%A')).toBeUndefined();
   });
 
+  it.each([
+    ['plain', 'value-1_ok.(yes)!~*\''],
+    ['spaces and reserved', 'a b&c=d/e?f#g+h%i'],
+    ['non-ASCII', 'température 25 °C ✓'],
+    ['empty', ''],
+  ])('encodes names and values exactly as encodeURIComponent does: %s', (_what, text) => {
+    const bag = { system: { mid: text, cdid: 'dev1' }, app: { [text || 'k']: text } };
+    const byEncodeUriComponent = [
+      ...Object.entries(bag.system).map(([k, v]) => `${encodeURIComponent(`$.${k}`)}=${encodeURIComponent(v)}`),
+      ...Object.entries(bag.app).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`),
+    ].join('&');
+    expect(encodePropertyBag(bag)).toBe(byEncodeUriComponent);
+    expect(parsePropertyBag(encodePropertyBag(bag))).toEqual(bag);
+  });
+
   it('encodes what it parses back to an equivalent bag', () => {
     const bag = { system: { mid: 'm 1', cdid: 'dev1' }, app: { 'k/2': 'v&=3' } };
     expect(parsePropertyBag(encodePropertyBag(bag))).toEqual(bag);

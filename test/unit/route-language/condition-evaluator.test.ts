@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateCondition } from '../../../runtime/route-language/condition-evaluator.js';
 import { parseRoute } from '../../../runtime/route-language/route-parser.js';
-import { messageSourcePath, sourceMatches, type RoutingMessage } from '../../../runtime/route-language/routing-message.js';
+import { messageSourcePath, normalizedSourcePath, sourceMatches, type RoutingMessage } from '../../../runtime/route-language/routing-message.js';
 
 const json = (body: unknown, ct = 'application/json', ce = 'utf-8'): Partial<RoutingMessage> => ({
   body: Buffer.from(JSON.stringify(body)),
@@ -95,6 +95,9 @@ describe('evaluateCondition', () => {
     ['missing = "x" OR false', false],
     ['NOT (missing = "x" AND true)', false],
     ['NOT (missing = "x" AND false)', true],
+    ['NOT (false AND missing = "x")', true],
+    ['true OR missing = "x"', true],
+    ['NOT (false OR missing = "x")', false],
     ['true AND true', true],
     ['false OR false', false],
     ['"a" < "b" AND "b" >= "b" AND false < true', true],
@@ -195,5 +198,13 @@ describe('message sources', () => {
     const r = parseRoute(`FROM ${source} INTO $upstream`);
     if (!r.ok) throw new Error(r.error.message);
     expect(sourceMatches(r.route.sourcePrefix, path)).toBe(expected);
+  });
+
+  it.each([
+    ['/messages/modules/M1/outputs/Out1', '/messages/modules/m1/outputs/out1/'],
+    ['/messages//', '/messages/'],
+    ['/twinChangeNotifications', '/twinchangenotifications/'],
+  ])('compares the message source %s as %s (once per message, whatever the number of routes)', (path, normalized) => {
+    expect(normalizedSourcePath(path)).toBe(normalized);
   });
 });

@@ -114,7 +114,14 @@ describe('message mapping', () => {
     expect(inputDeliveryProperties(m)).toEqual({
       systemProperties: { mid: '1', cid: '2', ct: 'text/plain', ce: 'utf-8', cdid: 'd', cmid: 'm' },
       properties: { a: 'b' },
+      propertyBag: '%24.mid=1&%24.cid=2&%24.ct=text%2Fplain&%24.ce=utf-8&%24.cdid=d&%24.cmid=m&a=b',
     });
+  });
+
+  it('adds the system properties the hub sets to the bag, after the sender’s', () => {
+    const d = inputDeliveryProperties({ ...m, systemProperties: { ct: 'application/json', ce: 'utf-8' } }, { messageType: 'twinChangeNotification' });
+    expect(d.systemProperties).toEqual({ ct: 'application/json', ce: 'utf-8', cdid: 'd', cmid: 'm', messageType: 'twinChangeNotification' });
+    expect(d.propertyBag).toBe('%24.ct=application%2Fjson&%24.ce=utf-8&%24.cdid=d&%24.cmid=m&%24.messageType=twinChangeNotification&a=b');
   });
 });
 
