@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import type { Aedes, AedesPublishPacket, AuthenticateError, Client } from 'aedes';
 import type { Logger } from '../../log/create-logger.js';
+import { MqttPacketBoundaries } from '../limits/packet-boundaries.js';
 
 /** IoT Hub's maximum device-to-cloud message size (edgeHub `MaxInboundMessageSize` 262144). */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -114,6 +115,8 @@ const clientInternals = (client: Client): ClientInternals => client as unknown a
  */
 /** CONNECTs authenticated per event-loop turn (see `broker.authenticate` below). */
 const CONNECTS_PER_TURN = 8;
+/** Packets of one connection parsed and handled per event-loop turn (see `handleInTurns`). */
+export const PACKETS_PER_TURN = 32;
 
 export async function createBroker(hooks: BrokerHooks, logger: Logger, options: { maxKeepAliveSecs?: number } = {}): Promise<Broker> {
   loadPacketCodec();
@@ -214,6 +217,7 @@ export async function createBroker(hooks: BrokerHooks, logger: Logger, options: 
         publish: (packet, messageId) => hooks.publish(client, packet, (error) => acknowledge(client, messageId, error)),
         puback: (messageId) => hooks.puback(client, messageId),
       });
+      handleInTurns(client);
       return client;
     },
     sendQos0(client, topic, payload, done) {
@@ -442,6 +446,44 @@ function readPublishes(client: Client, on: { publish(packet: ClientPublish, mess
     }
     if (read > 0 && c._keepaliveInterval! > 0) c._keepaliveTimer?.refresh();
     return off < end ? parse(off === 0 ? buf : buf.subarray(off)) : 0;
+  };
+}
+
+/**
+ * A connection's reads are parsed and handled at most `PACKETS_PER_TURN` packets per event-loop
+ * turn: a client that sends thousands of requests in one write (one 16 KB TLS record holds ~470
+ * twin GETs) cannot hold the loop while all of them are parsed and answered. The rest of a read
+ * waits for the next turn as one more unfinished packet (`_parsingBatch`), and until it is
+ * handled aedes reads nothing more from the socket (the socket's buffer and TCP hold what the
+ * client sends meanwhile), so packets are still handled in the order received.
+ */
+function handleInTurns(client: Client): void {
+  const c = clientInternals(client);
+  const parser = c._parser;
+  if (!parser || typeof parser.parse !== 'function') return;
+  const parse = parser.parse.bind(parser);
+  const conn = client.conn;
+  const read = conn.read.bind(conn);
+  const boundaries = new MqttPacketBoundaries();
+  let rest: Buffer | undefined;
+  // aedes reads with read(null) (its `nextBatch`); the stream's own read(0) calls pass.
+  conn.read = (size?: number | null) => (rest !== undefined && size === null ? null : read(size as number));
+  const resume = (): void => {
+    const buf = rest!;
+    rest = undefined;
+    if (c.closed) return;
+    parser.parse(buf);
+    c._nextBatch();
+  };
+  parser.parse = (chunk: Buffer): number => {
+    const end = boundaries.afterPackets(chunk, PACKETS_PER_TURN);
+    if (end >= chunk.length) return parse(chunk);
+    rest = chunk.subarray(end);
+    const left = parse(chunk.subarray(0, end));
+    // Counted after the packets before it: aedes handles a connection's first packet (CONNECT) only while it is the one unfinished.
+    c._parsingBatch++;
+    setImmediate(resume);
+    return left;
   };
 }
 

@@ -7,9 +7,12 @@
  * PUBLISHes closing the connection without an acknowledgement.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type tls from 'node:tls';
-import { packet, rawDeviceConnect } from '../../helpers/raw-mqtt.js';
+import tls from 'node:tls';
+import { connectPacket, packet, rawDeviceConnect } from '../../helpers/raw-mqtt.js';
+import { createSasToken } from '../../../runtime/hub/index.js';
 import { startTestHub, waitFor, type TestHub } from '../../helpers/hub.js';
+import { countCallsPerRun } from '../../helpers/calls-per-run.js';
+import { PACKETS_PER_TURN } from '../../../runtime/hub/mqtt/broker.js';
 
 let t: TestHub;
 beforeAll(async () => {
@@ -95,6 +98,39 @@ describe('the hub’s own reader of QoS 1 PUBLISHes', () => {
     expect(messages.map((m) => m.body.toString())).toEqual(['a', 'b', 'c']);
     // RETAIN travels as the application property mqtt-retain (learn.microsoft.com/azure/iot/iot-mqtt-connect-to-iot-hub)
     expect(messages.map((m) => m.properties['mqtt-retain'])).toEqual([undefined, undefined, 'true']);
+    socket.destroy();
+  });
+
+  it('handles a burst of PUBLISHes sent in one write a few per loop turn, acknowledging each in order', async () => {
+    const socket = await connected('reader1');
+    const got = reader(socket);
+    const persisted = countCallsPerRun(t.hub.store.messages, 'persist');
+    try {
+      // 1,000 PUBLISHes of ~45 B: about three TLS records, each read whole by the hub.
+      socket.write(Buffer.concat(Array.from({ length: 1000 }, (_, i) => publish(topicOf('reader1'), i + 1, `m${i}`))));
+      await waitFor(() => got.packets.length === 1000, 8000, '1,000 PUBACKs');
+      expect(got.packets).toEqual(Array.from({ length: 1000 }, (_, i) => [4, i + 1]));
+      expect(persisted.calls).toBe(1000);
+      expect(persisted.most).toBeLessThanOrEqual(PACKETS_PER_TURN);
+    } finally {
+      persisted.restore();
+      socket.destroy();
+    }
+  });
+
+  it('answers a CONNECT sent in one write with more packets than the hub handles per loop turn', async () => {
+    const port = t.hub.mqttsPort;
+    const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: t.hub.caCert });
+    const got = reader(socket);
+    await new Promise<void>((resolve) => socket.once('secureConnect', resolve));
+    const token = createSasToken(`localhost:${port}/devices/reader1`, t.hub.store.identities.get({ deviceId: 'reader1' })!.primaryKey, Math.floor(Date.now() / 1000) + 3600);
+    // Fewer than aedes' 42 packets queued before the CONNACK, more than PACKETS_PER_TURN.
+    const pings = 40;
+    expect(pings).toBeGreaterThan(PACKETS_PER_TURN);
+    socket.write(Buffer.concat([connectPacket('reader1', `localhost:${port}/reader1/?api-version=2021-04-12`, token), ...Array.from({ length: pings }, () => PINGREQ)]));
+    await waitFor(() => got.packets.length === 1 + pings, 5000, 'CONNACK and PINGRESPs');
+    expect(got.packets[0]).toEqual([2, 0]); // CONNACK, return code 0 (read where a packet id would be)
+    expect(got.packets.slice(1).every(([type]) => type === 13)).toBe(true);
     socket.destroy();
   });
 

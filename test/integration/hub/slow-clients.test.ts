@@ -7,7 +7,9 @@ import { runInNewContext } from 'node:vm';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startTestHub, waitFor, type TestHub } from '../../helpers/hub.js';
 import { publishQos0, rawDeviceConnect } from '../../helpers/raw-mqtt.js';
+import { countCallsPerRun } from '../../helpers/calls-per-run.js';
 import { createSasToken } from '../../../runtime/hub/index.js';
+import { PACKETS_PER_TURN } from '../../../runtime/hub/mqtt/broker.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -19,7 +21,7 @@ const WRITE_LIMIT = 256 * 1024;
 
 beforeAll(async () => {
   t = await startTestHub({ limits: { handshakeTimeoutMs: 500, writeBufferBytes: WRITE_LIMIT, twinGetsPerSecond: 1_000_000 } });
-  for (const d of ['stalled', 'stalled-mem', 'answers']) t.createDevice(d);
+  for (const d of ['stalled', 'stalled-mem', 'answers', 'burst']) t.createDevice(d);
   // A ~28 KB twin: every GET answer is that big.
   for (const d of ['stalled', 'stalled-mem']) t.hub.store.twins.patchDesired({ deviceId: d }, Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`blob${i}`, 'x'.repeat(4000)])));
 });
@@ -109,6 +111,27 @@ describe('slow and stalled MQTT clients', () => {
     // 2,000 answers of ~28 KB are ~56 MB; the hub must not buffer them for a peer that never reads.
     await waitFor(() => !t.hub.isConnected({ deviceId: 'stalled' }), 8000, 'stalled reader cut off');
     socket.destroy();
+  });
+
+  it('handles a burst of twin GETs sent in one write a few per loop turn, and answers every one in order', async () => {
+    const gets = countCallsPerRun(t.hub.store.twins, 'getDeviceViewJson');
+    try {
+      const { socket, returnCode } = await rawDeviceConnect({ port: t.hub.mqttsPort, ca: t.hub.caCert, deviceId: 'burst', key: keyOf('burst') });
+      expect(returnCode).toBe(0);
+      let answered = '';
+      socket.on('data', (d: Buffer) => (answered += d.toString('latin1')));
+      // 1,000 GETs are ~35 KB: two full TLS records and part of a third, each read whole by the hub.
+      socket.write(Buffer.concat(Array.from({ length: 1000 }, (_, i) => publishQos0(`$iothub/twin/GET/?$rid=${i}`))));
+      const rids = () => [...answered.matchAll(/\$iothub\/twin\/res\/200\/\?\$rid=(\d+)/g)].map((m) => Number(m[1]));
+      await waitFor(() => rids().length === 1000, 8000, '1,000 twin answers');
+      socket.destroy();
+      expect(rids()).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+      expect(gets.calls).toBe(1000);
+      // Not hundreds in one go (one TLS record's worth): at most PACKETS_PER_TURN between two loop turns.
+      expect(gets.most).toBeLessThanOrEqual(PACKETS_PER_TURN);
+    } finally {
+      gets.restore();
+    }
   });
 
   it('gives back the memory a stalled reader held once it is cut off', async () => {
