@@ -83,6 +83,8 @@ interface ParsedPacket {
   cmd: string;
   subscriptions?: Array<{ qos: number }>;
   keepalive?: number;
+  protocolVersion?: number;
+  bridgeMode?: boolean;
 }
 interface MqttParser {
   /** The aedes client reading through this parser (aedes sets it). */
@@ -95,7 +97,9 @@ interface MqttParser {
   parse(this: MqttParser, buf: Buffer): number;
   _list: { length: number };
   _stateCounter: number;
-  prependListener(event: 'packet', listener: (packet: ParsedPacket) => void): void;
+  /** What mqtt-packet reads of the connection's CONNECT (`protocolVersion`, `bridgeMode`). */
+  settings: unknown;
+  prependListener(event: 'packet', listener: (this: MqttParser, packet: ParsedPacket) => void): void;
 }
 interface ClientInternals {
   will?: unknown;
@@ -502,10 +506,14 @@ function topicProblem(topic: string): string | undefined {
  */
 function parserGuard(logger: Logger, maxKeepAliveSecs: number): (client: Client) => void {
   let parseLength: ((this: MqttParser) => boolean) | undefined;
-  const onPacket = (packet: ParsedPacket): void => {
+  function onPacket(this: MqttParser, packet: ParsedPacket): void {
     if (packet.cmd === 'subscribe') for (const s of packet.subscriptions ?? []) if (s.qos > 1) s.qos = 1;
-    if (packet.cmd === 'connect' && maxKeepAliveSecs > 0 && (!packet.keepalive || packet.keepalive > maxKeepAliveSecs)) packet.keepalive = maxKeepAliveSecs;
-  };
+    if (packet.cmd !== 'connect') return;
+    if (maxKeepAliveSecs > 0 && (!packet.keepalive || packet.keepalive > maxKeepAliveSecs)) packet.keepalive = maxKeepAliveSecs;
+    // mqtt-packet keeps the CONNECT as its settings for the rest of the connection, SAS token
+    // (password) included; it reads only these two fields of it.
+    this.settings = settingsOf(packet.protocolVersion, packet.bridgeMode === true);
+  }
   function guardedParseLength(this: MqttParser): boolean {
     const ok = parseLength!.call(this);
     if (ok && this.packet.length > MAX_PACKET_BYTES) {
@@ -522,6 +530,21 @@ function parserGuard(logger: Logger, maxKeepAliveSecs: number): (client: Client)
     parseLength ??= parser._parseLength;
     parser._parseLength = guardedParseLength;
   };
+}
+
+/** mqtt-packet's parser settings after a CONNECT (the fields it reads), one frozen object per kind. */
+interface ParserSettings {
+  protocolVersion: number | undefined;
+  bridgeMode: boolean;
+}
+const parserSettings = new Map<string, Readonly<ParserSettings>>();
+function settingsOf(protocolVersion: number | undefined, bridgeMode: boolean): Readonly<ParserSettings> {
+  const key = `${protocolVersion}|${bridgeMode}`;
+  const known = parserSettings.get(key);
+  if (known) return known;
+  const settings = Object.freeze({ protocolVersion, bridgeMode });
+  parserSettings.set(key, settings);
+  return settings;
 }
 
 // aedes' per-client state the hub never uses, dropped or shared when a connection starts.

@@ -73,7 +73,7 @@ describe('aedes under the hub', () => {
     expect([...received().subarray(4, 10)]).toEqual([0x90, 4, 0, 1, 1, 1]);
     expect(granted).toEqual(expect.arrayContaining(['sub1 sub1/a/#', 'sub1 $iothub/twin/res/#']));
 
-    const client = clientOf('sub1') as Client & { subscriptions: Record<string, unknown> };
+    const client = clientOf('sub1') as Client & { subscriptions: Record<string, unknown>; broker: unknown };
     const aedes = client.broker as unknown as { persistence: { subscriptionsByTopic(topic: string): Promise<unknown[]> }; publish(packet: object, done: () => void): void };
     expect(Object.keys(client.subscriptions)).toEqual([]);
     expect(await aedes.persistence.subscriptionsByTopic('sub1/a/b')).toEqual([]);
@@ -94,6 +94,19 @@ describe('aedes under the hub', () => {
     expect([...clean.received().subarray(0, 4)]).toEqual([0x20, 2, 0, 0]);
     socket.destroy();
     clean.socket.destroy();
+  });
+
+  it('keeps neither the CONNECT nor its password for the rest of the connection', async () => {
+    const socket = net.connect(port, '127.0.0.1');
+    let received = Buffer.alloc(0);
+    socket.on('data', (d: Buffer) => (received = Buffer.concat([received, d])));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    // CONNECT with user name and password (flags 0xc0), persistent session
+    socket.write(packet(0x10, Buffer.concat([utf8('MQTT'), Buffer.from([4, 0xc0, 0, 60]), utf8('pw1'), utf8('hub/pw1/?api-version=2021-04-12'), utf8('SharedAccessSignature sr=secret')])));
+    await waitFor(() => received.length >= 4, 5000, 'CONNACK');
+    const parser = (clientOf('pw1') as unknown as { _parser: { settings: Record<string, unknown> } })._parser;
+    expect(parser.settings).toEqual({ protocolVersion: 4, bridgeMode: false });
+    socket.destroy();
   });
 
   it('closes the client when its socket closes, with or without a DISCONNECT', async () => {
