@@ -130,8 +130,11 @@ const clientInternals = (client: Client): ClientInternals => client as unknown a
  *   PUBACK is reported to `puback`;
  * - complete QoS 1 PUBLISHes and PUBACKs are read by the hub itself from the socket's bytes
  *   (`readPublishes`), everything else by mqtt-packet and aedes, in the order received;
- * - aedes persists a SUBSCRIBE's whole filter list, refused filters included, and would restore
- *   them on reconnect: only filters `authorizeSubscribe` grants are kept;
+ * - aedes keeps no subscription state (no persistence entries, no topic trie, no
+ *   `client.subscriptions`): the hub's hooks hold the granted filters, and a persistent session's
+ *   filters are restored from `storedFilters`;
+ * - per-client state aedes and mqtt-packet create but the hub never uses is dropped or shared
+ *   when a connection starts (`lightenClient`, and the parser forgets the CONNECT);
  * - every client publish is fully handled (and stored) in `publish`, and the hub writes to
  *   clients directly, so aedes' own fan-out of client publishes is skipped;
  * - the hub numbers its QoS 1 packets itself, to match PUBACKs to deliveries;
