@@ -15,10 +15,7 @@
  *   Node TLS server that only answers CONNACK/SUBACK (bench/hub-tls-floor.ts), the floor of
  *   any broker on Node's TLS.
  * Knobs: BENCH_ROUNDS (3), BENCH_SECONDS (3), BENCH_CLIENTS ("1,10,100"), BENCH_IDLE_CLIENTS
- * (2000), BENCH_ONLY (ingest | rss), BENCH_HUB_PROFILE=DIR (the hub writes a CPU profile there),
- * BENCH_RSS_WARMUP=1 (every broker first takes the 2,000 idle clients once and lets them go, so
- * the RSS figure leaves out one-time costs such as the hub's young generation; the default measures
- * fresh brokers).
+ * (2000), BENCH_ONLY (ingest | rss), BENCH_HUB_PROFILE=DIR (the hub writes a CPU profile there).
  */
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +34,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CLIENT_COUNTS = (process.env.BENCH_CLIENTS ?? '1,10,100').split(',').map(Number);
 const IDLE_CLIENTS = Number(process.env.BENCH_IDLE_CLIENTS ?? 2000);
 const ONLY = process.env.BENCH_ONLY;
-const RSS_WARMUP = process.env.BENCH_RSS_WARMUP === '1';
 const WINDOW = 32;
 const PAYLOAD = 128;
 
@@ -156,12 +152,6 @@ async function main(): Promise<void> {
     if (ONLY !== 'ingest') {
       const idle = idleNames.map((d) => devices.get(d)!);
       const measure = async (t: Target) => {
-        if (RSS_WARMUP) {
-          // The same clients connect and leave once first: what stays is what each connection costs, not the first use of fixed pools (young generation, JIT code, caches).
-          await load.ask({ cmd: 'connect', url: t.url, ca: t.ca, clients: idle, payloadBytes: PAYLOAD });
-          await load.ask({ cmd: 'close' });
-          await new Promise((r) => setTimeout(r, 3000));
-        }
         const before = rssKb(t.pid);
         await load.ask({ cmd: 'connect', url: t.url, ca: t.ca, clients: idle, payloadBytes: PAYLOAD });
         await new Promise((r) => setTimeout(r, 3000));
@@ -179,7 +169,7 @@ async function main(): Promise<void> {
         floor.proc.kill();
       }
       table([
-        [`RSS per idle TLS connection${RSS_WARMUP ? ' (after a warm-up round)' : ''}`, `${IDLE_CLIENTS} clients`],
+        ['RSS per idle TLS connection', `${IDLE_CLIENTS} clients`],
         ['edgemu', `${(rss.hub / 1024).toFixed(1)} KB`],
         ...(rss.mosq !== undefined ? [['mosquitto', `${(rss.mosq / 1024).toFixed(1)} KB`]] : []),
         ['Node TLS server alone (no broker: bench/hub-tls-floor.ts)', `${(rss.floor / 1024).toFixed(1)} KB`],
