@@ -23,7 +23,7 @@ import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LoadClient } from './mqtt-load.js';
+import { makeDevices } from './hub-devices.js';
 import { startHubProcess } from './hub-process.js';
 import { lineChild } from './line-child.js';
 
@@ -100,28 +100,6 @@ async function startMosquitto(dir: string): Promise<{ proc: ChildProcess; versio
   await waitForPort(tlsPort);
   const version = /mosquitto version (\S+)/.exec(spawnSync('/usr/sbin/mosquitto', ['-h'], { encoding: 'utf8' }).stdout)?.[1] ?? '?';
   return { proc, version, tlsPort, plainPort, ca: readFileSync(cert, 'utf8') };
-}
-
-async function makeDevices(stateDir: string, names: string[]): Promise<Map<string, LoadClient>> {
-  const { openHubStore } = await import('../runtime/hub/store/hub-store.js');
-  const { createSasToken } = await import('../runtime/hub/sas.js');
-  const store = openHubStore({ stateDir });
-  const exp = Math.floor(Date.now() / 1000) + 7200;
-  const out = new Map<string, LoadClient>();
-  store.transaction(() => {
-    for (const deviceId of names) {
-      const id = store.identities.createDevice(deviceId);
-      out.set(deviceId, {
-        clientId: deviceId,
-        username: `localhost/${deviceId}/?api-version=2021-04-12`,
-        password: createSasToken(`localhost/devices/${deviceId}`, id.primaryKey, exp),
-        topic: `devices/${deviceId}/messages/events/`,
-        subscribe: ['$iothub/twin/res/#', '$iothub/methods/POST/#', `devices/${deviceId}/messages/devicebound/#`],
-      });
-    }
-  });
-  store.close();
-  return out;
 }
 
 interface Target {

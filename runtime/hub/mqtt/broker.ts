@@ -30,6 +30,12 @@ export interface BrokerHooks {
   clientDisconnected(client: Client): void;
   /** Whether a SUBSCRIBE filter is granted (refused ones get 0x80 in the SUBACK, §3.9.3); no side effects. */
   authorizeSubscribe(client: Client, filter: string): boolean;
+  /**
+   * The filters the persistent session of `clientId` holds (a CONNECT with clean session 0,
+   * MQTT 3.1.1 §3.1.2.4): the broker restores them through `authorizeSubscribe` and answers the
+   * CONNACK with session present set when there are any (§3.2.2.2).
+   */
+  storedFilters(clientId: string): Iterable<string>;
   /** A filter was granted (before the SUBACK is sent). */
   subscriptionGranted(client: Client, filter: string): void;
   /** After the SUBACK: the filters that were granted. */
@@ -64,23 +70,50 @@ interface PatchablePersistence {
   outgoingEnqueue(...args: unknown[]): Promise<void>;
   outgoingUpdate(...args: unknown[]): Promise<void>;
   addSubscriptions(client: Client, subs: Array<{ topic: string }>): Promise<unknown>;
+  removeSubscriptions(client: Client, topics: string[]): Promise<unknown>;
+  subscriptionsByClient(client: { id: string }): Promise<Array<{ topic: string; qos: number }>>;
   outgoingClearMessageId(client: Client, packet: { messageId?: number }): Promise<unknown>;
 }
 interface PatchableAedes {
   persistence: PatchablePersistence;
   publish(packet: unknown, client: unknown, done?: Done): void;
+  subscribe(topic: string, func: unknown, done?: () => void): void;
+  unsubscribe(topic: string, func: unknown, done?: () => void): void;
+}
+interface ParsedPacket {
+  cmd: string;
+  subscriptions?: Array<{ qos: number }>;
+  keepalive?: number;
+  protocolVersion?: number;
+  bridgeMode?: boolean;
 }
 interface MqttParser {
-  _parseLength: () => boolean;
+  /** The aedes client reading through this parser (aedes sets it). */
+  client: Client;
+  /** An unfinished QoS 1 PUBLISH or PUBACK the previous read ended in (`publishReader`). */
+  hubTail?: Buffer | undefined;
+  /** Where this connection's packets end, for `turnLimiter`. */
+  hubBoundaries?: MqttPacketBoundaries;
+  /** The rest of a read left for the next event-loop turn (`turnLimiter`). */
+  hubRest?: Buffer | undefined;
+  /** The parse that `turnLimiter` hands at most `PACKETS_PER_TURN` packets at a time. */
+  hubParse?: (this: MqttParser, buf: Buffer) => number;
+  _parseLength: (this: MqttParser) => boolean;
   packet: { length: number };
   _emitError: (e: Error) => void;
-  parse(buf: Buffer): number;
+  parse(this: MqttParser, buf: Buffer): number;
   _list: { length: number };
   _stateCounter: number;
-  prependListener(event: 'packet', listener: (packet: { cmd: string; subscriptions?: Array<{ qos: number }>; keepalive?: number }) => void): void;
+  /** What mqtt-packet reads of the connection's CONNECT (`protocolVersion`, `bridgeMode`). */
+  settings: unknown;
+  prependListener(event: 'packet', listener: (this: MqttParser, packet: ParsedPacket) => void): void;
 }
 interface ClientInternals {
   will?: unknown;
+  /** aedes' own record of the client's subscriptions (topic → its delivery function). */
+  subscriptions: Record<string, unknown>;
+  /** Stops `finished(conn, close)` (node:stream) that aedes set up; called by `close()`. */
+  _eos: () => void;
   _parser?: MqttParser;
   connackSent?: boolean;
   connected?: boolean;
@@ -104,8 +137,11 @@ const clientInternals = (client: Client): ClientInternals => client as unknown a
  *   PUBACK is reported to `puback`;
  * - complete QoS 1 PUBLISHes and PUBACKs are read by the hub itself from the socket's bytes
  *   (`readPublishes`), everything else by mqtt-packet and aedes, in the order received;
- * - aedes persists a SUBSCRIBE's whole filter list, refused filters included, and would restore
- *   them on reconnect: only filters `authorizeSubscribe` grants are kept;
+ * - aedes keeps no subscription state (no persistence entries, no topic trie, no
+ *   `client.subscriptions`): the hub's hooks hold the granted filters, and a persistent session's
+ *   filters are restored from `storedFilters`;
+ * - per-client state aedes and mqtt-packet create but the hub never uses is dropped or shared
+ *   when a connection starts (`lightenClient`, and the parser forgets the CONNECT);
  * - every client publish is fully handled (and stored) in `publish`, and the hub writes to
  *   clients directly, so aedes' own fan-out of client publishes is skipped;
  * - the hub numbers its QoS 1 packets itself, to match PUBACKs to deliveries;
@@ -115,7 +151,7 @@ const clientInternals = (client: Client): ClientInternals => client as unknown a
  */
 /** CONNECTs authenticated per event-loop turn (see `broker.authenticate` below). */
 const CONNECTS_PER_TURN = 8;
-/** Packets of one connection parsed and handled per event-loop turn (see `handleInTurns`). */
+/** Packets of one connection parsed and handled per event-loop turn (see `turnLimiter`). */
 export const PACKETS_PER_TURN = 32;
 
 export async function createBroker(hooks: BrokerHooks, logger: Logger, options: { maxKeepAliveSecs?: number } = {}): Promise<Broker> {
@@ -127,8 +163,16 @@ export async function createBroker(hooks: BrokerHooks, logger: Logger, options: 
 
   persistence.outgoingEnqueue = () => Promise.resolve();
   persistence.outgoingUpdate = () => Promise.resolve();
-  const addSubscriptions = persistence.addSubscriptions.bind(persistence);
-  persistence.addSubscriptions = (client, subs) => addSubscriptions(client, subs.filter((s) => hooks.authorizeSubscribe(client, s.topic)));
+  // No subscription state in aedes: the hub keeps each client's filters itself (`subscriptionGranted`,
+  // the store for persistent sessions) and writes every delivery itself, so aedes' two copies
+  // — its persistence's per-client map and topic trie, and mqemitter's trie of delivery
+  // functions — were never read. A persistent session's filters come from `storedFilters`.
+  persistence.addSubscriptions = () => Promise.resolve();
+  persistence.removeSubscriptions = () => Promise.resolve();
+  persistence.subscriptionsByClient = ({ id }) => Promise.resolve(Array.from(hooks.storedFilters(id), (topic) => ({ topic, qos: 1 })));
+  // mqemitter calls `done` in the next turn (setImmediate); so do these.
+  internals.subscribe = (_topic, _func, done) => void (done && setImmediate(done));
+  internals.unsubscribe = (_topic, _func, done) => void (done && setImmediate(done));
   persistence.outgoingClearMessageId = (client, packet) => {
     if (packet.messageId !== undefined) hooks.puback(client, packet.messageId);
     return Promise.resolve(undefined);
@@ -208,16 +252,22 @@ export async function createBroker(hooks: BrokerHooks, logger: Logger, options: 
   const finishLater = (done: Done): void => {
     if (finished.push(done) === 1) setImmediate(finishAll);
   };
+  // One reader and one parser guard for all clients (they find their client through the parser):
+  // per-client closures cost their context and function objects on every idle connection.
+  const readPublishes = publishReader({
+    publish: (client, packet, messageId) => hooks.publish(client, packet, (error) => acknowledge(client, messageId, error)),
+    puback: (client, messageId) => hooks.puback(client, messageId),
+  });
+  const guardParser = parserGuard(logger, options.maxKeepAliveSecs ?? 0);
+  const limitTurns = turnLimiter();
 
   return {
     handle(stream) {
       const client = broker.handle(stream);
-      guardParser(client, logger, options.maxKeepAliveSecs ?? 0);
-      readPublishes(client, {
-        publish: (packet, messageId) => hooks.publish(client, packet, (error) => acknowledge(client, messageId, error)),
-        puback: (messageId) => hooks.puback(client, messageId),
-      });
-      handleInTurns(client);
+      lightenClient(client);
+      guardParser(client);
+      readPublishes(client);
+      limitTurns(client);
       return client;
     },
     sendQos0(client, topic, payload, done) {
@@ -253,6 +303,8 @@ export function corkForThisTick(stream: Duplex): void {
 }
 
 const noDebug = (): void => {};
+/** `bl`'s BufferList (the buffer list without the stream), as mqtt-packet loads it. */
+let BufferList: (new () => { length: number }) | undefined;
 
 type WriteToStream = ((packet: { cmd: string; messageId?: number }, stream: Duplex, opts?: unknown) => boolean) & { cacheNumbers?: boolean };
 interface PacketCodec {
@@ -297,6 +349,7 @@ function loadPacketCodec(): void {
     }
   }
   const codec = fromCodec(codecPath) as PacketCodec;
+  BufferList ??= (fromCodec('bl') as { BufferList?: new () => { length: number } }).BufferList;
   if (WRAPPED in codec.writeToStream) return;
   const writeToStream = codec.writeToStream;
   // Without this, mqtt-packet's first write (the first CONNACK/SUBACK) builds a cache of 65,536
@@ -369,21 +422,23 @@ const MAX_TAIL_BYTES = 64 * 1024;
  * As aedes does, a PUBLISH topic that is empty, has a wildcard (§3.3.2.1) or more than 100
  * levels closes the connection; so does packet identifier 0 (§2.3.1).
  */
-function readPublishes(client: Client, on: { publish(packet: ClientPublish, messageId: number): void; puback(messageId: number): void }): void {
-  const c = clientInternals(client);
-  const parser = c._parser;
-  if (!parser || typeof parser.parse !== 'function') return;
-  const parse = parser.parse.bind(parser);
-  let tail: Buffer | undefined;
-  // Arrow functions here and in `guardParser`: the heap snapshot showed a 256 B property store
-  // on each per-connection `function` expression assigned to the parser.
-  parser.parse = (chunk: Buffer): number => {
+function publishReader(on: { publish(client: Client, packet: ClientPublish, messageId: number): void; puback(client: Client, messageId: number): void }): (client: Client) => void {
+  let parse: ((this: MqttParser, buf: Buffer) => number) | undefined;
+  // One function for every connection's parser (`this`); its client is `parser.client` (set by
+  // aedes) and the unfinished packet of the previous read is kept in `parser.hubTail`.
+  function readSome(this: MqttParser, chunk: Buffer): number {
+    return readFrom(this, chunk);
+  }
+  function readFrom(parser: MqttParser, chunk: Buffer): number {
+    const client = parser.client;
+    const c = clientInternals(client);
     let buf = chunk;
+    const tail = parser.hubTail;
     if (tail) {
       buf = Buffer.concat([tail, chunk]);
-      tail = undefined;
+      parser.hubTail = undefined;
     }
-    if (!c.connackSent || c.closed || parser._list.length > 0 || parser._stateCounter !== 0 || parser.packet.length !== -1) return parse(buf);
+    if (!c.connackSent || c.closed || parser._list.length > 0 || parser._stateCounter !== 0 || parser.packet.length !== -1) return parse!.call(parser, buf);
     const end = buf.length;
     let off = 0;
     let read = 0;
@@ -392,11 +447,11 @@ function readPublishes(client: Client, on: { publish(packet: ClientPublish, mess
       if (b0 === 0x40 && off + 1 < end && buf[off + 1] === 2) {
         // PUBACK of a hub delivery (§3.4); the hub, not aedes, tracks those (see `sendQos1`)
         if (off + 4 > end) {
-          tail = buf.subarray(off);
+          parser.hubTail = buf.subarray(off);
           off = end;
           break;
         }
-        on.puback((buf[off + 2]! << 8) | buf[off + 3]!);
+        on.puback(client, (buf[off + 2]! << 8) | buf[off + 3]!);
         off += 4;
         read++;
         if (c.closed) return 0;
@@ -415,7 +470,7 @@ function readPublishes(client: Client, on: { publish(packet: ClientPublish, mess
       }
       if (byte & 0x80) {
         if (i - off >= 5) break; // malformed remaining length: mqtt-packet reports it
-        tail = buf.subarray(off); // the read ended inside the remaining length
+        parser.hubTail = buf.subarray(off); // the read ended inside the remaining length
         off = end;
         break;
       }
@@ -423,7 +478,7 @@ function readPublishes(client: Client, on: { publish(packet: ClientPublish, mess
       const packetEnd = i + len;
       if (packetEnd > end) {
         if (packetEnd - off > MAX_TAIL_BYTES) break;
-        tail = buf.subarray(off);
+        parser.hubTail = buf.subarray(off);
         off = end;
         break;
       }
@@ -441,11 +496,18 @@ function readPublishes(client: Client, on: { publish(packet: ClientPublish, mess
         c._nextBatch(new Error(refused));
         return 0;
       }
-      on.publish({ topic, payload: buf.subarray(topicEnd + 2, packetEnd), qos: 1, retained: (b0 & 1) === 1, isWill: false }, messageId);
+      on.publish(client, { topic, payload: buf.subarray(topicEnd + 2, packetEnd), qos: 1, retained: (b0 & 1) === 1, isWill: false }, messageId);
       if (c.closed) return 0;
     }
     if (read > 0 && c._keepaliveInterval! > 0) c._keepaliveTimer?.refresh();
-    return off < end ? parse(off === 0 ? buf : buf.subarray(off)) : 0;
+    return off < end ? parse!.call(parser, off === 0 ? buf : buf.subarray(off)) : 0;
+  }
+  return (client) => {
+    const parser = clientInternals(client)._parser;
+    if (!parser || typeof parser.parse !== 'function') return;
+    parse ??= parser.parse;
+    parser.hubTail = undefined;
+    parser.parse = readSome;
   };
 }
 
@@ -457,35 +519,44 @@ function readPublishes(client: Client, on: { publish(packet: ClientPublish, mess
  * handled aedes reads nothing more from the socket (the socket's buffer and TCP hold what the
  * client sends meanwhile), so packets are still handled in the order received.
  */
-function handleInTurns(client: Client): void {
-  const c = clientInternals(client);
-  const parser = c._parser;
-  if (!parser || typeof parser.parse !== 'function') return;
-  const parse = parser.parse.bind(parser);
-  const conn = client.conn;
-  const read = conn.read.bind(conn);
-  const boundaries = new MqttPacketBoundaries();
-  let rest: Buffer | undefined;
-  // aedes reads with read(null) (its `nextBatch`); the stream's own read(0) calls pass.
-  conn.read = (size?: number | null) => (rest !== undefined && size === null ? null : read(size as number));
-  const resume = (): void => {
-    const buf = rest!;
-    rest = undefined;
+function turnLimiter(): (client: Client) => void {
+  // Shared functions for every connection, as in `publishReader`: the state lives on the parser
+  // (`hubBoundaries`, `hubRest`, `hubParse`) and on the stream (`hubRead`), no closures per connection.
+  function limitedParse(this: MqttParser, chunk: Buffer): number {
+    const end = this.hubBoundaries!.afterPackets(chunk, PACKETS_PER_TURN);
+    if (end >= chunk.length) return this.hubParse!.call(this, chunk);
+    this.hubRest = chunk.subarray(end);
+    const left = this.hubParse!.call(this, chunk.subarray(0, end));
+    // Counted after the packets before it: aedes handles a connection's first packet (CONNECT) only while it is the one unfinished.
+    clientInternals(this.client)._parsingBatch++;
+    setImmediate(resume, this);
+    return left;
+  }
+  function resume(parser: MqttParser): void {
+    const buf = parser.hubRest!;
+    parser.hubRest = undefined;
+    const c = clientInternals(parser.client);
     if (c.closed) return;
     parser.parse(buf);
     c._nextBatch();
-  };
-  parser.parse = (chunk: Buffer): number => {
-    const end = boundaries.afterPackets(chunk, PACKETS_PER_TURN);
-    if (end >= chunk.length) return parse(chunk);
-    rest = chunk.subarray(end);
-    const left = parse(chunk.subarray(0, end));
-    // Counted after the packets before it: aedes handles a connection's first packet (CONNECT) only while it is the one unfinished.
-    c._parsingBatch++;
-    setImmediate(resume);
-    return left;
+  }
+  // aedes reads with read(null) (its `nextBatch`); the stream's own read(0) calls pass.
+  function limitedRead(this: LimitedStream, size?: number | null): unknown {
+    const parser = this.client && clientInternals(this.client)._parser;
+    return parser?.hubRest !== undefined && size === null ? null : this.hubRead!.call(this, size as number);
+  }
+  return (client) => {
+    const parser = clientInternals(client)._parser;
+    if (!parser || typeof parser.parse !== 'function') return;
+    const conn = client.conn as LimitedStream;
+    parser.hubBoundaries = new MqttPacketBoundaries();
+    parser.hubParse = parser.parse;
+    parser.parse = limitedParse;
+    conn.hubRead = conn.read;
+    conn.read = limitedRead as Duplex['read'];
   };
 }
+type LimitedStream = Duplex & { client?: Client; hubRead?: Duplex['read'] };
 
 /** Why aedes would refuse a PUBLISH topic (it closes the connection), or undefined. */
 function topicProblem(topic: string): string | undefined {
@@ -499,23 +570,78 @@ function topicProblem(topic: string): string | undefined {
 
 /**
  * The packet-size guard, QoS 2 SUBSCRIBE lowering and keep-alive cap (a CONNECT asking for no
- * keep-alive or a longer one gets `maxKeepAliveSecs`), applied where aedes parses packets.
+ * keep-alive or a longer one gets `maxKeepAliveSecs`), applied where aedes parses packets: one
+ * `packet` listener and one `_parseLength` for every parser (`this`), none per connection.
  */
-function guardParser(client: Client, logger: Logger, maxKeepAliveSecs: number): void {
-  const parser = clientInternals(client)._parser;
-  if (!parser || typeof parser._parseLength !== 'function') return;
-  parser.prependListener('packet', (packet) => {
+function parserGuard(logger: Logger, maxKeepAliveSecs: number): (client: Client) => void {
+  let parseLength: ((this: MqttParser) => boolean) | undefined;
+  function onPacket(this: MqttParser, packet: ParsedPacket): void {
     if (packet.cmd === 'subscribe') for (const s of packet.subscriptions ?? []) if (s.qos > 1) s.qos = 1;
-    if (packet.cmd === 'connect' && maxKeepAliveSecs > 0 && (!packet.keepalive || packet.keepalive > maxKeepAliveSecs)) packet.keepalive = maxKeepAliveSecs;
-  });
-  const original = parser._parseLength;
-  parser._parseLength = () => {
-    const ok = original.call(parser);
-    if (ok && parser.packet.length > MAX_PACKET_BYTES) {
-      logger.info({ bytes: parser.packet.length }, 'MQTT packet larger than the hub accepts; closing the connection');
-      parser._emitError(new Error('packet too large'));
+    if (packet.cmd !== 'connect') return;
+    if (maxKeepAliveSecs > 0 && (!packet.keepalive || packet.keepalive > maxKeepAliveSecs)) packet.keepalive = maxKeepAliveSecs;
+    // mqtt-packet keeps the CONNECT as its settings for the rest of the connection, SAS token
+    // (password) included; it reads only these two fields of it.
+    this.settings = settingsOf(packet.protocolVersion, packet.bridgeMode === true);
+  }
+  function guardedParseLength(this: MqttParser): boolean {
+    const ok = parseLength!.call(this);
+    if (ok && this.packet.length > MAX_PACKET_BYTES) {
+      logger.info({ bytes: this.packet.length }, 'MQTT packet larger than the hub accepts; closing the connection');
+      this._emitError(new Error('packet too large'));
       return false;
     }
     return ok;
+  }
+  return (client) => {
+    const parser = clientInternals(client)._parser;
+    if (!parser || typeof parser._parseLength !== 'function') return;
+    parser.prependListener('packet', onPacket);
+    parseLength ??= parser._parseLength;
+    parser._parseLength = guardedParseLength;
   };
+}
+
+/** mqtt-packet's parser settings after a CONNECT (the fields it reads), one frozen object per kind. */
+interface ParserSettings {
+  protocolVersion: number | undefined;
+  bridgeMode: boolean;
+}
+const parserSettings = new Map<string, Readonly<ParserSettings>>();
+function settingsOf(protocolVersion: number | undefined, bridgeMode: boolean): Readonly<ParserSettings> {
+  const key = `${protocolVersion}|${bridgeMode}`;
+  const known = parserSettings.get(key);
+  if (known) return known;
+  const settings = Object.freeze({ protocolVersion, bridgeMode });
+  parserSettings.set(key, settings);
+  return settings;
+}
+
+// aedes' per-client state the hub never uses, dropped or shared when a connection starts.
+/** Every client's `subscriptions`: reads find nothing, writes are dropped (see `createBroker`: aedes keeps no subscription state). */
+const NO_SUBSCRIPTIONS: Record<string, unknown> = new Proxy(Object.create(null) as Record<string, unknown>, { set: () => true, defineProperty: () => true });
+function closeClientOfStream(this: Duplex & { client?: Client }): void {
+  this.client?.close();
+}
+const noop = (): void => {};
+
+/**
+ * Per connection, aedes creates state the hub does without:
+ * - `client.subscriptions`: the hub keeps the filters (NO_SUBSCRIPTIONS above);
+ * - `finished(conn, close)` (node:stream), seven listeners and their closures, to close the
+ *   client when the socket ends or fails: aedes closes it on `end` and on `error` already, so one
+ *   shared `close` listener is the rest of it;
+ * - mqtt-packet's buffer list as a stream (`bl`'s BufferListStream: a Duplex with its readable
+ *   and writable state): the parser uses only its BufferList methods (append, consume, slice,
+ *   readUInt8, length), so it gets a plain BufferList.
+ */
+function lightenClient(client: Client): void {
+  const c = clientInternals(client);
+  c.subscriptions = NO_SUBSCRIPTIONS;
+  if (typeof c._eos === 'function') {
+    c._eos();
+    c._eos = noop;
+    client.conn.once('close', closeClientOfStream);
+  }
+  const parser = c._parser;
+  if (parser && BufferList && parser._list.length === 0) parser._list = new BufferList();
 }

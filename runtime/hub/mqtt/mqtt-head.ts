@@ -81,6 +81,9 @@ export async function createMqttHead(ctx: HandlerContext, options: MqttHeadOptio
         return session !== undefined && isSubscriptionAllowed(session.identity, filter);
       },
 
+      // A restored filter comes back through `subscriptionGranted` (INSERT OR IGNORE: no second row).
+      storedFilters: (clientId) => store.sessions.filters(clientId),
+
       subscriptionGranted(client, filter) {
         const session = sessions.get(client)!;
         session.filters.add(filter);

@@ -28,8 +28,12 @@ const FILTERS: Record<Exclude<Listening, 'inputs'>, (identity: IdentityRef) => s
  */
 export class MqttSession implements Session {
   readonly filters = new Set<string>();
-  readonly packetIds = new PacketIds();
   readonly c2dInflight = new Set<number>();
+  private ids: PacketIds | undefined;
+  /** The QoS 1 deliveries awaiting their PUBACK; created with the first one (most clients never get one). */
+  get packetIds(): PacketIds {
+    return (this.ids ??= new PacketIds());
+  }
   connectedTimeUtc: string | undefined;
 
   constructor(
@@ -111,7 +115,7 @@ export class MqttSession implements Session {
 
   /** The connection is gone: deliveries waiting for their PUBACK fail. */
   lost(): void {
-    this.packetIds.failAll(new HubError('HUB_NOT_CONNECTED', `${this.clientId} disconnected before acknowledging`));
+    this.ids?.failAll(new HubError('HUB_NOT_CONNECTED', `${this.clientId} disconnected before acknowledging`));
   }
 
   private sendQos1(topic: string, payload: Buffer): Promise<void> {
