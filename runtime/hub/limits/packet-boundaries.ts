@@ -9,13 +9,29 @@
  * the chunk's end, the rest of the chunk starts at a packet boundary and is given again, as
  * (the start of) a later chunk.
  */
+/**
+ * An MQTT remaining length at `at` (MQTT 3.1.1 §2.2.3: one to four bytes, 7 bits each, low bits
+ * first, the high bit saying another byte follows): its value and the offset after it, `short`
+ * when `end` comes first, `malformed` past four bytes.
+ */
+export function readRemainingLength(buf: Uint8Array, at: number, end: number): { length: number; next: number } | 'short' | 'malformed' {
+  let length = 0;
+  let multiplier = 1;
+  for (let i = at; i < at + 4; i++) {
+    if (i >= end) return 'short';
+    const byte = buf[i]!;
+    length += (byte & 0x7f) * multiplier;
+    if ((byte & 0x80) === 0) return { length, next: i + 1 };
+    multiplier *= 128;
+  }
+  return 'malformed';
+}
+
 export class MqttPacketBoundaries {
   /** Bytes of the current packet still to come after its fixed header. */
   private body = 0;
-  /** Fixed-header bytes of the current packet seen so far (0: at a packet boundary). */
-  private header = 0;
-  private length = 0;
-  private multiplier = 1;
+  /** The start of a fixed header the previous chunk ended in (its type byte and some length bytes). */
+  private head: Uint8Array | undefined;
   /** A remaining length longer than four bytes: no boundary can be trusted after it. */
   private malformed = false;
 
@@ -33,29 +49,26 @@ export class MqttPacketBoundaries {
         at += take;
         this.body -= take;
         if (this.body > 0) break;
-        this.header = 0;
         if (++ended === max) return at;
         continue;
       }
-      const byte = chunk[at++]!;
-      if (this.header++ === 0) {
-        // the type byte; the remaining length follows
-        this.length = 0;
-        this.multiplier = 1;
-        continue;
+      // A fixed header: the type byte, then the remaining length; it may have begun in the previous chunk.
+      const head = this.head;
+      const header = head ? Buffer.concat([head, chunk.subarray(at, at + 5 - head.length)]) : chunk;
+      const start = head ? 0 : at;
+      const length = readRemainingLength(header, start + 1, head ? header.length : end);
+      if (length === 'malformed') {
+        this.malformed = true;
+        break;
       }
-      this.length += (byte & 0x7f) * this.multiplier;
-      this.multiplier *= 128;
-      if (byte & 0x80) {
-        if (this.header === 5) this.malformed = true;
-        continue;
+      if (length === 'short') {
+        this.head = new Uint8Array(header.subarray(start)); // a copy: the chunk is not ours to keep
+        return end;
       }
-      if (this.length > 0) {
-        this.body = this.length;
-        continue;
-      }
-      this.header = 0;
-      if (++ended === max) return at;
+      this.head = undefined;
+      at = head ? at + length.next - head.length : length.next;
+      this.body = length.length;
+      if (length.length === 0 && ++ended === max) return at;
     }
     return end;
   }

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import type { Aedes, AedesPublishPacket, AuthenticateError, Client } from 'aedes';
 import type { Logger } from '../../log/create-logger.js';
-import { MqttPacketBoundaries } from '../limits/packet-boundaries.js';
+import { MqttPacketBoundaries, readRemainingLength } from '../limits/packet-boundaries.js';
 
 /** IoT Hub's maximum device-to-cloud message size (edgeHub `MaxInboundMessageSize` 262144). */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -458,22 +458,14 @@ function publishReader(on: { publish(client: Client, packet: ClientPublish, mess
         continue;
       }
       if ((b0 & 0xf6) !== 0x32) break; // not PUBLISH (type 3) at QoS 1, whatever DUP and RETAIN
-      let len = 0;
-      let mul = 1;
-      let i = off + 1;
-      let byte = 0x80;
-      // The remaining length: at most four bytes (§2.2.3).
-      while (byte & 0x80 && i < end && i - off < 5) {
-        byte = buf[i++]!;
-        len += (byte & 0x7f) * mul;
-        mul *= 128;
-      }
-      if (byte & 0x80) {
-        if (i - off >= 5) break; // malformed remaining length: mqtt-packet reports it
+      const remaining = readRemainingLength(buf, off + 1, end);
+      if (remaining === 'malformed') break; // mqtt-packet reports it
+      if (remaining === 'short') {
         parser.hubTail = buf.subarray(off); // the read ended inside the remaining length
         off = end;
         break;
       }
+      const { length: len, next: i } = remaining;
       if (len > MAX_PACKET_BYTES) break; // refused by the size guard in mqtt-packet's reader
       const packetEnd = i + len;
       if (packetEnd > end) {
