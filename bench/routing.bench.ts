@@ -19,7 +19,8 @@
  * 4. the routing core alone, in this process without MQTT/TLS (match ten routes, store,
  *    deliver to a fake hub, remove), for what the protocol layers add.
  * Knobs: ROUTING_BENCH_MESSAGES (30000), ROUTING_BENCH_ROUNDS (3), ROUTING_BENCH_PROFILE=DIR
- * (the hub process writes a `--cpu-prof` profile there).
+ * (the hub process writes a `--cpu-prof` profile there), ROUTING_BENCH_ONLY=throughput (only
+ * part 1: a profile of the hub at full load, not blended with the paced and SDK runs).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg, availableParallelism } from 'node:os';
@@ -50,6 +51,8 @@ const LATENCY_RATE = 1000;
 const LATENCY_SECONDS = 5;
 const SDK_RATE = 200;
 const SDK_SECONDS = 5;
+const ONLY = process.env.ROUTING_BENCH_ONLY;
+if (ONLY !== undefined && ONLY !== 'throughput') throw new Error(`ROUTING_BENCH_ONLY=${ONLY}: the only value is "throughput"`);
 
 const routes: Record<string, string> = {};
 for (let i = 0; i < 9; i += 1) {
@@ -214,6 +217,10 @@ async function main(): Promise<void> {
       const run = { rate: (N / (r.deliverMs as number)) * 1000, ackRate: (N / (r.ackMs as number)) * 1000, cpu: (r.brokerCpuMicros as number) / N, loadShare: (r.loadCpuMicros as number) / ((r.deliverMs as number) * 1000), p99: r.p99 as number };
       runs.push(run);
       process.stderr.write(`round ${round + 1}: ${fmt(run.rate, 0)} msg/s delivered, ${fmt(run.ackRate, 0)} msg/s acknowledged, hub ${fmt(run.cpu)} µs/msg, load generator ${fmt(run.loadShare * 100, 0)}% CPU\n`);
+    }
+    if (ONLY === 'throughput') {
+      process.stdout.write(`throughput (msg/s) ${spread(runs.map((r) => r.rate), 0)}, hub CPU per routed message (µs) ${spread(runs.map((r) => r.cpu), 1)}\n`);
+      return;
     }
     const lat = await load.ask({ cmd: 'paced', rate: LATENCY_RATE, seconds: LATENCY_SECONDS, brokerPid: hub.pid });
     if ((lat.received as number) < (lat.sent as number)) throw new Error(`paced run: ${String(lat.received)} of ${String(lat.sent)} delivered`);
