@@ -4,8 +4,9 @@
  * enough MQTT 3.1.1 for the load generator's idle clients — a CONNACK to a CONNECT (§3.2), a
  * SUBACK granting QoS 1 to a SUBSCRIBE (§3.9) — and keeps every socket. What it costs per idle
  * connection is Node's TLS socket alone, with no broker state.
- * It runs with V8's young generation held at its initial size, as bin/edgemu.js runs the hub
- * (`--semi-space-growth-factor=1`), so the floor and the hub differ only by the broker.
+ * It holds V8's young generation at its initial size (`--semi-space-growth-factor=1`), as the
+ * hub does while its connections are idle (runtime/server/young-generation.ts), so the floor and
+ * the hub differ only by the broker.
  * `node bin/run-ts.js bench/hub-tls-floor.ts CERT KEY` prints `{"port": N}` once listening.
  */
 import { readFileSync } from 'node:fs';
