@@ -5,6 +5,7 @@ import type { HandlerContext } from '../handlers/handler-context.js';
 import { AmqpConnection } from './amqp-connection.js';
 import type { EventHubEndpoint } from './event-hub-endpoint.js';
 import { createFrameGuard } from './frame-guard.js';
+import { limitFramesPerTurn, type RheaInput } from './frames-per-turn.js';
 import { batchFrameWrites } from './frame-writer.js';
 import { missingRheaInternals, RHEA_VERSION } from './rhea-internals.js';
 
@@ -123,6 +124,7 @@ export function createAmqpHead(ctx: HandlerContext, options: AmqpHeadOptions): A
         disconnected = true;
         connections.delete(amqp);
       });
+      limitFramesPerTurn(connection as unknown as RheaInput, stream, AMQP_MAX_FRAME_BYTES);
       (connection as unknown as { accept(socket: Duplex): void }).accept(stream);
       // rhea learns of a gone socket from 'end' and 'error' only; a socket destroyed here (hub
       // shutdown, a hostile frame, a peer hung up on) emits just 'close', which would leave the

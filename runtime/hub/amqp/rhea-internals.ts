@@ -11,6 +11,8 @@ import type { Connection, Session } from 'rhea';
  *   `frames.write_frame` (lib/frames.js), which the batched writer reproduces byte for byte.
  *   rhea replaces `amqp_transport` on reconnect (`_reset_remote_state`): the hub never
  *   reconnects a connection it accepted.
+ * - frames-per-turn.ts: `Connection.prototype.input(buff)`, the reader `init` binds to the
+ *   socket's 'data' as `this.input` when `accept` is called (lib/connection.js).
  * - transfer-frames.ts: `session.incoming.on_transfer(frame, receiver)` (lib/session.js).
  * - incoming-deliveries.ts: what `Incoming.on_transfer` does for a complete delivery (the
  *   session's `next_transfer_id`/`next_delivery_id`, `deliveries.push`, the receiver's
@@ -33,6 +35,7 @@ export function missingRheaInternals(connection: Connection, session?: Session):
   const missing: string[] = [];
   const c = connection as unknown as Record<string, unknown>;
   if (!isFunction(c, 'output')) missing.push('connection.output()');
+  if (!isFunction(c, 'input')) missing.push('connection.input()');
   if (!isFunction(c, '_write_frame') || !String(c._write_frame).includes('amqp_transport.encode')) missing.push('connection._write_frame() calling amqp_transport.encode');
   const transport = c.amqp_transport as Record<string, unknown> | undefined;
   if (!transport) missing.push('connection.amqp_transport');

@@ -5,6 +5,8 @@ import { Message, type Client } from 'azure-iot-device';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
 import { amqpDeviceClient } from '../../helpers/amqp.js';
 import { createSasToken } from '../../../runtime/hub/sas.js';
+import { createLogger } from '../../../runtime/log/create-logger.js';
+import { FRAMES_PER_TURN } from '../../../runtime/hub/amqp/frames-per-turn.js';
 
 let t: TestHub;
 let device: Client;
@@ -131,5 +133,52 @@ describe('the AMQP listener against hostile or careless peers', () => {
     for (let i = 0; i < 150; i++) connection.open_sender('/devices/dev2/messages/events');
     expect(await closed).toBe('amqp:resource-limit-exceeded');
     await stillServes();
+  });
+});
+
+describe('the AMQP listener against a peer that packs hundreds of frames into its reads', () => {
+  it('handles at most 32 of its frames per event-loop turn, refuses every link it attaches without a token, and keeps serving others', async () => {
+    // The loop's turns, counted by a setImmediate chain; each refusal the hub logs is tagged with the turn it came in.
+    let turn = 0;
+    let counting = true;
+    const tick = () => {
+      turn++;
+      if (counting) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const refusedInTurn = new Map<number, number>();
+    const logger = createLogger({
+      level: 'info',
+      pretty: false,
+      destination: {
+        write(line: string) {
+          if (line.includes('AMQP link refused')) refusedInTurn.set(turn, (refusedInTurn.get(turn) ?? 0) + 1);
+          return true;
+        },
+      } as unknown as NodeJS.WritableStream,
+    });
+    const hub = await startTestHub({ amqpsPort: 0, logger });
+    const peer = rhea.create_container().connect({ host: '127.0.0.1', port: hub.hub.amqpsPort!, transport: 'tls', ca: hub.hub.caCert, servername: 'localhost', reconnect: false } as never);
+    try {
+      await new Promise((resolve) => peer.once('connection_open', resolve));
+      let closed = 0;
+      peer.on('receiver_close', () => closed++);
+      peer.on('receiver_error', () => {});
+      const LINKS = 300;
+      for (let i = 0; i < LINKS; i++) peer.open_receiver({ source: { address: `/devices/nobody${i}/messages/devicebound` } });
+      const deadline = Date.now() + 20_000;
+      while (closed < LINKS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(closed).toBe(LINKS);
+      const refused = [...refusedInTurn.values()];
+      expect(refused.reduce((a, b) => a + b, 0)).toBe(LINKS);
+      // The attaches came in a few reads; no turn handled more than the limit.
+      expect(Math.max(...refused)).toBeLessThanOrEqual(FRAMES_PER_TURN);
+      expect(refused.length).toBeGreaterThanOrEqual(Math.ceil(LINKS / FRAMES_PER_TURN));
+      await stillServes();
+    } finally {
+      counting = false;
+      peer.close();
+      await hub.close();
+    }
   });
 });

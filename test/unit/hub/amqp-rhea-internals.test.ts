@@ -46,6 +46,7 @@ describe('the rhea internals the AMQP head relies on', () => {
     expect(missingRheaInternals(connection, session)).toEqual([]);
     expect(missingRheaInternals({} as Connection, {} as never)).toEqual([
       'connection.output()',
+      'connection.input()',
       'connection._write_frame() calling amqp_transport.encode',
       'connection.amqp_transport',
       'session.incoming.on_transfer()',
