@@ -50,11 +50,17 @@ function fakeRhea() {
   };
 }
 
+/** A fake rhea reader behind the limiter, on a stream of its own. */
+function limited(framesPerTurn?: number) {
+  const rhea = fakeRhea();
+  const stream = new PassThrough();
+  limitFramesPerTurn(rhea, stream, 1024, framesPerTurn);
+  return { rhea, stream };
+}
+
 describe('handing rhea at most 32 frames of a connection per event-loop turn', () => {
   it('splits one read of a header and 100 frames into turns of 32, 32, 32 and 5, in order, pausing the socket meanwhile', async () => {
-    const rhea = fakeRhea();
-    const stream = new PassThrough();
-    limitFramesPerTurn(rhea, stream, 1024);
+    const { rhea, stream } = limited();
     const frames = Array.from({ length: 100 }, (_, i) => frame(12, i));
     const all = Buffer.concat([header(0), ...frames]);
     rhea.input(all); // header + 100 frames = 101 units
@@ -70,9 +76,7 @@ describe('handing rhea at most 32 frames of a connection per event-loop turn', (
   });
 
   it('counts the frames of every read in a turn together, and a frame split across reads once', async () => {
-    const rhea = fakeRhea();
-    const stream = new PassThrough();
-    limitFramesPerTurn(rhea, stream, 1024, 4);
+    const { rhea, stream } = limited(4);
     const bytes = Buffer.concat([header(0), frame(10), frame(10), frame(10), frame(10), frame(10)]);
     rhea.input(bytes.subarray(0, 13)); // header + 5 bytes of the first frame
     rhea.input(bytes.subarray(13, 33)); // the rest of frame 1, frame 2, 3 bytes of frame 3
@@ -86,9 +90,7 @@ describe('handing rhea at most 32 frames of a connection per event-loop turn', (
   });
 
   it('keeps the order of what arrives while a rest is held', async () => {
-    const rhea = fakeRhea();
-    const stream = new PassThrough();
-    limitFramesPerTurn(rhea, stream, 1024, 2);
+    const { rhea } = limited(2);
     const first = Buffer.concat([header(0), frame(9, 1), frame(9, 2), frame(9, 3)]);
     const later = frame(9, 4);
     rhea.input(first);
@@ -98,9 +100,7 @@ describe('handing rhea at most 32 frames of a connection per event-loop turn', (
   });
 
   it('passes a malformed stream on as it came (the frame guard closes it)', () => {
-    const rhea = fakeRhea();
-    const stream = new PassThrough();
-    limitFramesPerTurn(rhea, stream, 1024);
+    const { rhea, stream } = limited();
     rhea.input(Buffer.from('GET / HTTP/1.1\r\n'));
     expect(Buffer.concat(rhea.turns[0]!).toString()).toBe('GET / HTTP/1.1\r\n');
     expect(stream.isPaused()).toBe(false);
