@@ -20,6 +20,14 @@ import type { EventHubEndpoint } from './event-hub-endpoint.js';
 /** Bounds of one connection: links and sessions (a peer attaching thousands is closed). */
 export const MAX_LINKS_PER_CONNECTION = 100;
 export const MAX_SESSIONS_PER_CONNECTION = 16;
+/**
+ * Refused link attaches one connection may make before it is closed: a refused link is detached
+ * at once and holds nothing, but each costs the hub a decode, a decision and a detach; an SDK
+ * puts its token first and attaches a handful. The first LOGGED_REFUSALS are logged at info,
+ * the rest at debug.
+ */
+export const MAX_REFUSED_LINKS_PER_CONNECTION = 100;
+const LOGGED_REFUSALS = 10;
 
 export interface ConnectionDeps {
   ctx: HandlerContext;
@@ -64,6 +72,7 @@ export class AmqpConnection {
   private readonly open = new Set<Link>();
   private readonly owned = new Map<string, Set<Link>>();
   private sessionsOpened = 0;
+  private linksRefused = 0;
   private ended = false;
   private trusted = false;
   private authTimer: NodeJS.Timeout | undefined;
@@ -127,6 +136,8 @@ export class AmqpConnection {
 
   private attach(link: Sender | Receiver, direction: 'in' | 'out'): void {
     const { ctx } = this.deps;
+    // Frames rhea still dispatches after the hub closed the connection (the rest of a read) change nothing.
+    if (this.ended) return;
     this.open.add(link);
     if (this.open.size > MAX_LINKS_PER_CONNECTION) {
       this.close('amqp:resource-limit-exceeded', `more than ${MAX_LINKS_PER_CONNECTION} links on one connection`);
@@ -139,9 +150,15 @@ export class AmqpConnection {
       service: this.serviceExpiresAtMs > ctx.clock.now(),
     });
     if (!decision.ok) {
-      ctx.logger.info({ address: raw, direction, reason: decision.description }, 'AMQP link refused');
-      link.close({ condition: decision.condition, description: decision.description });
+      this.linksRefused += 1;
+      const log = this.linksRefused <= LOGGED_REFUSALS ? ctx.logger.info.bind(ctx.logger) : ctx.logger.debug.bind(ctx.logger);
+      log({ address: raw, direction, reason: decision.description, refused: this.linksRefused }, 'AMQP link refused');
       this.open.delete(link);
+      if (this.linksRefused > MAX_REFUSED_LINKS_PER_CONNECTION) {
+        this.close('amqp:resource-limit-exceeded', `more than ${MAX_REFUSED_LINKS_PER_CONNECTION} refused links on one connection`);
+        return;
+      }
+      link.close({ condition: decision.condition, description: decision.description });
       return;
     }
     const owner = ownerOf(address);

@@ -7,6 +7,7 @@ import { amqpDeviceClient } from '../../helpers/amqp.js';
 import { createSasToken } from '../../../runtime/hub/sas.js';
 import { createLogger } from '../../../runtime/log/create-logger.js';
 import { FRAMES_PER_TURN } from '../../../runtime/hub/amqp/frames-per-turn.js';
+import { MAX_REFUSED_LINKS_PER_CONNECTION } from '../../../runtime/hub/amqp/amqp-connection.js';
 
 let t: TestHub;
 let device: Client;
@@ -138,6 +139,7 @@ describe('the AMQP listener against hostile or careless peers', () => {
 
 describe('the AMQP listener against a peer that packs hundreds of frames into its reads', () => {
   it('handles at most 32 of its frames per event-loop turn, refuses every link it attaches without a token, and keeps serving others', async () => {
+    expect(MAX_REFUSED_LINKS_PER_CONNECTION).toBeGreaterThan(3 * FRAMES_PER_TURN);
     // The loop's turns, counted by a setImmediate chain; each refusal the hub logs is tagged with the turn it came in.
     let turn = 0;
     let counting = true;
@@ -147,12 +149,15 @@ describe('the AMQP listener against a peer that packs hundreds of frames into it
     };
     setImmediate(tick);
     const refusedInTurn = new Map<number, number>();
+    let loggedAtInfo = 0;
     const logger = createLogger({
-      level: 'info',
+      level: 'debug', // refusals after the first ten are logged at debug
       pretty: false,
       destination: {
         write(line: string) {
-          if (line.includes('AMQP link refused')) refusedInTurn.set(turn, (refusedInTurn.get(turn) ?? 0) + 1);
+          if (!line.includes('AMQP link refused')) return true;
+          refusedInTurn.set(turn, (refusedInTurn.get(turn) ?? 0) + 1);
+          if (line.includes('"level":30')) loggedAtInfo++;
           return true;
         },
       } as unknown as NodeJS.WritableStream,
@@ -164,7 +169,7 @@ describe('the AMQP listener against a peer that packs hundreds of frames into it
       let closed = 0;
       peer.on('receiver_close', () => closed++);
       peer.on('receiver_error', () => {});
-      const LINKS = 300;
+      const LINKS = MAX_REFUSED_LINKS_PER_CONNECTION; // 100: all refused, none more (then the connection is closed)
       for (let i = 0; i < LINKS; i++) peer.open_receiver({ source: { address: `/devices/nobody${i}/messages/devicebound` } });
       const deadline = Date.now() + 20_000;
       while (closed < LINKS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -174,11 +179,31 @@ describe('the AMQP listener against a peer that packs hundreds of frames into it
       // The attaches came in a few reads; no turn handled more than the limit.
       expect(Math.max(...refused)).toBeLessThanOrEqual(FRAMES_PER_TURN);
       expect(refused.length).toBeGreaterThanOrEqual(Math.ceil(LINKS / FRAMES_PER_TURN));
+      // A flood of refusals does not flood the log: the first ten at info, the rest at debug.
+      expect(loggedAtInfo).toBe(10);
       await stillServes();
     } finally {
       counting = false;
       peer.close();
       await hub.close();
     }
+  });
+});
+
+describe('the AMQP listener against a peer that keeps attaching links it may not have', () => {
+  it('closes the connection with amqp:resource-limit-exceeded after 100 refused links, and keeps serving others', async () => {
+    const peer = rhea.create_container().connect({ host: '127.0.0.1', port: t.hub.amqpsPort!, transport: 'tls', ca: t.hub.caCert, servername: 'localhost', reconnect: false } as never);
+    await new Promise((resolve) => peer.once('connection_open', resolve));
+    let refused = 0;
+    peer.on('receiver_close', () => refused++);
+    peer.on('receiver_error', () => {});
+    const closed = new Promise<string | undefined>((resolve) => {
+      peer.on('connection_error', (c: EventContext) => resolve((c.connection.error as { condition?: string } | undefined)?.condition));
+      peer.on('disconnected', () => resolve('disconnected'));
+    });
+    for (let i = 0; i < 150; i++) peer.open_receiver({ source: { address: `/devices/nobody${i}/messages/devicebound` } });
+    expect(await closed).toBe('amqp:resource-limit-exceeded');
+    expect(refused).toBe(MAX_REFUSED_LINKS_PER_CONNECTION);
+    await stillServes();
   });
 });
