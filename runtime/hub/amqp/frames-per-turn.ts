@@ -12,9 +12,9 @@ export interface RheaInput {
 /**
  * A connection's bytes reach rhea at most `framesPerTurn` frames per event-loop turn, as the
  * MQTT head handles at most 32 packets of one connection per turn: rhea decodes and dispatches
- * every frame of a read at once, so a peer packing hundreds of frames into one TLS record
- * (500 link attaches held the hub's loop 64–104 ms, docs/hub.md "Limits") would hold the loop
- * while all of them are handled. The rest of a read waits for the next turn, the socket paused
+ * every frame of a read at once, so a peer packing hundreds of frames into one TLS record would
+ * hold the loop while all of them are handled (500 token-less link attaches in one tick held it
+ * up to 98 ms, docs/hub.md "Limits"). The rest of a read waits for the next turn, the socket paused
  * meanwhile (its buffer and TCP hold what the peer sends), so frames still reach rhea in the
  * order sent. Install before `connection.accept(stream)`: `init` binds `this.input`.
  */
