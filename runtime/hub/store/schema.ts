@@ -4,8 +4,6 @@
  * a SIGKILL: WAL mode commits are durable against process death before the ack is sent.
  * `user_version` numbers the schema; migrations are applied in order on open.
  */
-export const SCHEMA_VERSION = 5;
-
 export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -96,3 +94,6 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX IF EXISTS messages_endpoint;
   `,
 ];
+
+/** The schema this edgemu writes: one version per migration (`user_version` after the last). */
+export const SCHEMA_VERSION = MIGRATIONS.length;
