@@ -4,10 +4,16 @@
  * enough MQTT 3.1.1 for the load generator's idle clients — a CONNACK to a CONNECT (§3.2), a
  * SUBACK granting QoS 1 to a SUBSCRIBE (§3.9) — and keeps every socket. What it costs per idle
  * connection is Node's TLS socket alone, with no broker state.
+ * It holds V8's young generation at its initial size (`--semi-space-growth-factor=1`), as the
+ * hub does while its connections are idle (runtime/server/young-generation.ts), so the floor and
+ * the hub differ only by the broker.
  * `node bin/run-ts.js bench/hub-tls-floor.ts CERT KEY` prints `{"port": N}` once listening.
  */
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
+import v8 from 'node:v8';
+
+v8.setFlagsFromString('--semi-space-growth-factor=1');
 
 const [cert, key] = process.argv.slice(2);
 const sockets = new Set<tls.TLSSocket>();

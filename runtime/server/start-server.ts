@@ -1,4 +1,5 @@
 import path from 'node:path';
+import v8 from 'node:v8';
 import type { Logger } from '../log/create-logger.js';
 import { systemClock, type Clock } from '../clock.js';
 import { openHubStore, type HubStore } from '../hub/index.js';
@@ -12,11 +13,12 @@ import { EdgemuError } from '../errors.js';
 import { startAutomaticDeployments, startHubServiceApi, DEFAULT_API_VERSION, type AutomaticDeployments, type ServiceApiLimits } from '../service-api/index.js';
 import { createWebView, webViewUrl, type DeviceStreamSource } from '../web/index.js';
 import { createSasToken } from '../hub/index.js';
-import type { HubLimits } from '../hub/index.js';
+import type { HubLimits, MessageRouter } from '../hub/index.js';
 import { applyConfigurationContent, type ApplyOutcome } from '../service-api/index.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { AgentHost, AgentHostOptions } from '../agent/index.js';
 import { DEFAULT_LAYOUT, EDGEHUB_SERVICE, type Layout } from '../translate/index.js';
+import { startYoungGenerationPolicy } from './young-generation.js';
 import { ensureManifestImages, ImageStore, nodeImageCache, type ContainerdImageCache, type ContainerdTarget } from '../image/index.js';
 
 /**
@@ -139,6 +141,28 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
     // any client can connect (a module reconnecting right after a restart is routed).
     const router = new EdgeRouter({ store, connections, stateDir: options.stateDir, logger, clock });
     closers.push(() => router.close());
+    // V8's young generation stays at its initial size until messages flow (young-generation.ts):
+    // idle connections do not pay for it. The counter sees every message the hub accepts.
+    let accepted = 0;
+    const counted: MessageRouter = {
+      route(message) {
+        accepted += 1;
+        return router.route(message);
+      },
+      ownMethods: (ref) => router.ownMethods(ref),
+    };
+    const youngGeneration = startYoungGenerationPolicy({
+      accepted: () => accepted,
+      setGrowthFactor: (factor) => v8.setFlagsFromString(`--semi-space-growth-factor=${factor}`),
+      logger: logger.child({ component: 'hub' }),
+      now: () => performance.now(),
+      every: (ms, fn) => {
+        const timer = setInterval(fn, ms);
+        timer.unref();
+        return () => clearInterval(timer);
+      },
+    });
+    closers.push(() => youngGeneration.close());
     // automatic and layered deployments (docs/deployments.md): evaluated now (before the hub
     // listens, so an agent connecting first reads its deployment's content) and, debounced, after
     // every configuration, tag or device change, writing module twins as applyConfigurationContent does.
@@ -157,7 +181,7 @@ export async function startServer(options: StartServerOptions): Promise<Server> 
       clock,
       store,
       connections,
-      router,
+      router: counted,
     });
     closers.push(() => hub.close());
 
