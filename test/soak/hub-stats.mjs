@@ -36,12 +36,16 @@ if (file) {
       gcMs += e.duration;
     }
   }).observe({ entryTypes: ['gc'] });
-  const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
-  setInterval(() => {
+  /** Memory and open sockets, the part of a line the SIGUSR2 line shares. */
+  const memory = () => {
     const m = process.memoryUsage();
+    const sockets = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, sockets };
+  };
+  setInterval(() => {
     const cpu = process.cpuUsage(lastCpu);
     lastCpu = process.cpuUsage();
-    const line = { t: Date.now(), delayMaxMs: h.max / 1e6, delayP99Ms: h.percentile(99) / 1e6, cpuMs: (cpu.user + cpu.system) / 1000, gcMaxMs, gcMaxKind, gcMs, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, sockets: sockets() };
+    const line = { t: Date.now(), delayMaxMs: h.max / 1e6, delayP99Ms: h.percentile(99) / 1e6, cpuMs: (cpu.user + cpu.system) / 1000, gcMaxMs, gcMaxKind, gcMs, ...memory() };
     h.reset();
     gcMaxMs = 0;
     gcMaxKind = '';
@@ -57,8 +61,7 @@ if (file) {
     gc();
     setTimeout(() => {
       gc();
-      const m = process.memoryUsage();
-      appendFileSync(file, `${JSON.stringify({ t: Date.now(), afterGc: true, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, sockets: sockets() })}\n`);
+      appendFileSync(file, `${JSON.stringify({ t: Date.now(), afterGc: true, ...memory() })}\n`);
     }, 500);
   });
 }

@@ -102,9 +102,6 @@ interface Settled {
   restOfRss: number;
   cHeap: number;
 }
-interface RoundMemory extends Settled {
-  live: HubStats;
-}
 const mb = (bytes: number) => (bytes / MB).toFixed(1);
 
 interface Hello {
@@ -233,12 +230,9 @@ async function main(): Promise<void> {
   // The hub's own view (test/soak/hub-stats.mjs): event-loop delay, CPU and memory split.
   const statsFile = path.join(stateDir, 'hub-stats.jsonl');
   let statsFrom = 0;
+  const readStats = () => readFileSync(statsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as HubStats);
   const hubStats = (advance = true) => {
-    const lines = readFileSync(statsFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as HubStats)
-      .filter((l) => !l.afterGc);
+    const lines = readStats().filter((l) => !l.afterGc);
     const phase = lines.filter((l) => l.t > statsFrom);
     if (advance) statsFrom = lines.at(-1)?.t ?? statsFrom;
     return { phase, last: lines.at(-1)! };
@@ -249,11 +243,7 @@ async function main(): Promise<void> {
     process.kill(pid, 'SIGUSR2');
     for (let i = 0; i < 100; i++) {
       await sleep(100);
-      const line = readFileSync(statsFile, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as HubStats)
-        .findLast((l) => l.afterGc && l.t >= since);
+      const line = readStats().findLast((l) => l.afterGc && l.t >= since);
       if (line) return line;
     }
     throw new Error('the hub wrote no memory figures within 10 s of SIGUSR2');
@@ -377,8 +367,8 @@ async function main(): Promise<void> {
   const v8HeapMb = () => hubStats(false).last.heapTotal / MB;
   const baseline = { ...(await settled(hello.pid, SETTLE_SECONDS, v8HeapMb)), live: await liveMemory(hello.pid), sockets: hubStats(false).last.sockets };
   log(`baseline with ${devices.length} devices connected: C heap ${baseline.cHeap.toFixed(1)} MB, rest of RSS (outside the C heap and V8's heap) ${baseline.restOfRss.toFixed(1)} MB (lowest over ${SETTLE_SECONDS} s); after a full GC V8 heap used ${mb(baseline.live.heapUsed)} of ${mb(baseline.live.heapTotal)} MB, external ${mb(baseline.live.external)} MB; ${baseline.sockets} open sockets`);
-  const attackRound = async (round: number, before: Settled): Promise<RoundMemory> => {
-    const tag = ATTACK_ROUNDS > 1 ? ` (round ${round})` : '';
+  const attackRound = async (round: number, before: Settled): Promise<Settled> => {
+    const tag = ` (round ${round})`;
 
     // 2. Slowloris handshakes.
     const slow: Array<{ socket: net.Socket; opened: number; closedAfter?: number }> = [];
@@ -483,12 +473,12 @@ async function main(): Promise<void> {
       check(after.restOfRss <= before.restOfRss * 1.1, `hub RSS outside the C heap and V8's heap after round ${round} ${after.restOfRss.toFixed(1)} MB within 10% of what it was after round ${round - 1} (${before.restOfRss.toFixed(1)} MB)`);
     }
     await phaseP99(`after the attackers left${tag}`);
-    return { ...after, live };
+    return after;
   };
 
   // Steps 2-5, the attacks, run ATTACK_ROUNDS times: memory a leak holds grows with every
   // round, memory the allocator keeps for reuse does not.
-  const rounds: RoundMemory[] = [];
+  const rounds: Settled[] = [];
   for (let round = 1; round <= ATTACK_ROUNDS; round++) rounds.push(await attackRound(round, rounds.at(-1) ?? baseline));
   log(`C heap: baseline ${baseline.cHeap.toFixed(1)} MB, after each round ${rounds.map((r) => r.cHeap.toFixed(1)).join(' / ')} MB; rest of RSS: baseline ${baseline.restOfRss.toFixed(1)} MB, after each round ${rounds.map((r) => r.restOfRss.toFixed(1)).join(' / ')} MB`);
   for (const d of devices) d.destroy();
